@@ -1,0 +1,134 @@
+# foliotrace - one Makefile.  `make help` lists the targets; V=1 is verbose.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CC        ?= gcc
+PKGS      := libtraceevent libtracefs libtracecmd sqlite3 ncursesw
+
+BUILD     ?= build
+BIN       := $(BUILD)/foliotrace
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(PKG_CFLAGS) \
+             -DFT_VERSION='"$(VERSION)"' -D_GNU_SOURCE -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
+LIBS      := $(PKG_LIBS) -lpthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+CORE_SRC   := core/err.c core/kinds.c core/store.c core/wire.c core/json.c
+RECORD_SRC := record/normalize.c record/decode.c record/sandbox.c record/import.c
+CLI_SRC    := cli/main.c cli/cmd_import.c cli/cmd_info.c cli/cmd_sql.c
+LIB_SRC    := $(CORE_SRC) $(RECORD_SRC)
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check check-long bench asan install uninstall deps demo clean help docs
+
+all: $(BIN) foliotrace
+
+# A convenience link at the top level for `./foliotrace`.
+foliotrace: $(BIN)
+	$(Q)ln -sf $(BIN) foliotrace
+
+$(BIN): $(LIB_OBJ) $(CLI_OBJ)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# schema.sql is compiled in: a C string generated at build time.
+$(BUILD)/schema_sql.c: schema.sql
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q){ echo '/* generated from schema.sql by the Makefile: do not edit */'; \
+	      echo 'const char ft_schema_sql[] ='; \
+	      sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' schema.sql; \
+	      echo ';'; } > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/schema_sql.o: $(BUILD)/schema_sql.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
+# --- tests --------------------------------------------------------------
+check: all $(UNIT_BIN)
+	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
+
+check-long: all $(UNIT_BIN)
+	$(Q)FT_LONG=1 FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
+
+# ASan + UBSan build of everything, then the test suite against it.
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" check-asan-inner
+
+check-asan-inner: $(BIN) $(UNIT_BIN)
+	$(Q)FT_ASAN=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
+
+bench: all
+	$(Q)FT_BIN=$(abspath $(BIN)) bench/run.sh
+
+# --- install, deps, demo ------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/doc/foliotrace
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/foliotrace
+	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 schema.sql README.md docs/ARCHITECTURE.md $(DESTDIR)$(PREFIX)/share/doc/foliotrace/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/foliotrace
+	rm -f $(patsubst docs/man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(wildcard docs/man/*.1))
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/foliotrace
+
+deps:
+	$(Q)scripts/deps.sh
+
+# Set-up and demo in one: install what is missing, build, import the
+# bundled real trace, summarise it.  No root needed once deps are present.
+demo:
+	$(Q)scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)mkdir -p $(BUILD)/demo
+	$(Q)./foliotrace import -f -q tests/fixtures/xfs-shortwrite-v7.dat -o $(BUILD)/demo/demo.db
+	$(Q)./foliotrace info $(BUILD)/demo/demo.db
+	$(Q)./foliotrace sql $(BUILD)/demo/demo.db \
+	  "SELECT event, caller, count(*) AS n FROM events_v WHERE event IN ('xfs_ilock','xfs_iunlock') GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 12"
+
+docs/schema.md: schema.sql scripts/gen-schema-doc.sh
+	$(Q)scripts/gen-schema-doc.sh schema.sql > $@.tmp && mv $@.tmp $@
+
+docs: docs/schema.md
+
+clean:
+	rm -rf build build-asan foliotrace
+
+help:
+	@echo "targets: all check check-long asan bench install uninstall deps demo docs clean"
+	@echo "variables: V=1 (verbose), PREFIX, DESTDIR, CC, CFLAGS"
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

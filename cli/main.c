@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * main.c - the foliotrace command dispatcher.  See cmd.h for the checklist
+ * to add a subcommand.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+static int cmd_stub(int argc, char **argv, struct ft_err *e);
+
+static const struct cmd commands[] = {
+	{ "import", cmd_import, CMD_DB_WRITE,
+	  "decode a trace-cmd trace.dat file into a new database", cmd_import_usage },
+	{ "info", cmd_info, CMD_DB_READ,
+	  "summarise a database: trace metadata, event counts, inodes, lost events",
+	  cmd_info_usage },
+	{ "sql", cmd_sql, CMD_DB_READ,
+	  "run a read-only SQL query on a database", cmd_sql_usage },
+	{ "record", cmd_stub, CMD_STUB | CMD_NEEDS_ROOT | CMD_DB_WRITE,
+	  "record tracepoints live into a database", NULL },
+	{ "analyze", cmd_stub, CMD_STUB | CMD_DB_WRITE,
+	  "build happens-before, per-folio timelines and unsafe windows", NULL },
+	{ "windows", cmd_stub, CMD_STUB | CMD_DB_READ,
+	  "list the unsafe windows an analysis found", NULL },
+	{ "timeline", cmd_stub, CMD_STUB | CMD_DB_READ,
+	  "print the per-folio timeline of an inode", NULL },
+	{ "replay", cmd_stub, CMD_STUB,
+	  "replay a window or scenario in the kernel-path model", NULL },
+	{ "tui", cmd_stub, CMD_STUB | CMD_DB_READ,
+	  "browse timelines and windows interactively", NULL },
+	{ "report", cmd_stub, CMD_STUB | CMD_DB_READ,
+	  "write a postmortem report", NULL },
+	{ "export", cmd_stub, CMD_STUB | CMD_DB_READ,
+	  "export events and windows to Perfetto JSON or CSV", NULL },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cmd *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: foliotrace [--version] [--help] <command> [<args>]\n"
+		"\n"
+		"Find, explain and replay page-cache/extent races from kernel traces.\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "   %-10s %s%s\n", commands[i].name, commands[i].summary,
+			(commands[i].flags & CMD_STUB) ? " (not implemented yet)" : "");
+	fprintf(f,
+		"\n"
+		"'foliotrace <command> --help' describes a command; man foliotrace-<command>\n"
+		"has the details.  A typical session:\n"
+		"   foliotrace import trace.dat -o trace.db\n"
+		"   foliotrace info trace.db\n"
+		"   foliotrace sql trace.db \"SELECT event, count(*) FROM events_v GROUP BY 1\"\n");
+}
+
+static int cmd_stub(int argc, char **argv, struct ft_err *e)
+{
+	const struct cmd *c = find(argv[0]);
+
+	(void)argc;
+	(void)e;
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: foliotrace %s ...\n\n%s.\n\nNot implemented yet.\n",
+		       argv[0], c ? c->summary : "");
+		return FT_EXIT_OK;
+	}
+	fprintf(stderr, "foliotrace: %s: not implemented yet\n", argv[0]);
+	return FT_EXIT_FAIL;
+}
+
+int cmd_help(const char *text)
+{
+	fputs(text, stdout);
+	return FT_EXIT_OK;
+}
+
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "foliotrace %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'foliotrace %s --help'.\n", cmd);
+	return FT_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	struct ft_err e = FT_ERR_INIT;
+	const struct cmd *c;
+	int ret;
+
+	if (argc < 2) {
+		usage(stderr);
+		return FT_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		if (argc > 2 && find(argv[2])) {
+			char *sub[] = { argv[2], (char *)"--help", NULL };
+
+			return find(argv[2])->run(2, sub, &e);
+		}
+		usage(stdout);
+		return FT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("foliotrace %s (schema %d)\n", FT_VERSION, 1);
+		return FT_EXIT_OK;
+	}
+	c = find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "foliotrace: '%s' is not a foliotrace command\n", argv[1]);
+		usage(stderr);
+		return FT_EXIT_USAGE;
+	}
+	if ((c->flags & CMD_NEEDS_ROOT) && !(c->flags & CMD_STUB) && geteuid() != 0) {
+		fprintf(stderr, "foliotrace: %s: needs root (tracefs and tracing instances)\n",
+			c->name);
+		return FT_EXIT_FAIL;
+	}
+	ret = c->run(argc - 1, argv + 1, &e);
+	if (ret != FT_EXIT_OK && e.code)
+		ft_err_print(&e);
+	return ret;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* json.h - minimal JSON writing helpers for --json outputs. */
+#ifndef FT_JSON_H
+#define FT_JSON_H
+
+#include <stdio.h>
+
+/* Writes s as a JSON string literal (quotes included); NULL writes null. */
+void json_str(FILE *f, const char *s);
+/* Writes s[0..n) as a JSON string literal, invalid UTF-8 bytes escaped. */
+void json_strn(FILE *f, const char *s, size_t n);
+
+#endif

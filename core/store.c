@@ -1,0 +1,849 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * store.c - see store.h.
+ *
+ * Invariants:
+ *  S1. A database this code created has application_id FT_APPLICATION_ID and
+ *      user_version FT_SCHEMA_VERSION before anything else is written to it.
+ *  S2. While loading, events are written only inside an open transaction;
+ *      queued events are flushed before any commit.
+ *  S3. traces.complete is set to 1 in the same transaction that writes the
+ *      last event and the indexes, so a reader never sees complete = 1 with
+ *      missing rows.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kinds.h"
+
+extern const char ft_schema_sql[];
+
+#define EV_COLS		24	/* columns of events in INSERT order */
+#define EV_ROWS		64	/* rows per multi-row INSERT */
+#define BATCH_EVENTS	200000	/* events per transaction */
+
+struct qrow {
+	int64_t trace_id, type_id;
+	struct ft_event ev;
+	size_t payload_off;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int in_tx;
+	sqlite3_stmt *ins_multi, *ins_one;
+	sqlite3_stmt *ins_type, *ins_field, *ins_sym, *ins_task, *ins_lost;
+	sqlite3_stmt *ins_buffer, *ins_bdi;
+	struct qrow rows[EV_ROWS];
+	int nrows;
+	uint8_t *arena;		/* payload copies of queued rows */
+	size_t arena_len, arena_cap;
+	uint64_t since_commit;
+};
+
+static int sql_fail(struct store *s, struct ft_err *e, int rc, const char *what)
+{
+	int code = rc == SQLITE_FULL ? -ENOSPC : rc == SQLITE_NOMEM ? -ENOMEM :
+		   rc == SQLITE_IOERR ? -EIO : -EIO;
+
+	if ((rc & 0xff) == SQLITE_IOERR)
+		code = -EIO;
+	return ft_error(e, code, "%s: %s: %s", s->path, what,
+			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+}
+
+static int exec(struct store *s, const char *sql, struct ft_err *e)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		int code = (rc & 0xff) == SQLITE_FULL ? -ENOSPC :
+			   (rc & 0xff) == SQLITE_NOMEM ? -ENOMEM : -EIO;
+
+		ft_error(e, code, "%s: %s", s->path, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return code;
+	}
+	return 0;
+}
+
+static int prep(struct store *s, sqlite3_stmt **st, const char *sql,
+		struct ft_err *e)
+{
+	int rc;
+
+	if (*st)
+		return 0;
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(s, e, rc, "prepare");
+	return 0;
+}
+
+static int step_done(struct store *s, sqlite3_stmt *st, struct ft_err *e,
+		     const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sql_fail(s, e, rc, what);
+	return 0;
+}
+
+static struct store *store_alloc(const char *path)
+{
+	struct store *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->path = strdup(path);
+	if (!s->path) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int store_probe_file(const char *path, struct ft_err *e)
+{
+	static const char magic[16] = "SQLite format 3";
+	char hdr[16];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &st) < 0)
+		return ft_error(e, -errno, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return ft_error(e, -EISDIR, "%s: is a directory, not a database", path);
+	if (!S_ISREG(st.st_mode))
+		return ft_error(e, -EINVAL, "%s: not a regular file", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ft_error(e, -errno, "%s: %s", path, strerror(errno));
+	n = read(fd, hdr, sizeof(hdr));
+	close(fd);
+	if (n == 0)
+		return ft_error(e, -EINVAL, "%s: empty file, not a foliotrace database", path);
+	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr, magic, sizeof(magic)))
+		return ft_error(e, -EINVAL, "%s: not a foliotrace database (not an SQLite file)", path);
+	return 0;
+}
+
+static int pragma_int(struct store *s, const char *sql, int64_t *out,
+		      struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return sql_fail(s, e, rc, "reading the database header");
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return sql_fail(s, e, rc, "reading the database header");
+	}
+	*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int check_identity(struct store *s, struct ft_err *e)
+{
+	int64_t app = 0, ver = 0;
+	int ret;
+
+	ret = pragma_int(s, "PRAGMA application_id", &app, e);
+	if (ret < 0) {
+		/* SQLite's "file is not a database" and friends. */
+		ft_err_clear(e);
+		return ft_error(e, -EINVAL, "%s: not a foliotrace database (%s)",
+				s->path, sqlite3_errmsg(s->db));
+	}
+	if (app != FT_APPLICATION_ID)
+		return ft_error(e, -EINVAL,
+				"%s: not a foliotrace database (SQLite application_id 0x%llx)",
+				s->path, (unsigned long long)app);
+	ret = pragma_int(s, "PRAGMA user_version", &ver, e);
+	if (ret < 0)
+		return ret;
+	if (ver > FT_SCHEMA_VERSION)
+		return ft_error(e, -EINVAL,
+				"%s: written by a newer foliotrace (schema %lld, this build reads up to %d); not modified",
+				s->path, (long long)ver, FT_SCHEMA_VERSION);
+	if (ver < 1)
+		return ft_error(e, -EINVAL, "%s: foliotrace database with unknown schema %lld",
+				s->path, (long long)ver);
+	return 0;
+}
+
+int store_open(struct store **out, const char *path, enum store_mode mode,
+	       struct ft_err *e)
+{
+	struct store *s;
+	int flags, rc, ret;
+
+	*out = NULL;
+	ret = store_probe_file(path, e);
+	if (ret < 0)
+		return ret;
+	s = store_alloc(path);
+	if (!s)
+		return ft_error(e, -ENOMEM, "out of memory");
+	flags = mode == STORE_READWRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		ret = sql_fail(s, e, rc, "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	ret = check_identity(s, e);
+	if (ret < 0)
+		goto fail;
+	if (mode == STORE_READONLY) {
+		/* Defence in depth: a hostile file cannot make us write. */
+		ret = exec(s, "PRAGMA query_only = 1; PRAGMA trusted_schema = 0;", e);
+		if (ret < 0)
+			goto fail;
+	}
+	store_register_functions(s);
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return ret;
+}
+
+/* The schema without the post-load section, or only that section. */
+static char *schema_part(int post_load)
+{
+	const char *b = strstr(ft_schema_sql, "-- @post-load-begin");
+	const char *end = strstr(ft_schema_sql, "-- @post-load-end");
+	char *out;
+
+	if (!b || !end || end < b)
+		return NULL;
+	if (post_load)
+		return strndup(b, (size_t)(end - b));
+	out = malloc(strlen(ft_schema_sql) + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, ft_schema_sql, (size_t)(b - ft_schema_sql));
+	strcpy(out + (b - ft_schema_sql), end);
+	return out;
+}
+
+int store_create(struct store **out, const char *path, struct ft_err *e)
+{
+	struct store *s;
+	char *schema = NULL, pragmas[160];
+	int rc, ret;
+
+	*out = NULL;
+	s = store_alloc(path);
+	if (!s)
+		return ft_error(e, -ENOMEM, "out of memory");
+	if (strcmp(path, ":memory:")) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+		if (fd < 0) {
+			ret = ft_error(e, -errno, "%s: cannot create: %s", path, strerror(errno));
+			goto fail;
+		}
+		close(fd);
+	}
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		ret = sql_fail(s, e, rc, "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	/*
+	 * The file is private until renamed into place, and an interrupted
+	 * load is thrown away: no journal, no syncs while loading.
+	 */
+	snprintf(pragmas, sizeof(pragmas),
+		 "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
+		 "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+	ret = exec(s, pragmas, e);
+	if (ret < 0)
+		goto fail;
+	schema = schema_part(0);
+	if (!schema) {
+		ret = ft_error(e, -EINVAL, "internal error: schema.sql markers missing");
+		goto fail;
+	}
+	snprintf(pragmas, sizeof(pragmas),
+		 "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+		 FT_APPLICATION_ID, FT_SCHEMA_VERSION);
+	ret = exec(s, "BEGIN", e);
+	if (ret == 0)
+		ret = exec(s, pragmas, e);
+	if (ret == 0)
+		ret = exec(s, schema, e);
+	if (ret == 0)
+		ret = exec(s, "INSERT INTO meta VALUES ('application', 'foliotrace')", e);
+	if (ret < 0)
+		goto fail;
+	{
+		sqlite3_stmt *st = NULL;
+
+		ret = prep(s, &st, "INSERT INTO kinds (id, name, description) VALUES (?, ?, ?)", e);
+		for (int k = 0; ret == 0 && k < FT_K__COUNT; k++) {
+			sqlite3_bind_int(st, 1, k);
+			sqlite3_bind_text(st, 2, ft_kinds[k].name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, ft_kinds[k].description, -1, SQLITE_STATIC);
+			ret = step_done(s, st, e, "writing kinds");
+		}
+		sqlite3_finalize(st);
+		if (ret < 0)
+			goto fail;
+	}
+	ret = exec(s, "COMMIT", e);
+	if (ret < 0)
+		goto fail;
+	free(schema);
+	store_register_functions(s);
+	*out = s;
+	return 0;
+fail:
+	free(schema);
+	store_close(s);
+	return ret;
+}
+
+int store_close(struct store *s)
+{
+	int rc = SQLITE_OK;
+
+	if (!s)
+		return 0;
+	sqlite3_finalize(s->ins_multi);
+	sqlite3_finalize(s->ins_one);
+	sqlite3_finalize(s->ins_type);
+	sqlite3_finalize(s->ins_field);
+	sqlite3_finalize(s->ins_sym);
+	sqlite3_finalize(s->ins_task);
+	sqlite3_finalize(s->ins_lost);
+	sqlite3_finalize(s->ins_buffer);
+	sqlite3_finalize(s->ins_bdi);
+	if (s->db)
+		rc = sqlite3_close(s->db);
+	free(s->arena);
+	free(s->path);
+	free(s);
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
+sqlite3 *store_db(struct store *s) { return s->db; }
+const char *store_path(const struct store *s) { return s->path; }
+
+static int ensure_tx(struct store *s, struct ft_err *e)
+{
+	int ret;
+
+	if (s->in_tx)
+		return 0;
+	ret = exec(s, "BEGIN", e);
+	if (ret == 0)
+		s->in_tx = 1;
+	return ret;
+}
+
+int store_trace_begin(struct store *s, const struct store_trace_info *ti,
+		      int64_t *trace_id, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	ret = ensure_tx(s, e);
+	if (ret < 0)
+		return ret;
+	ret = prep(s, &st, "INSERT INTO traces (source, source_size, tool, created_at) "
+		   "VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_text(st, 1, ti->source, -1, SQLITE_TRANSIENT);
+	if (ti->source_size >= 0)
+		sqlite3_bind_int64(st, 2, ti->source_size);
+	sqlite3_bind_text(st, 3, ti->tool, -1, SQLITE_TRANSIENT);
+	ret = step_done(s, st, e, "writing the trace row");
+	sqlite3_finalize(st);
+	*trace_id = sqlite3_last_insert_rowid(s->db);
+	return ret;
+}
+
+static int trace_set(struct store *s, int64_t trace_id, const char *col,
+		     const char *text, int64_t val, struct ft_err *e)
+{
+	static const char *const allowed[] = {
+		"file_version", "compression", "uname", "host", "kernel_release",
+		"clock", "cpus", "page_size", "block_size", "first_ts", "last_ts",
+		"n_events", "lost_events", "lost_unknown", NULL
+	};
+	sqlite3_stmt *st = NULL;
+	char sql[128];
+	int i, ret;
+
+	for (i = 0; allowed[i] && strcmp(allowed[i], col); i++)
+		;
+	if (!allowed[i])
+		return ft_error(e, -EINVAL, "internal error: no traces column %s", col);
+	ret = ensure_tx(s, e);
+	if (ret < 0)
+		return ret;
+	snprintf(sql, sizeof(sql), "UPDATE traces SET %s = ? WHERE id = ?", col);
+	ret = prep(s, &st, sql, e);
+	if (ret < 0)
+		return ret;
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 1, val);
+	sqlite3_bind_int64(st, 2, trace_id);
+	ret = step_done(s, st, e, "updating the trace row");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_trace_set_text(struct store *s, int64_t trace_id, const char *col,
+			 const char *val, struct ft_err *e)
+{
+	return trace_set(s, trace_id, col, val ? val : "", 0, e);
+}
+
+int store_trace_set_int(struct store *s, int64_t trace_id, const char *col,
+			int64_t val, struct ft_err *e)
+{
+	return trace_set(s, trace_id, col, NULL, val, e);
+}
+
+int store_add_buffer(struct store *s, int64_t trace_id, const char *name,
+		     int cpus, const char *clock, int64_t *id, struct ft_err *e)
+{
+	int ret = ensure_tx(s, e);
+
+	if (ret == 0)
+		ret = prep(s, &s->ins_buffer,
+			   "INSERT INTO buffers (trace_id, name, cpus, clock) VALUES (?, ?, ?, ?)", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s->ins_buffer, 1, trace_id);
+	sqlite3_bind_text(s->ins_buffer, 2, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s->ins_buffer, 3, cpus);
+	if (clock && *clock)
+		sqlite3_bind_text(s->ins_buffer, 4, clock, -1, SQLITE_TRANSIENT);
+	ret = step_done(s, s->ins_buffer, e, "writing a buffer");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return ret;
+}
+
+int store_add_type(struct store *s, int64_t trace_id, int format_id,
+		   const char *system, const char *name, int kind,
+		   int64_t *id, struct ft_err *e)
+{
+	int ret = ensure_tx(s, e);
+
+	if (ret == 0)
+		ret = prep(s, &s->ins_type,
+			   "INSERT INTO event_types (trace_id, format_id, system, name, kind) "
+			   "VALUES (?, ?, ?, ?, ?)", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s->ins_type, 1, trace_id);
+	sqlite3_bind_int(s->ins_type, 2, format_id);
+	sqlite3_bind_text(s->ins_type, 3, system, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s->ins_type, 4, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s->ins_type, 5, kind);
+	ret = step_done(s, s->ins_type, e, "writing an event type");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return ret;
+}
+
+int store_add_field(struct store *s, int64_t type_id, int seq,
+		    const char *name, const char *ctype, int offset, int size,
+		    int elem_size, int flags, struct ft_err *e)
+{
+	int ret = ensure_tx(s, e);
+
+	if (ret == 0)
+		ret = prep(s, &s->ins_field,
+			   "INSERT INTO event_fields (type_id, seq, name, ctype, offset, size, "
+			   "elem_size, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s->ins_field, 1, type_id);
+	sqlite3_bind_int(s->ins_field, 2, seq);
+	sqlite3_bind_text(s->ins_field, 3, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s->ins_field, 4, ctype, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s->ins_field, 5, offset);
+	sqlite3_bind_int(s->ins_field, 6, size);
+	sqlite3_bind_int(s->ins_field, 7, elem_size);
+	sqlite3_bind_int(s->ins_field, 8, flags);
+	return step_done(s, s->ins_field, e, "writing an event field");
+}
+
+int store_add_symbol(struct store *s, const char *name, int64_t *id,
+		     struct ft_err *e)
+{
+	int ret = ensure_tx(s, e);
+
+	if (ret == 0)
+		ret = prep(s, &s->ins_sym,
+			   "INSERT INTO symbols (name) VALUES (?) "
+			   "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_text(s->ins_sym, 1, name, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s->ins_sym) == SQLITE_ROW)
+		*id = sqlite3_column_int64(s->ins_sym, 0);
+	return step_done(s, s->ins_sym, e, "writing a symbol");
+}
+
+int store_add_task(struct store *s, int64_t trace_id, int pid,
+		   const char *comm, struct ft_err *e)
+{
+	int ret = ensure_tx(s, e);
+
+	if (ret == 0)
+		ret = prep(s, &s->ins_task,
+			   "INSERT INTO tasks (trace_id, pid, comm) VALUES (?, ?, ?) "
+			   "ON CONFLICT (trace_id, pid) DO UPDATE SET comm = "
+			   "coalesce(excluded.comm, comm)", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s->ins_task, 1, trace_id);
+	sqlite3_bind_int(s->ins_task, 2, pid);
+	if (comm && *comm)
+		sqlite3_bind_text(s->ins_task, 3, comm, -1, SQLITE_TRANSIENT);
+	return step_done(s, s->ins_task, e, "writing a task");
+}
+
+int store_add_bdi(struct store *s, int64_t trace_id, const char *bdi,
+		  int64_t dev, struct ft_err *e)
+{
+	int ret = ensure_tx(s, e);
+
+	if (ret == 0)
+		ret = prep(s, &s->ins_bdi,
+			   "INSERT OR IGNORE INTO bdi_map (trace_id, bdi, dev) VALUES (?, ?, ?)", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s->ins_bdi, 1, trace_id);
+	sqlite3_bind_text(s->ins_bdi, 2, bdi, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s->ins_bdi, 3, dev);
+	return step_done(s, s->ins_bdi, e, "writing the bdi map");
+}
+
+int store_add_lost(struct store *s, int64_t trace_id, int64_t buffer_id,
+		   int cpu, const char *kind, int64_t count, int64_t ts_before,
+		   int64_t ts_after, struct ft_err *e)
+{
+	int ret = ensure_tx(s, e);
+
+	if (ret == 0)
+		ret = prep(s, &s->ins_lost,
+			   "INSERT INTO lost (trace_id, buffer_id, cpu, kind, count, ts_before, "
+			   "ts_after) VALUES (?, ?, ?, ?, ?, ?, ?)", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s->ins_lost, 1, trace_id);
+	sqlite3_bind_int64(s->ins_lost, 2, buffer_id);
+	sqlite3_bind_int(s->ins_lost, 3, cpu);
+	sqlite3_bind_text(s->ins_lost, 4, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s->ins_lost, 5, count);
+	if (ts_before >= 0)
+		sqlite3_bind_int64(s->ins_lost, 6, ts_before);
+	if (ts_after >= 0)
+		sqlite3_bind_int64(s->ins_lost, 7, ts_after);
+	return step_done(s, s->ins_lost, e, "writing lost events");
+}
+
+/* --- events ----------------------------------------------------------- */
+
+static const char ev_insert_head[] =
+	"INSERT INTO events (trace_id, ts, cpu, pid, type_id, kind, dev, ino, offset, "
+	"length, findex, forder, lock_class, lock_mode, flags, caller_id, caller_off, "
+	"ext_off, ext_len, ext_block, addr, peer_pid, payload) VALUES ";
+
+static char *build_insert(int rows)
+{
+	size_t rowlen = 2 + 23 * 2 + 1, n = sizeof(ev_insert_head) + (size_t)rows * rowlen + 1;
+	char *sql = malloc(n), *p;
+
+	if (!sql)
+		return NULL;
+	p = stpcpy(sql, ev_insert_head);
+	for (int r = 0; r < rows; r++) {
+		*p++ = r ? ',' : ' ';
+		*p++ = '(';
+		for (int c = 0; c < 23; c++) {
+			*p++ = '?';
+			if (c < 22)
+				*p++ = ',';
+		}
+		*p++ = ')';
+	}
+	*p = '\0';
+	return sql;
+}
+
+static void bind_row(sqlite3_stmt *st, int base, const struct qrow *r,
+		     const uint8_t *arena)
+{
+	const struct ft_event *ev = &r->ev;
+
+	sqlite3_bind_int64(st, base + 1, r->trace_id);
+	sqlite3_bind_int64(st, base + 2, (sqlite3_int64)ev->ts);
+	sqlite3_bind_int(st, base + 3, ev->cpu);
+	sqlite3_bind_int(st, base + 4, ev->pid);
+	sqlite3_bind_int64(st, base + 5, r->type_id);
+	sqlite3_bind_int(st, base + 6, ev->kind);
+	for (int c = 0; c < FT_C__COUNT; c++) {
+		if (ft_event_has(ev, c))
+			sqlite3_bind_int64(st, base + 7 + c, ev->v[c]);
+		else
+			sqlite3_bind_null(st, base + 7 + c);
+	}
+	if (ev->payload_len)
+		sqlite3_bind_blob(st, base + 7 + FT_C__COUNT, arena + r->payload_off,
+				  (int)ev->payload_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, base + 7 + FT_C__COUNT);
+}
+
+static int flush_rows(struct store *s, struct ft_err *e)
+{
+	int ret = 0;
+
+	if (!s->nrows)
+		return 0;
+	if (s->nrows == EV_ROWS) {
+		if (!s->ins_multi) {
+			char *sql = build_insert(EV_ROWS);
+
+			if (!sql)
+				return ft_error(e, -ENOMEM, "out of memory");
+			ret = prep(s, &s->ins_multi, sql, e);
+			free(sql);
+			if (ret < 0)
+				return ret;
+		}
+		for (int r = 0; r < EV_ROWS; r++)
+			bind_row(s->ins_multi, r * 23, &s->rows[r], s->arena);
+		ret = step_done(s, s->ins_multi, e, "writing events");
+	} else {
+		if (!s->ins_one) {
+			char *sql = build_insert(1);
+
+			if (!sql)
+				return ft_error(e, -ENOMEM, "out of memory");
+			ret = prep(s, &s->ins_one, sql, e);
+			free(sql);
+			if (ret < 0)
+				return ret;
+		}
+		for (int r = 0; r < s->nrows && ret == 0; r++) {
+			bind_row(s->ins_one, 0, &s->rows[r], s->arena);
+			ret = step_done(s, s->ins_one, e, "writing events");
+		}
+	}
+	s->nrows = 0;
+	s->arena_len = 0;
+	return ret;
+}
+
+int store_add_event(struct store *s, int64_t trace_id, int64_t type_id,
+		    const struct ft_event *ev, struct ft_err *e)
+{
+	struct qrow *r;
+	int ret;
+
+	if (ev->payload_len > FT_MAX_PAYLOAD)
+		return ft_error(e, -EINVAL, "event payload of %u bytes is too large",
+				ev->payload_len);
+	ret = ensure_tx(s, e);
+	if (ret < 0)
+		return ret;
+	if (s->arena_len + ev->payload_len > s->arena_cap) {
+		size_t cap = s->arena_cap ? s->arena_cap * 2 : 64 * 1024;
+		uint8_t *a;
+
+		while (cap < s->arena_len + ev->payload_len)
+			cap *= 2;
+		a = realloc(s->arena, cap);
+		if (!a)
+			return ft_error(e, -ENOMEM, "out of memory");
+		s->arena = a;
+		s->arena_cap = cap;
+	}
+	r = &s->rows[s->nrows++];
+	r->trace_id = trace_id;
+	r->type_id = type_id;
+	r->ev = *ev;
+	r->ev.payload = NULL;
+	r->payload_off = s->arena_len;
+	if (ev->payload_len)
+		memcpy(s->arena + s->arena_len, ev->payload, ev->payload_len);
+	s->arena_len += ev->payload_len;
+	if (s->nrows == EV_ROWS) {
+		ret = flush_rows(s, e);
+		if (ret < 0)
+			return ret;
+	}
+	if (++s->since_commit >= BATCH_EVENTS)
+		return store_checkpoint(s, e);
+	return 0;
+}
+
+int store_checkpoint(struct store *s, struct ft_err *e)
+{
+	int ret = flush_rows(s, e);
+
+	if (ret < 0)
+		return ret;
+	s->since_commit = 0;
+	if (!s->in_tx)
+		return 0;
+	ret = exec(s, "COMMIT", e);
+	s->in_tx = 0;
+	return ret;
+}
+
+int store_trace_finish(struct store *s, int64_t trace_id, struct ft_err *e)
+{
+	char *idx = NULL, sql[512];
+	int ret;
+
+	ret = flush_rows(s, e);
+	if (ret == 0)
+		ret = ensure_tx(s, e);
+	if (ret < 0)
+		return ret;
+	snprintf(sql, sizeof(sql),
+		 "UPDATE event_types SET n_events = (SELECT count(*) FROM events e "
+		 "WHERE e.type_id = event_types.id) WHERE trace_id = %lld",
+		 (long long)trace_id);
+	ret = exec(s, sql, e);
+	if (ret < 0)
+		return ret;
+	/* Indexes exist once per database; a second trace reuses them. */
+	{
+		int64_t have = 0;
+
+		ret = pragma_int(s, "SELECT count(*) FROM sqlite_schema WHERE name = 'events_ts'",
+				 &have, e);
+		if (ret < 0)
+			return ret;
+		if (!have) {
+			idx = schema_part(1);
+			if (!idx)
+				return ft_error(e, -EINVAL, "internal error: schema.sql markers missing");
+			ret = exec(s, idx, e);
+			free(idx);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	snprintf(sql, sizeof(sql), "UPDATE traces SET complete = 1 WHERE id = %lld",
+		 (long long)trace_id);
+	ret = exec(s, sql, e);
+	if (ret == 0)
+		ret = exec(s, "COMMIT", e);
+	s->in_tx = 0;
+	if (ret == 0)
+		ret = exec(s, "PRAGMA journal_mode = DELETE; PRAGMA optimize;", e);
+	return ret;
+}
+
+/* --- SQL functions ---------------------------------------------------- */
+
+/*
+ * ft_field(type_id, payload, name): the value of one recorded field,
+ * decoded from the raw payload with the layout in event_fields.  Integers
+ * (up to 8 bytes, little-endian, signed when the field is) come back as
+ * INTEGER, char arrays and __data_loc strings as TEXT, other arrays as
+ * BLOB.  Unknown fields or out-of-range offsets give NULL.
+ */
+static void fn_field(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	sqlite3 *db = sqlite3_context_db_handle(ctx);
+	sqlite3_stmt *st = NULL;
+	const uint8_t *pl;
+	int plen, off, size, flags;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[1]) != SQLITE_BLOB)
+		return;
+	pl = sqlite3_value_blob(argv[1]);
+	plen = sqlite3_value_bytes(argv[1]);
+	if (sqlite3_prepare_v2(db, "SELECT offset, size, flags FROM event_fields "
+			       "WHERE type_id = ? AND name = ?", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_value(st, 1, argv[0]);
+	sqlite3_bind_value(st, 2, argv[2]);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return;
+	}
+	off = sqlite3_column_int(st, 0);
+	size = sqlite3_column_int(st, 1);
+	flags = sqlite3_column_int(st, 2);
+	sqlite3_finalize(st);
+	if (off < 0 || size < 0 || off > plen || size > plen - off)
+		return;
+	if (flags & 8) {		/* dynamic: u32 = len << 16 | offset */
+		uint32_t loc = 0;
+		int doff, dlen;
+
+		if (size < 4)
+			return;
+		memcpy(&loc, pl + off, 4);
+		doff = (int)(loc & 0xffff) + ((flags & 64) ? off + size : 0);
+		dlen = (int)(loc >> 16);
+		if (doff < 0 || doff > plen || dlen > plen - doff)
+			return;
+		sqlite3_result_text(ctx, (const char *)pl + doff,
+				    (int)strnlen((const char *)pl + doff, (size_t)dlen),
+				    SQLITE_TRANSIENT);
+		return;
+	}
+	if (flags & 2) {		/* array */
+		if (flags & 4)
+			sqlite3_result_text(ctx, (const char *)pl + off,
+					    (int)strnlen((const char *)pl + off, (size_t)size),
+					    SQLITE_TRANSIENT);
+		else
+			sqlite3_result_blob(ctx, pl + off, size, SQLITE_TRANSIENT);
+		return;
+	}
+	if (size == 1 || size == 2 || size == 4 || size == 8) {
+		uint64_t v = 0;
+
+		memcpy(&v, pl + off, (size_t)size);
+		if ((flags & 1) && size < 8 && (v >> (size * 8 - 1)) & 1)
+			v |= ~0ULL << (size * 8);
+		sqlite3_result_int64(ctx, (sqlite3_int64)v);
+		return;
+	}
+	sqlite3_result_blob(ctx, pl + off, size, SQLITE_TRANSIENT);
+}
+
+int store_register_functions(struct store *s)
+{
+	return sqlite3_create_function(s->db, "ft_field", 3,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+				       NULL, fn_field, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * import.h - trace.dat -> foliotrace database.
+ *
+ * import_trace() is the whole job: it decodes the file in a sandboxed child
+ * (decode.c via sandbox.c), loads the stream into a new database at a
+ * temporary path beside the output, and renames it into place only when the
+ * load is complete.  On any failure the output path is left as it was.
+ *
+ * import_stream() is the parent half alone: it loads one decoder stream
+ * into an open store.  It trusts nothing in the stream (see wire.h).
+ */
+#ifndef FT_IMPORT_H
+#define FT_IMPORT_H
+
+#include <stdint.h>
+
+#include "../core/err.h"
+#include "../core/store.h"
+
+struct import_opts {
+	const char *input;
+	const char *output;
+	int force;		/* replace an existing output */
+	int progress;		/* status line on stderr */
+	uint64_t mem_limit;	/* decoder address-space limit, bytes */
+	unsigned cpu_limit;	/* decoder CPU seconds */
+	int no_sandbox;		/* decode in-process (debugging only) */
+};
+
+struct import_stats {
+	uint64_t events;
+	uint64_t lost;		/* counted lost events */
+	uint64_t lost_gaps;	/* gaps of unknown size */
+	uint64_t bytes;		/* stream bytes */
+	uint64_t first_ts, last_ts;
+	int64_t trace_id;
+	char phase[96];		/* the decoder's last announced phase */
+	int done;		/* DONE frame seen */
+	char fail[512];		/* decoder's FAIL message, if any */
+};
+
+int import_trace(const struct import_opts *o, struct import_stats *st,
+		 struct ft_err *e);
+
+/* Loads a decoder stream from fd into s.  label names the source in
+ * messages and in traces.source. */
+int import_stream(struct store *s, int fd, const char *label,
+		  int64_t source_size, int progress, struct import_stats *st,
+		  struct ft_err *e);
+
+/* Set from a signal handler: stops an import at the next frame. */
+extern volatile int import_interrupted;
+
+#endif

@@ -1,0 +1,41 @@
+# tests/lib/harness.sh - assertions for shell tests (source it).
+# Prints "ok - desc" / "not ok - desc" lines that tests/run.sh counts.
+# Every assertion can fail; a test that ends without any assertion is
+# reported as a failure by the runner.
+
+: "${FT_BIN:?run through tests/run.sh (make check)}"
+FT=$FT_BIN
+T_FAILS=0
+
+t_ok()   { echo "ok - $*"; }
+t_fail() { echo "not ok - $*"; T_FAILS=$((T_FAILS + 1)); }
+
+# t_check DESC CMD...: passes when CMD exits 0.
+t_check() {
+	local d=$1; shift
+	if "$@"; then t_ok "$d"; else t_fail "$d (command: $*)"; fi
+}
+
+# t_eq DESC EXPECTED ACTUAL
+t_eq() {
+	if [ "$2" == "$3" ]; then t_ok "$1"; else t_fail "$1: expected '$2', got '$3'"; fi
+}
+
+# t_match DESC REGEX TEXT
+t_match() {
+	if [[ $3 =~ $2 ]]; then t_ok "$1"; else t_fail "$1: '$3' does not match /$2/"; fi
+}
+
+# t_skip REASON: the whole test is skipped (exit 77).
+t_skip() { echo "skipped: $*"; exit 77; }
+
+t_tmpdir() {
+	T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ft-test.XXXXXX")
+	trap 't_cleanup' EXIT
+}
+t_cleanup() {
+	[ -n "${T_TMP:-}" ] && rm -rf "$T_TMP"
+	return 0
+}
+
+t_done() { [ "$T_FAILS" -eq 0 ]; }
