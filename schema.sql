@@ -1,7 +1,7 @@
 -- foliotrace database schema: the single source of truth.
 --
 -- This file is compiled into the foliotrace binary at build time (see the
--- Makefile rule for core/schema_sql.c) and applied to every new database.
+-- Makefile rule for build/schema_sql.c) and applied to every new database.
 -- docs/schema.md is generated from it.  Conventions:
 --   * every table is STRICT;
 --   * times are nanoseconds of the trace clock named in traces.clock;
@@ -138,8 +138,10 @@ CREATE TABLE symbols (
 --   lock_class     bitmask 1 IOLOCK, 2 ILOCK, 4 MMAPLOCK (invalidate_lock),
 --                  8 other kernel lock (lock:contention_*)
 --   lock_mode      bitmask 1 exclusive, 2 shared
---   flags          event flags: XFS lock_flags & 0x3f, iomap flags,
---                  write_fault, bmap_state, contention flags, prev_state
+--   flags          event flags: XFS lock_flags & 0x3f; iomap_iter flags;
+--                  (iomap type << 16) | iomap flags for mappings, stale
+--                  checks and ioends; whichfork for xfs_iomap_*/map_blocks;
+--                  write_fault; bmap_state; contention flags; prev_state
 --   caller_id/off  resolved caller_ip/caller: symbols.id and offset
 --   ext_off/len    extent start (file block) and length (blocks)
 --   ext_block      extent startblock as traced (delalloc/hole encodings kept)
@@ -185,10 +187,10 @@ CREATE INDEX events_ts        ON events (ts);
 -- A readable view over events.
 CREATE VIEW events_v AS
 SELECT e.id, e.ts, e.cpu, e.pid, t.comm, et.system, et.name AS event,
-       k.name AS kind, e.dev >> 20 AS major, e.dev & 1048575 AS minor,
+       k.name AS kind, e.dev, e.dev >> 20 AS major, e.dev & 1048575 AS minor,
        e.ino, e.offset, e.length, e.findex, e.forder, e.lock_class,
        e.lock_mode, e.flags, s.name AS caller, e.caller_off, e.ext_off,
-       e.ext_len, e.ext_block, e.addr, e.peer_pid
+       e.ext_len, e.ext_block, e.addr, e.peer_pid, e.type_id, e.payload
 FROM events e
 JOIN event_types et ON et.id = e.type_id
 JOIN kinds k ON k.id = e.kind
