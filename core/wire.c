@@ -78,9 +78,12 @@ void wire_put_u64(struct wire_writer *w, uint64_t x) { wire_put(w, &x, sizeof(x)
 
 void wire_put_str(struct wire_writer *w, const char *s)
 {
-	size_t n = strnlen(s ? s : "", 4096);
+	size_t n;
 
-	wire_put(w, s ? s : "", n);
+	if (!s)
+		s = "";
+	n = strnlen(s, 4096);
+	wire_put(w, s, n);
 	wire_put(w, "", 1);
 }
 
