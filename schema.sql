@@ -174,15 +174,13 @@ CREATE TABLE events (
     payload   BLOB
 ) STRICT;
 
--- Indexes are created after the bulk load (see store_finish_load); they are
--- listed here so that this file stays the whole truth.
--- @post-load-begin
+-- Indexes are maintained during the load: events arrive in time order, so
+-- each insert lands at the end of its (ino | pid) run.  Measured on a
+-- 1.1M-event trace: +0.4 s while loading versus 1.3 s to build them after.
+-- Time order needs no index: events.id follows ts.
 CREATE INDEX events_ino_ts    ON events (ino, ts) WHERE ino IS NOT NULL;
 CREATE INDEX events_folio_ts  ON events (ino, findex, ts) WHERE findex IS NOT NULL;
 CREATE INDEX events_pid_ts    ON events (pid, ts);
-CREATE INDEX events_kind_ts   ON events (kind, ts);
-CREATE INDEX events_ts        ON events (ts);
--- @post-load-end
 
 -- A readable view over events.
 CREATE VIEW events_v AS

@@ -8,8 +8,7 @@
  *  S2. While loading, events are written only inside an open transaction;
  *      queued events are flushed before any commit.
  *  S3. traces.complete is set to 1 in the same transaction that writes the
- *      last event and the indexes, so a reader never sees complete = 1 with
- *      missing rows.
+ *      last event, so a reader never sees complete = 1 with missing rows.
  */
 #include "store.h"
 
@@ -28,6 +27,7 @@ extern const char ft_schema_sql[];
 #define EV_COLS		24	/* columns of events in INSERT order */
 #define EV_ROWS		64	/* rows per multi-row INSERT */
 #define BATCH_EVENTS	200000	/* events per transaction */
+#define STORE_PAGE_SIZE	16384
 
 struct qrow {
 	int64_t trace_id, type_id;
@@ -95,7 +95,9 @@ static int step_done(struct store *s, sqlite3_stmt *st, struct ft_err *e,
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	/* Event INSERTs bind every parameter each time: no clearing needed. */
+	if (st != s->ins_multi && st != s->ins_one)
+		sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return sql_fail(s, e, rc, what);
 	return 0;
@@ -226,29 +228,10 @@ fail:
 	return ret;
 }
 
-/* The schema without the post-load section, or only that section. */
-static char *schema_part(int post_load)
-{
-	const char *b = strstr(ft_schema_sql, "-- @post-load-begin");
-	const char *end = strstr(ft_schema_sql, "-- @post-load-end");
-	char *out;
-
-	if (!b || !end || end < b)
-		return NULL;
-	if (post_load)
-		return strndup(b, (size_t)(end - b));
-	out = malloc(strlen(ft_schema_sql) + 1);
-	if (!out)
-		return NULL;
-	memcpy(out, ft_schema_sql, (size_t)(b - ft_schema_sql));
-	strcpy(out + (b - ft_schema_sql), end);
-	return out;
-}
-
 int store_create(struct store **out, const char *path, struct ft_err *e)
 {
 	struct store *s;
-	char *schema = NULL, pragmas[160];
+	char pragmas[256];
 	int rc, ret;
 
 	*out = NULL;
@@ -264,7 +247,9 @@ int store_create(struct store **out, const char *path, struct ft_err *e)
 		}
 		close(fd);
 	}
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	/* One connection, used by one thread: no SQLite mutexes. */
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
+			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		ret = sql_fail(s, e, rc, "cannot open");
 		goto fail;
@@ -275,16 +260,12 @@ int store_create(struct store **out, const char *path, struct ft_err *e)
 	 * load is thrown away: no journal, no syncs while loading.
 	 */
 	snprintf(pragmas, sizeof(pragmas),
-		 "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
-		 "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+		 "PRAGMA page_size = %d; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
+		 "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
+		 "PRAGMA mmap_size = 1073741824;", STORE_PAGE_SIZE);
 	ret = exec(s, pragmas, e);
 	if (ret < 0)
 		goto fail;
-	schema = schema_part(0);
-	if (!schema) {
-		ret = ft_error(e, -EINVAL, "internal error: schema.sql markers missing");
-		goto fail;
-	}
 	snprintf(pragmas, sizeof(pragmas),
 		 "PRAGMA application_id = %d; PRAGMA user_version = %d;",
 		 FT_APPLICATION_ID, FT_SCHEMA_VERSION);
@@ -292,7 +273,7 @@ int store_create(struct store **out, const char *path, struct ft_err *e)
 	if (ret == 0)
 		ret = exec(s, pragmas, e);
 	if (ret == 0)
-		ret = exec(s, schema, e);
+		ret = exec(s, ft_schema_sql, e);
 	if (ret == 0)
 		ret = exec(s, "INSERT INTO meta VALUES ('application', 'foliotrace')", e);
 	if (ret < 0)
@@ -314,12 +295,10 @@ int store_create(struct store **out, const char *path, struct ft_err *e)
 	ret = exec(s, "COMMIT", e);
 	if (ret < 0)
 		goto fail;
-	free(schema);
 	store_register_functions(s);
 	*out = s;
 	return 0;
 fail:
-	free(schema);
 	store_close(s);
 	return ret;
 }
@@ -722,9 +701,19 @@ int store_checkpoint(struct store *s, struct ft_err *e)
 	return ret;
 }
 
+int store_set_type_count(struct store *s, int64_t type_id, int64_t n,
+			 struct ft_err *e)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "UPDATE event_types SET n_events = %lld WHERE id = %lld",
+		 (long long)n, (long long)type_id);
+	return exec(s, sql, e);
+}
+
 int store_trace_finish(struct store *s, int64_t trace_id, struct ft_err *e)
 {
-	char *idx = NULL, sql[512];
+	char sql[512];
 	int ret;
 
 	ret = flush_rows(s, e);
@@ -732,31 +721,6 @@ int store_trace_finish(struct store *s, int64_t trace_id, struct ft_err *e)
 		ret = ensure_tx(s, e);
 	if (ret < 0)
 		return ret;
-	snprintf(sql, sizeof(sql),
-		 "UPDATE event_types SET n_events = (SELECT count(*) FROM events e "
-		 "WHERE e.type_id = event_types.id) WHERE trace_id = %lld",
-		 (long long)trace_id);
-	ret = exec(s, sql, e);
-	if (ret < 0)
-		return ret;
-	/* Indexes exist once per database; a second trace reuses them. */
-	{
-		int64_t have = 0;
-
-		ret = pragma_int(s, "SELECT count(*) FROM sqlite_schema WHERE name = 'events_ts'",
-				 &have, e);
-		if (ret < 0)
-			return ret;
-		if (!have) {
-			idx = schema_part(1);
-			if (!idx)
-				return ft_error(e, -EINVAL, "internal error: schema.sql markers missing");
-			ret = exec(s, idx, e);
-			free(idx);
-			if (ret < 0)
-				return ret;
-		}
-	}
 	snprintf(sql, sizeof(sql), "UPDATE traces SET complete = 1 WHERE id = %lld",
 		 (long long)trace_id);
 	ret = exec(s, sql, e);

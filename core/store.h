@@ -14,8 +14,8 @@
  *   -> store_trace_finish
  * Events are buffered and written with multi-row prepared INSERTs;
  * store_checkpoint() commits the current batch so that readers (WAL) see
- * whole batches.  Indexes are built by store_trace_finish(), which also
- * marks the trace complete.  Until then traces.complete = 0.
+ * whole batches.  store_trace_finish() writes the per-type counts and marks
+ * the trace complete.  Until then traces.complete = 0.
  */
 #ifndef FT_STORE_H
 #define FT_STORE_H
@@ -91,11 +91,13 @@ int store_add_lost(struct store *s, int64_t trace_id, int64_t buffer_id,
  */
 int store_add_event(struct store *s, int64_t trace_id, int64_t type_id,
 		    const struct ft_event *ev, struct ft_err *e);
+/* Sets event_types.n_events (the loader counts while loading). */
+int store_set_type_count(struct store *s, int64_t type_id, int64_t n,
+			 struct ft_err *e);
 /* Writes queued events and commits the batch (opens the next one). */
 int store_checkpoint(struct store *s, struct ft_err *e);
 /*
- * Writes queued events, fills per-type counts, builds the indexes, marks
- * the trace complete, and commits.  When durable, the file is fsynced.
+ * Writes queued events, marks the trace complete, and commits (S3).
  */
 int store_trace_finish(struct store *s, int64_t trace_id, struct ft_err *e);
 

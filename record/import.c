@@ -43,6 +43,7 @@ struct loader {
 	const char *label;
 	int64_t trace_id;
 	int64_t *types;		/* wire type -> events.type_id, 0 = unknown */
+	uint64_t *type_counts;	/* wire type -> events seen */
 	int64_t *syms;		/* wire symbol -> symbols.id */
 	uint32_t nsyms;
 	int64_t bufs[MAX_BUFS];
@@ -197,6 +198,7 @@ static int on_event(struct loader *l, struct wire_cur *c, struct ft_err *e)
 		l->st->last_ts = ev.ts;
 	l->st->events++;
 	l->buf_events[b]++;
+	l->type_counts[ev.type]++;
 	return store_add_event(l->s, l->trace_id, l->types[ev.type], &ev, e);
 }
 
@@ -261,8 +263,10 @@ int import_stream(struct store *s, int fd, const char *label,
 
 	memset(st, 0, sizeof(*st));
 	l.types = calloc(MAX_WIRE_TYPES, sizeof(*l.types));
-	if (!l.types || wire_reader_init(&r, fd) < 0) {
+	l.type_counts = calloc(MAX_WIRE_TYPES, sizeof(*l.type_counts));
+	if (!l.types || !l.type_counts || wire_reader_init(&r, fd) < 0) {
 		free(l.types);
+		free(l.type_counts);
 		return ft_error(e, -ENOMEM, "out of memory");
 	}
 	l.t0 = l.last_print = now();
@@ -343,7 +347,11 @@ int import_stream(struct store *s, int fd, const char *label,
 	if (progress)
 		show_progress(&l, 1);
 	if (ret == 0 && st->done) {
-		ret = store_trace_set_int(s, l.trace_id, "n_events", (int64_t)st->events, e);
+		for (uint32_t t = 0; ret == 0 && t < MAX_WIRE_TYPES; t++)
+			if (l.types[t])
+				ret = store_set_type_count(s, l.types[t], (int64_t)l.type_counts[t], e);
+		if (ret == 0)
+			ret = store_trace_set_int(s, l.trace_id, "n_events", (int64_t)st->events, e);
 		if (ret == 0 && st->events) {
 			ret = store_trace_set_int(s, l.trace_id, "first_ts", (int64_t)st->first_ts, e);
 			if (ret == 0)
@@ -369,6 +377,7 @@ int import_stream(struct store *s, int fd, const char *label,
 	}
 	wire_reader_release(&r);
 	free(l.types);
+	free(l.type_counts);
 	free(l.syms);
 	return ret < 0 ? ret : 0;
 }
@@ -424,6 +433,7 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 	struct stat in_st, out_st;
 	char *tmp = NULL, desc[160];
 	int in_fd = -1, ret, status;
+	double t_start = now();
 
 	memset(st, 0, sizeof(*st));
 	ret = check_input(o->input, &in_st, e);
@@ -494,7 +504,11 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 			       o->input, st->phase[0] ? st->phase : "starting");
 		goto out;
 	}
+	if (getenv("FOLIOTRACE_TIMING"))
+		fprintf(stderr, "timing: load done at %.3f s\n", now() - t_start);
 	ret = store_trace_finish(s, st->trace_id, e);
+	if (getenv("FOLIOTRACE_TIMING"))
+		fprintf(stderr, "timing: indexes done at %.3f s\n", now() - t_start);
 	if (ret < 0)
 		goto out;
 	ret = store_close(s);
