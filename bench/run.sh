@@ -83,6 +83,16 @@ read -r ns_s ns_kb < <(measure "foliotrace import --no-sandbox" "$FT" import -q 
 small=tests/fixtures/xfs-shortwrite-v7.dat
 read -r sm_s sm_kb < <(measure "foliotrace import (small)" "$FT" import -q -f "$small" -o "$tmp/small.db")
 
+# Per-process peak memory: the importer (owns the database) and the decoder.
+FOLIOTRACE_TIMING=1 "$FT" import -q -f "$BIG" -o "$tmp/big.db" 2>"$tmp/timing"
+FOLIOTRACE_TIMING=1 "$FT" import -q -f "$small" -o "$tmp/small.db" 2>"$tmp/timing-small"
+imp_big=$(sed -n 's/.*importer \([0-9]*\) KB.*/\1/p' "$tmp/timing")
+dec_big=$(sed -n 's/.*decoder \([0-9]*\) KB.*/\1/p' "$tmp/timing")
+imp_small=$(sed -n 's/.*importer \([0-9]*\) KB.*/\1/p' "$tmp/timing-small")
+dec_small=$(sed -n 's/.*decoder \([0-9]*\) KB.*/\1/p' "$tmp/timing-small")
+echo "peak RSS of the importer: $((imp_small / 1024)) MB on the 1.4k-event fixture, $((imp_big / 1024)) MB on $events events"
+echo "peak RSS of the decoder (libtracecmd): $((dec_small / 1024)) MB and $((dec_big / 1024)) MB"
+
 awk -v ev="$events" -v size="$size" -v tc="$tc_s" -v ft="$ft_s" -v ns="$ns_s" \
     -v tckb="$tc_kb" -v ftkb="$ft_kb" -v nskb="$ns_kb" -v smkb="$sm_kb" 'BEGIN {
 	printf "trace-cmd report > /dev/null : %7.2f s  %10.0f events/s  peak %6.1f MB\n", tc, ev / tc, tckb / 1024
@@ -90,5 +100,4 @@ awk -v ev="$events" -v size="$size" -v tc="$tc_s" -v ft="$ft_s" -v ns="$ns_s" \
 	printf "foliotrace import (in-process, decode then load): %7.2f s  %10.0f events/s  peak %6.1f MB\n", ns, ev / ns, nskb / 1024
 	printf "ratio import/trace-cmd report: %.2fx (target >= 5x)\n", tc / ft
 	printf "cost of the decoder process: %.2fx the in-process time\n", ft / ns
-	printf "peak memory: %.1f MB on the 1.4k-event fixture, %.1f MB on %d events\n", smkb / 1024, ftkb / 1024, ev
 }'

@@ -261,8 +261,8 @@ int store_create(struct store **out, const char *path, struct ft_err *e)
 	 */
 	snprintf(pragmas, sizeof(pragmas),
 		 "PRAGMA page_size = %d; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
-		 "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
-		 "PRAGMA mmap_size = 1073741824;", STORE_PAGE_SIZE);
+		 "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;"
+		 "", STORE_PAGE_SIZE);
 	ret = exec(s, pragmas, e);
 	if (ret < 0)
 		goto fail;

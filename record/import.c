@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -507,8 +508,14 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 	if (getenv("FOLIOTRACE_TIMING"))
 		fprintf(stderr, "timing: load done at %.3f s\n", now() - t_start);
 	ret = store_trace_finish(s, st->trace_id, e);
-	if (getenv("FOLIOTRACE_TIMING"))
-		fprintf(stderr, "timing: indexes done at %.3f s\n", now() - t_start);
+	if (getenv("FOLIOTRACE_TIMING")) {
+		struct rusage self, kids;
+
+		getrusage(RUSAGE_SELF, &self);
+		getrusage(RUSAGE_CHILDREN, &kids);
+		fprintf(stderr, "timing: finished at %.3f s; peak RSS: importer %ld KB, decoder %ld KB\n",
+			now() - t_start, self.ru_maxrss, kids.ru_maxrss);
+	}
 	if (ret < 0)
 		goto out;
 	ret = store_close(s);
