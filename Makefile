@@ -36,7 +36,8 @@ CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-long bench asan install uninstall deps demo clean help docs
+
+.PHONY: all check check-long bench asan asan-bin check-asan-inner install uninstall deps demo clean help docs
 
 all: $(BIN) foliotrace
 
@@ -72,17 +73,23 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
 # --- tests --------------------------------------------------------------
-check: all $(UNIT_BIN)
-	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
+ASAN_FLAGS := CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+              LDFLAGS="-fsanitize=address,undefined"
+
+# The hostile-input tests also run against an ASan+UBSan build (FT_ASAN_BIN).
+check: all $(UNIT_BIN) asan-bin
+	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) \
+	  FT_ASAN_BIN=$(abspath build-asan/foliotrace) tests/run.sh
+
+asan-bin:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan $(ASAN_FLAGS) build-asan/foliotrace
 
 check-long: all $(UNIT_BIN)
 	$(Q)FT_LONG=1 FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
 
 # ASan + UBSan build of everything, then the test suite against it.
 asan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-asan \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" check-asan-inner
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan $(ASAN_FLAGS) check-asan-inner
 
 check-asan-inner: $(BIN) $(UNIT_BIN)
 	$(Q)FT_ASAN=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \

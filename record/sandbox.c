@@ -20,6 +20,10 @@
 #endif
 #endif
 
+#ifdef FT_UNDER_ASAN
+void __sanitizer_set_report_path(const char *path);
+#endif
+
 static void child(const struct sandbox_limits *lim, sandbox_fn fn, void *arg,
 		  int in_fd, int out_fd, pid_t parent)
 {
@@ -42,6 +46,12 @@ static void child(const struct sandbox_limits *lim, sandbox_fn fn, void *arg,
 	if (out_fd != 4 && dup2(out_fd, 4) < 0)
 		_exit(127);
 	close_range(5, ~0U, 0);
+#ifdef FT_UNDER_ASAN
+	/* stderr goes to /dev/null below: keep sanitizer reports visible to
+	 * tests (FOLIOTRACE_DECODER_SAN_LOG=PREFIX writes PREFIX.<pid>). */
+	if (getenv("FOLIOTRACE_DECODER_SAN_LOG"))
+		__sanitizer_set_report_path(getenv("FOLIOTRACE_DECODER_SAN_LOG"));
+#endif
 	null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0);
