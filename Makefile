@@ -26,7 +26,8 @@ Q := @
 endif
 
 CORE_SRC   := core/err.c core/kinds.c core/store.c core/wire.c core/json.c
-RECORD_SRC := record/normalize.c record/decode.c record/sandbox.c record/import.c
+RECORD_SRC := record/normalize.c record/emit.c record/loader.c record/decode.c record/sandbox.c \
+              record/import.c
 CLI_SRC    := cli/main.c cli/cmd_import.c cli/cmd_info.c cli/cmd_sql.c
 LIB_SRC    := $(CORE_SRC) $(RECORD_SRC)
 

@@ -140,6 +140,25 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 	return 0;
 }
 
+/* Prints {"name": count, ...} from a query giving (name, count) rows. */
+static int json_name_counts(sqlite3 *db, const char *sql, struct ft_err *e)
+{
+	struct q q = { db, NULL };
+	int first;
+
+	if (q_prep(&q, sql, e) < 0)
+		return -1;
+	putchar('{');
+	for (first = 1; sqlite3_step(q.st) == SQLITE_ROW; first = 0) {
+		printf("%s", first ? "" : ",");
+		json_str(stdout, txt(q.st, 0));
+		printf(":%lld", sqlite3_column_int64(q.st, 1));
+	}
+	putchar('}');
+	sqlite3_finalize(q.st);
+	return 0;
+}
+
 static int json_out(sqlite3 *db, int top, struct ft_err *e)
 {
 	struct q q = { db, NULL };
@@ -175,30 +194,18 @@ static int json_out(sqlite3 *db, int top, struct ft_err *e)
 	}
 	sqlite3_finalize(q.st);
 
-	printf("],\"event_counts\":{");
-	ret = q_prep(&q, "SELECT name, sum(n_events) FROM event_types GROUP BY name ORDER BY name", e);
+	printf("],\"event_counts\":");
+	ret = json_name_counts(db, "SELECT name, sum(n_events) FROM event_types "
+			       "GROUP BY name ORDER BY name", e);
 	if (ret < 0)
 		return ret;
-	for (first = 1; sqlite3_step(q.st) == SQLITE_ROW; first = 0) {
-		printf("%s", first ? "" : ",");
-		json_str(stdout, txt(q.st, 0));
-		printf(":%lld", sqlite3_column_int64(q.st, 1));
-	}
-	sqlite3_finalize(q.st);
-
-	printf("},\"kinds\":{");
-	ret = q_prep(&q, "SELECT k.name, count(*) FROM events e JOIN kinds k ON k.id = e.kind "
-		     "GROUP BY e.kind ORDER BY k.name", e);
+	printf(",\"kinds\":");
+	ret = json_name_counts(db, "SELECT k.name, count(*) FROM events e JOIN kinds k "
+			       "ON k.id = e.kind GROUP BY e.kind ORDER BY k.name", e);
 	if (ret < 0)
 		return ret;
-	for (first = 1; sqlite3_step(q.st) == SQLITE_ROW; first = 0) {
-		printf("%s", first ? "" : ",");
-		json_str(stdout, txt(q.st, 0));
-		printf(":%lld", sqlite3_column_int64(q.st, 1));
-	}
-	sqlite3_finalize(q.st);
 
-	printf("},\"inodes\":[");
+	printf(",\"inodes\":[");
 	ret = q_prep(&q, "SELECT dev, ino, count(*) FROM events WHERE ino IS NOT NULL AND dev "
 		     "IS NOT NULL GROUP BY dev, ino ORDER BY 3 DESC LIMIT ?", e);
 	if (ret < 0)

@@ -341,6 +341,15 @@ static int ensure_tx(struct store *s, struct ft_err *e)
 	return ret;
 }
 
+/* Opens the load transaction if needed and prepares *st once. */
+static int begin_insert(struct store *s, sqlite3_stmt **st, const char *sql,
+			struct ft_err *e)
+{
+	int ret = ensure_tx(s, e);
+
+	return ret < 0 ? ret : prep(s, st, sql, e);
+}
+
 int store_trace_begin(struct store *s, const struct store_trace_info *ti,
 		      int64_t *trace_id, struct ft_err *e)
 {
@@ -412,11 +421,9 @@ int store_trace_set_int(struct store *s, int64_t trace_id, const char *col,
 int store_add_buffer(struct store *s, int64_t trace_id, const char *name,
 		     int cpus, const char *clock, int64_t *id, struct ft_err *e)
 {
-	int ret = ensure_tx(s, e);
-
-	if (ret == 0)
-		ret = prep(s, &s->ins_buffer,
+	int ret = begin_insert(s, &s->ins_buffer,
 			   "INSERT INTO buffers (trace_id, name, cpus, clock) VALUES (?, ?, ?, ?)", e);
+
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(s->ins_buffer, 1, trace_id);
@@ -433,12 +440,10 @@ int store_add_type(struct store *s, int64_t trace_id, int format_id,
 		   const char *system, const char *name, int kind,
 		   int64_t *id, struct ft_err *e)
 {
-	int ret = ensure_tx(s, e);
-
-	if (ret == 0)
-		ret = prep(s, &s->ins_type,
+	int ret = begin_insert(s, &s->ins_type,
 			   "INSERT INTO event_types (trace_id, format_id, system, name, kind) "
 			   "VALUES (?, ?, ?, ?, ?)", e);
+
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(s->ins_type, 1, trace_id);
@@ -455,12 +460,10 @@ int store_add_field(struct store *s, int64_t type_id, int seq,
 		    const char *name, const char *ctype, int offset, int size,
 		    int elem_size, int flags, struct ft_err *e)
 {
-	int ret = ensure_tx(s, e);
-
-	if (ret == 0)
-		ret = prep(s, &s->ins_field,
+	int ret = begin_insert(s, &s->ins_field,
 			   "INSERT INTO event_fields (type_id, seq, name, ctype, offset, size, "
 			   "elem_size, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", e);
+
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(s->ins_field, 1, type_id);
@@ -477,12 +480,10 @@ int store_add_field(struct store *s, int64_t type_id, int seq,
 int store_add_symbol(struct store *s, const char *name, int64_t *id,
 		     struct ft_err *e)
 {
-	int ret = ensure_tx(s, e);
-
-	if (ret == 0)
-		ret = prep(s, &s->ins_sym,
+	int ret = begin_insert(s, &s->ins_sym,
 			   "INSERT INTO symbols (name) VALUES (?) "
 			   "ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id", e);
+
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_text(s->ins_sym, 1, name, -1, SQLITE_TRANSIENT);
@@ -494,13 +495,11 @@ int store_add_symbol(struct store *s, const char *name, int64_t *id,
 int store_add_task(struct store *s, int64_t trace_id, int pid,
 		   const char *comm, struct ft_err *e)
 {
-	int ret = ensure_tx(s, e);
-
-	if (ret == 0)
-		ret = prep(s, &s->ins_task,
+	int ret = begin_insert(s, &s->ins_task,
 			   "INSERT INTO tasks (trace_id, pid, comm) VALUES (?, ?, ?) "
 			   "ON CONFLICT (trace_id, pid) DO UPDATE SET comm = "
 			   "coalesce(excluded.comm, comm)", e);
+
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(s->ins_task, 1, trace_id);
@@ -513,11 +512,9 @@ int store_add_task(struct store *s, int64_t trace_id, int pid,
 int store_add_bdi(struct store *s, int64_t trace_id, const char *bdi,
 		  int64_t dev, struct ft_err *e)
 {
-	int ret = ensure_tx(s, e);
-
-	if (ret == 0)
-		ret = prep(s, &s->ins_bdi,
+	int ret = begin_insert(s, &s->ins_bdi,
 			   "INSERT OR IGNORE INTO bdi_map (trace_id, bdi, dev) VALUES (?, ?, ?)", e);
+
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(s->ins_bdi, 1, trace_id);
@@ -530,12 +527,10 @@ int store_add_lost(struct store *s, int64_t trace_id, int64_t buffer_id,
 		   int cpu, const char *kind, int64_t count, int64_t ts_before,
 		   int64_t ts_after, struct ft_err *e)
 {
-	int ret = ensure_tx(s, e);
-
-	if (ret == 0)
-		ret = prep(s, &s->ins_lost,
+	int ret = begin_insert(s, &s->ins_lost,
 			   "INSERT INTO lost (trace_id, buffer_id, cpu, kind, count, ts_before, "
 			   "ts_after) VALUES (?, ?, ?, ?, ?, ?, ?)", e);
+
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(s->ins_lost, 1, trace_id);

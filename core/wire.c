@@ -45,7 +45,10 @@ int wire_flush(struct wire_writer *w)
 
 	if (w->failed)
 		return -w->failed;
-	ret = write_all(w->fd, w->buf, w->len);
+	if (w->sink)
+		ret = w->len ? w->sink(w->sink_ctx, w->buf, w->len) : 0;
+	else
+		ret = write_all(w->fd, w->buf, w->len);
 	w->len = 0;
 	if (ret < 0)
 		w->failed = -ret;
@@ -92,6 +95,13 @@ void wire_end(struct wire_writer *w)
 	uint32_t len = (uint32_t)(w->len - w->frame - WIRE_HDR);
 
 	memcpy(w->buf + w->frame, &len, sizeof(len));
+}
+
+void wire_send_hello(struct wire_writer *w)
+{
+	wire_begin(w, WIRE_HELLO);
+	wire_put_u32(w, WIRE_VERSION);
+	wire_end(w);
 }
 
 void wire_send_str(struct wire_writer *w, enum wire_type ty, const char *s)
@@ -257,5 +267,32 @@ int wire_get_event(struct wire_cur *c, uint16_t *buffer, struct ft_event *ev)
 	ev->payload = wire_get_bytes(c, ev->payload_len);
 	if (!wire_cur_done(c) || (ev->present >> FT_C__COUNT))
 		return -EPROTO;
+	return 0;
+}
+
+int wire_each_frame(const uint8_t *buf, size_t len,
+		    int (*fn)(void *ctx, const struct wire_frame *f), void *ctx)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		struct wire_frame f;
+		uint32_t flen;
+		int ret;
+
+		if (len - off < WIRE_HDR)
+			return -EPROTO;
+		memcpy(&flen, buf + off, sizeof(flen));
+		f.type = buf[off + 4];
+		if (flen > WIRE_MAX_FRAME || flen > len - off - WIRE_HDR ||
+		    f.type == 0 || f.type >= WIRE__MAX)
+			return -EPROTO;
+		f.body = buf + off + WIRE_HDR;
+		f.len = flen;
+		ret = fn(ctx, &f);
+		if (ret)
+			return ret;
+		off += WIRE_HDR + flen;
+	}
 	return 0;
 }

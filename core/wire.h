@@ -50,6 +50,10 @@ enum wire_type {
 
 struct wire_writer {
 	int fd;
+	/* When set, flushes go here instead of fd (in-process streams); the
+	 * buffer handed over always holds whole frames. */
+	int (*sink)(void *ctx, const uint8_t *buf, size_t len);
+	void *sink_ctx;
 	int failed;		/* errno of the first write failure */
 	size_t len;
 	uint8_t *buf;		/* WIRE_WBUF bytes */
@@ -69,6 +73,7 @@ void wire_end(struct wire_writer *w);
 int wire_flush(struct wire_writer *w);
 
 /* Convenience frames. */
+void wire_send_hello(struct wire_writer *w);
 void wire_send_str(struct wire_writer *w, enum wire_type ty, const char *s);
 void wire_send_event(struct wire_writer *w, uint16_t buffer,
 		     const struct ft_event *ev);
@@ -112,6 +117,13 @@ const char *wire_get_str(struct wire_cur *c);
 const uint8_t *wire_get_bytes(struct wire_cur *c, size_t n);
 static inline int wire_cur_ok(const struct wire_cur *c) { return !c->bad; }
 static inline int wire_cur_done(const struct wire_cur *c) { return !c->bad && c->p == c->end; }
+
+/*
+ * Splits a buffer of whole frames (a sink's input) and calls fn on each;
+ * stops at the first non-zero return.  -EPROTO if a frame is malformed.
+ */
+int wire_each_frame(const uint8_t *buf, size_t len,
+		    int (*fn)(void *ctx, const struct wire_frame *f), void *ctx);
 
 /* Decodes a WIRE_EVENT body; returns 0 or -EPROTO. */
 int wire_get_event(struct wire_cur *c, uint16_t *buffer, struct ft_event *ev);

@@ -17,6 +17,7 @@
 
 #include "../core/err.h"
 #include "../core/store.h"
+#include "loader.h"
 
 struct import_opts {
 	const char *input;
@@ -26,18 +27,6 @@ struct import_opts {
 	uint64_t mem_limit;	/* decoder address-space limit, bytes */
 	unsigned cpu_limit;	/* decoder CPU seconds */
 	int no_sandbox;		/* decode in-process (debugging only) */
-};
-
-struct import_stats {
-	uint64_t events;
-	uint64_t lost;		/* counted lost events */
-	uint64_t lost_gaps;	/* gaps of unknown size */
-	uint64_t bytes;		/* stream bytes */
-	uint64_t first_ts, last_ts;
-	int64_t trace_id;
-	char phase[96];		/* the decoder's last announced phase */
-	int done;		/* DONE frame seen */
-	char fail[512];		/* decoder's FAIL message, if any */
 };
 
 int import_trace(const struct import_opts *o, struct import_stats *st,
