@@ -42,8 +42,9 @@ struct cmd {
 int cmd_import(int argc, char **argv, struct ft_err *e);
 int cmd_info(int argc, char **argv, struct ft_err *e);
 int cmd_sql(int argc, char **argv, struct ft_err *e);
+int cmd_record(int argc, char **argv, struct ft_err *e);
 
-extern const char cmd_import_usage[], cmd_info_usage[], cmd_sql_usage[];
+extern const char cmd_import_usage[], cmd_info_usage[], cmd_sql_usage[], cmd_record_usage[];
 
 /* Prints usage to stdout (for --help) and returns FT_EXIT_OK. */
 int cmd_help(const char *usage);

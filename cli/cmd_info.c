@@ -74,8 +74,11 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 		printf("  host      %s\n  kernel    %s\n  clock     %s\n", txt(q.st, 2),
 		       txt(q.st, 3), txt(q.st, 4));
 		printf("  cpus      %d\n", sqlite3_column_int(q.st, 5));
-		printf("  file      version %d, %s\n", sqlite3_column_int(q.st, 6),
-		       txt(q.st, 7) && *txt(q.st, 7) ? txt(q.st, 7) : "uncompressed");
+		if (sqlite3_column_type(q.st, 6) == SQLITE_NULL)
+			printf("  file      none (recorded live)\n");
+		else
+			printf("  file      version %d, %s\n", sqlite3_column_int(q.st, 6),
+			       txt(q.st, 7) && *txt(q.st, 7) ? txt(q.st, 7) : "uncompressed");
 		printf("  buffers   %s\n", txt(q.st, 16) ? txt(q.st, 16) : "-");
 		printf("  span      ");
 		print_ns(last - first);

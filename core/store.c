@@ -303,6 +303,12 @@ fail:
 	return ret;
 }
 
+int store_set_live(struct store *s, struct ft_err *e)
+{
+	/* WAL: readers see committed batches while the recorder writes. */
+	return exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", e);
+}
+
 int store_close(struct store *s)
 {
 	int rc = SQLITE_OK;

@@ -44,6 +44,8 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
  * applied, tuned for bulk loading.  ":memory:" gives an in-memory store.
  */
 int store_create(struct store **out, const char *path, struct ft_err *e);
+/* For live recording: WAL journal, so readers can follow batch commits. */
+int store_set_live(struct store *s, struct ft_err *e);
 /* Closes and frees; NULL is allowed.  Returns 0 or a negative code. */
 int store_close(struct store *s);
 

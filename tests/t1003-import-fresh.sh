@@ -5,6 +5,7 @@
 # xfs and loop devices; skipped with the reason elsewhere.  Cleans up on any
 # exit and leaves other instances and the top-level buffer as found.
 . "$FT_ROOT/tests/lib/harness.sh"
+. "$FT_ROOT/tests/lib/workload-checks.sh"
 command -v gcc >/dev/null || t_skip "gcc not installed"
 set +e
 # shellcheck source=lib/xfs-lab.sh
@@ -30,32 +31,12 @@ t_eq "no ring-buffer overruns while recording" 0 "$(lab_overruns)"
 lab_extract "$LAB_TMP/fresh.dat" >/dev/null 2>&1
 t_check "trace extracted" test -s "$LAB_TMP/fresh.dat"
 
-kv() { sed -n "s/^$1=//p" "$LAB_TMP/w.kv"; }
 db=$LAB_TMP/fresh.db
 "$FT" import -q "$LAB_TMP/fresh.dat" -o "$db"
 t_eq "import of the fresh trace exits 0" 0 "$?"
-q() { "$FT" sql --csv "$db" "$1" | tail -n +2 | tr -d '\r'; }
-ino=$(kv ino)
-dev=$(kv dev_kernel)
-t_eq "the workload's inode is the busiest inode" "$dev,$ino" \
-	"$(q "SELECT dev, ino FROM events WHERE ino IS NOT NULL AND dev IS NOT NULL GROUP BY dev, ino ORDER BY count(*) DESC LIMIT 1")"
-t_eq "buffered writes = full + short writes" "$(( $(kv full_writes) + $(kv short_writes) ))" \
-	"$(q "SELECT count(*) FROM events_v WHERE event = 'xfs_file_buffered_write' AND ino = $ino")"
-t_eq "short writes whose IOLOCK_EXCL section punches delalloc = short writes" "$(kv short_writes)" \
-	"$(q "WITH w AS (SELECT e.id, e.pid, (SELECT min(u.id) FROM events_v u WHERE u.pid = e.pid
-	      AND u.id > e.id AND u.event = 'xfs_iunlock' AND u.ino = $ino AND (u.flags & 1)) AS end_id
-	      FROM events_v e WHERE e.event = 'xfs_file_buffered_write' AND e.ino = $ino)
-	      SELECT count(*) FROM w WHERE EXISTS (SELECT 1 FROM events_v p WHERE p.pid = w.pid
-	      AND p.id > w.id AND p.id < w.end_id AND p.event = 'xfs_ilock'
-	      AND p.caller = 'xfs_bmap_punch_delalloc_range' AND p.ino = $ino)")"
-t_eq "write faults = mmap stores" "$(kv mmap_stores)" \
-	"$(q "SELECT count(*) FROM events_v WHERE kind = 'write_fault' AND ino = $ino")"
-t_check "hole punches show as at least one xfs_bunmap each" test \
-	"$(q "SELECT count(*) FROM events_v WHERE event = 'xfs_bunmap' AND ino = $ino")" -ge "$(kv punches)"
-dirty=$(q "SELECT count(DISTINCT findex) FROM events_v WHERE kind = 'dirty' AND ino = $ino")
-t_check "folios were dirtied ($dirty distinct indexes)" test "$dirty" -gt 0
-t_eq "no lost events recorded" 0 "$(q "SELECT lost_events + lost_unknown FROM traces")"
-t_eq "kernel release is this kernel's" "$(uname -r)" "$(q "SELECT kernel_release FROM traces")"
+check_workload_db "imported" "$db" "$LAB_TMP/w.kv"
+t_eq "no lost events recorded" 0 \
+	"$("$FT" sql --csv "$db" "SELECT lost_events + lost_unknown FROM traces" | tail -1 | tr -d '\r')"
 
 lab_cleanup
 t_eq "top-level tracing settings unchanged" "$before" "$(lab_tracing_state)"
