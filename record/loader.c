@@ -25,6 +25,7 @@ struct loader {
 	int64_t bufs[MAX_BUFS];
 	uint32_t buf_cpus[MAX_BUFS];
 	char buf_clock[MAX_BUFS][32];
+	uint64_t *lost_by_cpu[MAX_BUFS];
 	uint64_t buf_events[MAX_BUFS];
 	int nbufs;
 	int hello;
@@ -156,6 +157,23 @@ static int on_event(struct loader *l, struct wire_cur *c, struct ft_err *e)
 	return store_add_event(l->s, l->trace_id, l->types[ev.type], &ev, e);
 }
 
+/*
+ * Per buffer and cpu: [0] events the page headers said were missed, [1]
+ * the ring buffer's overrun + dropped counters.  Both count the same losses
+ * when both exist, so a cpu's loss is the larger of the two (loader_finish).
+ */
+static uint64_t *lost_slot(struct loader *l, uint32_t b, uint32_t cpu, int which)
+{
+	if (b >= MAX_BUFS || cpu >= MAX_CPUS)
+		return NULL;
+	if (!l->lost_by_cpu[b]) {
+		l->lost_by_cpu[b] = calloc(2 * MAX_CPUS, sizeof(uint64_t));
+		if (!l->lost_by_cpu[b])
+			return NULL;
+	}
+	return &l->lost_by_cpu[b][2 * cpu + (uint32_t)which];
+}
+
 static int on_lost(struct loader *l, struct wire_cur *c, struct ft_err *e)
 {
 	uint32_t b = wire_get_u32(c), cpu = wire_get_u32(c);
@@ -166,10 +184,13 @@ static int on_lost(struct loader *l, struct wire_cur *c, struct ft_err *e)
 	    count < -1 || count == 0 || after > INT64_MAX ||
 	    (before != UINT64_MAX && before > INT64_MAX))
 		return bad(l, e, "lost events");
-	if (count > 0)
+	if (count > 0) {
 		l->st->lost += (uint64_t)count;
-	else
+		if (lost_slot(l, b, cpu, 0))
+			*lost_slot(l, b, cpu, 0) += (uint64_t)count;
+	} else {
 		l->st->lost_gaps++;
+	}
 	return store_add_lost(l->s, l->trace_id, l->bufs[b], (int)cpu, "missed", count,
 			      before == UINT64_MAX ? -1 : (int64_t)before, (int64_t)after, e);
 }
@@ -186,7 +207,8 @@ static int on_stat(struct loader *l, struct wire_cur *c, struct ft_err *e)
 	if (!count)
 		return 0;
 	/* Overruns are events the ring buffer overwrote: they are lost. */
-	l->st->lost += count;
+	if (lost_slot(l, b, cpu, 1))
+		*lost_slot(l, b, cpu, 1) += count;
 	return store_add_lost(l->s, l->trace_id, l->bufs[b], (int)cpu, kind,
 			      (int64_t)count, -1, -1, e);
 }
@@ -308,6 +330,13 @@ int loader_finish(struct loader *l, struct ft_err *e)
 
 	if (!st->done)
 		return ft_error(e, -EPROTO, "%s: stream ended without its end marker", l->label);
+	st->lost = 0;
+	for (int b = 0; b < MAX_BUFS; b++)
+		for (int cpu = 0; l->lost_by_cpu[b] && cpu < MAX_CPUS; cpu++) {
+			uint64_t m = l->lost_by_cpu[b][2 * cpu], o = l->lost_by_cpu[b][2 * cpu + 1];
+
+			st->lost += m > o ? m : o;
+		}
 	for (uint32_t t = 0; ret == 0 && t < MAX_WIRE_TYPES; t++)
 		if (l->types[t])
 			ret = store_set_type_count(l->s, l->types[t], (int64_t)l->type_counts[t], e);
@@ -343,5 +372,7 @@ void loader_free(struct loader *l)
 	free(l->types);
 	free(l->type_counts);
 	free(l->syms);
+	for (int b = 0; b < MAX_BUFS; b++)
+		free(l->lost_by_cpu[b]);
 	free(l);
 }
