@@ -101,3 +101,45 @@ awk -v ev="$events" -v size="$size" -v tc="$tc_s" -v ft="$ft_s" -v ns="$ns_s" \
 	printf "ratio import/trace-cmd report: %.2fx (target >= 5x)\n", tc / ft
 	printf "cost of the decoder process: %.2fx the in-process time\n", ft / ns
 }'
+
+# --- record ----------------------------------------------------------------
+# The highest tracepoint rate foliotrace record takes without a drop (default
+# per-cpu buffer), and the overhead of recording on a workload.
+if [ "$(id -u)" -ne 0 ]; then
+	echo "record bench: skipped: needs root"
+	exit 0
+fi
+gcc -O2 -o "$tmp/rate" bench/rate.c
+gcc -std=c11 -O2 -pthread -o "$tmp/shortwrite" tests/workloads/shortwrite.c
+echo "record: raw_syscalls load at a set rate, default per-cpu buffer ($(cat /sys/kernel/tracing/buffer_size_kb) KB)"
+best=0
+for spec in 400000:10 600000:5 800000:5 1000000:5 1200000:5; do
+	r=${spec%%:*} s=${spec##*:}
+	/usr/bin/time -f "%e %M" -o "$tmp/rt" "$FT" record -q -e raw_syscalls -o "$tmp/rate.db" -f -- \
+		"$tmp/rate" "$r" "$s" > "$tmp/rate.out"
+	got=$(sed -n 's/.*= \([0-9]*\) events\/s/\1/p' "$tmp/rate.out")
+	read -r n lost < <("$FT" sql --csv "$tmp/rate.db" "SELECT n_events, lost_events FROM traces" | tail -1 | tr -d '\r' | tr ',' ' ')
+	read -r wall kb < "$tmp/rt"
+	printf "  offered %8d events/s for %2d s: stored %9d, lost %7d, wall %5.1f s, peak RSS %5.0f MB\n" \
+		"$got" "$s" "$n" "$lost" "$wall" "$((kb / 1024))"
+	[ "$lost" -eq 0 ] && [ "$got" -gt "$best" ] && best=$got
+done
+echo "record: highest drop-free rate measured: $best events/s (target >= 400000 for 10 s)"
+
+(
+	. tests/lib/xfs-lab.sh
+	lab_require trace-cmd >/dev/null || exit 0
+	lab_setup_xfs 1024 2>/dev/null
+	# The workload's own run time (median of 3), alone and under record.
+	med() { sort -n | sed -n 2p; }
+	base=$(for i in 1 2 3; do
+		/usr/bin/time -f "%e" "$tmp/shortwrite" -q -f "$LAB_MNT/a$i" -n 1000 2>&1 >/dev/null | tail -1
+	done | med)
+	rec=$(for i in 1 2 3; do
+		"$FT" record -q --dev "$LAB_DEV" -o "$tmp/w.db" -f -- /usr/bin/time -f "%e" \
+			"$tmp/shortwrite" -q -f "$LAB_MNT/b$i" -n 1000 2>&1 >/dev/null | tail -1
+	done | med)
+	events=$("$FT" sql --csv "$tmp/w.db" "SELECT n_events FROM traces" | tail -1 | tr -d '\r')
+	awk -v b="$base" -v r="$rec" -v n="$events" 'BEGIN {
+		printf "record overhead: workload (1000 shortwrite rounds, median of 3) %.2f s alone, %.2f s while recorded (%d events): %.2fx\n", b, r, n, r / b }'
+)

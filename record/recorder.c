@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -39,6 +40,11 @@ volatile int recorder_abort_requested;
 #define WATERMARK_MARGIN_NS	(5 * 1000 * 1000ull)
 #define UNMAPPED_LAG_NS		(2 * 1000 * 1000 * 1000ull)
 #define COMMIT_EVERY_S		0.25
+#define READ_INTERVAL_US	20000
+#define LOADER_NICE		10
+/* Pages read but not yet in the database.  Past this the reader stops
+ * draining: the kernel then drops events, and counts them (R2). */
+#define QUEUE_CAP_BYTES		(512ull << 20)
 
 struct page {
 	struct page *next;
@@ -68,6 +74,8 @@ struct rec {
 	volatile int reader_stop;	/* 1: final flush and exit */
 	unsigned long long watermark;	/* under lock */
 	int reader_err;
+	pid_t reader_tid;
+	unsigned long long queued_bytes;	/* under lock */
 	clockid_t clk;
 	int clk_mapped;
 	unsigned long long max_ts;
@@ -120,7 +128,7 @@ static unsigned long long clock_sample(struct rec *r)
 
 static int drain_cpu(struct rec *r, int cpu, int flush)
 {
-	int got = 0;
+	int got = 0, full = 0;
 
 	for (;;) {
 		struct page *p = malloc(sizeof(*p) + (size_t)r->subbuf);
@@ -144,14 +152,22 @@ static int drain_cpu(struct rec *r, int cpu, int flush)
 		else
 			r->q[cpu].head = p;
 		r->q[cpu].tail = p;
+		r->queued_bytes += (unsigned long long)n;
+		full = r->queued_bytes > QUEUE_CAP_BYTES;
 		pthread_mutex_unlock(&r->lock);
 		got++;
+		if (full && !flush)
+			return got;
 	}
 }
 
 static void *reader_main(void *arg)
 {
 	struct rec *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	r->reader_tid = gettid();
+	pthread_mutex_unlock(&r->lock);
 
 	for (;;) {
 		int stop = r->reader_stop, got = 0;
@@ -174,8 +190,15 @@ static void *reader_main(void *arg)
 		pthread_mutex_unlock(&r->lock);
 		if (stop)
 			return NULL;
-		if (!got)
-			usleep(10000);
+		/*
+		 * Pace the passes: a read takes whatever the ring buffer holds,
+		 * even a few events, so reading back to back would move nearly
+		 * empty pages (and, recording syscalls, trace itself).  The
+		 * default per-cpu buffer holds well over this interval at the
+		 * rates foliotrace is built for.
+		 */
+		(void)got;
+		usleep(READ_INTERVAL_US);
 	}
 }
 
@@ -203,6 +226,14 @@ static int sink(void *ctx, const uint8_t *buf, size_t len)
 
 /* --- merge ------------------------------------------------------------- */
 
+static void release_page(struct rec *r, struct page *p)
+{
+	pthread_mutex_lock(&r->lock);
+	r->queued_bytes -= (unsigned long long)p->len;
+	pthread_mutex_unlock(&r->lock);
+	free(p);
+}
+
 static int load_next_page(struct rec *r, struct cpuq *q)
 {
 	while (q->cur || q->head) {
@@ -216,7 +247,7 @@ static int load_next_page(struct rec *r, struct cpuq *q)
 			if (!q->cur)
 				return 0;
 			if (kbuffer_load_subbuffer(q->kb, q->cur->data) < 0) {
-				free(q->cur);
+				release_page(r, q->cur);
 				q->cur = NULL;
 				continue;
 			}
@@ -228,7 +259,7 @@ static int load_next_page(struct rec *r, struct cpuq *q)
 		}
 		if (q->ev)
 			return 1;
-		free(q->cur);
+		release_page(r, q->cur);
 		q->cur = NULL;
 	}
 	return 0;
@@ -544,6 +575,27 @@ int recorder_run(const struct recorder_opts *o, struct recorder_result *res,
 		goto out;
 	}
 	r->reader_started = 1;
+	/* Our own threads are not traced: no feedback from our syscalls. */
+	for (int i = 0; i < 200; i++) {
+		pid_t tid;
+
+		pthread_mutex_lock(&r->lock);
+		tid = r->reader_tid;
+		pthread_mutex_unlock(&r->lock);
+		if (tid) {
+			pid_t pids[2] = { getpid(), tid };
+
+			tracing_exclude_pids(r->tr, pids, 2);
+			break;
+		}
+		usleep(1000);
+	}
+	/*
+	 * The database work yields to the traced workload (and to the reader
+	 * thread, which keeps its priority): pages queue up meanwhile and are
+	 * loaded when there is CPU to spare.
+	 */
+	setpriority(PRIO_PROCESS, (id_t)gettid(), LOADER_NICE);
 	ret = tracing_start(r->tr, e);
 	if (ret < 0)
 		goto out;

@@ -283,3 +283,15 @@ char *tracing_cpu_stats(struct tracing *t, int cpu)
 	snprintf(path, sizeof(path), "per_cpu/cpu%d/stats", cpu);
 	return tracefs_instance_file_read(t->inst, path, NULL);
 }
+
+int tracing_exclude_pids(struct tracing *t, const int *pids, int n)
+{
+	char buf[256] = "";
+	size_t len = 0;
+
+	for (int i = 0; i < n && len < sizeof(buf) - 16; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%d", i ? " " : "", pids[i]);
+	if (!tracefs_file_exists(t->inst, "set_event_notrace_pid"))
+		return -1;
+	return tracefs_instance_file_write(t->inst, "set_event_notrace_pid", buf) < 0 ? -1 : 0;
+}
