@@ -11,7 +11,11 @@
  *   3. one mmap(MAP_SHARED) store into the first page of the unwritten tail
  *      (a write fault; with -t it races the short write from a second thread);
  *   4. sync_file_range on every S-th round, then fsync;
- *   5. fallocate(PUNCH_HOLE | KEEP_SIZE) over the first H pages of the region.
+ *   5. fallocate(PUNCH_HOLE | KEEP_SIZE) over the first H pages of the region;
+ *   6. on every T-th round (-T): ftruncate down to the start of the short
+ *      write's unwritten tail (W+G+K), cutting the tail, the mmap store page
+ *      and everything after, then ftruncate back up to the file size so the
+ *      later regions are in-EOF holes again.
  *
  * Region layout in pages (R = region size, see --help):
  *   [0, W)           full write            (written, synced, then partly punched)
@@ -20,6 +24,7 @@
  *   W+G+K+M          mmap store page (M = 0: first page of the punched tail)
  *   [W+G+K, W+G+P)   the short write's unwritten tail: punched by the kernel
  *   [W+G+P, R)       hole
+ *   [W+G+K, EOF)     with -T, cut by the truncate (reads as zeros afterwards)
  *
  * The result is one line on stdout (and key=value lines in -o FILE).
  */
@@ -58,6 +63,7 @@ struct opts {
 	long region_pages; /* R: region size */
 	long punch_pages;  /* H: pages punched at region start */
 	long sfr_every;    /* S: sync_file_range every S-th round (0 = never) */
+	long trunc_every;  /* T: truncate down and up every T-th round (0 = never) */
 	long store_page;   /* M: store into tail page M (0 = first punched page) */
 	long delay_us;     /* -t: delay before the racing store */
 	bool threaded;
@@ -77,6 +83,7 @@ struct counters {
 	long sync_file_ranges;
 	long punches;
 	long long punch_bytes;
+	long truncates;
 	long long pages_dirtied;
 	long verify_errors;
 	long lost_pages;
@@ -109,7 +116,7 @@ static void usage(FILE *f)
 		"\n"
 		"Drives FILE (on a mounted XFS) through buffered writes, short buffered\n"
 		"writes that make the kernel punch delalloc, mmap write faults, fsync,\n"
-		"sync_file_range and hole punching. One region per round.\n"
+		"sync_file_range, hole punching and (-T) truncation. One region per round.\n"
 		"\n"
 		"options:\n"
 		"  -f FILE   file to create/truncate (required)\n"
@@ -125,17 +132,25 @@ static void usage(FILE *f)
 		"  -H H      pages punched at each region's start (default W/2, 0 = none)\n"
 		"  -s S      sync_file_range before fsync on every S-th round\n"
 		"            (rounds S-1, 2S-1, ...; default 2, 0 = never)\n"
+		"  -T T      truncate every T-th round (rounds T-1, 2T-1, ...; default 0 =\n"
+		"            never): after the punch, ftruncate down to the start of the\n"
+		"            short write's tail (region page W+G+K), then back up to the\n"
+		"            file size\n"
 		"  -t        racing mode: a second thread does the mmap store while the\n"
 		"            short write runs (per-round barriers; not deterministic)\n"
 		"  -d USEC   with -t: sleep USEC before the store (default 0)\n"
 		"  -D        after fsync, also verify the written pages with O_DIRECT\n"
-		"            reads (detects data that writeback dropped)\n"
+		"            reads (detects data that writeback dropped); with -T, also\n"
+		"            after each truncate: the copied pages (unless punched by -H)\n"
+		"            must still match (else lost), the cut pages must read as\n"
+		"            zeros (else a verify error)\n"
 		"  -L        count lost/mismatching pages but exit 0 (default: exit 3)\n"
 		"  -q        no progress messages on stderr\n"
 		"  -h        this help\n"
 		"\n"
 		"Region layout (pages): [0,W) full write; [W+G, W+G+K) short write's\n"
-		"copied part; page W+G+K+M mmap store; [0,H) punched after fsync.\n"
+		"copied part; page W+G+K+M mmap store; [0,H) punched after fsync;\n"
+		"with -T, [W+G+K, EOF) cut by the truncate, then the size restored.\n"
 		"\n"
 		"Output keys: ino dev (major:minor) dev_kernel (major<<20|minor, as in\n"
 		"trace events) page_size rounds pages_per_write pages_copied full_pages\n"
@@ -143,7 +158,7 @@ static void usage(FILE *f)
 		"the mmap store) sfr_every threaded file_size full_writes\n"
 		"short_writes full_bytes short_bytes short_requested_bytes mmap_stores\n"
 		"fsyncs sync_file_ranges punches punch_bytes pages_dirtied verify_errors\n"
-		"lost_pages.\n"
+		"lost_pages truncates.\n"
 		"\n"
 		"Trace expectations (XFS, single-threaded): full_writes+short_writes\n"
 		"xfs_file_buffered_write events, short_writes of them with bytecount\n"
@@ -154,6 +169,18 @@ static void usage(FILE *f)
 		"one xfs_write_fault; each punch is one xfs_bunmap (the range was synced).\n"
 		"pages_dirtied = rounds*(W+K+1) pages the program dirtied (the kernel\n"
 		"may use large folios: writeback_dirty_folio counts folios, not pages).\n"
+		"Each truncate (-T) is two ftruncates, each one xfs_setattr in an\n"
+		"xfs_ilock MMAPLOCK_EXCL section (caller xfs_vn_setattr) that takes\n"
+		"ILOCK_EXCL (caller xfs_setattr_size); the VFS takes the IOLOCK (i_rwsem)\n"
+		"itself, so there is no xfs_ilock IOLOCK_EXCL event. Down: one\n"
+		"mm_filemap_delete_from_page_cache per cut folio (a large folio across\n"
+		"the cut is split first: iomap_invalidate_folio + iomap_release_folio),\n"
+		"then xfs_itruncate_extents_start/_end (new_size = the cut) around one\n"
+		"xfs_bunmap (caller xfs_bunmapi_range) freeing the blocks past the cut\n"
+		"(the short write's extent is trimmed to its K copied pages). Up: one\n"
+		"xfs_zero_eof over the hole, no xfs_bunmap. So xfs_bunmap = punches +\n"
+		"truncates; for a FILE that did not exist, xfs_setattr = 2*truncates+1\n"
+		"and xfs_zero_eof = truncates+1 (+1: the initial sizing ftruncate).\n"
 		"\n"
 		"exit status: 0 ok, 1 unexpected syscall result, 2 usage, 3 data mismatch\n",
 		prog);
@@ -288,6 +315,42 @@ static long verify_range(int fd, void *buf, off_t off, size_t len, uint64_t tag,
 	return bad;
 }
 
+/* Count the pages in [off, off+len) (read through fd) that are not all zeros. */
+static long verify_zero(int fd, void *buf, off_t off, size_t len, bool direct,
+			const struct opts *o)
+{
+	long bad = 0;
+	ssize_t r = pread(fd, buf, len, off);
+
+	if (r < 0)
+		die("%s pread(%zu at %lld)", direct ? "O_DIRECT" : "buffered", len,
+		    (long long)off);
+	if ((size_t)r != len) {
+		errno = 0;
+		die("pread(%zu at %lld) returned %zd", len, (long long)off, r);
+	}
+	for (size_t p = 0; p < len; p += (size_t)page_size) {
+		const uint64_t *w = (const uint64_t *)((char *)buf + p);
+		bool zero = true;
+
+		for (size_t i = 0; i < (size_t)page_size / sizeof(uint64_t); i++)
+			if (w[i] != 0) {
+				zero = false;
+				break;
+			}
+		if (!zero) {
+			bad++;
+			if (!o->quiet)
+				fprintf(stderr,
+					"%s: %s read: page at offset %lld was cut by the truncate "
+					"but is not zero\n",
+					prog, direct ? "O_DIRECT" : "buffered",
+					(long long)(off + (off_t)p));
+		}
+	}
+	return bad;
+}
+
 static void emit(FILE *f, const char *sep, const char *end, const struct opts *o,
 		 const struct counters *c, const struct stat *st, off_t file_size)
 {
@@ -310,7 +373,8 @@ static void emit(FILE *f, const char *sep, const char *end, const struct opts *o
 	fprintf(f, "punches=%ld%spunch_bytes=%lld%spages_dirtied=%lld%s", c->punches, sep,
 		c->punch_bytes, sep, c->pages_dirtied, sep);
 	fprintf(f, "verify_errors=%ld%slost_pages=%ld%s", c->verify_errors, sep, c->lost_pages,
-		end);
+		sep);
+	fprintf(f, "truncates=%ld%s", c->truncates, end);
 }
 
 int main(int argc, char **argv)
@@ -340,7 +404,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	while ((ch = getopt_long(argc, argv, "f:o:n:p:k:w:g:r:m:H:s:td:DLqh", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "f:o:n:p:k:w:g:r:m:H:s:T:td:DLqh", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'f': o.file = optarg; break;
@@ -354,6 +418,7 @@ int main(int argc, char **argv)
 		case 'm': o.store_page = parse_long(optarg, 'm', 0, 65535); break;
 		case 'H': o.punch_pages = parse_long(optarg, 'H', 0, 1 << 20); break;
 		case 's': o.sfr_every = parse_long(optarg, 's', 0, 1000000); break;
+		case 'T': o.trunc_every = parse_long(optarg, 'T', 0, 1000000); break;
 		case 't': o.threaded = true; break;
 		case 'd': o.delay_us = parse_long(optarg, 'd', 0, 10000000); break;
 		case 'D': o.direct_verify = true; break;
@@ -445,7 +510,10 @@ int main(int argc, char **argv)
 	    0)
 		die("mprotect(PROT_NONE)");
 	/* Verification buffer, aligned for O_DIRECT. */
-	size_t vlen = (size_t)(o.full_pages > o.copied + 1 ? o.full_pages : o.copied + 1) * ps;
+	long vpages = o.full_pages > o.copied + 1 ? o.full_pages : o.copied + 1;
+	if (vpages < o.pages - o.copied)
+		vpages = o.pages - o.copied; /* the cut tail, checked after -T */
+	size_t vlen = (size_t)vpages * ps;
 	void *vbuf = NULL;
 	int pe = posix_memalign(&vbuf, ps, vlen);
 	if (pe != 0) {
@@ -551,6 +619,37 @@ int main(int argc, char **argv)
 				    (long long)plen);
 			c.punches++;
 			c.punch_bytes += (long long)plen;
+		}
+		/*
+		 * 6. truncate down to the start of the short write's tail (the copied
+		 * pages survive; the tail, the mmap store page and everything after are
+		 * cut), then back up so the later regions are in-EOF holes again.
+		 */
+		if (o.trunc_every > 0 && (r % o.trunc_every) == o.trunc_every - 1) {
+			const off_t cut_off = short_off + (off_t)copied_len;
+			const size_t tail_len = short_len - copied_len;
+
+			if (ftruncate(fd, cut_off) != 0)
+				die("ftruncate(%lld) down", (long long)cut_off);
+			if (ftruncate(fd, file_size) != 0)
+				die("ftruncate(%lld) up", (long long)file_size);
+			c.truncates++;
+			if (o.direct_verify) {
+				/*
+				 * The copied pages must have survived the cut (those
+				 * that -H did not punch: they read as zeros) ...
+				 */
+				off_t keep_off = base + (off_t)o.punch_pages * page_size;
+				if (keep_off < short_off)
+					keep_off = short_off;
+				if (keep_off < cut_off)
+					c.lost_pages += verify_range(dfd, vbuf, keep_off,
+								     (size_t)(cut_off - keep_off),
+								     TAG_SHORT, true, &o);
+				/* ... and the cut tail (with the mmap store) reads as zeros. */
+				c.verify_errors +=
+					verify_zero(dfd, vbuf, cut_off, tail_len, true, &o);
+			}
 		}
 		if (!o.quiet)
 			fprintf(stderr, "%s: round %ld done (region at %lld)\n", prog, r,
