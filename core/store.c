@@ -812,3 +812,134 @@ int store_register_functions(struct store *s)
 				       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
 				       NULL, fn_field, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
+
+/* --- reading events ---------------------------------------------------- */
+
+struct store_iter {
+	sqlite3_stmt *st;
+	struct store *s;
+};
+
+static const char iter_cols[] =
+	"SELECT id, ts, cpu, pid, type_id, kind, dev, ino, offset, length, findex, forder, "
+	"lock_class, lock_mode, flags, caller_id, caller_off, ext_off, ext_len, ext_block, "
+	"addr, peer_pid FROM events ";
+
+int store_iter_open(struct store *s, int64_t trace_id, int64_t ino,
+		    struct store_iter **out, struct ft_err *e)
+{
+	struct store_iter *it = calloc(1, sizeof(*it));
+	char sql[600];
+	int rc;
+
+	*out = NULL;
+	if (!it)
+		return ft_error(e, -ENOMEM, "out of memory");
+	snprintf(sql, sizeof(sql), "%s WHERE trace_id = %lld%s ORDER BY id", iter_cols,
+		 (long long)trace_id, ino >= 0 ? " AND ino = ?" : "");
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &it->st, NULL);
+	if (rc != SQLITE_OK) {
+		free(it);
+		return sql_fail(s, e, rc, "reading events");
+	}
+	if (ino >= 0)
+		sqlite3_bind_int64(it->st, 1, ino);
+	it->s = s;
+	*out = it;
+	return 0;
+}
+
+int store_iter_next(struct store_iter *it, struct store_event *out, struct ft_err *e)
+{
+	int rc = sqlite3_step(it->st);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return sql_fail(it->s, e, rc, "reading events");
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(it->st, 0);
+	out->ev.ts = (uint64_t)sqlite3_column_int64(it->st, 1);
+	out->ev.cpu = sqlite3_column_int(it->st, 2);
+	out->ev.pid = sqlite3_column_int(it->st, 3);
+	out->type_id = sqlite3_column_int64(it->st, 4);
+	out->ev.kind = (uint16_t)sqlite3_column_int(it->st, 5);
+	for (int c = 0; c < FT_C__COUNT; c++) {
+		if (sqlite3_column_type(it->st, 6 + c) == SQLITE_NULL)
+			continue;
+		ft_event_set(&out->ev, c, sqlite3_column_int64(it->st, 6 + c));
+	}
+	return 1;
+}
+
+void store_iter_close(struct store_iter *it)
+{
+	if (!it)
+		return;
+	sqlite3_finalize(it->st);
+	free(it);
+}
+
+int store_symbols(struct store *s, char ***names, int64_t *n, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t max = 0;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	rc = sqlite3_prepare_v2(s->db, "SELECT id, name FROM symbols ORDER BY id", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(s, e, rc, "reading symbols");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (id < 0 || id > (1 << 24))
+			continue;
+		if (id >= max) {
+			int64_t nmax = id + 256;
+			char **p = realloc(*names, (size_t)nmax * sizeof(*p));
+
+			if (!p) {
+				sqlite3_finalize(st);
+				return ft_error(e, -ENOMEM, "out of memory");
+			}
+			memset(p + max, 0, (size_t)(nmax - max) * sizeof(*p));
+			*names = p;
+			max = nmax;
+		}
+		(*names)[id] = strdup((const char *)sqlite3_column_text(st, 1));
+		if (id + 1 > *n)
+			*n = id + 1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+void store_symbols_free(char **names, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+int store_exec(struct store *s, const char *sql, struct ft_err *e)
+{
+	return exec(s, sql, e);
+}
+
+int store_begin(struct store *s, struct ft_err *e)
+{
+	return ensure_tx(s, e);
+}
+
+int store_commit(struct store *s, struct ft_err *e)
+{
+	int ret;
+
+	if (!s->in_tx)
+		return 0;
+	ret = exec(s, "COMMIT", e);
+	s->in_tx = 0;
+	return ret;
+}

@@ -103,6 +103,36 @@ int store_checkpoint(struct store *s, struct ft_err *e);
  */
 int store_trace_finish(struct store *s, int64_t trace_id, struct ft_err *e);
 
+/* --- reading events in trace order (analyze, timeline) ---------------- */
+
+struct store_event {
+	int64_t id;
+	struct ft_event ev;	/* v[FT_C_CALLER] is symbols.id; payload not loaded */
+	int64_t type_id;
+};
+
+struct store_iter;
+
+/*
+ * Iterates the events of a trace in id (= time) order, optionally only
+ * those of one inode (ino >= 0).  store_iter_next returns 1 with *out
+ * filled, 0 at the end, or a negative code.
+ */
+int store_iter_open(struct store *s, int64_t trace_id, int64_t ino,
+		    struct store_iter **out, struct ft_err *e);
+int store_iter_next(struct store_iter *it, struct store_event *out, struct ft_err *e);
+void store_iter_close(struct store_iter *it);
+
+/* Symbol names by id (array indexed by symbols.id, NULL where none). */
+int store_symbols(struct store *s, char ***names, int64_t *n, struct ft_err *e);
+void store_symbols_free(char **names, int64_t n);
+
+/* Runs SQL text (several statements) in the open write transaction. */
+int store_exec(struct store *s, const char *sql, struct ft_err *e);
+/* Begins / commits an explicit write transaction (analyze). */
+int store_begin(struct store *s, struct ft_err *e);
+int store_commit(struct store *s, struct ft_err *e);
+
 /* Registers ft_field(type_id, payload, name): a field's value from a raw
  * payload, using event_fields.  Done by store_open/create. */
 int store_register_functions(struct store *s);

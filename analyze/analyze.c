@@ -1,0 +1,1008 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * analyze.c - one pass over a trace's events in time order.
+ *
+ * For every event: (1) happens-before (hb.c): xfs_ilock/xfs_iunlock per
+ * (dev, ino, lock class) with rw-semaphore semantics, sched_wakeup, and
+ * page-cache slot edges; locks the kernel takes without a tracepoint are
+ * added as *implied* operations from the code variant (variant_of());
+ * (2) folio state: cached / dirty (and by whom) / written back, per
+ * (ino, page index); folio lifetimes go to the folios table; (3) the race
+ * detectors (detectors[] below) see the event with that context.
+ *
+ * Delalloc punch detector (family "delalloc_punch").  A buffered write is
+ * the span of a task's xfs_ilock(IOLOCK_EXCL, caller xfs_file_buffered_write)
+ * .. xfs_iunlock(IOLOCK_EXCL).  Inside it, every delalloc punch
+ * (xfs_ilock(ILOCK_EXCL, caller xfs_bmap_punch_delalloc_range)) closes a
+ * window that opened at the writer's first event after its last progress
+ * (reservation, folio add, dirtying): that is where the cleanup starts
+ * (truncate_pagecache_range on pre-fix kernels; the release scan later).
+ * The range comes from the punch's extent updates (caller
+ * xfs_bmap_del_extent_delay), or the write's reservation when those were
+ * not recorded.  Verdicts, first that applies:
+ *   hit      another task added, looked up (page_mkwrite) or dirtied a folio
+ *            of the range inside the window;
+ *   loss     a hit whose folio was later written back over a hole or
+ *            dropped while dirty (updated after the window closes);
+ *   dropped  the cleanup deleted a folio of the range that another task had
+ *            dirtied (what 198dd8aedee6 alone still allowed);
+ *   unknown  events were lost in the window's time range, or the trace
+ *            lacks the events that would show a fault;
+ *   protected the writer held invalidate_lock (MMAPLOCK) exclusively across
+ *            the window: traced, or implied by the code variant;
+ *   unsafe   nothing excluded faults.
+ * Adding a race family: write its hooks and add a row to detectors[].
+ */
+#include "analyze.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/event.h"
+#include "../core/kinds.h"
+#include "hb.h"
+
+static const char *const verdict_names[V__COUNT] = {
+	"loss", "hit", "dropped", "unsafe", "unknown", "protected",
+};
+
+const char *verdict_name(int v)
+{
+	return v >= 0 && v < V__COUNT ? verdict_names[v] : "?";
+}
+
+int verdict_from_name(const char *name)
+{
+	for (int v = 0; v < V__COUNT; v++)
+		if (!strcmp(verdict_names[v], name))
+			return v;
+	return -1;
+}
+
+/* --- code variants ------------------------------------------------------ */
+
+enum variant { VAR_PREFIX, VAR_FIX, VAR_V62, VAR_UPSTREAM };
+
+static const char *const variant_names[] = { "prefix", "fix", "v6.2", "upstream" };
+
+struct caps {
+	enum variant var;
+	int has_inval;		/* MMAPLOCK is mapping->invalidate_lock (>= 5.15) */
+	int punch_holds_inval;	/* the write cleanup holds it exclusively */
+};
+
+static struct caps variant_of(const char *release)
+{
+	struct caps c = { VAR_PREFIX, 0, 0 };
+	int maj = 0, min = 0, pat = 0;
+
+	if (!release || sscanf(release, "%d.%d.%d", &maj, &min, &pat) < 2)
+		return c;
+	c.has_inval = maj > 5 || (maj == 5 && min >= 15);
+	if (maj > 6 || (maj == 6 && min >= 12))
+		c.var = VAR_UPSTREAM;
+	else if ((maj == 6 && min >= 2) || (maj == 6 && min == 1 && pat >= 92))
+		c.var = VAR_V62;	/* 6.1.92+ has the whole series backported */
+	c.punch_holds_inval = c.var >= VAR_FIX;
+	return c;
+}
+
+/* --- symbols of interest -------------------------------------------------- */
+
+enum role {
+	R_NONE,
+	R_WRITE,		/* xfs_file_buffered_write (IOLOCK_EXCL) */
+	R_PUNCH,		/* xfs_bmap_punch_delalloc_range */
+	R_DEL_DELAY,		/* xfs_bmap_del_extent_delay */
+	R_FAULT,		/* __xfs_write_fault, __xfs_filemap_fault */
+};
+
+static enum role role_of(const char *sym)
+{
+	if (!sym)
+		return R_NONE;
+	if (!strcmp(sym, "xfs_file_buffered_write") || !strcmp(sym, "xfs_ilock_iocb") ||
+	    !strcmp(sym, "xfs_ilock_iocb_for_write"))
+		return R_WRITE;
+	if (!strcmp(sym, "xfs_bmap_punch_delalloc_range"))
+		return R_PUNCH;
+	if (!strcmp(sym, "xfs_bmap_del_extent_delay"))
+		return R_DEL_DELAY;
+	if (!strcmp(sym, "__xfs_write_fault") || !strcmp(sym, "__xfs_filemap_fault"))
+		return R_FAULT;
+	return R_NONE;
+}
+
+/* --- folio state ---------------------------------------------------------- */
+
+struct folio {
+	int64_t ino, index;
+	int used;
+	int cached, dirty, order;
+	int dirtied_by;		/* pid */
+	int64_t add_event, dirty_event;
+	int64_t lifetime;	/* folios.id of the current lifetime */
+	int watch;		/* window index + 1 whose hit this folio is */
+};
+
+struct fmap {
+	struct folio *f;
+	uint64_t cap, n;
+};
+
+static uint32_t fmix(int64_t ino, int64_t idx)
+{
+	uint64_t x = (uint64_t)ino * 0x9E3779B97F4A7C15ull ^ (uint64_t)idx * 0xC2B2AE3D27D4EB4Full;
+
+	x ^= x >> 31;
+	return (uint32_t)(x * 0x94D049BB133111EBull >> 32);
+}
+
+static struct folio *folio_get(struct fmap *m, int64_t ino, int64_t idx, int create)
+{
+	uint64_t k;
+
+	if (create && (m->n + 1) * 2 > m->cap) {
+		uint64_t cap = m->cap ? m->cap * 2 : 1 << 12;
+		struct folio *n = calloc(cap, sizeof(*n));
+
+		if (!n)
+			return NULL;
+		for (uint64_t i = 0; i < m->cap; i++) {
+			if (!m->f[i].used)
+				continue;
+			k = fmix(m->f[i].ino, m->f[i].index) & (cap - 1);
+			while (n[k].used)
+				k = (k + 1) & (cap - 1);
+			n[k] = m->f[i];
+		}
+		free(m->f);
+		m->f = n;
+		m->cap = cap;
+	}
+	if (!m->cap)
+		return NULL;
+	k = fmix(ino, idx) & (m->cap - 1);
+	while (m->f[k].used) {
+		if (m->f[k].ino == ino && m->f[k].index == idx)
+			return &m->f[k];
+		k = (k + 1) & (m->cap - 1);
+	}
+	if (!create)
+		return NULL;
+	memset(&m->f[k], 0, sizeof(m->f[k]));
+	m->f[k].used = 1;
+	m->f[k].ino = ino;
+	m->f[k].index = idx;
+	m->n++;
+	return &m->f[k];
+}
+
+/* --- history of recent events that can race a window ------------------- */
+
+enum hkind { H_ADD, H_LOOKUP, H_DIRTY, H_DELETE };
+
+struct hrec {
+	int64_t id, ino, first, count;	/* page range */
+	int pid;
+	enum hkind kind;
+	int was_dirty_by;		/* H_DELETE: dirtier of the deleted folio, or 0 */
+};
+
+#define HIST 65536
+
+/* --- windows ---------------------------------------------------------------- */
+
+struct window {
+	int64_t dev, ino, start_id, end_id, start_ts, end_ts;
+	int64_t first, last;		/* page range, inclusive */
+	int pid;
+	int verdict;
+	int range_inferred;
+	char lock[160];
+	char racing[512];
+	int racers[8], nracers;
+};
+
+/* Per-task state for the detector. */
+struct tstate {
+	int pid, used;
+	int in_write;
+	int64_t write_dev, write_ino;
+	int64_t alloc_first, alloc_count;	/* last reservation (pages) */
+	int64_t last_progress;			/* id */
+	int64_t after_progress;			/* first event id after it, 0 none */
+	int64_t after_progress_ts;
+	int mmap_excl;				/* traced MMAPLOCK_EXCL holds */
+	int in_fault;
+	int punching;				/* index + 1 of the open window */
+	int64_t pre_off, pre_len;		/* last bmap pre-update of the punch */
+};
+
+struct an {
+	struct store *s;
+	struct analyze_result *r;
+	struct ft_err *e;
+	struct caps caps;
+	struct hb *hb;
+	struct fmap fm;
+	char **syms;
+	int64_t nsyms;
+	int64_t trace_id;
+	int page_shift, block_shift;
+	struct hrec *hist;
+	uint64_t hn;
+	struct window *w;
+	int nw, capw;
+	struct tstate *ts;
+	int nts;
+	int fault_events_recorded;
+	/* losses with a time range, and whether some have none */
+	struct { int64_t a, b; } *gaps;
+	int ngaps;
+	int unlocalized_loss;
+	sqlite3_stmt *ins_edge, *ins_folio, *end_folio;
+	int err;
+};
+
+static struct tstate *tstate_of(struct an *a, int t)
+{
+	if (t >= a->nts) {
+		int n = t + 64;
+		struct tstate *p = realloc(a->ts, (size_t)n * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		memset(p + a->nts, 0, (size_t)(n - a->nts) * sizeof(*p));
+		a->ts = p;
+		a->nts = n;
+	}
+	return &a->ts[t];
+}
+
+static const char *sym(struct an *a, const struct ft_event *ev)
+{
+	int64_t id;
+
+	if (!ft_event_has(ev, FT_C_CALLER))
+		return NULL;
+	id = ev->v[FT_C_CALLER];
+	return id >= 0 && id < a->nsyms ? a->syms[id] : NULL;
+}
+
+static void on_edge(void *ctx, int64_t src, int64_t dst, enum hb_why why, int implied)
+{
+	static const char *const whys[] = { "lock", "wakeup", "slot" };
+	struct an *a = ctx;
+	sqlite3_stmt *st = a->ins_edge;
+
+	if (!st || a->err || src <= 0 || dst <= 0)
+		return;
+	sqlite3_bind_int64(st, 1, src);
+	sqlite3_bind_int64(st, 2, dst);
+	sqlite3_bind_text(st, 3, whys[why], -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, implied);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		a->err = 1;
+	sqlite3_reset(st);
+}
+
+static uint64_t lock_key(int64_t dev, int64_t ino, int cls)
+{
+	return ((uint64_t)ino << 8) ^ ((uint64_t)dev << 40) ^ (uint64_t)cls;
+}
+
+static uint64_t slot_key(int64_t ino, int64_t idx)
+{
+	return ((uint64_t)ino * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)idx << 4) ^ 0x5;
+}
+
+static void hist_add(struct an *a, int64_t id, int pid, enum hkind k, int64_t ino,
+		     int64_t first, int64_t count, int was_dirty_by)
+{
+	struct hrec *h = &a->hist[a->hn++ % HIST];
+
+	h->id = id;
+	h->pid = pid;
+	h->kind = k;
+	h->ino = ino;
+	h->first = first;
+	h->count = count > 0 ? count : 1;
+	h->was_dirty_by = was_dirty_by;
+}
+
+static int in_gap(struct an *a, int64_t t0, int64_t t1)
+{
+	if (a->unlocalized_loss)
+		return 1;
+	for (int i = 0; i < a->ngaps; i++)
+		if (a->gaps[i].a <= t1 && a->gaps[i].b >= t0)
+			return 1;
+	return 0;
+}
+
+/* Decides a window's verdict from the history between its ends. */
+static void judge(struct an *a, struct window *w)
+{
+	int dropped_by = 0;
+	char *p = w->racing;
+	size_t left = sizeof(w->racing);
+
+	for (uint64_t i = a->hn > HIST ? a->hn - HIST : 0; i < a->hn; i++) {
+		struct hrec *h = &a->hist[i % HIST];
+		int64_t hl = h->first + h->count - 1;
+
+		if (h->id <= w->start_id || h->id >= w->end_id || h->ino != w->ino ||
+		    hl < w->first || h->first > w->last)
+			continue;
+		if (h->pid != w->pid && h->kind != H_DELETE) {
+			static const char *const kn[] = { "page_add", "mkwrite_lookup", "dirty", "" };
+			int n = snprintf(p, left, "%s%s@%lld(pid %d, index %lld)",
+					 p == w->racing ? "" : ", ", kn[h->kind], (long long)h->id,
+					 h->pid, (long long)h->first);
+
+			if (n > 0 && (size_t)n < left) {
+				p += n;
+				left -= (size_t)n;
+			}
+			if (w->nracers < 8)
+				w->racers[w->nracers++] = h->pid;
+			w->verdict = V_HIT;
+		}
+		if (h->kind == H_DELETE && h->pid == w->pid && h->was_dirty_by &&
+		    h->was_dirty_by != w->pid)
+			dropped_by = h->was_dirty_by;
+	}
+	if (w->verdict == V_HIT)
+		return;
+	if (dropped_by) {
+		w->verdict = V_DROPPED;
+		snprintf(w->racing, sizeof(w->racing),
+			 "cleanup deleted a folio dirtied by pid %d", dropped_by);
+		return;
+	}
+	if (!a->fault_events_recorded || in_gap(a, w->start_ts, w->end_ts)) {
+		w->verdict = V_UNKNOWN;
+		return;
+	}
+	w->verdict = w->lock[0] ? V_PROTECTED : V_UNSAFE;
+}
+
+/* The punch of task state t finished: judge its window, watch hit folios. */
+static void close_window(struct an *a, struct tstate *t)
+{
+	struct window *w = &a->w[t->punching - 1];
+
+	t->punching = 0;
+	if (w->first < 0) {		/* no extent events: use the reservation */
+		w->first = t->alloc_first;
+		w->last = t->alloc_first + (t->alloc_count > 0 ? t->alloc_count : 1) - 1;
+		w->range_inferred = 1;
+	}
+	judge(a, w);
+	if (w->verdict == V_HIT) {
+		for (int64_t i = w->first; i <= w->last && i - w->first < 4096; i++) {
+			struct folio *f = folio_get(&a->fm, w->ino, i, 0);
+
+			if (f && f->dirty && f->dirtied_by != w->pid)
+				f->watch = (int)(w - a->w) + 1;
+		}
+	}
+}
+
+static void open_window(struct an *a, struct tstate *t, int64_t id, const struct ft_event *ev)
+{
+	struct window *w;
+
+	if (a->nw == a->capw) {
+		int cap = a->capw ? a->capw * 2 : 64;
+		struct window *p = realloc(a->w, (size_t)cap * sizeof(*p));
+
+		if (!p) {
+			a->err = 1;
+			return;
+		}
+		a->w = p;
+		a->capw = cap;
+	}
+	w = &a->w[a->nw++];
+	memset(w, 0, sizeof(*w));
+	w->dev = ev->v[FT_C_DEV];
+	w->ino = ev->v[FT_C_INO];
+	w->pid = t->pid;
+	w->end_id = id;
+	w->end_ts = (int64_t)ev->ts;
+	w->start_id = t->after_progress ? t->after_progress : id;
+	w->start_ts = t->after_progress ? t->after_progress_ts : (int64_t)ev->ts;
+	w->first = w->last = -1;
+	w->verdict = V_UNSAFE;
+	if (t->mmap_excl)
+		snprintf(w->lock, sizeof(w->lock), "invalidate_lock (MMAPLOCK) exclusive, traced");
+	else if (a->caps.punch_holds_inval)
+		snprintf(w->lock, sizeof(w->lock),
+			 "invalidate_lock exclusive, implied by the %s code (kernel has 198dd8aedee6)",
+			 variant_names[a->caps.var]);
+	t->punching = a->nw;
+}
+
+static void extent_range(struct an *a, struct window *w, int64_t off, int64_t len)
+{
+	int64_t first, last;
+
+	if (off < 0 || len <= 0 || len > (1LL << 40) || off > (1LL << 40))
+		return;
+	/* file blocks -> pages */
+	first = (off << a->block_shift) >> a->page_shift;
+	last = (((off + len) << a->block_shift) - 1) >> a->page_shift;
+	if (w->first < 0 || first < w->first)
+		w->first = first;
+	if (last > w->last)
+		w->last = last;
+}
+
+static int64_t range_pages(struct an *a, const struct ft_event *ev, int64_t *count)
+{
+	int64_t first = ev->v[FT_C_OFFSET] >> a->page_shift;
+	int64_t len = ft_event_has(ev, FT_C_LENGTH) ? ev->v[FT_C_LENGTH] : 1;
+	int64_t last = (ev->v[FT_C_OFFSET] + (len > 0 ? len : 1) - 1) >> a->page_shift;
+
+	*count = last - first + 1;
+	return first;
+}
+
+static void folio_lifetime_start(struct an *a, struct folio *f, int64_t dev, int64_t id)
+{
+	sqlite3_stmt *st = a->ins_folio;
+
+	sqlite3_bind_int64(st, 1, a->trace_id);
+	sqlite3_bind_int64(st, 2, dev);
+	sqlite3_bind_int64(st, 3, f->ino);
+	sqlite3_bind_int64(st, 4, f->index);
+	sqlite3_bind_int(st, 5, f->order);
+	sqlite3_bind_int64(st, 6, id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		a->err = 1;
+	sqlite3_reset(st);
+	f->lifetime = sqlite3_last_insert_rowid(store_db(a->s));
+	a->r->folios++;
+}
+
+static void folio_lifetime_end(struct an *a, struct folio *f, int64_t id)
+{
+	sqlite3_stmt *st = a->end_folio;
+
+	if (!f->lifetime)
+		return;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, f->lifetime);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		a->err = 1;
+	sqlite3_reset(st);
+	f->lifetime = 0;
+}
+
+static void lock_ops(struct an *a, int t, const struct ft_event *ev, int64_t id, int release)
+{
+	static const struct { int mask, excl, cls; } classes[] = {
+		{ 0x03, 0x01, FT_LOCK_IOLOCK },
+		{ 0x0c, 0x04, FT_LOCK_ILOCK },
+		{ 0x30, 0x10, FT_LOCK_MMAPLOCK },
+	};
+	int f = ft_event_has(ev, FT_C_FLAGS) ? (int)ev->v[FT_C_FLAGS] : 0;
+
+	for (int i = 0; i < 3; i++) {
+		uint64_t key;
+
+		if (!(f & classes[i].mask))
+			continue;
+		key = lock_key(ev->v[FT_C_DEV], ev->v[FT_C_INO], classes[i].cls);
+		if (release)
+			hb_release(a->hb, t, key, !!(f & classes[i].excl), id, 0);
+		else
+			hb_acquire(a->hb, t, key, !!(f & classes[i].excl), id, 0);
+	}
+}
+
+static void step(struct an *a, int64_t id, const struct ft_event *ev)
+{
+	int t = hb_task(a->hb, ev->pid);
+	struct tstate *ts;
+	const char *s;
+	enum role role;
+	int has_ino = ft_event_has(ev, FT_C_INO) && ft_event_has(ev, FT_C_DEV);
+	int64_t ino = has_ino ? ev->v[FT_C_INO] : -1;
+	int progress = 0;
+
+	if (t < 0 || !(ts = tstate_of(a, t))) {
+		a->err = 1;
+		return;
+	}
+	ts->pid = ev->pid;
+	hb_event(a->hb, t, id);
+	s = sym(a, ev);
+	role = role_of(s);
+
+	switch (ev->kind) {
+	case FT_K_ILOCK:
+	case FT_K_ILOCK_NOWAIT:
+		if (!has_ino)
+			break;
+		lock_ops(a, t, ev, id, 0);
+		if (ft_event_has(ev, FT_C_FLAGS)) {
+			int f = (int)ev->v[FT_C_FLAGS];
+
+			if ((f & 0x01) && role == R_WRITE && !ts->in_write) {
+				ts->in_write = 1;
+				ts->write_dev = ev->v[FT_C_DEV];
+				ts->write_ino = ino;
+				ts->alloc_count = 0;
+				ts->last_progress = id;
+				ts->after_progress = 0;
+			}
+			if (f & 0x10)
+				ts->mmap_excl++;
+			if ((f & 0x04) && role == R_PUNCH && ts->in_write && ino == ts->write_ino &&
+			    !ts->punching) {
+				if (a->caps.punch_holds_inval && !ts->mmap_excl)
+					hb_acquire(a->hb, t, lock_key(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK),
+						   1, id, 1);
+				open_window(a, ts, id, ev);
+			}
+		}
+		break;
+	case FT_K_IUNLOCK:
+		if (!has_ino)
+			break;
+		lock_ops(a, t, ev, id, 1);
+		if (ft_event_has(ev, FT_C_FLAGS)) {
+			int f = (int)ev->v[FT_C_FLAGS];
+
+			if ((f & 0x04) && role == R_PUNCH && ts->punching) {
+				if (a->caps.punch_holds_inval && !ts->mmap_excl)
+					hb_release(a->hb, t, lock_key(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK),
+						   1, id, 1);
+				close_window(a, ts);
+				ts->last_progress = id;
+				ts->after_progress = 0;
+			}
+			if ((f & 0x10) && ts->mmap_excl)
+				ts->mmap_excl--;
+			if ((f & 0x20) && ts->in_fault)
+				ts->in_fault = 0;
+			if ((f & 0x01) && ts->in_write && ino == ts->write_ino) {
+				if (ts->punching)
+					close_window(a, ts);
+				ts->in_write = 0;
+			}
+		}
+		break;
+	case FT_K_SCHED_WAKEUP:
+		if (ft_event_has(ev, FT_C_PEER_PID)) {
+			int to = hb_task(a->hb, (int)ev->v[FT_C_PEER_PID]);
+
+			if (to >= 0 && tstate_of(a, to))
+				hb_wakeup(a->hb, t, to, id);
+		}
+		break;
+	case FT_K_WRITE_FAULT:
+		ts->in_fault = 1;
+		break;
+	case FT_K_IOMAP_ALLOC:
+	case FT_K_IOMAP_FOUND:
+		if (!has_ino || !ft_event_has(ev, FT_C_OFFSET))
+			break;
+		if (ts->in_fault) {
+			int64_t n, first = range_pages(a, ev, &n);
+
+			hist_add(a, id, ev->pid, H_LOOKUP, ino, first, n, 0);
+		} else if (ts->in_write && ino == ts->write_ino) {
+			if (ev->kind == FT_K_IOMAP_ALLOC)
+				ts->alloc_first = range_pages(a, ev, &ts->alloc_count);
+			progress = 1;
+		}
+		break;
+	case FT_K_PAGE_ADD:
+	case FT_K_PAGE_DELETE:
+	case FT_K_DIRTY:
+		if (!has_ino || !ft_event_has(ev, FT_C_FINDEX)) {
+			if (ev->kind != FT_K_DIRTY || !ft_event_has(ev, FT_C_INO))
+				break;
+			ino = ev->v[FT_C_INO];	/* dirty events name the bdi, not always a dev */
+			if (!ft_event_has(ev, FT_C_FINDEX))
+				break;
+		}
+		{
+			int64_t idx = ev->v[FT_C_FINDEX];
+			struct folio *f = folio_get(&a->fm, ino, idx, 1);
+			int order = ft_event_has(ev, FT_C_FORDER) ? (int)ev->v[FT_C_FORDER] : 0;
+
+			if (!f) {
+				a->err = 1;
+				break;
+			}
+			if (ev->kind != FT_K_DIRTY) {
+				uint64_t key = slot_key(ino, idx);
+
+				hb_acquire(a->hb, t, key, 1, id, 0);
+				hb_release(a->hb, t, key, 1, id, 0);
+			}
+			if (ev->kind == FT_K_PAGE_ADD) {
+				f->cached = 1;
+				f->dirty = 0;
+				f->order = order < 0 || order > 20 ? 0 : order;
+				f->add_event = id;
+				folio_lifetime_start(a, f, ev->v[FT_C_DEV], id);
+				hist_add(a, id, ev->pid, H_ADD, ino, idx, 1LL << f->order, 0);
+				if (a->caps.has_inval && !(ts->in_write && ino == ts->write_ino)) {
+					/* filemap_fault/readahead insert under invalidate_lock S */
+					uint64_t key = lock_key(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK);
+
+					hb_acquire(a->hb, t, key, 0, id, 1);
+					hb_release(a->hb, t, key, 0, id, 1);
+				}
+				if (ts->in_write && ino == ts->write_ino)
+					progress = 1;
+			} else if (ev->kind == FT_K_PAGE_DELETE) {
+				hist_add(a, id, ev->pid, H_DELETE, ino, idx, 1LL << f->order,
+					 f->dirty ? f->dirtied_by : 0);
+				if (f->dirty && f->watch) {
+					struct window *w = &a->w[f->watch - 1];
+
+					w->verdict = V_LOSS;
+					snprintf(w->racing + strlen(w->racing),
+						 sizeof(w->racing) - strlen(w->racing),
+						 "; folio %lld deleted while dirty at event %lld",
+						 (long long)idx, (long long)id);
+				}
+				folio_lifetime_end(a, f, id);
+				f->cached = f->dirty = 0;
+				f->watch = 0;
+			} else {
+				f->dirty = 1;
+				f->dirtied_by = ev->pid;
+				f->dirty_event = id;
+				hist_add(a, id, ev->pid, H_DIRTY, ino, idx, 1LL << f->order, 0);
+				if (ts->in_write && ino == ts->write_ino)
+					progress = 1;
+			}
+		}
+		break;
+	case FT_K_WRITEBACK_FOLIO:
+		if (has_ino && ft_event_has(ev, FT_C_OFFSET)) {
+			int64_t n, first = range_pages(a, ev, &n);
+
+			for (int64_t i = 0; i < n && i < 4096; i++) {
+				struct folio *f = folio_get(&a->fm, ino, first + i, 0);
+
+				if (f && f->dirty) {
+					f->dirty = 0;
+					/* keep watch: the mapping decides below */
+				}
+			}
+		}
+		break;
+	case FT_K_MAP_BLOCKS_FOUND:
+	case FT_K_MAP_BLOCKS_ALLOC:
+		if (has_ino && ft_event_has(ev, FT_C_OFFSET) && ft_event_has(ev, FT_C_EXT_BLOCK) &&
+		    ev->v[FT_C_EXT_BLOCK] == -2) {
+			int64_t n, first = range_pages(a, ev, &n);
+
+			for (int64_t i = 0; i < n && i < 4096; i++) {
+				struct folio *f = folio_get(&a->fm, ino, first + i, 0);
+
+				if (f && f->watch) {
+					struct window *w = &a->w[f->watch - 1];
+
+					w->verdict = V_LOSS;
+					snprintf(w->racing + strlen(w->racing),
+						 sizeof(w->racing) - strlen(w->racing),
+						 "; folio %lld written back over a hole at event %lld",
+						 (long long)(first + i), (long long)id);
+					f->watch = 0;
+				}
+			}
+		}
+		break;
+	case FT_K_IEXT_REMOVE:
+	case FT_K_BMAP_PRE_UPDATE:
+	case FT_K_BMAP_POST_UPDATE:
+	case FT_K_IEXT_INSERT:
+		if (ts->punching && role == R_DEL_DELAY) {
+			struct window *w = &a->w[ts->punching - 1];
+
+			/* Removed blocks: a whole removal, or the pre-update extent
+			 * minus what the post-update keeps. */
+			if (ev->kind == FT_K_IEXT_REMOVE) {
+				extent_range(a, w, ev->v[FT_C_EXT_OFF], ev->v[FT_C_EXT_LEN]);
+			} else if (ev->kind == FT_K_BMAP_PRE_UPDATE) {
+				ts->pre_off = ev->v[FT_C_EXT_OFF];
+				ts->pre_len = ev->v[FT_C_EXT_LEN];
+			} else if (ev->kind == FT_K_BMAP_POST_UPDATE && ts->pre_len > 0) {
+				int64_t po = ev->v[FT_C_EXT_OFF], pl = ev->v[FT_C_EXT_LEN];
+				int64_t pre_end = ts->pre_off + ts->pre_len;
+
+				if (po == ts->pre_off && po + pl < pre_end)	/* tail removed */
+					extent_range(a, w, po + pl, pre_end - (po + pl));
+				else if (po > ts->pre_off)			/* head removed */
+					extent_range(a, w, ts->pre_off, po - ts->pre_off);
+				ts->pre_len = 0;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+	/* The window opens at the writer's first event after its last progress. */
+	if (ts->in_write) {
+		if (progress) {
+			ts->last_progress = id;
+			ts->after_progress = 0;
+		} else if (!ts->after_progress && !ts->punching) {
+			ts->after_progress = id;
+			ts->after_progress_ts = (int64_t)ev->ts;
+		}
+	}
+}
+
+/* --- the job --------------------------------------------------------------- */
+
+static int q_text(struct store *s, const char *sql, char *out, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		snprintf(out, n, "%s", t ? (const char *)t : "");
+		ret = 0;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int64_t q_int(struct store *s, const char *sql)
+{
+	char buf[64];
+
+	return q_text(s, sql, buf, sizeof(buf)) == 0 ? strtoll(buf, NULL, 10) : -1;
+}
+
+static void note(struct analyze_result *r, const char *msg)
+{
+	size_t n = strlen(r->notes);
+
+	snprintf(r->notes + n, sizeof(r->notes) - n, "%s%s", n ? "\n" : "", msg);
+}
+
+static int has_event(struct store *s, const char *name)
+{
+	char sql[200];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM event_types WHERE name = '%s'", name);
+	return q_int(s, sql) > 0;
+}
+
+static int load_gaps(struct an *a)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[400];
+	int64_t localized, total;
+
+	snprintf(sql, sizeof(sql), "SELECT coalesce(ts_before, 0), ts_after FROM lost WHERE "
+		 "trace_id = %lld AND kind = 'missed'", (long long)a->trace_id);
+	if (sqlite3_prepare_v2(store_db(a->s), sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		void *p = realloc(a->gaps, (size_t)(a->ngaps + 1) * sizeof(*a->gaps));
+
+		if (!p)
+			break;
+		a->gaps = p;
+		a->gaps[a->ngaps].a = sqlite3_column_int64(st, 0);
+		a->gaps[a->ngaps].b = sqlite3_column_int64(st, 1);
+		a->ngaps++;
+	}
+	sqlite3_finalize(st);
+	/* Losses counted by the ring buffer but not placed in time by a gap. */
+	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(CASE WHEN o > m THEN 1 ELSE 0 END), 0) FROM "
+		 "(SELECT sum(CASE WHEN kind = 'missed' AND count > 0 THEN count ELSE 0 END) AS m, "
+		 "sum(CASE WHEN kind != 'missed' THEN count ELSE 0 END) AS o FROM lost "
+		 "WHERE trace_id = %lld GROUP BY buffer_id, cpu)", (long long)a->trace_id);
+	localized = q_int(a->s, sql);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM lost WHERE trace_id = %lld AND kind = "
+		 "'missed' AND count < 0", (long long)a->trace_id);
+	total = q_int(a->s, sql);
+	(void)total;
+	a->unlocalized_loss = localized > 0;
+	return 0;
+}
+
+static int write_windows(struct an *a)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(store_db(a->s),
+		"INSERT INTO windows (trace_id, family, verdict, dev, ino, start_event, end_event, "
+		"start_ns, end_ns, first_index, last_index, tasks, evidence) "
+		"VALUES (?, 'delalloc_punch', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return -1;
+	for (int i = 0; i < a->nw; i++) {
+		struct window *w = &a->w[i];
+		char tasks[160], ev[1200];
+		size_t n;
+
+		n = (size_t)snprintf(tasks, sizeof(tasks), "[%d", w->pid);
+		for (int k = 0; k < w->nracers && n < sizeof(tasks) - 16; k++) {
+			int dup = 0;
+
+			for (int j = 0; j < k; j++)
+				dup |= w->racers[j] == w->racers[k];
+			if (!dup && w->racers[k] != w->pid)
+				n += (size_t)snprintf(tasks + n, sizeof(tasks) - n, ",%d", w->racers[k]);
+		}
+		snprintf(tasks + n, sizeof(tasks) - n, "]");
+		snprintf(ev, sizeof(ev),
+			 "{\"writer\":%d,\"lock\":\"%s\",\"implied\":%s,\"range_inferred\":%s,"
+			 "\"racing\":\"%s\",\"variant\":\"%s\"}",
+			 w->pid, w->lock, strstr(w->lock, "implied") ? "true" : "false",
+			 w->range_inferred ? "true" : "false", w->racing,
+			 variant_names[a->caps.var]);
+		sqlite3_bind_int64(st, 1, a->trace_id);
+		sqlite3_bind_text(st, 2, verdict_name(w->verdict), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, w->dev);
+		sqlite3_bind_int64(st, 4, w->ino);
+		sqlite3_bind_int64(st, 5, w->start_id);
+		sqlite3_bind_int64(st, 6, w->end_id);
+		sqlite3_bind_int64(st, 7, w->start_ts);
+		sqlite3_bind_int64(st, 8, w->end_ts);
+		sqlite3_bind_int64(st, 9, w->first);
+		sqlite3_bind_int64(st, 10, w->last);
+		sqlite3_bind_text(st, 11, tasks, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 12, ev, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			break;
+		a->r->by_verdict[w->verdict]++;
+	}
+	sqlite3_finalize(st);
+	a->r->windows = (uint64_t)a->nw;
+	return rc == SQLITE_DONE || a->nw == 0 ? 0 : -1;
+}
+
+int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
+{
+	struct an an = { .s = s, .r = r, .e = e }, *a = &an;
+	struct store_iter *it = NULL;
+	struct store_event se;
+	char release[128], sql[512];
+	int64_t bs, ps;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	a->trace_id = q_int(s, "SELECT id FROM traces WHERE complete = 1 ORDER BY id DESC LIMIT 1");
+	if (a->trace_id <= 0)
+		return ft_error(e, -EINVAL, "%s: no complete trace to analyse (an interrupted "
+				"import or recording?)", store_path(s));
+	snprintf(sql, sizeof(sql), "SELECT kernel_release FROM traces WHERE id = %lld",
+		 (long long)a->trace_id);
+	q_text(s, sql, release, sizeof(release));
+	a->caps = variant_of(release);
+	snprintf(r->variant, sizeof(r->variant), "%s", variant_names[a->caps.var]);
+	snprintf(sql, sizeof(sql), "SELECT coalesce(page_size, 4096) FROM traces WHERE id = %lld",
+		 (long long)a->trace_id);
+	ps = q_int(s, sql);
+	snprintf(sql, sizeof(sql), "SELECT coalesce(block_size, 4096) FROM traces WHERE id = %lld",
+		 (long long)a->trace_id);
+	bs = q_int(s, sql);
+	a->page_shift = ps > 0 && (ps & (ps - 1)) == 0 ? __builtin_ctzll((unsigned long long)ps) : 12;
+	a->block_shift = bs > 0 && (bs & (bs - 1)) == 0 ? __builtin_ctzll((unsigned long long)bs) : 12;
+	if (!release[0])
+		note(r, "kernel release unknown: no implied locks (treated as pre-fix code)");
+	a->fault_events_recorded = has_event(s, "mm_filemap_add_to_page_cache") ||
+		has_event(s, "xfs_write_fault") || has_event(s, "xfs_filemap_fault");
+	if (!a->fault_events_recorded)
+		note(r, "no page-cache or fault events recorded (filemap:mm_filemap_add_to_page_cache, "
+		     "xfs:xfs_write_fault): faults cannot be seen, windows are unknown");
+	if (!has_event(s, "xfs_bmap_pre_update") && !has_event(s, "xfs_iext_remove"))
+		note(r, "no xfs_bmap_pre_update/xfs_iext_remove events in the trace: punch ranges "
+		     "inferred from the write's reservation");
+	if (!has_event(s, "xfs_ilock"))
+		note(r, "xfs_ilock/xfs_iunlock not recorded: no writes or punches can be found");
+	if (!has_event(s, "sched_wakeup"))
+		note(r, "sched_wakeup not recorded: no wakeup happens-before edges");
+	if (!has_event(s, "xfs_map_blocks_found") && !has_event(s, "xfs_map_blocks_alloc"))
+		note(r, "no xfs_map_blocks_* events in the trace (not recorded, or no writeback): "
+		     "writeback over holes (loss) cannot be seen");
+	if (store_symbols(s, &a->syms, &a->nsyms, e) < 0)
+		return -1;
+	a->hist = calloc(HIST, sizeof(*a->hist));
+	a->hb = hb_new(on_edge, a);
+	if (!a->hist || !a->hb || load_gaps(a) < 0) {
+		ret = ft_error(e, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (a->unlocalized_loss)
+		note(r, "the ring buffer lost events that no gap places in time: every window "
+		     "without a hit is unknown");
+	ret = store_begin(s, e);
+	if (ret < 0)
+		goto out;
+	snprintf(sql, sizeof(sql), "DELETE FROM windows WHERE trace_id = %lld; "
+		 "DELETE FROM folios WHERE trace_id = %lld; DELETE FROM hb_edges WHERE src IN "
+		 "(SELECT id FROM events WHERE trace_id = %lld); DELETE FROM meta WHERE key "
+		 "LIKE 'analysis:%lld:%%';", (long long)a->trace_id, (long long)a->trace_id,
+		 (long long)a->trace_id, (long long)a->trace_id);
+	ret = store_exec(s, sql, e);
+	if (ret < 0)
+		goto out;
+	if (sqlite3_prepare_v2(store_db(s), "INSERT OR IGNORE INTO hb_edges (src, dst, why, implied) "
+			       "VALUES (?, ?, ?, ?)", -1, &a->ins_edge, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(store_db(s), "INSERT INTO folios (trace_id, dev, ino, findex, forder, "
+			       "add_event) VALUES (?, ?, ?, ?, ?, ?)", -1, &a->ins_folio, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(store_db(s), "UPDATE folios SET del_event = ? WHERE id = ?", -1,
+			       &a->end_folio, NULL) != SQLITE_OK) {
+		ret = ft_error(e, -EIO, "%s: %s", store_path(s), sqlite3_errmsg(store_db(s)));
+		goto out;
+	}
+	ret = store_iter_open(s, a->trace_id, -1, &it, e);
+	if (ret < 0)
+		goto out;
+	while ((ret = store_iter_next(it, &se, e)) > 0) {
+		step(a, se.id, &se.ev);
+		r->events++;
+		if (a->err)
+			break;
+	}
+	if (ret < 0)
+		goto out;
+	for (int t = 0; t < a->nts; t++)
+		if (a->ts[t].punching)
+			close_window(a, &a->ts[t]);
+	if (a->err || write_windows(a) < 0) {
+		ret = ft_error(e, -EIO, "%s: writing the analysis failed: %s", store_path(s),
+			       sqlite3_errmsg(store_db(s)));
+		goto out;
+	}
+	hb_stats(a->hb, &r->hb_joins, &r->hb_entries, &r->hb_edges);
+	{
+		sqlite3_stmt *st = NULL;
+
+		if (sqlite3_prepare_v2(store_db(s), "INSERT OR REPLACE INTO meta VALUES (?, ?)", -1,
+				       &st, NULL) == SQLITE_OK) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "analysis:%lld:notes", (long long)a->trace_id);
+			sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 2, r->notes, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+			sqlite3_reset(st);
+			snprintf(key, sizeof(key), "analysis:%lld:variant", (long long)a->trace_id);
+			sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 2, r->variant, -1, SQLITE_STATIC);
+			sqlite3_step(st);
+			sqlite3_finalize(st);
+		}
+	}
+	ret = store_commit(s, e);
+out:
+	store_iter_close(it);
+	sqlite3_finalize(a->ins_edge);
+	sqlite3_finalize(a->ins_folio);
+	sqlite3_finalize(a->end_folio);
+	hb_free(a->hb);
+	store_symbols_free(a->syms, a->nsyms);
+	free(a->hist);
+	free(a->w);
+	free(a->ts);
+	free(a->fm.f);
+	free(a->gaps);
+	return ret < 0 ? ret : 0;
+}

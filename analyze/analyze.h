@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * analyze.h - happens-before, folio state and unsafe-window detection over
+ * the events of a database; results go back into it (windows, hb_edges,
+ * folios, meta 'analysis:*').  Running it twice gives the same tables.
+ */
+#ifndef FT_ANALYZE_H
+#define FT_ANALYZE_H
+
+#include <stdint.h>
+
+#include "../core/err.h"
+#include "../core/store.h"
+
+enum verdict {
+	V_LOSS,
+	V_HIT,
+	V_DROPPED,
+	V_UNSAFE,
+	V_UNKNOWN,
+	V_PROTECTED,
+	V__COUNT
+};
+
+/* "loss", "hit", ... (severity order: V_LOSS first). */
+const char *verdict_name(int v);
+int verdict_from_name(const char *name);
+
+struct analyze_result {
+	uint64_t events;
+	uint64_t windows;
+	uint64_t by_verdict[V__COUNT];
+	uint64_t hb_edges, hb_joins, hb_entries;
+	uint64_t folios;
+	char variant[32];	/* code variant inferred from the kernel */
+	char notes[2048];	/* events the trace lacks, inferences made */
+};
+
+int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e);
+
+#endif

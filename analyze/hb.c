@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* hb.c - see hb.h for the terms and invariants. */
+#include "hb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ent {
+	uint32_t t, c;
+};
+
+struct vc {
+	uint32_t n, cap;
+	struct ent *e;
+};
+
+#define MAX_PENDING 4
+
+struct task {
+	int pid;
+	struct vc vc;
+	int npending;
+	struct { int64_t src; enum hb_why why; int implied; } pending[MAX_PENDING];
+};
+
+struct waiter {
+	int t, excl, implied;
+};
+
+#define MAX_SHARED 16
+
+struct lockobj {
+	uint64_t key;
+	int used;
+	struct vc rel;		/* clock of the last exclusive release */
+	int64_t rel_id;
+	int rel_task, rel_implied;
+	struct vc shared;	/* join of shared releases since */
+	int64_t shared_id;
+	int shared_task, shared_implied;
+	int excl;		/* exclusive holder, -1 none */
+	int nshared;
+	int sh[MAX_SHARED];
+	struct waiter *w;
+	int nw, capw;
+};
+
+struct hb {
+	hb_edge_fn fn;
+	void *ctx;
+	struct task *tasks;
+	int ntasks, captasks;
+	int *pidmap;		/* open addressing: pid -> task index + 1 */
+	uint32_t pidcap;
+	struct lockobj *locks;
+	uint64_t lockcap, nlocks;
+	uint64_t joins, edges;
+};
+
+static int vc_reserve(struct vc *v, uint32_t n)
+{
+	if (n <= v->cap)
+		return 0;
+	uint32_t cap = v->cap ? v->cap : 4;
+	while (cap < n)
+		cap *= 2;
+	struct ent *e = realloc(v->e, cap * sizeof(*e));
+	if (!e)
+		return -1;
+	v->e = e;
+	v->cap = cap;
+	return 0;
+}
+
+static uint32_t vc_get(const struct vc *v, uint32_t t)
+{
+	uint32_t lo = 0, hi = v->n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (v->e[mid].t < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->n && v->e[lo].t == t ? v->e[lo].c : 0;
+}
+
+static void vc_set(struct vc *v, uint32_t t, uint32_t c)
+{
+	uint32_t lo = 0, hi = v->n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (v->e[mid].t < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < v->n && v->e[lo].t == t) {
+		if (c > v->e[lo].c)
+			v->e[lo].c = c;
+		return;
+	}
+	if (vc_reserve(v, v->n + 1) < 0)
+		return;
+	memmove(&v->e[lo + 1], &v->e[lo], (v->n - lo) * sizeof(*v->e));
+	v->e[lo].t = t;
+	v->e[lo].c = c;
+	v->n++;
+}
+
+/* dst = max(dst, src); returns 1 if dst learned something. */
+static int vc_join(struct vc *dst, const struct vc *src)
+{
+	uint32_t i = 0, j = 0, k = 0, n = 0;
+	int changed = 0;
+	struct ent *out;
+
+	if (!src->n)
+		return 0;
+	/* Fast path: nothing new. */
+	for (j = 0; j < src->n; j++)
+		if (vc_get(dst, src->e[j].t) < src->e[j].c)
+			break;
+	if (j == src->n)
+		return 0;
+	out = malloc((dst->n + src->n) * sizeof(*out));
+	if (!out)
+		return 0;
+	i = j = 0;
+	while (i < dst->n || j < src->n) {
+		if (j >= src->n || (i < dst->n && dst->e[i].t < src->e[j].t)) {
+			out[n++] = dst->e[i++];
+		} else if (i >= dst->n || src->e[j].t < dst->e[i].t) {
+			out[n++] = src->e[j++];
+			changed = 1;
+		} else {
+			out[n] = dst->e[i];
+			if (src->e[j].c > out[n].c) {
+				out[n].c = src->e[j].c;
+				changed = 1;
+			}
+			n++;
+			i++;
+			j++;
+		}
+	}
+	(void)k;
+	free(dst->e);
+	dst->e = out;
+	dst->n = dst->cap = n;
+	return changed;
+}
+
+static void vc_copy(struct vc *dst, const struct vc *src)
+{
+	if (vc_reserve(dst, src->n) < 0)
+		return;
+	memcpy(dst->e, src->e, src->n * sizeof(*src->e));
+	dst->n = src->n;
+}
+
+struct hb *hb_new(hb_edge_fn fn, void *ctx)
+{
+	struct hb *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->fn = fn;
+	h->ctx = ctx;
+	h->pidcap = 1 << 12;
+	h->pidmap = calloc(h->pidcap, sizeof(*h->pidmap));
+	h->lockcap = 1 << 12;
+	h->locks = calloc(h->lockcap, sizeof(*h->locks));
+	if (!h->pidmap || !h->locks) {
+		hb_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void hb_free(struct hb *h)
+{
+	if (!h)
+		return;
+	for (int i = 0; i < h->ntasks; i++)
+		free(h->tasks[i].vc.e);
+	for (uint64_t i = 0; h->locks && i < h->lockcap; i++) {
+		free(h->locks[i].rel.e);
+		free(h->locks[i].shared.e);
+		free(h->locks[i].w);
+	}
+	free(h->tasks);
+	free(h->pidmap);
+	free(h->locks);
+	free(h);
+}
+
+static uint32_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (uint32_t)x;
+}
+
+static int pid_rehash(struct hb *h)
+{
+	uint32_t cap = h->pidcap * 2;
+	int *m = calloc(cap, sizeof(*m));
+
+	if (!m)
+		return -1;
+	for (int i = 0; i < h->ntasks; i++) {
+		uint32_t k = mix((uint64_t)(uint32_t)h->tasks[i].pid) & (cap - 1);
+
+		while (m[k])
+			k = (k + 1) & (cap - 1);
+		m[k] = i + 1;
+	}
+	free(h->pidmap);
+	h->pidmap = m;
+	h->pidcap = cap;
+	return 0;
+}
+
+int hb_task(struct hb *h, int pid)
+{
+	uint32_t k = mix((uint64_t)(uint32_t)pid) & (h->pidcap - 1);
+	struct task *t;
+
+	while (h->pidmap[k]) {
+		if (h->tasks[h->pidmap[k] - 1].pid == pid)
+			return h->pidmap[k] - 1;
+		k = (k + 1) & (h->pidcap - 1);
+	}
+	if ((uint32_t)(h->ntasks + 1) * 2 > h->pidcap) {
+		if (pid_rehash(h) < 0)
+			return -1;
+		return hb_task(h, pid);
+	}
+	if (h->ntasks == h->captasks) {
+		int cap = h->captasks ? h->captasks * 2 : 64;
+		struct task *p = realloc(h->tasks, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		h->tasks = p;
+		h->captasks = cap;
+	}
+	t = &h->tasks[h->ntasks];
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	vc_set(&t->vc, (uint32_t)h->ntasks, 1);
+	h->pidmap[k] = h->ntasks + 1;
+	return h->ntasks++;
+}
+
+static struct lockobj *lock_get(struct hb *h, uint64_t key)
+{
+	uint64_t k;
+
+	if ((h->nlocks + 1) * 2 > h->lockcap) {
+		uint64_t cap = h->lockcap * 2;
+		struct lockobj *n = calloc(cap, sizeof(*n));
+
+		if (!n)
+			return NULL;
+		for (uint64_t i = 0; i < h->lockcap; i++) {
+			if (!h->locks[i].used)
+				continue;
+			k = mix(h->locks[i].key) & (cap - 1);
+			while (n[k].used)
+				k = (k + 1) & (cap - 1);
+			n[k] = h->locks[i];
+		}
+		free(h->locks);
+		h->locks = n;
+		h->lockcap = cap;
+	}
+	k = mix(key) & (h->lockcap - 1);
+	while (h->locks[k].used && h->locks[k].key != key)
+		k = (k + 1) & (h->lockcap - 1);
+	if (!h->locks[k].used) {
+		memset(&h->locks[k], 0, sizeof(h->locks[k]));
+		h->locks[k].used = 1;
+		h->locks[k].key = key;
+		h->locks[k].excl = -1;
+		h->locks[k].rel_task = -1;
+		h->locks[k].shared_task = -1;
+		h->nlocks++;
+	}
+	return &h->locks[k];
+}
+
+static void edge(struct hb *h, int64_t src, int64_t dst, enum hb_why why, int implied)
+{
+	h->edges++;
+	if (h->fn)
+		h->fn(h->ctx, src, dst, why, implied);
+}
+
+static void add_pending(struct task *t, int64_t src, enum hb_why why, int implied)
+{
+	if (t->npending < MAX_PENDING) {
+		t->pending[t->npending].src = src;
+		t->pending[t->npending].why = why;
+		t->pending[t->npending].implied = implied;
+		t->npending++;
+	}
+}
+
+void hb_event(struct hb *h, int t, int64_t id)
+{
+	struct task *tk = &h->tasks[t];
+
+	for (int i = 0; i < tk->npending; i++)
+		edge(h, tk->pending[i].src, id, tk->pending[i].why, tk->pending[i].implied);
+	tk->npending = 0;
+}
+
+/* Joins the lock's released clocks into task t (grant). */
+static void grant(struct hb *h, int t, struct lockobj *l, int excl, int64_t dst,
+		  int deferred, int implied)
+{
+	struct task *tk = &h->tasks[t];
+
+	if (l->rel_task >= 0 && l->rel_task != t && vc_join(&tk->vc, &l->rel)) {
+		h->joins++;
+		if (deferred)
+			add_pending(tk, l->rel_id, HB_LOCK, implied || l->rel_implied);
+		else
+			edge(h, l->rel_id, dst, HB_LOCK, implied || l->rel_implied);
+	}
+	if (excl) {
+		if (l->shared_task >= 0 && vc_join(&tk->vc, &l->shared)) {
+			h->joins++;
+			if (l->shared_task != t) {
+				if (deferred)
+					add_pending(tk, l->shared_id, HB_LOCK, implied || l->shared_implied);
+				else
+					edge(h, l->shared_id, dst, HB_LOCK, implied || l->shared_implied);
+			}
+		}
+		l->shared.n = 0;
+		l->shared_task = -1;
+		l->excl = t;
+	} else if (l->nshared < MAX_SHARED) {
+		l->sh[l->nshared++] = t;
+	} else {
+		l->nshared++;
+	}
+}
+
+static int conflicts(const struct lockobj *l, int t, int excl)
+{
+	if (l->excl >= 0 && l->excl != t)
+		return 1;
+	if (excl)
+		for (int i = 0; i < l->nshared && i < MAX_SHARED; i++)
+			if (l->sh[i] != t)
+				return 1;
+	return 0;
+}
+
+void hb_acquire(struct hb *h, int t, uint64_t key, int exclusive, int64_t id, int implied)
+{
+	struct lockobj *l = lock_get(h, key);
+
+	if (!l)
+		return;
+	if (conflicts(l, t, exclusive)) {
+		/* xfs_ilock fires before the grant: the grant follows a release. */
+		if (l->nw == l->capw) {
+			int cap = l->capw ? l->capw * 2 : 4;
+			struct waiter *w = realloc(l->w, (size_t)cap * sizeof(*w));
+
+			if (!w)
+				return;
+			l->w = w;
+			l->capw = cap;
+		}
+		l->w[l->nw].t = t;
+		l->w[l->nw].excl = exclusive;
+		l->w[l->nw].implied = implied;
+		l->nw++;
+		return;
+	}
+	grant(h, t, l, exclusive, id, 0, implied);
+}
+
+void hb_release(struct hb *h, int t, uint64_t key, int exclusive, int64_t id, int implied)
+{
+	struct lockobj *l = lock_get(h, key);
+	struct task *tk = &h->tasks[t];
+	int i;
+
+	if (!l)
+		return;
+	/* Drop a waiting request of t (a try-lock that failed, or lost events). */
+	for (i = 0; i < l->nw; i++)
+		if (l->w[i].t == t) {
+			memmove(&l->w[i], &l->w[i + 1], (size_t)(l->nw - i - 1) * sizeof(*l->w));
+			l->nw--;
+			break;
+		}
+	if (exclusive) {
+		vc_copy(&l->rel, &tk->vc);
+		l->rel_id = id;
+		l->rel_task = t;
+		l->rel_implied = implied;
+		l->shared.n = 0;
+		l->shared_task = -1;
+		if (l->excl == t)
+			l->excl = -1;
+	} else {
+		vc_join(&l->shared, &tk->vc);
+		l->shared_id = id;
+		l->shared_task = t;
+		l->shared_implied = implied;
+		for (i = 0; i < l->nshared && i < MAX_SHARED; i++)
+			if (l->sh[i] == t) {
+				l->sh[i] = l->sh[--l->nshared < MAX_SHARED ? l->nshared : MAX_SHARED - 1];
+				break;
+			}
+		if (i == l->nshared + 1 && l->nshared > MAX_SHARED)
+			l->nshared--;
+	}
+	vc_set(&tk->vc, (uint32_t)t, vc_get(&tk->vc, (uint32_t)t) + 1);
+	/* Grant waiters in order while they are compatible. */
+	while (l->nw && !conflicts(l, l->w[0].t, l->w[0].excl)) {
+		struct waiter w = l->w[0];
+
+		memmove(&l->w[0], &l->w[1], (size_t)(l->nw - 1) * sizeof(*l->w));
+		l->nw--;
+		grant(h, w.t, l, w.excl, 0, 1, w.implied);
+	}
+}
+
+void hb_wakeup(struct hb *h, int t, int to, int64_t id)
+{
+	struct task *from = &h->tasks[t], *dst = &h->tasks[to];
+
+	if (t == to)
+		return;
+	if (vc_join(&dst->vc, &from->vc)) {
+		h->joins++;
+		add_pending(dst, id, HB_WAKEUP, 0);
+	}
+	vc_set(&from->vc, (uint32_t)t, vc_get(&from->vc, (uint32_t)t) + 1);
+}
+
+uint32_t hb_epoch(struct hb *h, int t)
+{
+	return vc_get(&h->tasks[t].vc, (uint32_t)t);
+}
+
+int hb_ordered(struct hb *h, int t1, uint32_t c1, int t2)
+{
+	if (t1 == t2)
+		return 1;
+	return vc_get(&h->tasks[t2].vc, (uint32_t)t1) >= c1;
+}
+
+void hb_stats(const struct hb *h, uint64_t *joins, uint64_t *entries, uint64_t *edges)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < h->ntasks; i++)
+		n += h->tasks[i].vc.n;
+	*joins = h->joins;
+	*entries = n;
+	*edges = h->edges;
+}
+
+int hb_check(const struct hb *h)
+{
+	for (int i = 0; i < h->ntasks; i++) {
+		const struct vc *v = &h->tasks[i].vc;
+
+		for (uint32_t k = 1; k < v->n; k++)
+			if (v->e[k - 1].t >= v->e[k].t)
+				return -1;		/* H1 */
+		if (vc_get(v, (uint32_t)i) == 0)
+			return -1;			/* H2: own entry starts at 1 */
+	}
+	for (uint64_t k = 0; k < h->lockcap; k++)
+		if (h->locks[k].used && h->locks[k].excl >= 0 && h->locks[k].nshared > 0 &&
+		    !(h->locks[k].nshared == 1 && h->locks[k].sh[0] == h->locks[k].excl))
+			return -1;			/* H3 */
+	return 0;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cmd_windows.c - foliotrace windows: list the unsafe windows of a database. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "../analyze/analyze.h"
+#include "../core/json.h"
+
+const char cmd_windows_usage[] =
+"usage: foliotrace windows [--verdict V] [--json] DB\n"
+"\n"
+"List the windows 'foliotrace analyze' found, most severe first (loss,\n"
+"hit, dropped, unsafe, unknown, protected), then in time order: id,\n"
+"family, verdict, inode, page range, time span, tasks (writer first) and\n"
+"the evidence (the lock that protects the window, or the racing events).\n"
+"\n"
+"options:\n"
+"      --verdict=V   only windows with this verdict\n"
+"      --json        a JSON array of objects with id, family, verdict, dev, ino,\n"
+"                    start_ns, end_ns, start_event, end_event, first_index,\n"
+"                    last_index, tasks and evidence\n"
+"  -h, --help        show this help\n"
+"\n"
+"exit status: 0 on success (also when there are no windows), 1 if DB\n"
+"cannot be read, 2 on a usage error.\n";
+
+int cmd_windows(int argc, char **argv, struct ft_err *e)
+{
+	static const struct option opts[] = {
+		{ "verdict", required_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *verdict = NULL;
+	struct store *s = NULL;
+	sqlite3_stmt *st = NULL;
+	int json = 0, c, n = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			verdict = optarg;
+			if (verdict_from_name(verdict) < 0)
+				return cmd_usage_error("windows", "unknown verdict '%s' (loss, hit, dropped, "
+						       "unsafe, unknown, protected)", verdict);
+			break;
+		case 'j': json = 1; break;
+		case 'h': return cmd_help(cmd_windows_usage);
+		default: return cmd_usage_error("windows", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error("windows", "wants one DB");
+	if (store_open(&s, argv[optind], STORE_READONLY, e) < 0)
+		return FT_EXIT_FAIL;
+	if (sqlite3_prepare_v2(store_db(s),
+		"SELECT id, family, verdict, dev, ino, start_ns, end_ns, start_event, end_event, "
+		"first_index, last_index, tasks, evidence FROM windows "
+		"WHERE (?1 IS NULL OR verdict = ?1) ORDER BY CASE verdict WHEN 'loss' THEN 0 "
+		"WHEN 'hit' THEN 1 WHEN 'dropped' THEN 2 WHEN 'unsafe' THEN 3 WHEN 'unknown' THEN 4 "
+		"ELSE 5 END, start_ns, id", -1, &st, NULL) != SQLITE_OK) {
+		ft_error(e, -1, "%s: %s", argv[optind], sqlite3_errmsg(store_db(s)));
+		store_close(s);
+		return FT_EXIT_FAIL;
+	}
+	if (verdict)
+		sqlite3_bind_text(st, 1, verdict, -1, SQLITE_STATIC);
+	if (json)
+		putchar('[');
+	else
+		printf("%-5s %-15s %-9s %-12s %-15s %-27s %-16s %s\n", "id", "family", "verdict",
+		       "inode", "pages", "time (s)", "tasks", "evidence");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t dev = sqlite3_column_int64(st, 3);
+		const char *tasks = (const char *)sqlite3_column_text(st, 11);
+		const char *evd = (const char *)sqlite3_column_text(st, 12);
+
+		if (json) {
+			printf("%s{\"id\":%lld,\"family\":", n ? ",\n" : "", sqlite3_column_int64(st, 0));
+			json_str(stdout, (const char *)sqlite3_column_text(st, 1));
+			printf(",\"verdict\":");
+			json_str(stdout, (const char *)sqlite3_column_text(st, 2));
+			printf(",\"dev\":\"%lld:%lld\",\"ino\":%lld,\"start_ns\":%lld,\"end_ns\":%lld,"
+			       "\"start_event\":%lld,\"end_event\":%lld,\"first_index\":%lld,"
+			       "\"last_index\":%lld,\"tasks\":%s,\"evidence\":%s}",
+			       (long long)(dev >> 20), (long long)(dev & 0xfffff),
+			       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+			       sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7),
+			       sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9),
+			       sqlite3_column_int64(st, 10), tasks ? tasks : "[]", evd ? evd : "{}");
+		} else {
+			char inode[32], pages[40], span[64];
+
+			snprintf(inode, sizeof(inode), "%lld:%lld/%lld", (long long)(dev >> 20),
+				 (long long)(dev & 0xfffff), sqlite3_column_int64(st, 4));
+			snprintf(pages, sizeof(pages), "%lld-%lld", sqlite3_column_int64(st, 9),
+				 sqlite3_column_int64(st, 10));
+			snprintf(span, sizeof(span), "%.6f-%.6f", sqlite3_column_int64(st, 5) / 1e9,
+				 sqlite3_column_int64(st, 6) / 1e9);
+			printf("%-5lld %-15s %-9s %-12s %-15s %-27s %-16s %s\n",
+			       sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
+			       sqlite3_column_text(st, 2), inode, pages, span, tasks ? tasks : "",
+			       evd ? evd : "");
+		}
+		n++;
+	}
+	if (json)
+		printf("]\n");
+	else if (!n)
+		printf("(no windows%s%s; run 'foliotrace analyze' first if you have not)\n",
+		       verdict ? " with verdict " : "", verdict ? verdict : "");
+	sqlite3_finalize(st);
+	store_close(s);
+	return FT_EXIT_OK;
+}
