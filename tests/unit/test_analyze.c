@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of analyze/: a labelled corpus of synthetic traces (synth.h)
+ * whose window verdicts are known by construction, classified by
+ * analyze_run(); precision and recall must both be 100% for every verdict.
+ * Plus the happens-before engine on its own, and idempotence.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../analyze/analyze.h"
+#include "../../analyze/hb.h"
+#include "synth.h"
+#include "tap.h"
+
+#define W 100		/* writer pid */
+#define F 200		/* faulting pid */
+#define B 300		/* writeback pid */
+#define INO 131
+
+typedef void (*scenario_fn)(struct synth *y);
+
+/* Pre-fix short write of [0,16): copies 0..7, cleanup, punch 8..15. */
+static void short_write(struct synth *y, int64_t ino, void (*in_window)(struct synth *y))
+{
+	sy_write_begin(y, W, ino, 0, 16);
+	for (int i = 0; i < 8; i++)
+		sy_copy(y, W, ino, i);
+	sy_cleanup_start(y, W, ino, 8);
+	if (in_window)
+		in_window(y);
+	sy_punch(y, W, ino, 8);
+}
+
+static void fault_8(struct synth *y) { sy_fault(y, F, INO, 8, 1); }
+static void lost_here(struct synth *y) { sy_lost(y, 17); }
+
+static void sc_prefix_loss(struct synth *y)
+{
+	short_write(y, INO, fault_8);
+	sy_write_end(y, W, INO);
+	sy_writeback(y, B, INO, 8, 1);
+}
+
+static void sc_prefix_hit(struct synth *y)
+{
+	short_write(y, INO, fault_8);
+	sy_write_end(y, W, INO);
+}
+
+static void sc_prefix_unsafe(struct synth *y)
+{
+	short_write(y, INO, NULL);
+	sy_write_end(y, W, INO);
+}
+
+static void sc_fault_after_punch(struct synth *y)
+{
+	short_write(y, INO, NULL);
+	sy_fault(y, F, INO, 8, 1);	/* sees a hole: reserves its own: fine */
+	sy_write_end(y, W, INO);
+	sy_writeback(y, B, INO, 8, 0);
+}
+
+static void sc_fault_outside_range(struct synth *y)
+{
+	sy_write_begin(y, W, INO, 0, 16);
+	for (int i = 0; i < 8; i++)
+		sy_copy(y, W, INO, i);
+	sy_cleanup_start(y, W, INO, 8);
+	sy_fault(y, F, INO, 40, 1);	/* another region of the file */
+	sy_punch(y, W, INO, 8);
+	sy_write_end(y, W, INO);
+}
+
+static void sc_upstream_protected(struct synth *y)
+{
+	short_write(y, INO, NULL);
+	sy_write_end(y, W, INO);
+}
+
+static void sc_traced_mmaplock(struct synth *y)
+{
+	/* 5.10 code, but the writer holds MMAPLOCK_EXCL (traced) across. */
+	sy_lock(y, W, 0, INO, L_MX, S_WRITE);
+	short_write(y, INO, NULL);
+	sy_lock(y, W, 1, INO, L_MX, S_WRITE);
+	sy_write_end(y, W, INO);
+}
+
+static void sc_lost_unknown(struct synth *y)
+{
+	short_write(y, INO, lost_here);
+	sy_write_end(y, W, INO);
+}
+
+static void sc_no_fault_events(struct synth *y)
+{
+	short_write(y, INO, NULL);
+	sy_write_end(y, W, INO);
+}
+
+static void sc_dropped(struct synth *y)
+{
+	/* F dirties page 10 of the new reservation before the write fails;
+	 * the cleanup's truncate deletes it (198dd8aedee6 alone). */
+	sy_write_begin(y, W, INO, 0, 16);
+	for (int i = 0; i < 8; i++)
+		sy_copy(y, W, INO, i);
+	sy_fault(y, F, INO, 10, 1);
+	sy_cleanup_start(y, W, INO, 8);
+	sy_trunc_delete(y, W, INO, 10);
+	sy_punch(y, W, INO, 8);
+	sy_write_end(y, W, INO);
+}
+
+static void sc_hit_then_dropped_dirty(struct synth *y)
+{
+	/* A hit whose folio a later write's cleanup deletes while still dirty:
+	 * the first window is a loss, the second dropped another task's data. */
+	short_write(y, INO, fault_8);
+	sy_write_end(y, W, INO);
+	sy_write_begin(y, W, INO, 0, 16);
+	sy_cleanup_start(y, W, INO, 0);
+	sy_trunc_delete(y, W, INO, 8);
+	sy_punch(y, W, INO, 0);
+	sy_write_end(y, W, INO);
+}
+
+static void sc_two_inodes(struct synth *y)
+{
+	/* Two writers on two inodes, interleaved; the fault hits only the
+	 * second inode's window. */
+	sy_write_begin(y, W, INO, 0, 16);
+	for (int i = 0; i < 8; i++)
+		sy_copy(y, W, INO, i);
+	sy_cleanup_start(y, W, INO, 8);
+	sy_punch(y, W, INO, 8);
+	sy_write_end(y, W, INO);
+	sy_write_begin(y, W + 1, INO + 1, 0, 16);
+	sy_copy(y, W + 1, INO + 1, 0);
+	sy_cleanup_start(y, W + 1, INO + 1, 1);
+	sy_fault(y, F, INO + 1, 3, 1);
+	{
+		struct synth save = *y;	/* the punch of writer W+1 */
+
+		(void)save;
+	}
+	sy_lock(y, W + 1, 0, INO + 1, L_IX, S_PUNCH);
+	sy_ev(y, W + 1, T_PRE, FT_C_DEV, I64(SY_DEV), FT_C_INO, I64(INO + 1), FT_C_EXT_OFF, I64(0),
+	      FT_C_EXT_LEN, I64(16), FT_C_EXT_BLOCK, I64(SY_DELAY(4)),
+	      FT_C_CALLER, y->sym_ids[S_DELDELAY], -1);
+	sy_ev(y, W + 1, T_POST, FT_C_DEV, I64(SY_DEV), FT_C_INO, I64(INO + 1), FT_C_EXT_OFF, I64(0),
+	      FT_C_EXT_LEN, I64(1), FT_C_EXT_BLOCK, I64(SY_DELAY(1)),
+	      FT_C_CALLER, y->sym_ids[S_DELDELAY], -1);
+	sy_lock(y, W + 1, 1, INO + 1, L_IX, S_PUNCH);
+	sy_write_end(y, W + 1, INO + 1);
+}
+
+static void sc_double_punch(struct synth *y)
+{
+	/* 6.x retry: the write punches twice; the fault lands in the second. */
+	short_write(y, INO, NULL);
+	sy_lock(y, W, 0, INO, L_IX, S_BEGIN);
+	sy_ev(y, W, T_ALLOC, FT_C_DEV, I64(SY_DEV), FT_C_INO, I64(INO), FT_C_OFFSET, I64(8 << 12),
+	      FT_C_LENGTH, I64(8 << 12), FT_C_EXT_OFF, I64(8), FT_C_EXT_LEN, I64(8),
+	      FT_C_EXT_BLOCK, I64(SY_DELAY(2)), -1);
+	sy_lock(y, W, 1, INO, L_IX, S_BEGIN);
+	y->alloc_off = 8;
+	y->alloc_len = 8;
+	sy_cleanup_start(y, W, INO, 8);
+	sy_fault(y, F, INO, 9, 1);
+	sy_lock(y, W, 0, INO, L_IX, S_PUNCH);
+	sy_ev(y, W, T_PRE, FT_C_DEV, I64(SY_DEV), FT_C_INO, I64(INO), FT_C_EXT_OFF, I64(8),
+	      FT_C_EXT_LEN, I64(8), FT_C_EXT_BLOCK, I64(SY_DELAY(2)),
+	      FT_C_CALLER, y->sym_ids[S_DELDELAY], -1);
+	sy_ev(y, W, T_POST, FT_C_DEV, I64(SY_DEV), FT_C_INO, I64(INO), FT_C_EXT_OFF, I64(8),
+	      FT_C_EXT_LEN, I64(0), FT_C_EXT_BLOCK, I64(SY_DELAY(2)),
+	      FT_C_CALLER, y->sym_ids[S_DELDELAY], -1);
+	sy_lock(y, W, 1, INO, L_IX, S_PUNCH);
+	sy_write_end(y, W, INO);
+}
+
+struct scenario {
+	const char *name;
+	const char *release;
+	int omit_faults;
+	scenario_fn fn;
+	const char *expect[4];	/* verdicts of the windows in time order */
+	int first_index, last_index;	/* of the first window */
+};
+
+static const struct scenario corpus[] = {
+	{ "pre-fix race, written back over a hole", "5.10.223", 0, sc_prefix_loss, { "loss" }, 8, 15 },
+	{ "pre-fix race, not yet written back", "5.10.223", 0, sc_prefix_hit, { "hit" }, 8, 15 },
+	{ "pre-fix, no fault", "5.10.223", 0, sc_prefix_unsafe, { "unsafe" }, 8, 15 },
+	{ "pre-fix, fault after the punch", "5.10.223", 0, sc_fault_after_punch, { "unsafe" }, 8, 15 },
+	{ "pre-fix, fault outside the range", "5.10.223", 0, sc_fault_outside_range, { "unsafe" }, 8, 15 },
+	{ "upstream, no fault", "6.18.44", 0, sc_upstream_protected, { "protected" }, 8, 15 },
+	{ "6.1.192 (fix backported)", "6.1.192", 0, sc_upstream_protected, { "protected" }, 8, 15 },
+	{ "6.1.50 (before the backport)", "6.1.50", 0, sc_upstream_protected, { "unsafe" }, 8, 15 },
+	{ "pre-fix, writer holds MMAPLOCK_EXCL", "5.10.223", 0, sc_traced_mmaplock, { "protected" }, 8, 15 },
+	{ "events lost inside the window", "5.10.223", 0, sc_lost_unknown, { "unknown" }, 8, 15 },
+	{ "upstream, events lost inside the window", "6.18.44", 0, sc_lost_unknown, { "unknown" }, 8, 15 },
+	{ "fault events not recorded", "5.10.223", 1, sc_no_fault_events, { "unknown" }, 8, 15 },
+	{ "cleanup drops another task's dirty folio", "6.2.0", 0, sc_dropped, { "dropped" }, 8, 15 },
+	{ "hit, then dropped by a later cleanup", "5.10.223", 0, sc_hit_then_dropped_dirty, { "loss", "dropped" }, 8, 15 },
+	{ "two inodes, one hit", "5.10.223", 0, sc_two_inodes, { "unsafe", "hit" }, 8, 15 },
+	{ "two punches per write, hit in the second", "5.10.223", 0, sc_double_punch, { "unsafe", "hit" }, 8, 15 },
+};
+
+#define NC (sizeof(corpus) / sizeof(corpus[0]))
+
+static int run_scenario(const struct scenario *sc, int confusion[V__COUNT][V__COUNT])
+{
+	struct synth y;
+	struct analyze_result r;
+	struct ft_err e = FT_ERR_INIT;
+	sqlite3_stmt *st = NULL;
+	int n = 0, ok = 1;
+
+	if (synth_open(&y, ":memory:", sc->release, sc->omit_faults) < 0) {
+		CHECK(0, "%s: synth_open: %s", sc->name, y.e.msg);
+		return 0;
+	}
+	sc->fn(&y);
+	CHECK(synth_close(&y) == 0, "%s: trace built (%llu events)", sc->name,
+	      (unsigned long long)y.n);
+	CHECK(analyze_run(y.s, &r, &e) == 0, "%s: analyze_run: %s", sc->name, e.msg);
+	sqlite3_prepare_v2(store_db(y.s), "SELECT verdict, first_index, last_index FROM windows "
+			   "ORDER BY start_ns", -1, &st, NULL);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		const char *got = (const char *)sqlite3_column_text(st, 0);
+		const char *want = n < 4 ? sc->expect[n] : NULL;
+		int gv = verdict_from_name(got), wv = want ? verdict_from_name(want) : -1;
+
+		if (wv >= 0 && gv >= 0)
+			confusion[wv][gv]++;
+		if (!want || strcmp(want, got)) {
+			ok = 0;
+			CHECK(0, "%s: window %d is %s, expected %s", sc->name, n + 1, got,
+			      want ? want : "(none)");
+		}
+		if (n == 0)
+			CHECK(sqlite3_column_int64(st, 1) == sc->first_index &&
+			      sqlite3_column_int64(st, 2) == sc->last_index,
+			      "%s: range %lld-%lld", sc->name, sqlite3_column_int64(st, 1),
+			      sqlite3_column_int64(st, 2));
+		n++;
+	}
+	sqlite3_finalize(st);
+	while (n < 4 && sc->expect[n]) {
+		ok = 0;
+		CHECK(0, "%s: expected window %d (%s) not found", sc->name, n + 1, sc->expect[n]);
+		n++;
+	}
+	CHECK(ok, "%s: %d window(s) classified as expected", sc->name, n);
+	store_close(y.s);
+	return ok;
+}
+
+static void test_idempotent(void)
+{
+	struct synth y;
+	struct analyze_result r1, r2;
+	struct ft_err e = FT_ERR_INIT;
+	char *a = NULL, *b = NULL;
+
+	synth_open(&y, ":memory:", "5.10.223", 0);
+	sc_prefix_loss(&y);
+	sc_two_inodes(&y);
+	synth_close(&y);
+	analyze_run(y.s, &r1, &e);
+	{
+		sqlite3_stmt *st;
+
+		sqlite3_prepare_v2(store_db(y.s), "SELECT group_concat(id || verdict || start_event || "
+				   "evidence, '|') || (SELECT count(*) FROM hb_edges) || (SELECT count(*) "
+				   "FROM folios) FROM windows", -1, &st, NULL);
+		sqlite3_step(st);
+		a = strdup((const char *)sqlite3_column_text(st, 0));
+		analyze_run(y.s, &r2, &e);
+		sqlite3_reset(st);
+		sqlite3_step(st);
+		b = strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	CHECK(a && b && !strcmp(a, b) && r1.windows == r2.windows && r1.windows > 0,
+	      "analysing twice gives the same tables (%llu windows)", (unsigned long long)r1.windows);
+	free(a);
+	free(b);
+	store_close(y.s);
+}
+
+static void edges_cb(void *ctx, int64_t src, int64_t dst, enum hb_why why, int implied)
+{
+	int64_t *log = ctx;
+
+	log[0]++;
+	log[1] = src;
+	log[2] = dst;
+	log[3] = why;
+	log[4] = implied;
+}
+
+static void test_hb(void)
+{
+	int64_t log[5] = { 0 };
+	struct hb *h = hb_new(edges_cb, log);
+	int a = hb_task(h, 1), b = hb_task(h, 2), c = hb_task(h, 3);
+	uint32_t ea;
+
+	/* a holds L exclusively; b requests it (xfs_ilock fires first) and is
+	 * granted at a's release: edge release(a) -> b's next event. */
+	hb_event(h, a, 1);
+	hb_acquire(h, a, 42, 1, 1, 0);
+	hb_event(h, b, 2);
+	hb_acquire(h, b, 42, 1, 2, 0);
+	ea = hb_epoch(h, a);
+	CHECK(!hb_ordered(h, a, ea, b), "a's event is not yet ordered before b");
+	hb_event(h, a, 3);
+	hb_release(h, a, 42, 1, 3, 0);
+	CHECK(hb_ordered(h, a, ea, b), "release(a) -> deferred grant(b) orders a before b");
+	hb_event(h, b, 4);
+	CHECK(log[0] == 1 && log[1] == 3 && log[2] == 4 && log[3] == HB_LOCK,
+	      "edge 3 -> 4 reported at b's next event");
+	/* shared holders do not order each other; an exclusive acquire after a
+	 * shared release is ordered */
+	hb_event(h, b, 5);
+	hb_release(h, b, 42, 1, 5, 0);
+	hb_event(h, a, 6);
+	hb_acquire(h, a, 77, 0, 6, 0);
+	hb_event(h, c, 7);
+	hb_acquire(h, c, 77, 0, 7, 0);
+	hb_event(h, a, 8);
+	hb_release(h, a, 77, 0, 8, 0);
+	CHECK(!hb_ordered(h, a, hb_epoch(h, a) - 1, c), "shared holders stay concurrent");
+	hb_event(h, c, 9);
+	hb_release(h, c, 77, 0, 9, 0);
+	hb_event(h, b, 10);
+	hb_acquire(h, b, 77, 1, 10, 0);
+	CHECK(hb_ordered(h, a, hb_epoch(h, a) - 1, b) && hb_ordered(h, c, hb_epoch(h, c) - 1, b),
+	      "an exclusive acquire follows every shared release");
+	/* wakeups */
+	hb_event(h, c, 11);
+	ea = hb_epoch(h, c);
+	hb_wakeup(h, c, a, 11);
+	CHECK(hb_ordered(h, c, ea, a), "wakeup orders the waker before the wakee");
+	CHECK(hb_check(h) == 0, "invariants H1-H3 hold");
+	hb_free(h);
+}
+
+int main(void)
+{
+	int confusion[V__COUNT][V__COUNT] = { { 0 } };
+	int good = 0;
+
+	test_hb();
+	for (size_t i = 0; i < NC; i++)
+		good += run_scenario(&corpus[i], confusion);
+	CHECK(good == (int)NC, "corpus: %d of %zu scenarios fully correct", good, NC);
+	for (int v = 0; v < V__COUNT; v++) {
+		int tp = confusion[v][v], fn = 0, fp = 0;
+
+		for (int k = 0; k < V__COUNT; k++)
+			if (k != v) {
+				fn += confusion[v][k];
+				fp += confusion[k][v];
+			}
+		CHECK(tp > 0 && fn == 0 && fp == 0, "verdict %s: precision and recall 100%% "
+		      "(tp %d, fp %d, fn %d)", verdict_name(v), tp, fp, fn);
+	}
+	test_idempotent();
+	return tap_done();
+}
