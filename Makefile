@@ -99,8 +99,12 @@ check-asan-inner: $(BIN) $(UNIT_BIN)
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
 
-bench: all
-	$(Q)FT_BIN=$(abspath $(BIN)) bench/run.sh
+$(BUILD)/gen_synth: bench/gen_synth.c tests/unit/synth.h $(LIB_OBJ)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
+bench: all $(BUILD)/gen_synth
+	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) bench/run.sh
 
 # --- install, deps, demo ------------------------------------------------
 install: all

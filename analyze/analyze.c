@@ -124,6 +124,7 @@ struct folio {
 	int dirtied_by;		/* pid */
 	int64_t add_event, dirty_event;
 	int64_t lifetime;	/* folios.id of the current lifetime */
+	struct hb_clock *slot;	/* clock of the slot's last add/delete */
 	int watch;		/* window index + 1 whose hit this folio is */
 };
 
@@ -294,11 +295,6 @@ static uint64_t lock_key(int64_t dev, int64_t ino, int cls)
 	return ((uint64_t)ino << 8) ^ ((uint64_t)dev << 40) ^ (uint64_t)cls;
 }
 
-static uint64_t slot_key(int64_t ino, int64_t idx)
-{
-	return ((uint64_t)ino * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)idx << 4) ^ 0x5;
-}
-
 static void hist_add(struct an *a, int64_t id, int pid, enum hkind k, int64_t ino,
 		     int64_t first, int64_t count, int was_dirty_by)
 {
@@ -330,12 +326,15 @@ static void judge(struct an *a, struct window *w)
 	char *p = w->racing;
 	size_t left = sizeof(w->racing);
 
-	for (uint64_t i = a->hn > HIST ? a->hn - HIST : 0; i < a->hn; i++) {
-		struct hrec *h = &a->hist[i % HIST];
+	/* The history is in event order: walk back from the newest entry to
+	 * the window's start. */
+	for (uint64_t back = 0; back < a->hn && back < HIST; back++) {
+		struct hrec *h = &a->hist[(a->hn - 1 - back) % HIST];
 		int64_t hl = h->first + h->count - 1;
 
-		if (h->id <= w->start_id || h->id >= w->end_id || h->ino != w->ino ||
-		    hl < w->first || h->first > w->last)
+		if (h->id <= w->start_id)
+			break;
+		if (h->id >= w->end_id || h->ino != w->ino || hl < w->first || h->first > w->last)
 			continue;
 		if (h->pid != w->pid && h->kind != H_DELETE) {
 			static const char *const kn[] = { "page_add", "mkwrite_lookup", "dirty", "" };
@@ -623,10 +622,10 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 				break;
 			}
 			if (ev->kind != FT_K_DIRTY) {
-				uint64_t key = slot_key(ino, idx);
-
-				hb_acquire(a->hb, t, key, 1, id, 0);
-				hb_release(a->hb, t, key, 1, id, 0);
+				/* page-cache slot: the previous add/delete of the index
+				 * happens before this one */
+				hb_clock_acquire(a->hb, t, f->slot, id, HB_SLOT);
+				f->slot = hb_clock_release(a->hb, t, f->slot, id);
 			}
 			if (ev->kind == FT_K_PAGE_ADD) {
 				f->cached = 1;
@@ -1002,6 +1001,9 @@ out:
 	free(a->hist);
 	free(a->w);
 	free(a->ts);
+	for (uint64_t i = 0; i < a->fm.cap; i++)
+		if (a->fm.f[i].used)
+			hb_clock_free(a->fm.f[i].slot);
 	free(a->fm.f);
 	free(a->gaps);
 	return ret < 0 ? ret : 0;

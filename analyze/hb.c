@@ -27,7 +27,7 @@ struct waiter {
 	int t, excl, implied;
 };
 
-#define MAX_SHARED 16
+#define MAX_SHARED 6
 
 struct lockobj {
 	uint64_t key;
@@ -492,4 +492,45 @@ int hb_check(const struct hb *h)
 		    !(h->locks[k].nshared == 1 && h->locks[k].sh[0] == h->locks[k].excl))
 			return -1;			/* H3 */
 	return 0;
+}
+
+struct hb_clock {
+	int task;
+	int64_t id;
+	struct vc vc;
+};
+
+struct hb_clock *hb_clock_release(struct hb *h, int t, struct hb_clock *c, int64_t id)
+{
+	struct task *tk = &h->tasks[t];
+
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return NULL;
+	}
+	c->task = t;
+	c->id = id;
+	vc_copy(&c->vc, &tk->vc);
+	vc_set(&tk->vc, (uint32_t)t, vc_get(&tk->vc, (uint32_t)t) + 1);
+	return c;
+}
+
+void hb_clock_acquire(struct hb *h, int t, const struct hb_clock *c, int64_t dst,
+		      enum hb_why why)
+{
+	if (!c || c->task == t)
+		return;
+	if (vc_join(&h->tasks[t].vc, &c->vc)) {
+		h->joins++;
+		edge(h, c->id, dst, why, 0);
+	}
+}
+
+void hb_clock_free(struct hb_clock *c)
+{
+	if (!c)
+		return;
+	free(c->vc.e);
+	free(c);
 }

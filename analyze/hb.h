@@ -57,6 +57,19 @@ void hb_release(struct hb *h, int t, uint64_t key, int exclusive, int64_t id, in
 /* A wakeup by t of task `to`, at event id. */
 void hb_wakeup(struct hb *h, int t, int to, int64_t id);
 
+/*
+ * Clock snapshots for objects with many instances (page-cache slots): the
+ * releaser's clock at the release, joined by a later acquirer.  A snapshot
+ * of a clock that only knows its own task is stored as that epoch alone.
+ */
+struct hb_clock;
+/* Takes t's clock (reusing *c's memory), then advances t's epoch. */
+struct hb_clock *hb_clock_release(struct hb *h, int t, struct hb_clock *c, int64_t id);
+/* Joins c into t (an acquire at event dst); reports the edge if t learned. */
+void hb_clock_acquire(struct hb *h, int t, const struct hb_clock *c, int64_t dst,
+		      enum hb_why why);
+void hb_clock_free(struct hb_clock *c);
+
 /* Epoch of task t now, and whether (t1, c1) happens before task t2 now. */
 uint32_t hb_epoch(struct hb *h, int t);
 int hb_ordered(struct hb *h, int t1, uint32_t c1, int t2);

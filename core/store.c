@@ -204,7 +204,8 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
 	if (!s)
 		return ft_error(e, -ENOMEM, "out of memory");
 	flags = mode == STORE_READWRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOFOLLOW, NULL);
+	/* One connection per thread: no SQLite mutexes. */
+	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		ret = sql_fail(s, e, rc, "cannot open");
 		goto fail;
