@@ -48,4 +48,17 @@ check_workload_db() {
 		"$(q "SELECT count(*) FROM events a JOIN events b ON b.id = a.id + 1 WHERE b.ts < a.ts")"
 	t_eq "$p: kernel release is this kernel's" "$(uname -r)" "$(q "SELECT kernel_release FROM traces")"
 	t_eq "$p: trace complete" 1 "$(q "SELECT complete FROM traces")"
+	# analyze: one window per delalloc punch, every short write covered,
+	# nothing worse than protected on this (post-fix) kernel.
+	"$FT" analyze -q "$db"
+	t_eq "$p: analyze exits 0" 0 "$?"
+	t_eq "$p: one window per delalloc punch" \
+		"$(q "SELECT count(*) FROM events_v WHERE event = 'xfs_ilock' AND caller =
+		      'xfs_bmap_punch_delalloc_range' AND ino = $ino")" \
+		"$(q "SELECT count(*) FROM windows WHERE ino = $ino")"
+	t_eq "$p: windows cover every short write" "$(kv short_writes)" \
+		"$(q "SELECT count(DISTINCT (SELECT max(b.id) FROM events_v b WHERE b.event =
+		      'xfs_file_buffered_write' AND b.id < w.start_event)) AS n FROM windows w WHERE ino = $ino")"
+	t_eq "$p: no window is hit, loss or dropped" 0 \
+		"$(q "SELECT count(*) FROM windows WHERE verdict IN ('hit', 'loss', 'dropped')")"
 }
