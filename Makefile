@@ -132,6 +132,8 @@ demo:
 	$(Q)./foliotrace info $(BUILD)/demo/demo.db
 	$(Q)./foliotrace sql $(BUILD)/demo/demo.db \
 	  "SELECT event, caller, count(*) AS n FROM events_v WHERE event IN ('xfs_ilock','xfs_iunlock') GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 12"
+	$(Q)./foliotrace analyze $(BUILD)/demo/demo.db
+	$(Q)./foliotrace windows $(BUILD)/demo/demo.db
 
 docs/schema.md: schema.sql scripts/gen-schema-doc.sh
 	$(Q)scripts/gen-schema-doc.sh schema.sql > $@.tmp && mv $@.tmp $@

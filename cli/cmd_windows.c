@@ -59,7 +59,11 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 		return FT_EXIT_FAIL;
 	if (sqlite3_prepare_v2(store_db(s),
 		"SELECT id, family, verdict, dev, ino, start_ns, end_ns, start_event, end_event, "
-		"first_index, last_index, tasks, evidence FROM windows "
+		"first_index, last_index, tasks, evidence, "
+		"CASE WHEN verdict IN ('protected') THEN json_extract(evidence, '$.lock') "
+		"WHEN json_extract(evidence, '$.racing') != '' THEN json_extract(evidence, '$.racing') "
+		"WHEN verdict = 'unknown' THEN 'events lost in the window, or fault events not recorded' "
+		"ELSE 'no lock held across the window excludes page faults' END FROM windows "
 		"WHERE (?1 IS NULL OR verdict = ?1) ORDER BY CASE verdict WHEN 'loss' THEN 0 "
 		"WHEN 'hit' THEN 1 WHEN 'dropped' THEN 2 WHEN 'unsafe' THEN 3 WHEN 'unknown' THEN 4 "
 		"ELSE 5 END, start_ns, id", -1, &st, NULL) != SQLITE_OK) {
@@ -104,7 +108,7 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 			printf("%-5lld %-15s %-9s %-12s %-15s %-27s %-16s %s\n",
 			       sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
 			       sqlite3_column_text(st, 2), inode, pages, span, tasks ? tasks : "",
-			       evd ? evd : "");
+			       sqlite3_column_text(st, 13) ? (const char *)sqlite3_column_text(st, 13) : "");
 		}
 		n++;
 	}
