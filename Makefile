@@ -25,7 +25,7 @@ else
 Q := @
 endif
 
-CORE_SRC   := core/err.c core/kinds.c core/store.c core/wire.c core/json.c
+CORE_SRC   := core/err.c core/kinds.c core/store.c core/wire.c core/json.c core/durable.c
 ANALYZE_SRC := analyze/hb.c analyze/analyze.c analyze/timeline.c
 RECORD_SRC := record/normalize.c record/emit.c record/loader.c record/decode.c record/sandbox.c \
               record/import.c record/tracing.c record/recorder.c record/datfile.c

@@ -72,7 +72,8 @@ static int vc_reserve(struct vc *v, uint32_t n)
 	return 0;
 }
 
-static uint32_t vc_get(const struct vc *v, uint32_t t)
+/* Position of task t in v, or where it would be inserted. */
+static uint32_t vc_find(const struct vc *v, uint32_t t)
 {
 	uint32_t lo = 0, hi = v->n;
 
@@ -84,21 +85,20 @@ static uint32_t vc_get(const struct vc *v, uint32_t t)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+static uint32_t vc_get(const struct vc *v, uint32_t t)
+{
+	uint32_t lo = vc_find(v, t);
+
 	return lo < v->n && v->e[lo].t == t ? v->e[lo].c : 0;
 }
 
 static void vc_set(struct vc *v, uint32_t t, uint32_t c)
 {
-	uint32_t lo = 0, hi = v->n;
+	uint32_t lo = vc_find(v, t);
 
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (v->e[mid].t < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo < v->n && v->e[lo].t == t) {
 		if (c > v->e[lo].c)
 			v->e[lo].c = c;

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/durable.h"
 #include "../core/wire.h"
 #include "decode.h"
 #include "loader.h"
@@ -122,19 +123,6 @@ static int check_input(const char *path, struct stat *st, struct ft_err *e)
 	if (st->st_size == 0)
 		return ft_error(e, -EINVAL, "%s: empty file, not a trace", path);
 	return 0;
-}
-
-static int fsync_path(const char *path, int dir)
-{
-	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
 }
 
 /*
@@ -262,7 +250,7 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 		ret = ft_error(e, ret, "%s: cannot close the database", tmp);
 		goto out;
 	}
-	ret = fsync_path(tmp, 0);
+	ret = durable_fsync(tmp, 0);
 	if (ret < 0) {
 		ret = ft_error(e, ret, "%s: fsync: %s", tmp, strerror(-ret));
 		goto out;
@@ -276,7 +264,7 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 		char *d = strdup(o->output);
 
 		if (d) {
-			fsync_path(dirname(d), 1);
+			durable_fsync(dirname(d), 1);
 			free(d);
 		}
 	}

@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <kbuffer.h>
 
+#include "../core/durable.h"
 #include "../core/store.h"
 #include "../core/wire.h"
 #include "emit.h"
@@ -445,18 +446,6 @@ static int start_command(struct rec *r, int *go_fd, struct ft_err *e)
 	return 0;
 }
 
-static int fsync_file(const char *path)
-{
-	int fd = open(path, O_RDWR | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 int recorder_write_dat(const char *dat, struct tracing *tr, char **cpu_files, int ncpu,
 		       struct ft_err *e);
 
@@ -693,7 +682,7 @@ int recorder_run(const struct recorder_opts *o, struct recorder_result *res,
 	ret = store_close(r->s);
 	r->s = NULL;
 	if (ret == 0)
-		ret = fsync_file(r->tmp);
+		ret = durable_fsync(r->tmp, 0);
 	if (ret == 0 && rename(r->tmp, o->output) < 0)
 		ret = -errno;
 	if (ret < 0) {
