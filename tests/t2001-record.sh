@@ -50,7 +50,12 @@ t_check "the counts are not empty" test "$(wc -l < "$T/live.counts")" -gt 10
 # 3. No command: SIGINT ends the recording and saves a complete database.
 "$FT" record -q --instance "$name" --dev "$LAB_DEV" -o "$T/s.db" >"$T/out" 2>"$T/err" &
 pid=$!
-sleep 1
+# Wait until the recorder has its instance and tracing is on.
+for _ in $(seq 1 200); do
+	[ "$(cat "/sys/kernel/tracing/instances/$name/tracing_on" 2>/dev/null)" = 1 ] && break
+	sleep 0.1
+done
+sleep 0.2
 "$W" -q -f "$LAB_MNT/b.dat" -n 3 -o "$T/b.kv" >/dev/null
 sleep 0.5
 kill -INT "$pid"
