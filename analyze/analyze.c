@@ -231,6 +231,7 @@ struct an {
 	struct fmap fm;
 	char **syms;
 	int64_t nsyms;
+	unsigned char *roles;		/* enum role per symbol id */
 	int64_t trace_id;
 	int page_shift, block_shift;
 	struct hrec *hist;
@@ -521,7 +522,7 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 	ts->pid = ev->pid;
 	hb_event(a->hb, t, id);
 	s = sym(a, ev);
-	role = role_of(s);
+	role = s ? (enum role)a->roles[ev->v[FT_C_CALLER]] : R_NONE;
 
 	switch (ev->kind) {
 	case FT_K_ILOCK:
@@ -922,9 +923,12 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 		     "writeback over holes (loss) cannot be seen");
 	if (store_symbols(s, &a->syms, &a->nsyms, e) < 0)
 		return -1;
+	a->roles = calloc((size_t)a->nsyms + 1, 1);
+	for (int64_t i = 0; a->roles && i < a->nsyms; i++)
+		a->roles[i] = (unsigned char)role_of(a->syms[i]);
 	a->hist = calloc(HIST, sizeof(*a->hist));
 	a->hb = hb_new(on_edge, a);
-	if (!a->hist || !a->hb || load_gaps(a) < 0) {
+	if (!a->hist || !a->hb || !a->roles || load_gaps(a) < 0) {
 		ret = ft_error(e, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -998,6 +1002,7 @@ out:
 	sqlite3_finalize(a->end_folio);
 	hb_free(a->hb);
 	store_symbols_free(a->syms, a->nsyms);
+	free(a->roles);
 	free(a->hist);
 	free(a->w);
 	free(a->ts);
