@@ -197,6 +197,7 @@ struct hrec {
 /* --- windows ---------------------------------------------------------------- */
 
 struct window {
+	const char *family;
 	int64_t dev, ino, start_id, end_id, start_ts, end_ts;
 	int64_t first, last;		/* page range, inclusive */
 	int pid;
@@ -409,6 +410,7 @@ static void open_window(struct an *a, struct tstate *t, int64_t id, const struct
 	}
 	w = &a->w[a->nw++];
 	memset(w, 0, sizeof(*w));
+	w->family = "delalloc_punch";
 	w->dev = ev->v[FT_C_DEV];
 	w->ino = ev->v[FT_C_INO];
 	w->pid = t->pid;
@@ -505,6 +507,93 @@ static void lock_ops(struct an *a, int t, const struct ft_event *ev, int64_t id,
 	}
 }
 
+/* --- detectors -------------------------------------------------------------
+ *
+ * A race family is one row of detectors[]: on_event sees every event in
+ * order (after happens-before, before the shared task and folio state are
+ * updated for it) and opens, extends and closes that family's windows;
+ * on_end closes what the trace left open.  Windows are judged with judge()
+ * or a family's own rules and written by write_windows().
+ */
+
+static void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
+			   const struct ft_event *ev, enum role role)
+{
+	int f = ft_event_has(ev, FT_C_FLAGS) ? (int)ev->v[FT_C_FLAGS] : 0;
+	int64_t ino = ft_event_has(ev, FT_C_INO) ? ev->v[FT_C_INO] : -1;
+
+	switch (ev->kind) {
+	case FT_K_ILOCK:
+		/* the punch of a buffered write's failed tail: the window closes */
+		if ((f & 0x04) && role == R_PUNCH && ts->in_write && ino == ts->write_ino &&
+		    !ts->punching && ft_event_has(ev, FT_C_DEV)) {
+			if (a->caps.punch_holds_inval && !ts->mmap_excl)
+				hb_acquire(a->hb, t, lock_key(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK),
+					   1, id, 1);
+			open_window(a, ts, id, ev);
+		}
+		break;
+	case FT_K_IUNLOCK:
+		if ((f & 0x04) && role == R_PUNCH && ts->punching && ft_event_has(ev, FT_C_DEV)) {
+			if (a->caps.punch_holds_inval && !ts->mmap_excl)
+				hb_release(a->hb, t, lock_key(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK),
+					   1, id, 1);
+			close_window(a, ts);
+			ts->last_progress = id;
+			ts->after_progress = 0;
+		}
+		if ((f & 0x01) && ts->in_write && ino == ts->write_ino && ts->punching)
+			close_window(a, ts);
+		break;
+	case FT_K_IEXT_REMOVE:
+	case FT_K_BMAP_PRE_UPDATE:
+	case FT_K_BMAP_POST_UPDATE:
+	case FT_K_IEXT_INSERT:
+		if (ts->punching && role == R_DEL_DELAY) {
+			struct window *w = &a->w[ts->punching - 1];
+
+			/* Removed blocks: a whole removal, or the pre-update extent
+			 * minus what the post-update keeps. */
+			if (ev->kind == FT_K_IEXT_REMOVE) {
+				extent_range(a, w, ev->v[FT_C_EXT_OFF], ev->v[FT_C_EXT_LEN]);
+			} else if (ev->kind == FT_K_BMAP_PRE_UPDATE) {
+				ts->pre_off = ev->v[FT_C_EXT_OFF];
+				ts->pre_len = ev->v[FT_C_EXT_LEN];
+			} else if (ev->kind == FT_K_BMAP_POST_UPDATE && ts->pre_len > 0) {
+				int64_t po = ev->v[FT_C_EXT_OFF], pl = ev->v[FT_C_EXT_LEN];
+				int64_t pre_end = ts->pre_off + ts->pre_len;
+
+				if (po == ts->pre_off && po + pl < pre_end)	/* tail removed */
+					extent_range(a, w, po + pl, pre_end - (po + pl));
+				else if (po > ts->pre_off)			/* head removed */
+					extent_range(a, w, ts->pre_off, po - ts->pre_off);
+				ts->pre_len = 0;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void punch_on_end(struct an *a)
+{
+	for (int t = 0; t < a->nts; t++)
+		if (a->ts[t].punching)
+			close_window(a, &a->ts[t]);
+}
+
+static const struct detector {
+	const char *family;
+	void (*on_event)(struct an *a, struct tstate *ts, int t, int64_t id,
+			 const struct ft_event *ev, enum role role);
+	void (*on_end)(struct an *a);
+} detectors[] = {
+	{ "delalloc_punch", punch_on_event, punch_on_end },
+};
+
+#define NDETECTORS (sizeof(detectors) / sizeof(detectors[0]))
+
 static void step(struct an *a, int64_t id, const struct ft_event *ev)
 {
 	int t = hb_task(a->hb, ev->pid);
@@ -523,6 +612,9 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 	hb_event(a->hb, t, id);
 	s = sym(a, ev);
 	role = s ? (enum role)a->roles[ev->v[FT_C_CALLER]] : R_NONE;
+	/* Detectors see the event with the task state from before it. */
+	for (size_t d = 0; d < NDETECTORS; d++)
+		detectors[d].on_event(a, ts, t, id, ev, role);
 
 	switch (ev->kind) {
 	case FT_K_ILOCK:
@@ -543,13 +635,6 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 			}
 			if (f & 0x10)
 				ts->mmap_excl++;
-			if ((f & 0x04) && role == R_PUNCH && ts->in_write && ino == ts->write_ino &&
-			    !ts->punching) {
-				if (a->caps.punch_holds_inval && !ts->mmap_excl)
-					hb_acquire(a->hb, t, lock_key(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK),
-						   1, id, 1);
-				open_window(a, ts, id, ev);
-			}
 		}
 		break;
 	case FT_K_IUNLOCK:
@@ -559,23 +644,12 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 		if (ft_event_has(ev, FT_C_FLAGS)) {
 			int f = (int)ev->v[FT_C_FLAGS];
 
-			if ((f & 0x04) && role == R_PUNCH && ts->punching) {
-				if (a->caps.punch_holds_inval && !ts->mmap_excl)
-					hb_release(a->hb, t, lock_key(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK),
-						   1, id, 1);
-				close_window(a, ts);
-				ts->last_progress = id;
-				ts->after_progress = 0;
-			}
 			if ((f & 0x10) && ts->mmap_excl)
 				ts->mmap_excl--;
 			if ((f & 0x20) && ts->in_fault)
 				ts->in_fault = 0;
-			if ((f & 0x01) && ts->in_write && ino == ts->write_ino) {
-				if (ts->punching)
-					close_window(a, ts);
+			if ((f & 0x01) && ts->in_write && ino == ts->write_ino)
 				ts->in_write = 0;
-			}
 		}
 		break;
 	case FT_K_SCHED_WAKEUP:
@@ -705,32 +779,6 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 			}
 		}
 		break;
-	case FT_K_IEXT_REMOVE:
-	case FT_K_BMAP_PRE_UPDATE:
-	case FT_K_BMAP_POST_UPDATE:
-	case FT_K_IEXT_INSERT:
-		if (ts->punching && role == R_DEL_DELAY) {
-			struct window *w = &a->w[ts->punching - 1];
-
-			/* Removed blocks: a whole removal, or the pre-update extent
-			 * minus what the post-update keeps. */
-			if (ev->kind == FT_K_IEXT_REMOVE) {
-				extent_range(a, w, ev->v[FT_C_EXT_OFF], ev->v[FT_C_EXT_LEN]);
-			} else if (ev->kind == FT_K_BMAP_PRE_UPDATE) {
-				ts->pre_off = ev->v[FT_C_EXT_OFF];
-				ts->pre_len = ev->v[FT_C_EXT_LEN];
-			} else if (ev->kind == FT_K_BMAP_POST_UPDATE && ts->pre_len > 0) {
-				int64_t po = ev->v[FT_C_EXT_OFF], pl = ev->v[FT_C_EXT_LEN];
-				int64_t pre_end = ts->pre_off + ts->pre_len;
-
-				if (po == ts->pre_off && po + pl < pre_end)	/* tail removed */
-					extent_range(a, w, po + pl, pre_end - (po + pl));
-				else if (po > ts->pre_off)			/* head removed */
-					extent_range(a, w, ts->pre_off, po - ts->pre_off);
-				ts->pre_len = 0;
-			}
-		}
-		break;
 	default:
 		break;
 	}
@@ -829,7 +877,7 @@ static int write_windows(struct an *a)
 	int rc = sqlite3_prepare_v2(store_db(a->s),
 		"INSERT INTO windows (trace_id, family, verdict, dev, ino, start_event, end_event, "
 		"start_ns, end_ns, first_index, last_index, tasks, evidence) "
-		"VALUES (?, 'delalloc_punch', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+		"VALUES (?, ?13, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
 
 	if (rc != SQLITE_OK)
 		return -1;
@@ -866,6 +914,7 @@ static int write_windows(struct an *a)
 		sqlite3_bind_int64(st, 10, w->last);
 		sqlite3_bind_text(st, 11, tasks, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 12, ev, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 13, w->family, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
@@ -966,9 +1015,8 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	}
 	if (ret < 0)
 		goto out;
-	for (int t = 0; t < a->nts; t++)
-		if (a->ts[t].punching)
-			close_window(a, &a->ts[t]);
+	for (size_t d = 0; d < NDETECTORS; d++)
+		detectors[d].on_end(a);
 	if (a->err || write_windows(a) < 0) {
 		ret = ft_error(e, -EIO, "%s: writing the analysis failed: %s", store_path(s),
 			       sqlite3_errmsg(store_db(s)));
