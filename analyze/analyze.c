@@ -877,7 +877,7 @@ static int write_windows(struct an *a)
 	int rc = sqlite3_prepare_v2(store_db(a->s),
 		"INSERT INTO windows (trace_id, family, verdict, dev, ino, start_event, end_event, "
 		"start_ns, end_ns, first_index, last_index, tasks, evidence) "
-		"VALUES (?, ?13, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+		"VALUES (?1, ?13, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", -1, &st, NULL);
 
 	if (rc != SQLITE_OK)
 		return -1;
