@@ -119,13 +119,13 @@ static enum role role_of(const char *sym)
 
 struct folio {
 	int64_t ino, index;
-	int used;
-	int cached, dirty, order;
-	int dirtied_by;		/* pid */
-	int64_t add_event, dirty_event;
 	int64_t lifetime;	/* folios.id of the current lifetime */
-	struct hb_clock *slot;	/* clock of the slot's last add/delete */
-	int watch;		/* window index + 1 whose hit this folio is */
+	int64_t slot_id;	/* event of the slot's last add/delete */
+	int32_t dirtied_by;	/* pid */
+	int32_t watch;		/* window index + 1 whose hit this folio is */
+	int32_t slot_task;	/* task of that event (hb index), -1 none */
+	uint32_t slot_clock;	/* its epoch */
+	uint8_t used, cached, dirty, order;
 };
 
 struct fmap {
@@ -699,14 +699,16 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 			if (ev->kind != FT_K_DIRTY) {
 				/* page-cache slot: the previous add/delete of the index
 				 * happens before this one */
-				hb_clock_acquire(a->hb, t, f->slot, id, HB_SLOT);
-				f->slot = hb_clock_release(a->hb, t, f->slot, id);
+				if (f->slot_id)
+					hb_slot_acquire(a->hb, t, f->slot_task, f->slot_clock, f->slot_id, id);
+				f->slot_task = t;
+				f->slot_clock = hb_slot_release(a->hb, t);
+				f->slot_id = id;
 			}
 			if (ev->kind == FT_K_PAGE_ADD) {
 				f->cached = 1;
 				f->dirty = 0;
-				f->order = order < 0 || order > 20 ? 0 : order;
-				f->add_event = id;
+				f->order = (uint8_t)(order < 0 || order > 20 ? 0 : order);
 				folio_lifetime_start(a, f, ev->v[FT_C_DEV], id);
 				hist_add(a, id, ev->pid, H_ADD, ino, idx, 1LL << f->order, 0);
 				if (a->caps.has_inval && !(ts->in_write && ino == ts->write_ino)) {
@@ -736,7 +738,6 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 			} else {
 				f->dirty = 1;
 				f->dirtied_by = ev->pid;
-				f->dirty_event = id;
 				hist_add(a, id, ev->pid, H_DIRTY, ino, idx, 1LL << f->order, 0);
 				if (ts->in_write && ino == ts->write_ino)
 					progress = 1;
@@ -972,6 +973,18 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 		     "writeback over holes (loss) cannot be seen");
 	if (store_symbols(s, &a->syms, &a->nsyms, e) < 0)
 		return -1;
+	{
+		/* Size the folio map once from the page-cache event counts. */
+		int64_t n = q_int(s, "SELECT coalesce(sum(n_events), 0) FROM event_types WHERE "
+				  "name IN ('mm_filemap_add_to_page_cache', 'writeback_dirty_folio', "
+				  "'writeback_dirty_page')");
+		uint64_t cap = 1 << 12;
+
+		while (n > 0 && cap < (uint64_t)n * 2 && cap < (1ull << 28))
+			cap *= 2;
+		a->fm.f = calloc(cap, sizeof(*a->fm.f));
+		a->fm.cap = a->fm.f ? cap : 0;
+	}
 	a->roles = calloc((size_t)a->nsyms + 1, 1);
 	for (int64_t i = 0; a->roles && i < a->nsyms; i++)
 		a->roles[i] = (unsigned char)role_of(a->syms[i]);
@@ -993,6 +1006,9 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 		 "LIKE 'analysis:%lld:%%';", (long long)a->trace_id, (long long)a->trace_id,
 		 (long long)a->trace_id, (long long)a->trace_id);
 	ret = store_exec(s, sql, e);
+	/* Bulk results: the folios index is rebuilt once at the end. */
+	if (ret == 0)
+		ret = store_exec(s, "PRAGMA cache_size = -65536; DROP INDEX IF EXISTS folios_key;", e);
 	if (ret < 0)
 		goto out;
 	if (sqlite3_prepare_v2(store_db(s), "INSERT OR IGNORE INTO hb_edges (src, dst, why, implied) "
@@ -1022,6 +1038,9 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 			       sqlite3_errmsg(store_db(s)));
 		goto out;
 	}
+	ret = store_exec(s, "CREATE INDEX folios_key ON folios (ino, findex);", e);
+	if (ret < 0)
+		goto out;
 	hb_stats(a->hb, &r->hb_joins, &r->hb_entries, &r->hb_edges);
 	{
 		sqlite3_stmt *st = NULL;
@@ -1054,9 +1073,6 @@ out:
 	free(a->hist);
 	free(a->w);
 	free(a->ts);
-	for (uint64_t i = 0; i < a->fm.cap; i++)
-		if (a->fm.f[i].used)
-			hb_clock_free(a->fm.f[i].slot);
 	free(a->fm.f);
 	free(a->gaps);
 	return ret < 0 ? ret : 0;

@@ -534,3 +534,24 @@ void hb_clock_free(struct hb_clock *c)
 	free(c->vc.e);
 	free(c);
 }
+
+uint32_t hb_slot_release(struct hb *h, int t)
+{
+	struct task *tk = &h->tasks[t];
+	uint32_t c = vc_get(&tk->vc, (uint32_t)t);
+
+	vc_set(&tk->vc, (uint32_t)t, c + 1);
+	return c;
+}
+
+void hb_slot_acquire(struct hb *h, int t, int rel_task, uint32_t rel_clock,
+		     int64_t rel_id, int64_t dst)
+{
+	if (rel_task < 0 || rel_task == t || rel_task >= h->ntasks ||
+	    hb_ordered(h, rel_task, rel_clock, t))
+		return;
+	if (vc_join(&h->tasks[t].vc, &h->tasks[rel_task].vc)) {
+		h->joins++;
+		edge(h, rel_id, dst, HB_SLOT, 0);
+	}
+}

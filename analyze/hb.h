@@ -70,6 +70,16 @@ void hb_clock_acquire(struct hb *h, int t, const struct hb_clock *c, int64_t dst
 		      enum hb_why why);
 void hb_clock_free(struct hb_clock *c);
 
+/*
+ * Page-cache slots are many: they keep an epoch, not a clock.  An acquire
+ * by another task that does not know that epoch yet joins the releaser's
+ * current clock (an over-approximation: events the releaser performed after
+ * the release are ordered too; no verdict depends on those).
+ */
+uint32_t hb_slot_release(struct hb *h, int t);
+void hb_slot_acquire(struct hb *h, int t, int rel_task, uint32_t rel_clock,
+		     int64_t rel_id, int64_t dst);
+
 /* Epoch of task t now, and whether (t1, c1) happens before task t2 now. */
 uint32_t hb_epoch(struct hb *h, int t);
 int hb_ordered(struct hb *h, int t1, uint32_t c1, int t2);
