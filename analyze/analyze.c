@@ -1067,6 +1067,8 @@ out:
 	sqlite3_finalize(a->ins_edge);
 	sqlite3_finalize(a->ins_folio);
 	sqlite3_finalize(a->end_folio);
+	if (ret < 0)
+		store_rollback(s);	/* previous results stay as they were */
 	hb_free(a->hb);
 	store_symbols_free(a->syms, a->nsyms);
 	free(a->roles);

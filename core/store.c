@@ -944,3 +944,11 @@ int store_commit(struct store *s, struct ft_err *e)
 	s->in_tx = 0;
 	return ret;
 }
+
+void store_rollback(struct store *s)
+{
+	if (s && s->in_tx) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->in_tx = 0;
+	}
+}

@@ -132,6 +132,8 @@ int store_exec(struct store *s, const char *sql, struct ft_err *e);
 /* Begins / commits an explicit write transaction (analyze). */
 int store_begin(struct store *s, struct ft_err *e);
 int store_commit(struct store *s, struct ft_err *e);
+/* Abandons the open write transaction (on an error path). */
+void store_rollback(struct store *s);
 
 /* Registers ft_field(type_id, payload, name): a field's value from a raw
  * payload, using event_fields.  Done by store_open/create. */
