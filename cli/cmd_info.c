@@ -128,6 +128,17 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 		       strcmp(txt(q.st, 3), "other") ? txt(q.st, 3) : "");
 	sqlite3_finalize(q.st);
 
+	ret = q_prep(&q, "SELECT verdict, count(*) FROM windows GROUP BY verdict ORDER BY CASE verdict "
+		     "WHEN 'loss' THEN 0 WHEN 'hit' THEN 1 WHEN 'dropped' THEN 2 WHEN 'unsafe' THEN 3 "
+		     "WHEN 'unknown' THEN 4 ELSE 5 END", e);
+	if (ret < 0)
+		return ret;
+	for (int first = 1; sqlite3_step(q.st) == SQLITE_ROW; first = 0)
+		printf("%s%s %lld", first ? "\nwindows (foliotrace windows lists them): " : ", ",
+		       txt(q.st, 0), sqlite3_column_int64(q.st, 1));
+	sqlite3_finalize(q.st);
+	printf("\n");
+
 	ret = q_prep(&q, "SELECT dev >> 20, dev & 1048575, ino, count(*), min(ts), max(ts) "
 		     "FROM events WHERE ino IS NOT NULL AND dev IS NOT NULL "
 		     "GROUP BY dev, ino ORDER BY 4 DESC LIMIT ?", e);
