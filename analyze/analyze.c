@@ -103,8 +103,9 @@ static enum role role_of(const char *sym)
 {
 	if (!sym)
 		return R_NONE;
-	if (!strcmp(sym, "xfs_file_buffered_write") || !strcmp(sym, "xfs_ilock_iocb") ||
-	    !strcmp(sym, "xfs_ilock_iocb_for_write"))
+	/* 5.10 names the write path xfs_file_buffered_aio_write */
+	if (!strcmp(sym, "xfs_file_buffered_write") || !strcmp(sym, "xfs_file_buffered_aio_write") ||
+	    !strcmp(sym, "xfs_ilock_iocb") || !strcmp(sym, "xfs_ilock_iocb_for_write"))
 		return R_WRITE;
 	if (!strcmp(sym, "xfs_bmap_punch_delalloc_range"))
 		return R_PUNCH;
@@ -215,9 +216,11 @@ struct tstate {
 	int64_t write_dev, write_ino;
 	int64_t alloc_first, alloc_count;	/* last reservation (pages) */
 	int64_t last_progress;			/* id */
+	int64_t last_progress_ts;
 	int64_t after_progress;			/* first event id after it, 0 none */
 	int64_t after_progress_ts;
 	int mmap_excl;				/* traced MMAPLOCK_EXCL holds */
+	int io_excl;				/* traced IOLOCK_EXCL holds */
 	int in_fault;
 	int punching;				/* index + 1 of the open window */
 	int64_t pre_off, pre_len;		/* last bmap pre-update of the punch */
@@ -324,21 +327,44 @@ static int in_gap(struct an *a, int64_t t0, int64_t t1)
 /* Decides a window's verdict from the history between its ends. */
 static void judge(struct an *a, struct window *w)
 {
-	int dropped_by = 0;
+	struct { int64_t first, last; } dels[64];
+	int ndels = 0, dropped_by = 0;
 	char *p = w->racing;
 	size_t left = sizeof(w->racing);
 
-	/* The history is in event order: walk back from the newest entry to
-	 * the window's start. */
+	/*
+	 * The history is in event order: walk back from the newest entry to
+	 * the window's start.  A folio another task touched and the writer's
+	 * cleanup later deleted is not left behind unbacked: its data was
+	 * dropped instead (a delete seen first in this backward walk covers
+	 * the earlier events of its index).
+	 */
 	for (uint64_t back = 0; back < a->hn && back < HIST; back++) {
 		struct hrec *h = &a->hist[(a->hn - 1 - back) % HIST];
 		int64_t hl = h->first + h->count - 1;
+		int covered = 0;
 
 		if (h->id <= w->start_id)
 			break;
 		if (h->id >= w->end_id || h->ino != w->ino || hl < w->first || h->first > w->last)
 			continue;
-		if (h->pid != w->pid && h->kind != H_DELETE) {
+		if (h->kind == H_DELETE && h->pid == w->pid) {
+			if (ndels < 64) {
+				dels[ndels].first = h->first;
+				dels[ndels].last = hl;
+				ndels++;
+			}
+			if (h->was_dirty_by && h->was_dirty_by != w->pid)
+				dropped_by = h->was_dirty_by;
+			continue;
+		}
+		if (h->pid == w->pid || h->kind == H_DELETE)
+			continue;
+		for (int d = 0; d < ndels; d++)
+			covered |= h->first <= dels[d].last && hl >= dels[d].first;
+		if (covered)
+			continue;
+		{
 			static const char *const kn[] = { "page_add", "mkwrite_lookup", "dirty", "" };
 			int n = snprintf(p, left, "%s%s@%lld(pid %d, index %lld)",
 					 p == w->racing ? "" : ", ", kn[h->kind], (long long)h->id,
@@ -348,13 +374,10 @@ static void judge(struct an *a, struct window *w)
 				p += n;
 				left -= (size_t)n;
 			}
-			if (w->nracers < 8)
-				w->racers[w->nracers++] = h->pid;
-			w->verdict = V_HIT;
 		}
-		if (h->kind == H_DELETE && h->pid == w->pid && h->was_dirty_by &&
-		    h->was_dirty_by != w->pid)
-			dropped_by = h->was_dirty_by;
+		if (w->nracers < 8)
+			w->racers[w->nracers++] = h->pid;
+		w->verdict = V_HIT;
 	}
 	if (w->verdict == V_HIT)
 		return;
@@ -416,8 +439,13 @@ static void open_window(struct an *a, struct tstate *t, int64_t id, const struct
 	w->pid = t->pid;
 	w->end_id = id;
 	w->end_ts = (int64_t)ev->ts;
-	w->start_id = t->after_progress ? t->after_progress : id;
-	w->start_ts = t->after_progress ? t->after_progress_ts : (int64_t)ev->ts;
+	/*
+	 * The cleanup (truncate_pagecache_range, the release scan) has no
+	 * tracepoint and may start right after the writer's last progress: the
+	 * window is everything after that event (exclusive) up to the punch.
+	 */
+	w->start_id = t->last_progress ? t->last_progress : id;
+	w->start_ts = t->last_progress ? t->last_progress_ts : (int64_t)ev->ts;
 	w->first = w->last = -1;
 	w->verdict = V_UNSAFE;
 	if (t->mmap_excl)
@@ -635,6 +663,8 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 			}
 			if (f & 0x10)
 				ts->mmap_excl++;
+			if (f & 0x01)
+				ts->io_excl++;
 		}
 		break;
 	case FT_K_IUNLOCK:
@@ -646,6 +676,8 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 
 			if ((f & 0x10) && ts->mmap_excl)
 				ts->mmap_excl--;
+			if ((f & 0x01) && ts->io_excl)
+				ts->io_excl--;
 			if ((f & 0x20) && ts->in_fault)
 				ts->in_fault = 0;
 			if ((f & 0x01) && ts->in_write && ino == ts->write_ino)
@@ -723,7 +755,10 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 			} else if (ev->kind == FT_K_PAGE_DELETE) {
 				hist_add(a, id, ev->pid, H_DELETE, ino, idx, 1LL << f->order,
 					 f->dirty ? f->dirtied_by : 0);
-				if (f->dirty && f->watch) {
+				/* A truncate or hole punch owns its range (IOLOCK and
+				 * MMAPLOCK exclusive): discarding dirty data there is
+				 * what the user asked for, not a loss. */
+				if (f->dirty && f->watch && !(ts->io_excl && ts->mmap_excl)) {
 					struct window *w = &a->w[f->watch - 1];
 
 					w->verdict = V_LOSS;
@@ -787,6 +822,7 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 	if (ts->in_write) {
 		if (progress) {
 			ts->last_progress = id;
+			ts->last_progress_ts = (int64_t)ev->ts;
 			ts->after_progress = 0;
 		} else if (!ts->after_progress && !ts->punching) {
 			ts->after_progress = id;
