@@ -1,0 +1,53 @@
+#!/bin/bash
+# t3002: analyze on real pre-fix traces (Debian 5.10.223 under QEMU, see
+# tests/fixtures/PROVENANCE.md) judged against what the guest itself saw:
+# - the page the guest found lost at writeback (O_DIRECT read wrong, page
+#   cache right: the 198dd8aedee6 race) is a `loss` window whose evidence
+#   is that folio written back over a hole, and there are exactly as many
+#   such losses as the guest counted;
+# - every page the guest found wrong in the page cache too (the failed
+#   write's truncate threw the mmap store away) lies in a `dropped` window
+#   (or a loss whose folio a later cleanup deleted while dirty), and there
+#   are as many dropped windows as such pages;
+# - one window per delalloc punch, none protected on this kernel.
+. "$FT_ROOT/tests/lib/harness.sh"
+t_tmpdir
+for n in a b; do
+	fix=$FT_ROOT/tests/fixtures/xfs-race-5.10-$n
+	db=$T_TMP/$n.db
+	"$FT" import -q "$fix.dat" -o "$db" || { t_fail "$n: import"; continue; }
+	out=$("$FT" analyze "$db")
+	t_match "$n: code variant prefix (5.10)" "code variant prefix" "$out"
+	q() { "$FT" sql --csv "$db" "$1" | tail -n +2 | tr -d '\r'; }
+	kv() { sed -n "s/^$1=//p" "$fix.guest"; }
+	ino=$(kv ino)
+	t_eq "$n: one window per delalloc punch" \
+		"$(q "SELECT count(*) FROM events_v WHERE event = 'xfs_ilock' AND caller =
+		      'xfs_bmap_punch_delalloc_range' AND ino = $ino")" \
+		"$(q "SELECT count(*) FROM windows WHERE ino = $ino")"
+	t_eq "$n: nothing protected on a pre-fix kernel" 0 \
+		"$(q "SELECT count(*) FROM windows WHERE verdict = 'protected'")"
+	race=$(kv race_lost_pages)
+	t_check "$n: the guest saw the race ($race page)" test "$race" -gt 0
+	for off in $(kv race_offsets); do
+		p=$((off / 4096))
+		t_eq "$n: race page $p is a loss written back over a hole" 1 \
+			"$(q "SELECT count(*) FROM windows WHERE verdict = 'loss' AND first_index <= $p AND
+			      last_index >= $p AND evidence LIKE '%folio $p written back over a hole%'")"
+	done
+	t_eq "$n: as many write-back-over-a-hole losses as the guest saw" "$race" \
+		"$(q "SELECT count(*) FROM windows WHERE verdict = 'loss' AND evidence LIKE '%written back over a hole%'")"
+	dropped_pages=$(sed -n 's/.*buffered read: page at offset \([0-9]*\) .*/\1/p' "$fix.guest-log")
+	nd=0
+	for off in $dropped_pages; do
+		p=$((off / 4096))
+		nd=$((nd + 1))
+		t_check "$n: page $p (lost by the truncate) lies in a dropped window" test \
+			"$(q "SELECT count(*) FROM windows WHERE first_index <= $p AND last_index >= $p AND
+			      (verdict = 'dropped' OR (verdict = 'loss' AND evidence LIKE '%folio $p deleted while dirty%'))")" -gt 0
+	done
+	t_check "$n: the guest saw truncate losses ($nd)" test "$nd" -gt 0
+	t_eq "$n: as many dropped windows as pages the truncate lost" "$nd" \
+		"$(q "SELECT count(*) FROM windows WHERE verdict = 'dropped'")"
+done
+t_done
