@@ -120,11 +120,12 @@ static enum role role_of(const char *sym)
 
 struct folio {
 	int64_t ino, index;
-	int64_t lifetime;	/* folios.id of the current lifetime */
+	int64_t lifetime;	/* add event of the current lifetime, 0 none */
 	int64_t slot_id;	/* event of the slot's last add/delete */
 	int32_t dirtied_by;	/* pid */
 	int32_t watch;		/* window index + 1 whose hit this folio is */
 	int32_t slot_task;	/* task of that event (hb index), -1 none */
+	int32_t dev;		/* kernel dev_t */
 	uint32_t slot_clock;	/* its epoch */
 	uint8_t used, cached, dirty, order;
 };
@@ -249,7 +250,7 @@ struct an {
 	struct { int64_t a, b; } *gaps;
 	int ngaps;
 	int unlocalized_loss;
-	sqlite3_stmt *ins_edge, *ins_folio, *end_folio;
+	sqlite3_stmt *ins_edge, *ins_folio;
 	int err;
 };
 
@@ -482,35 +483,31 @@ static int64_t range_pages(struct an *a, const struct ft_event *ev, int64_t *cou
 	return first;
 }
 
-static void folio_lifetime_start(struct an *a, struct folio *f, int64_t dev, int64_t id)
+/*
+ * Folio lifetimes are written once, when they end (or at the end of the
+ * trace, still open): one INSERT each, no UPDATE.
+ */
+static void folio_lifetime_write(struct an *a, struct folio *f, int64_t del)
 {
 	sqlite3_stmt *st = a->ins_folio;
 
+	if (!f->lifetime)
+		return;
 	sqlite3_bind_int64(st, 1, a->trace_id);
-	sqlite3_bind_int64(st, 2, dev);
+	sqlite3_bind_int64(st, 2, f->dev);
 	sqlite3_bind_int64(st, 3, f->ino);
 	sqlite3_bind_int64(st, 4, f->index);
 	sqlite3_bind_int(st, 5, f->order);
-	sqlite3_bind_int64(st, 6, id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		a->err = 1;
-	sqlite3_reset(st);
-	f->lifetime = sqlite3_last_insert_rowid(store_db(a->s));
-	a->r->folios++;
-}
-
-static void folio_lifetime_end(struct an *a, struct folio *f, int64_t id)
-{
-	sqlite3_stmt *st = a->end_folio;
-
-	if (!f->lifetime)
-		return;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, f->lifetime);
+	sqlite3_bind_int64(st, 6, f->lifetime);
+	if (del)
+		sqlite3_bind_int64(st, 7, del);
+	else
+		sqlite3_bind_null(st, 7);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		a->err = 1;
 	sqlite3_reset(st);
 	f->lifetime = 0;
+	a->r->folios++;
 }
 
 static void lock_ops(struct an *a, int t, const struct ft_event *ev, int64_t id, int release)
@@ -741,7 +738,9 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 				f->cached = 1;
 				f->dirty = 0;
 				f->order = (uint8_t)(order < 0 || order > 20 ? 0 : order);
-				folio_lifetime_start(a, f, ev->v[FT_C_DEV], id);
+				folio_lifetime_write(a, f, id);	/* a re-add ends the old one */
+				f->lifetime = id;
+				f->dev = (int32_t)ev->v[FT_C_DEV];
 				hist_add(a, id, ev->pid, H_ADD, ino, idx, 1LL << f->order, 0);
 				if (a->caps.has_inval && !(ts->in_write && ino == ts->write_ino)) {
 					/* filemap_fault/readahead insert under invalidate_lock S */
@@ -767,7 +766,7 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 						 "; folio %lld deleted while dirty at event %lld",
 						 (long long)idx, (long long)id);
 				}
-				folio_lifetime_end(a, f, id);
+				folio_lifetime_write(a, f, id);
 				f->cached = f->dirty = 0;
 				f->watch = 0;
 			} else {
@@ -1050,9 +1049,8 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	if (sqlite3_prepare_v2(store_db(s), "INSERT OR IGNORE INTO hb_edges (src, dst, why, implied) "
 			       "VALUES (?, ?, ?, ?)", -1, &a->ins_edge, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(store_db(s), "INSERT INTO folios (trace_id, dev, ino, findex, forder, "
-			       "add_event) VALUES (?, ?, ?, ?, ?, ?)", -1, &a->ins_folio, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(store_db(s), "UPDATE folios SET del_event = ? WHERE id = ?", -1,
-			       &a->end_folio, NULL) != SQLITE_OK) {
+			       "add_event, del_event) VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &a->ins_folio,
+			       NULL) != SQLITE_OK) {
 		ret = ft_error(e, -EIO, "%s: %s", store_path(s), sqlite3_errmsg(store_db(s)));
 		goto out;
 	}
@@ -1069,6 +1067,9 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 		goto out;
 	for (size_t d = 0; d < NDETECTORS; d++)
 		detectors[d].on_end(a);
+	for (uint64_t i = 0; i < a->fm.cap; i++)
+		if (a->fm.f[i].used)
+			folio_lifetime_write(a, &a->fm.f[i], 0);
 	if (a->err || write_windows(a) < 0) {
 		ret = ft_error(e, -EIO, "%s: writing the analysis failed: %s", store_path(s),
 			       sqlite3_errmsg(store_db(s)));
@@ -1102,7 +1103,6 @@ out:
 	store_iter_close(it);
 	sqlite3_finalize(a->ins_edge);
 	sqlite3_finalize(a->ins_folio);
-	sqlite3_finalize(a->end_folio);
 	if (ret < 0)
 		store_rollback(s);	/* previous results stay as they were */
 	hb_free(a->hb);
