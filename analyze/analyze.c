@@ -205,10 +205,19 @@ struct window {
 	int pid;
 	int verdict;
 	int range_inferred;
-	char lock[160];
-	char racing[512];
+	const char *lock;		/* what protects it (static text), or NULL */
+	char *racing;			/* evidence text, allocated when needed */
 	int racers[8], nracers;
 };
+
+#define RACING_LEN 512
+
+static char *racing_of(struct window *w)
+{
+	if (!w->racing)
+		w->racing = calloc(1, RACING_LEN);
+	return w->racing;
+}
 
 /* Per-task state for the detector. */
 struct tstate {
@@ -250,6 +259,7 @@ struct an {
 	struct { int64_t a, b; } *gaps;
 	int ngaps;
 	int unlocalized_loss;
+	char implied_lock[160];
 	sqlite3_stmt *ins_edge, *ins_folio;
 	int err;
 };
@@ -330,8 +340,8 @@ static void judge(struct an *a, struct window *w)
 {
 	struct { int64_t first, last; } dels[64];
 	int ndels = 0, dropped_by = 0;
-	char *p = w->racing;
-	size_t left = sizeof(w->racing);
+	char *p = NULL;
+	size_t left = 0;
 
 	/*
 	 * The history is in event order: walk back from the newest entry to
@@ -365,7 +375,11 @@ static void judge(struct an *a, struct window *w)
 			covered |= h->first <= dels[d].last && hl >= dels[d].first;
 		if (covered)
 			continue;
-		{
+		if (!p && racing_of(w)) {
+			p = w->racing;
+			left = RACING_LEN;
+		}
+		if (p) {
 			static const char *const kn[] = { "page_add", "mkwrite_lookup", "dirty", "" };
 			int n = snprintf(p, left, "%s%s@%lld(pid %d, index %lld)",
 					 p == w->racing ? "" : ", ", kn[h->kind], (long long)h->id,
@@ -384,15 +398,16 @@ static void judge(struct an *a, struct window *w)
 		return;
 	if (dropped_by) {
 		w->verdict = V_DROPPED;
-		snprintf(w->racing, sizeof(w->racing),
-			 "cleanup deleted a folio dirtied by pid %d", dropped_by);
+		if (racing_of(w))
+			snprintf(w->racing, RACING_LEN,
+				 "cleanup deleted a folio dirtied by pid %d", dropped_by);
 		return;
 	}
 	if (!a->fault_events_recorded || in_gap(a, w->start_ts, w->end_ts)) {
 		w->verdict = V_UNKNOWN;
 		return;
 	}
-	w->verdict = w->lock[0] ? V_PROTECTED : V_UNSAFE;
+	w->verdict = w->lock ? V_PROTECTED : V_UNSAFE;
 }
 
 /* The punch of task state t finished: judge its window, watch hit folios. */
@@ -450,11 +465,9 @@ static void open_window(struct an *a, struct tstate *t, int64_t id, const struct
 	w->first = w->last = -1;
 	w->verdict = V_UNSAFE;
 	if (t->mmap_excl)
-		snprintf(w->lock, sizeof(w->lock), "invalidate_lock (MMAPLOCK) exclusive, traced");
+		w->lock = "invalidate_lock (MMAPLOCK) exclusive, traced";
 	else if (a->caps.punch_holds_inval)
-		snprintf(w->lock, sizeof(w->lock),
-			 "invalidate_lock exclusive, implied by the %s code (kernel has 198dd8aedee6)",
-			 variant_names[a->caps.var]);
+		w->lock = a->implied_lock;
 	t->punching = a->nw;
 }
 
@@ -761,10 +774,11 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 					struct window *w = &a->w[f->watch - 1];
 
 					w->verdict = V_LOSS;
-					snprintf(w->racing + strlen(w->racing),
-						 sizeof(w->racing) - strlen(w->racing),
-						 "; folio %lld deleted while dirty at event %lld",
-						 (long long)idx, (long long)id);
+					if (racing_of(w))
+						snprintf(w->racing + strlen(w->racing),
+							 RACING_LEN - strlen(w->racing),
+							 "; folio %lld deleted while dirty at event %lld",
+							 (long long)idx, (long long)id);
 				}
 				folio_lifetime_write(a, f, id);
 				f->cached = f->dirty = 0;
@@ -805,10 +819,11 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 					struct window *w = &a->w[f->watch - 1];
 
 					w->verdict = V_LOSS;
-					snprintf(w->racing + strlen(w->racing),
-						 sizeof(w->racing) - strlen(w->racing),
-						 "; folio %lld written back over a hole at event %lld",
-						 (long long)(first + i), (long long)id);
+					if (racing_of(w))
+						snprintf(w->racing + strlen(w->racing),
+							 RACING_LEN - strlen(w->racing),
+							 "; folio %lld written back over a hole at event %lld",
+							 (long long)(first + i), (long long)id);
 					f->watch = 0;
 				}
 			}
@@ -935,8 +950,8 @@ static int write_windows(struct an *a)
 		snprintf(ev, sizeof(ev),
 			 "{\"writer\":%d,\"lock\":\"%s\",\"implied\":%s,\"range_inferred\":%s,"
 			 "\"racing\":\"%s\",\"variant\":\"%s\"}",
-			 w->pid, w->lock, strstr(w->lock, "implied") ? "true" : "false",
-			 w->range_inferred ? "true" : "false", w->racing,
+			 w->pid, w->lock ? w->lock : "", w->lock && strstr(w->lock, "implied") ? "true" : "false",
+			 w->range_inferred ? "true" : "false", w->racing ? w->racing : "",
 			 variant_names[a->caps.var]);
 		sqlite3_bind_int64(st, 1, a->trace_id);
 		sqlite3_bind_text(st, 2, verdict_name(w->verdict), -1, SQLITE_STATIC);
@@ -981,6 +996,9 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	q_text(s, sql, release, sizeof(release));
 	a->caps = variant_of(release);
 	snprintf(r->variant, sizeof(r->variant), "%s", variant_names[a->caps.var]);
+	snprintf(a->implied_lock, sizeof(a->implied_lock),
+		 "invalidate_lock exclusive, implied by the %s code (kernel has 198dd8aedee6)",
+		 variant_names[a->caps.var]);
 	snprintf(sql, sizeof(sql), "SELECT coalesce(page_size, 4096) FROM traces WHERE id = %lld",
 		 (long long)a->trace_id);
 	ps = q_int(s, sql);
@@ -1011,8 +1029,7 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	{
 		/* Size the folio map once from the page-cache event counts. */
 		int64_t n = q_int(s, "SELECT coalesce(sum(n_events), 0) FROM event_types WHERE "
-				  "name IN ('mm_filemap_add_to_page_cache', 'writeback_dirty_folio', "
-				  "'writeback_dirty_page')");
+				  "name = 'mm_filemap_add_to_page_cache'");
 		uint64_t cap = 1 << 12;
 
 		while (n > 0 && cap < (uint64_t)n * 2 && cap < (1ull << 28))
@@ -1109,6 +1126,8 @@ out:
 	store_symbols_free(a->syms, a->nsyms);
 	free(a->roles);
 	free(a->hist);
+	for (int i = 0; i < a->nw; i++)
+		free(a->w[i].racing);
 	free(a->w);
 	free(a->ts);
 	free(a->fm.f);
