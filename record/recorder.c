@@ -269,8 +269,11 @@ static int load_next_page(struct rec *r, struct cpuq *q)
 /* Emits queued events in time order up to the watermark. */
 static int merge(struct rec *r, unsigned long long wm)
 {
-	for (;;) {
+	for (unsigned n = 0;; n++) {
 		int best = -1;
+
+		if (recorder_abort_requested && !(n & 0xfff))
+			return -1;
 
 		for (int cpu = 0; cpu < r->ncpu; cpu++) {
 			struct cpuq *q = &r->q[cpu];
@@ -590,8 +593,9 @@ int recorder_run(const struct recorder_opts *o, struct recorder_result *res,
 		goto out;
 	t0 = last_commit = mono_now();
 	if (!o->quiet)
-		fprintf(stderr, "foliotrace: recording %d events into instance %s (clock %s); "
-			"database %s%s\n", tracing_enabled_count(r->tr), tracing_name(r->tr),
+		fprintf(stderr, "foliotrace: recording %d event type%s into instance %s (clock %s); "
+			"database %s%s\n", tracing_enabled_count(r->tr),
+			tracing_enabled_count(r->tr) == 1 ? "" : "s", tracing_name(r->tr),
 			tracing_clock(r->tr), r->tmp,
 			o->command ? "" : "; Ctrl-C stops");
 	if (go_fd >= 0) {
@@ -651,6 +655,10 @@ int recorder_run(const struct recorder_opts *o, struct recorder_result *res,
 			       strerror(r->reader_err));
 	if (ret == 0 && (merge(r, ~0ull) < 0 || wire_flush(&r->w) < 0))
 		ret = -EIO;
+	if (recorder_abort_requested) {
+		ft_err_clear(e);
+		ret = ft_error(e, -EINTR, "recording aborted; nothing written to %s", o->output);
+	}
 	if (ret < 0)
 		goto out;
 	emitter_phase(r->em, "reading ring-buffer statistics");
