@@ -500,6 +500,17 @@ static int64_t range_pages(struct an *a, const struct ft_event *ev, int64_t *cou
  * Folio lifetimes are written once, when they end (or at the end of the
  * trace, still open): one INSERT each, no UPDATE.
  */
+/* A hit's folio met its fate: the window's verdict becomes loss. */
+static void mark_loss(struct an *a, struct folio *f, const char *how, int64_t id)
+{
+	struct window *w = &a->w[f->watch - 1];
+
+	w->verdict = V_LOSS;
+	if (racing_of(w))
+		snprintf(w->racing + strlen(w->racing), RACING_LEN - strlen(w->racing),
+			 "; folio %lld %s at event %lld", (long long)f->index, how, (long long)id);
+}
+
 static void folio_lifetime_write(struct an *a, struct folio *f, int64_t del)
 {
 	sqlite3_stmt *st = a->ins_folio;
@@ -770,16 +781,8 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 				/* A truncate or hole punch owns its range (IOLOCK and
 				 * MMAPLOCK exclusive): discarding dirty data there is
 				 * what the user asked for, not a loss. */
-				if (f->dirty && f->watch && !(ts->io_excl && ts->mmap_excl)) {
-					struct window *w = &a->w[f->watch - 1];
-
-					w->verdict = V_LOSS;
-					if (racing_of(w))
-						snprintf(w->racing + strlen(w->racing),
-							 RACING_LEN - strlen(w->racing),
-							 "; folio %lld deleted while dirty at event %lld",
-							 (long long)idx, (long long)id);
-				}
+				if (f->dirty && f->watch && !(ts->io_excl && ts->mmap_excl))
+					mark_loss(a, f, "deleted while dirty", id);
 				folio_lifetime_write(a, f, id);
 				f->cached = f->dirty = 0;
 				f->watch = 0;
@@ -816,14 +819,7 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 				struct folio *f = folio_get(&a->fm, ino, first + i, 0);
 
 				if (f && f->watch) {
-					struct window *w = &a->w[f->watch - 1];
-
-					w->verdict = V_LOSS;
-					if (racing_of(w))
-						snprintf(w->racing + strlen(w->racing),
-							 RACING_LEN - strlen(w->racing),
-							 "; folio %lld written back over a hole at event %lld",
-							 (long long)(first + i), (long long)id);
+					mark_loss(a, f, "written back over a hole", id);
 					f->watch = 0;
 				}
 			}

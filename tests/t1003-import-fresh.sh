@@ -6,20 +6,8 @@
 # exit and leaves other instances and the top-level buffer as found.
 . "$FT_ROOT/tests/lib/harness.sh"
 . "$FT_ROOT/tests/lib/workload-checks.sh"
-command -v gcc >/dev/null || t_skip "gcc not installed"
-set +e
-# shellcheck source=lib/xfs-lab.sh
-. "$FT_ROOT/tests/lib/xfs-lab.sh"
-lab_require trace-cmd
-rc=$?
-[ "$rc" -eq 0 ] || exit "$rc"
-before=$(lab_tracing_state)
-foreign_before=$(lab_foreign_instances)
-
+lab_test_begin
 ROUNDS=$((5 + RANDOM % 6))
-lab_setup_xfs 300 2>/dev/null || { t_fail "lab_setup_xfs"; exit 1; }
-gcc -std=c11 -O2 -pthread -o "$LAB_TMP/shortwrite" "$FT_ROOT/tests/workloads/shortwrite.c" ||
-	{ t_fail "workload builds"; exit 1; }
 lab_instance_create "ft-t1003-$$" 8192 2>/dev/null
 lab_enable_preset "$LAB_DEV" >/dev/null 2>&1
 lab_trace_on
@@ -38,8 +26,6 @@ check_workload_db "imported" "$db" "$LAB_TMP/w.kv"
 t_eq "no lost events recorded" 0 \
 	"$("$FT" sql --csv "$db" "SELECT lost_events + lost_unknown FROM traces" | tail -1 | tr -d '\r')"
 
-lab_cleanup
-t_eq "top-level tracing settings unchanged" "$before" "$(lab_tracing_state)"
-t_eq "other tracing instances unchanged" "$foreign_before" "$(lab_foreign_instances)"
+lab_test_end
 t_check "our instance is gone" test ! -e "/sys/kernel/tracing/instances/ft-t1003-$$"
 t_done

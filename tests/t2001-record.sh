@@ -7,18 +7,8 @@
 # tracefs changes.  Needs root, tracefs, xfs, loop; skipped otherwise.
 . "$FT_ROOT/tests/lib/harness.sh"
 . "$FT_ROOT/tests/lib/workload-checks.sh"
-command -v gcc >/dev/null || t_skip "gcc not installed"
-set +e
-# shellcheck source=lib/xfs-lab.sh
-. "$FT_ROOT/tests/lib/xfs-lab.sh"
-lab_require trace-cmd
-rc=$?
-[ "$rc" -eq 0 ] || exit "$rc"
-before=$(lab_tracing_state)
-foreign_before=$(lab_foreign_instances)
-lab_setup_xfs 300 2>/dev/null || { t_fail "lab_setup_xfs"; exit 1; }
+lab_test_begin
 W=$LAB_TMP/shortwrite
-gcc -std=c11 -O2 -pthread -o "$W" "$FT_ROOT/tests/workloads/shortwrite.c" || { t_fail "workload builds"; exit 1; }
 T=$LAB_TMP
 name=ft-t2001-$$
 
@@ -85,7 +75,5 @@ fi
 t_eq "unknown events only: exit 1" 1 "$?"
 t_match "unknown events only: says so" "none of the requested events" "$(cat "$T/err")"
 
-lab_cleanup
-t_eq "top-level tracing settings unchanged" "$before" "$(lab_tracing_state)"
-t_eq "other tracing instances unchanged" "$foreign_before" "$(lab_foreign_instances)"
+lab_test_end
 t_done

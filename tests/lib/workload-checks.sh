@@ -62,3 +62,30 @@ check_workload_db() {
 	t_eq "$p: no window is hit, loss or dropped" 0 \
 		"$(q "SELECT count(*) FROM windows WHERE verdict IN ('hit', 'loss', 'dropped')")"
 }
+
+# lab_test_begin: the common start of a test that records on a real XFS:
+# skips (exit 77 with the reason) without root/tracefs/xfs/loop/gcc, snapshots
+# the tracing state (LAB_BEFORE, LAB_FOREIGN_BEFORE) to compare at the end,
+# sets up a loop XFS and builds the workload as $LAB_TMP/shortwrite.
+lab_test_begin() {
+	local rc
+	command -v gcc >/dev/null || t_skip "gcc not installed"
+	set +e
+	# shellcheck source=xfs-lab.sh
+	. "$FT_ROOT/tests/lib/xfs-lab.sh"
+	lab_require trace-cmd
+	rc=$?
+	[ "$rc" -eq 0 ] || exit "$rc"
+	LAB_BEFORE=$(lab_tracing_state)
+	LAB_FOREIGN_BEFORE=$(lab_foreign_instances)
+	lab_setup_xfs 300 2>/dev/null || { t_fail "lab_setup_xfs"; exit 1; }
+	gcc -std=c11 -O2 -pthread -o "$LAB_TMP/shortwrite" "$FT_ROOT/tests/workloads/shortwrite.c" ||
+		{ t_fail "workload builds"; exit 1; }
+}
+
+# lab_test_end: cleans up and checks that tracefs is as it was.
+lab_test_end() {
+	lab_cleanup
+	t_eq "top-level tracing settings unchanged" "$LAB_BEFORE" "$(lab_tracing_state)"
+	t_eq "other tracing instances unchanged" "$LAB_FOREIGN_BEFORE" "$(lab_foreign_instances)"
+}
