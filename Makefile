@@ -135,6 +135,11 @@ demo:
 	  "SELECT event, caller, count(*) AS n FROM events_v WHERE event IN ('xfs_ilock','xfs_iunlock') GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 12"
 	$(Q)./foliotrace analyze $(BUILD)/demo/demo.db
 	$(Q)./foliotrace windows $(BUILD)/demo/demo.db
+	@echo; echo "== the race itself: a real trace from a pre-fix 5.10 kernel (tests/fixtures/PROVENANCE.md)"
+	$(Q)./foliotrace import -f -q tests/fixtures/xfs-race-5.10-a.dat -o $(BUILD)/demo/race.db
+	$(Q)./foliotrace analyze $(BUILD)/demo/race.db
+	$(Q)./foliotrace windows --verdict loss $(BUILD)/demo/race.db
+	$(Q)./foliotrace timeline --ino 131 --index 4512 $(BUILD)/demo/race.db
 
 docs/schema.md: schema.sql scripts/gen-schema-doc.sh
 	$(Q)scripts/gen-schema-doc.sh schema.sql > $@.tmp && mv $@.tmp $@
