@@ -990,6 +990,9 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	snprintf(sql, sizeof(sql), "SELECT kernel_release FROM traces WHERE id = %lld",
 		 (long long)a->trace_id);
 	q_text(s, sql, release, sizeof(release));
+	snprintf(sql, sizeof(sql), "SELECT n_events FROM traces WHERE id = %lld",
+		 (long long)a->trace_id);
+	r->events = (uint64_t)q_int(s, sql);
 	a->caps = variant_of(release);
 	snprintf(r->variant, sizeof(r->variant), "%s", variant_names[a->caps.var]);
 	snprintf(a->implied_lock, sizeof(a->implied_lock),
@@ -1067,12 +1070,27 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 		ret = ft_error(e, -EIO, "%s: %s", store_path(s), sqlite3_errmsg(store_db(s)));
 		goto out;
 	}
-	ret = store_iter_open(s, a->trace_id, -1, &it, e);
+	{
+		/* Only the kinds a step or a detector looks at. */
+		static const int used[] = {
+			FT_K_ILOCK, FT_K_ILOCK_NOWAIT, FT_K_IUNLOCK, FT_K_SCHED_WAKEUP,
+			FT_K_WRITE_FAULT, FT_K_IOMAP_ALLOC, FT_K_IOMAP_FOUND, FT_K_PAGE_ADD,
+			FT_K_PAGE_DELETE, FT_K_DIRTY, FT_K_WRITEBACK_FOLIO, FT_K_MAP_BLOCKS_FOUND,
+			FT_K_MAP_BLOCKS_ALLOC, FT_K_IEXT_REMOVE, FT_K_IEXT_INSERT,
+			FT_K_BMAP_PRE_UPDATE, FT_K_BMAP_POST_UPDATE,
+		};
+		char kinds[256] = "";
+		size_t n = 0;
+
+		for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
+			n += (size_t)snprintf(kinds + n, sizeof(kinds) - n, "%s%d", i ? "," : "", used[i]);
+		ret = store_iter_open_kinds(s, a->trace_id, -1, kinds, &it, e);
+	}
 	if (ret < 0)
 		goto out;
 	while ((ret = store_iter_next(it, &se, e)) > 0) {
 		step(a, se.id, &se.ev);
-		r->events++;
+		r->relevant++;
 		if (a->err)
 			break;
 	}

@@ -27,7 +27,8 @@ const char *verdict_name(int v);
 int verdict_from_name(const char *name);
 
 struct analyze_result {
-	uint64_t events;
+	uint64_t events;	/* events of the trace */
+	uint64_t relevant;	/* of which the analysis read (locks, folios, extents...) */
 	uint64_t windows;
 	uint64_t by_verdict[V__COUNT];
 	uint64_t hb_edges, hb_joins, hb_entries;

@@ -66,9 +66,10 @@ int cmd_analyze(int argc, char **argv, struct ft_err *e)
 		return FT_EXIT_FAIL;
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (!quiet) {
-		printf("%s: %llu events analysed in %.2f s (%.0f events/s), code variant %s\n",
-		       argv[optind], (unsigned long long)r.events, secs,
-		       secs > 0 ? (double)r.events / secs : 0.0, r.variant);
+		printf("%s: %llu events analysed in %.2f s (%.0f events/s; %llu relevant), "
+		       "code variant %s\n", argv[optind], (unsigned long long)r.events, secs,
+		       secs > 0 ? (double)r.events / secs : 0.0, (unsigned long long)r.relevant,
+		       r.variant);
 		printf("  happens-before: %llu cross-task edges, %llu joins\n",
 		       (unsigned long long)r.hb_edges, (unsigned long long)r.hb_joins);
 		printf("  folio lifetimes: %llu\n", (unsigned long long)r.folios);

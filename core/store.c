@@ -821,23 +821,34 @@ struct store_iter {
 	struct store *s;
 };
 
+/* NULLs come back as INT64_MIN: one API call per column instead of two. */
+#define N(c) "coalesce(" c ", -9223372036854775807 - 1)"
 static const char iter_cols[] =
-	"SELECT id, ts, cpu, pid, type_id, kind, dev, ino, offset, length, findex, forder, "
-	"lock_class, lock_mode, flags, caller_id, caller_off, ext_off, ext_len, ext_block, "
-	"addr, peer_pid FROM events ";
+	"SELECT id, ts, cpu, pid, type_id, kind, " N("dev") ", " N("ino") ", " N("offset") ", "
+	N("length") ", " N("findex") ", " N("forder") ", " N("lock_class") ", " N("lock_mode") ", "
+	N("flags") ", " N("caller_id") ", " N("caller_off") ", " N("ext_off") ", " N("ext_len") ", "
+	N("ext_block") ", " N("addr") ", " N("peer_pid") " FROM events ";
+#undef N
 
 int store_iter_open(struct store *s, int64_t trace_id, int64_t ino,
 		    struct store_iter **out, struct ft_err *e)
 {
+	return store_iter_open_kinds(s, trace_id, ino, NULL, out, e);
+}
+
+int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,
+			  const char *kinds, struct store_iter **out, struct ft_err *e)
+{
 	struct store_iter *it = calloc(1, sizeof(*it));
-	char sql[600];
+	char sql[1400];
 	int rc;
 
 	*out = NULL;
 	if (!it)
 		return ft_error(e, -ENOMEM, "out of memory");
-	snprintf(sql, sizeof(sql), "%s WHERE trace_id = %lld%s ORDER BY id", iter_cols,
-		 (long long)trace_id, ino >= 0 ? " AND ino = ?" : "");
+	snprintf(sql, sizeof(sql), "%s WHERE trace_id = %lld%s%s%s%s ORDER BY id", iter_cols,
+		 (long long)trace_id, ino >= 0 ? " AND ino = ?" : "",
+		 kinds ? " AND kind IN (" : "", kinds ? kinds : "", kinds ? ")" : "");
 	rc = sqlite3_prepare_v2(s->db, sql, -1, &it->st, NULL);
 	if (rc != SQLITE_OK) {
 		free(it);
@@ -866,9 +877,10 @@ int store_iter_next(struct store_iter *it, struct store_event *out, struct ft_er
 	out->type_id = sqlite3_column_int64(it->st, 4);
 	out->ev.kind = (uint16_t)sqlite3_column_int(it->st, 5);
 	for (int c = 0; c < FT_C__COUNT; c++) {
-		if (sqlite3_column_type(it->st, 6 + c) == SQLITE_NULL)
-			continue;
-		ft_event_set(&out->ev, c, sqlite3_column_int64(it->st, 6 + c));
+		int64_t v = sqlite3_column_int64(it->st, 6 + c);
+
+		if (v != INT64_MIN)
+			ft_event_set(&out->ev, c, v);
 	}
 	return 1;
 }
