@@ -1059,7 +1059,8 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	ret = store_exec(s, sql, e);
 	/* Bulk results: the folios index is rebuilt once at the end. */
 	if (ret == 0)
-		ret = store_exec(s, "PRAGMA cache_size = -65536; DROP INDEX IF EXISTS folios_key;", e);
+		ret = store_exec(s, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 4294967296; "
+				 "DROP INDEX IF EXISTS folios_key;", e);
 	if (ret < 0)
 		goto out;
 	if (sqlite3_prepare_v2(store_db(s), "INSERT OR IGNORE INTO hb_edges (src, dst, why, implied) "
