@@ -1051,11 +1051,14 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	ret = store_begin(s, e);
 	if (ret < 0)
 		goto out;
+	/* Previous results of this trace go (hb_edges has no trace column: with
+	 * one trace in the database they all go, which SQLite does at once). */
 	snprintf(sql, sizeof(sql), "DELETE FROM windows WHERE trace_id = %lld; "
-		 "DELETE FROM folios WHERE trace_id = %lld; DELETE FROM hb_edges WHERE src IN "
-		 "(SELECT id FROM events WHERE trace_id = %lld); DELETE FROM meta WHERE key "
+		 "DELETE FROM folios WHERE trace_id = %lld; %s DELETE FROM meta WHERE key "
 		 "LIKE 'analysis:%lld:%%';", (long long)a->trace_id, (long long)a->trace_id,
-		 (long long)a->trace_id, (long long)a->trace_id);
+		 q_int(s, "SELECT count(*) FROM traces") == 1 ? "DELETE FROM hb_edges;" :
+		 "DELETE FROM hb_edges WHERE src IN (SELECT id FROM events WHERE trace_id = "
+		 "(SELECT max(id) FROM traces WHERE complete = 1));", (long long)a->trace_id);
 	ret = store_exec(s, sql, e);
 	/* Bulk results: the folios index is rebuilt once at the end. */
 	if (ret == 0)
