@@ -819,6 +819,13 @@ int store_register_functions(struct store *s)
 struct store_iter {
 	sqlite3_stmt *st;
 	struct store *s;
+	int lean;	/* only the columns lean_cols[] lists */
+};
+
+/* The columns an analysis pass reads (store_iter_open_kinds). */
+static const enum ft_col lean_cols[] = {
+	FT_C_DEV, FT_C_INO, FT_C_OFFSET, FT_C_LENGTH, FT_C_FINDEX, FT_C_FORDER, FT_C_FLAGS,
+	FT_C_CALLER, FT_C_EXT_OFF, FT_C_EXT_LEN, FT_C_EXT_BLOCK, FT_C_PEER_PID,
 };
 
 /* NULLs come back as INT64_MIN: one API call per column instead of two. */
@@ -828,6 +835,10 @@ static const char iter_cols[] =
 	N("length") ", " N("findex") ", " N("forder") ", " N("lock_class") ", " N("lock_mode") ", "
 	N("flags") ", " N("caller_id") ", " N("caller_off") ", " N("ext_off") ", " N("ext_len") ", "
 	N("ext_block") ", " N("addr") ", " N("peer_pid") " FROM events ";
+static const char iter_lean_cols[] =
+	"SELECT id, ts, pid, kind, " N("dev") ", " N("ino") ", " N("offset") ", " N("length") ", "
+	N("findex") ", " N("forder") ", " N("flags") ", " N("caller_id") ", " N("ext_off") ", "
+	N("ext_len") ", " N("ext_block") ", " N("peer_pid") " FROM events ";
 #undef N
 
 int store_iter_open(struct store *s, int64_t trace_id, int64_t ino,
@@ -846,7 +857,9 @@ int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,
 	*out = NULL;
 	if (!it)
 		return ft_error(e, -ENOMEM, "out of memory");
-	snprintf(sql, sizeof(sql), "%s WHERE trace_id = %lld%s%s%s%s ORDER BY id", iter_cols,
+	it->lean = kinds != NULL;
+	snprintf(sql, sizeof(sql), "%s WHERE trace_id = %lld%s%s%s%s ORDER BY id",
+		 it->lean ? iter_lean_cols : iter_cols,
 		 (long long)trace_id, ino >= 0 ? " AND ino = ?" : "",
 		 kinds ? " AND kind IN (" : "", kinds ? kinds : "", kinds ? ")" : "");
 	rc = sqlite3_prepare_v2(s->db, sql, -1, &it->st, NULL);
@@ -871,6 +884,18 @@ int store_iter_next(struct store_iter *it, struct store_event *out, struct ft_er
 		return sql_fail(it->s, e, rc, "reading events");
 	memset(out, 0, sizeof(*out));
 	out->id = sqlite3_column_int64(it->st, 0);
+	if (it->lean) {
+		out->ev.ts = (uint64_t)sqlite3_column_int64(it->st, 1);
+		out->ev.pid = sqlite3_column_int(it->st, 2);
+		out->ev.kind = (uint16_t)sqlite3_column_int(it->st, 3);
+		for (size_t c = 0; c < sizeof(lean_cols) / sizeof(lean_cols[0]); c++) {
+			int64_t v = sqlite3_column_int64(it->st, 4 + (int)c);
+
+			if (v != INT64_MIN)
+				ft_event_set(&out->ev, lean_cols[c], v);
+		}
+		return 1;
+	}
 	out->ev.ts = (uint64_t)sqlite3_column_int64(it->st, 1);
 	out->ev.cpu = sqlite3_column_int(it->st, 2);
 	out->ev.pid = sqlite3_column_int(it->st, 3);

@@ -120,7 +120,9 @@ struct store_iter;
  */
 int store_iter_open(struct store *s, int64_t trace_id, int64_t ino,
 		    struct store_iter **out, struct ft_err *e);
-/* The same, only events whose kind is in the comma-separated list kinds. */
+/* The same, only events whose kind is in the comma-separated list kinds,
+ * and only the columns an analysis reads (no cpu, type_id, lock_class,
+ * lock_mode, caller_off, addr). */
 int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,
 			  const char *kinds, struct store_iter **out, struct ft_err *e);
 int store_iter_next(struct store_iter *it, struct store_event *out, struct ft_err *e);
