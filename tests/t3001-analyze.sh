@@ -47,6 +47,15 @@ for v in v7 v6; do
 	t_match "$v: timeline shows the mmap store dirtying the page" "writeback_dirty_folio|xfs_write_fault" "$tl"
 	tj=$("$FT" timeline --json --ino "$ino" --index "$idx" "$db")
 	t_match "$v: timeline --json" '^\[\{"id":[0-9]+,"ts":[0-9]+,"pid":[0-9]+' "$tj"
+	# every --json output parses as JSON
+	if command -v python3 >/dev/null; then
+		for cmd in "info --json $db" "windows --json $db" "timeline --json --ino $ino $db" \
+			   "sql --json $db SELECT\ *\ FROM\ events_v\ LIMIT\ 50"; do
+			# shellcheck disable=SC2086
+			eval "\"\$FT\" $cmd" > "$T_TMP/out.json"
+			t_check "$v: '$cmd' is valid JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T_TMP/out.json"
+		done
+	fi
 	# idempotent
 	before=$(q "SELECT group_concat(id || verdict || start_event || end_event, ',') FROM windows")
 	e1=$(q "SELECT count(*) FROM hb_edges") f1=$(q "SELECT count(*) FROM folios")

@@ -47,6 +47,11 @@ for n in a b; do
 			      (verdict = 'dropped' OR (verdict = 'loss' AND evidence LIKE '%folio $p deleted while dirty%'))")" -gt 0
 	done
 	t_check "$n: the guest saw truncate losses ($nd)" test "$nd" -gt 0
+	if command -v python3 >/dev/null; then
+		"$FT" windows --json "$db" > "$T_TMP/w.json"
+		t_check "$n: windows --json (with evidence texts) is valid JSON" \
+			python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T_TMP/w.json"
+	fi
 	t_eq "$n: as many dropped windows as pages the truncate lost" "$nd" \
 		"$(q "SELECT count(*) FROM windows WHERE verdict = 'dropped'")"
 done
