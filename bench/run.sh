@@ -103,6 +103,13 @@ awk -v ev="$events" -v size="$size" -v tc="$tc_s" -v ft="$ft_s" -v ns="$ns_s" \
 }'
 
 # --- analyze ---------------------------------------------------------------
+# On the real trace first (imported above), then on 10 M synthetic events.
+"$FT" import -q -f "$BIG" -o "$tmp/real.db"
+/usr/bin/time -f "%e %M" -o "$tmp/rt2" "$FT" analyze -q "$tmp/real.db"
+read -r rs rkb < "$tmp/rt2"
+awk -v n="$events" -v s="$rs" -v kb="$rkb" 'BEGIN {
+	printf "analyze (real trace): %d events in %.2f s = %.0f events/s, peak RSS %.0f MB (incl. mapped database pages)\n", n, s, n / s, kb / 1024 }'
+rm -f "$tmp/real.db"
 # Analysis throughput on a 10-million-event synthetic database (generated
 # when missing, kept in bench/data), beside a plain SQLite scan of the same
 # columns (the floor any analysis pays to read them).
