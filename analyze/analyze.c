@@ -223,12 +223,10 @@ static char *racing_of(struct window *w)
 struct tstate {
 	int pid, used;
 	int in_write;
-	int64_t write_dev, write_ino;
+	int64_t write_ino;
 	int64_t alloc_first, alloc_count;	/* last reservation (pages) */
 	int64_t last_progress;			/* id */
 	int64_t last_progress_ts;
-	int64_t after_progress;			/* first event id after it, 0 none */
-	int64_t after_progress_ts;
 	int mmap_excl;				/* traced MMAPLOCK_EXCL holds */
 	int io_excl;				/* traced IOLOCK_EXCL holds */
 	int in_fault;
@@ -432,6 +430,13 @@ static void close_window(struct an *a, struct tstate *t)
 	}
 }
 
+/* The writer's last progress: where its next window (cleanup) may start. */
+static void mark_progress(struct tstate *t, int64_t id, const struct ft_event *ev)
+{
+	t->last_progress = id;
+	t->last_progress_ts = (int64_t)ev->ts;
+}
+
 static void open_window(struct an *a, struct tstate *t, int64_t id, const struct ft_event *ev)
 {
 	struct window *w;
@@ -588,8 +593,7 @@ static void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 				hb_release(a->hb, t, lock_key(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK),
 					   1, id, 1);
 			close_window(a, ts);
-			ts->last_progress = id;
-			ts->after_progress = 0;
+			mark_progress(ts, id, ev);
 		}
 		if ((f & 0x01) && ts->in_write && ino == ts->write_ino && ts->punching)
 			close_window(a, ts);
@@ -676,11 +680,9 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 
 			if ((f & 0x01) && role == R_WRITE && !ts->in_write) {
 				ts->in_write = 1;
-				ts->write_dev = ev->v[FT_C_DEV];
 				ts->write_ino = ino;
 				ts->alloc_count = 0;
-				ts->last_progress = id;
-				ts->after_progress = 0;
+				mark_progress(ts, id, ev);
 			}
 			if (f & 0x10)
 				ts->mmap_excl++;
@@ -829,16 +831,8 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 		break;
 	}
 	/* The window opens at the writer's first event after its last progress. */
-	if (ts->in_write) {
-		if (progress) {
-			ts->last_progress = id;
-			ts->last_progress_ts = (int64_t)ev->ts;
-			ts->after_progress = 0;
-		} else if (!ts->after_progress && !ts->punching) {
-			ts->after_progress = id;
-			ts->after_progress_ts = (int64_t)ev->ts;
-		}
-	}
+	if (ts->in_write && progress)
+		mark_progress(ts, id, ev);
 }
 
 /* --- the job --------------------------------------------------------------- */
@@ -887,7 +881,7 @@ static int load_gaps(struct an *a)
 {
 	sqlite3_stmt *st = NULL;
 	char sql[400];
-	int64_t localized, total;
+	int64_t unlocalized;
 
 	snprintf(sql, sizeof(sql), "SELECT coalesce(ts_before, 0), ts_after FROM lost WHERE "
 		 "trace_id = %lld AND kind = 'missed'", (long long)a->trace_id);
@@ -909,12 +903,8 @@ static int load_gaps(struct an *a)
 		 "(SELECT sum(CASE WHEN kind = 'missed' AND count > 0 THEN count ELSE 0 END) AS m, "
 		 "sum(CASE WHEN kind != 'missed' THEN count ELSE 0 END) AS o FROM lost "
 		 "WHERE trace_id = %lld GROUP BY buffer_id, cpu)", (long long)a->trace_id);
-	localized = q_int(a->s, sql);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM lost WHERE trace_id = %lld AND kind = "
-		 "'missed' AND count < 0", (long long)a->trace_id);
-	total = q_int(a->s, sql);
-	(void)total;
-	a->unlocalized_loss = localized > 0;
+	unlocalized = q_int(a->s, sql);
+	a->unlocalized_loss = unlocalized > 0;
 	return 0;
 }
 

@@ -39,7 +39,8 @@ struct lockobj {
 	int64_t shared_id;
 	int shared_task, shared_implied;
 	int excl;		/* exclusive holder, -1 none */
-	int nshared;
+	int nsh;		/* shared holders listed in sh[] */
+	int nextra;		/* further shared holders, not listed */
 	int sh[MAX_SHARED];
 	struct waiter *w;
 	int nw, capw;
@@ -115,7 +116,7 @@ static void vc_set(struct vc *v, uint32_t t, uint32_t c)
 /* dst = max(dst, src); returns 1 if dst learned something. */
 static int vc_join(struct vc *dst, const struct vc *src)
 {
-	uint32_t i = 0, j = 0, k = 0, n = 0;
+	uint32_t i = 0, j = 0, n = 0;
 	int changed = 0;
 	struct ent *out;
 
@@ -148,7 +149,6 @@ static int vc_join(struct vc *dst, const struct vc *src)
 			j++;
 		}
 	}
-	(void)k;
 	free(dst->e);
 	dst->e = out;
 	dst->n = dst->cap = n;
@@ -348,10 +348,10 @@ static void grant(struct hb *h, int t, struct lockobj *l, int excl, int64_t dst,
 		l->shared.n = 0;
 		l->shared_task = -1;
 		l->excl = t;
-	} else if (l->nshared < MAX_SHARED) {
-		l->sh[l->nshared++] = t;
+	} else if (l->nsh < MAX_SHARED) {
+		l->sh[l->nsh++] = t;
 	} else {
-		l->nshared++;
+		l->nextra++;
 	}
 }
 
@@ -359,8 +359,10 @@ static int conflicts(const struct lockobj *l, int t, int excl)
 {
 	if (l->excl >= 0 && l->excl != t)
 		return 1;
+	if (excl && l->nextra)
+		return 1;
 	if (excl)
-		for (int i = 0; i < l->nshared && i < MAX_SHARED; i++)
+		for (int i = 0; i < l->nsh; i++)
 			if (l->sh[i] != t)
 				return 1;
 	return 0;
@@ -421,13 +423,12 @@ void hb_release(struct hb *h, int t, uint64_t key, int exclusive, int64_t id, in
 		l->shared_id = id;
 		l->shared_task = t;
 		l->shared_implied = implied;
-		for (i = 0; i < l->nshared && i < MAX_SHARED; i++)
-			if (l->sh[i] == t) {
-				l->sh[i] = l->sh[--l->nshared < MAX_SHARED ? l->nshared : MAX_SHARED - 1];
-				break;
-			}
-		if (i == l->nshared + 1 && l->nshared > MAX_SHARED)
-			l->nshared--;
+		for (i = 0; i < l->nsh && l->sh[i] != t; i++)
+			;
+		if (i < l->nsh)
+			l->sh[i] = l->sh[--l->nsh];
+		else if (l->nextra)
+			l->nextra--;
 	}
 	vc_set(&tk->vc, (uint32_t)t, vc_get(&tk->vc, (uint32_t)t) + 1);
 	/* Grant waiters in order while they are compatible. */
@@ -487,52 +488,14 @@ int hb_check(const struct hb *h)
 		if (vc_get(v, (uint32_t)i) == 0)
 			return -1;			/* H2: own entry starts at 1 */
 	}
-	for (uint64_t k = 0; k < h->lockcap; k++)
-		if (h->locks[k].used && h->locks[k].excl >= 0 && h->locks[k].nshared > 0 &&
-		    !(h->locks[k].nshared == 1 && h->locks[k].sh[0] == h->locks[k].excl))
+	for (uint64_t k = 0; k < h->lockcap; k++) {
+		const struct lockobj *l = &h->locks[k];
+
+		if (l->used && l->excl >= 0 &&
+		    (l->nextra || l->nsh > 1 || (l->nsh == 1 && l->sh[0] != l->excl)))
 			return -1;			/* H3 */
+	}
 	return 0;
-}
-
-struct hb_clock {
-	int task;
-	int64_t id;
-	struct vc vc;
-};
-
-struct hb_clock *hb_clock_release(struct hb *h, int t, struct hb_clock *c, int64_t id)
-{
-	struct task *tk = &h->tasks[t];
-
-	if (!c) {
-		c = calloc(1, sizeof(*c));
-		if (!c)
-			return NULL;
-	}
-	c->task = t;
-	c->id = id;
-	vc_copy(&c->vc, &tk->vc);
-	vc_set(&tk->vc, (uint32_t)t, vc_get(&tk->vc, (uint32_t)t) + 1);
-	return c;
-}
-
-void hb_clock_acquire(struct hb *h, int t, const struct hb_clock *c, int64_t dst,
-		      enum hb_why why)
-{
-	if (!c || c->task == t)
-		return;
-	if (vc_join(&h->tasks[t].vc, &c->vc)) {
-		h->joins++;
-		edge(h, c->id, dst, why, 0);
-	}
-}
-
-void hb_clock_free(struct hb_clock *c)
-{
-	if (!c)
-		return;
-	free(c->vc.e);
-	free(c);
 }
 
 uint32_t hb_slot_release(struct hb *h, int t)

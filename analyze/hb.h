@@ -8,9 +8,10 @@
  * an event e of task t is identified by the epoch (t, c).  e1 ->hb e2
  * (e1 of task t1 with epoch c1) iff C_t2[t1] >= c1 at e2.
  *
- * Synchronisation objects (locks, page-cache slots) keep the clock of
- * their last exclusive release and the join of the shared releases since;
- * wakeups carry the waker's clock to the wakee's next event.  The common
+ * Locks keep the clock of their last exclusive release and the join of
+ * the shared releases since; page-cache slots, being many, keep only the
+ * epoch of their last add/delete (hb_slot_*); wakeups carry the waker's
+ * clock to the wakee's next event.  The common
  * case costs O(1): an event that is not a synchronisation point only reads
  * its task's epoch (FastTrack's observation); a join costs O(entries of
  * the clocks joined), which stays small because tasks meet few others.
@@ -56,19 +57,6 @@ void hb_acquire(struct hb *h, int t, uint64_t key, int exclusive, int64_t id, in
 void hb_release(struct hb *h, int t, uint64_t key, int exclusive, int64_t id, int implied);
 /* A wakeup by t of task `to`, at event id. */
 void hb_wakeup(struct hb *h, int t, int to, int64_t id);
-
-/*
- * Clock snapshots for objects with many instances (page-cache slots): the
- * releaser's clock at the release, joined by a later acquirer.  A snapshot
- * of a clock that only knows its own task is stored as that epoch alone.
- */
-struct hb_clock;
-/* Takes t's clock (reusing *c's memory), then advances t's epoch. */
-struct hb_clock *hb_clock_release(struct hb *h, int t, struct hb_clock *c, int64_t id);
-/* Joins c into t (an acquire at event dst); reports the edge if t learned. */
-void hb_clock_acquire(struct hb *h, int t, const struct hb_clock *c, int64_t dst,
-		      enum hb_why why);
-void hb_clock_free(struct hb_clock *c);
 
 /*
  * Page-cache slots are many: they keep an epoch, not a clock.  An acquire

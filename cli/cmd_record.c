@@ -158,11 +158,6 @@ int cmd_record(int argc, char **argv, struct ft_err *e)
 	}
 	if (optind < argc)
 		o.command = argv + optind;
-	if (geteuid() != 0) {
-		ft_error(e, -1, "record: needs root (tracefs and tracing instances); "
-			 "trace-cmd files recorded elsewhere can be read with 'foliotrace import'");
-		return FT_EXIT_FAIL;
-	}
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

@@ -60,19 +60,22 @@ static int collect(void *c_, const struct tl_entry *t)
 	return 0;
 }
 
-static char *lookup(sqlite3 *db, const char *sql, int64_t key)
+/* One name looked up by key, with a statement prepared once (st). */
+static char *lookup(sqlite3 *db, sqlite3_stmt **st, const char *sql, int64_t key)
 {
-	sqlite3_stmt *st = NULL;
 	char *out = NULL;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (!*st && sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
 		return NULL;
-	sqlite3_bind_int64(st, 1, key);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		out = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	sqlite3_bind_int64(*st, 1, key);
+	if (sqlite3_step(*st) == SQLITE_ROW && sqlite3_column_text(*st, 0))
+		out = strdup((const char *)sqlite3_column_text(*st, 0));
+	sqlite3_reset(*st);
 	return out;
 }
+
+#define Q_COMM "SELECT comm FROM tasks WHERE pid = ?"
+#define Q_EVENT "SELECT name FROM event_types WHERE id = ?"
 
 int cmd_timeline(int argc, char **argv, struct ft_err *e)
 {
@@ -88,6 +91,7 @@ int cmd_timeline(int argc, char **argv, struct ft_err *e)
 	int64_t ino = -1, index = -1;
 	int json = 0, ch, ret = FT_EXIT_FAIL;
 	int lanes[MAX_LANES], nl = 0;
+	sqlite3_stmt *q_comm = NULL, *q_event = NULL;
 	char *end;
 
 	optind = 1;
@@ -132,7 +136,7 @@ int cmd_timeline(int argc, char **argv, struct ft_err *e)
 	else {
 		printf("%-18s", "time (s)");
 		for (int k = 0; k < nl; k++) {
-			char *comm = lookup(store_db(s), "SELECT comm FROM tasks WHERE pid = ?", lanes[k]);
+			char *comm = lookup(store_db(s), &q_comm, Q_COMM, lanes[k]);
 			char head[40];
 
 			snprintf(head, sizeof(head), "%s/%d", comm ? comm : "?", lanes[k]);
@@ -143,10 +147,10 @@ int cmd_timeline(int argc, char **argv, struct ft_err *e)
 	}
 	for (int i = 0; i < c.n; i++) {
 		struct row *r = &c.rows[i];
-		char *name = lookup(store_db(s), "SELECT name FROM event_types WHERE id = ?", r->t.type_id);
+		char *name = lookup(store_db(s), &q_event, Q_EVENT, r->t.type_id);
 
 		if (json) {
-			char *comm = lookup(store_db(s), "SELECT comm FROM tasks WHERE pid = ?", r->t.pid);
+			char *comm = lookup(store_db(s), &q_comm, Q_COMM, r->t.pid);
 
 			printf("%s{\"id\":%lld,\"ts\":%lld,\"pid\":%d,\"comm\":", i ? ",\n" : "",
 			       (long long)r->t.id, (long long)r->t.ts, r->t.pid);
@@ -178,6 +182,8 @@ int cmd_timeline(int argc, char **argv, struct ft_err *e)
 		printf("(no events touch inode %lld%s)\n", (long long)ino, index >= 0 ? " at that index" : "");
 	ret = FT_EXIT_OK;
 out:
+	sqlite3_finalize(q_comm);
+	sqlite3_finalize(q_event);
 	free(c.rows);
 	store_close(s);
 	return ret;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "../core/store.h"
 
 static int cmd_stub(int argc, char **argv, struct ft_err *e);
 
@@ -21,7 +22,7 @@ static const struct cmd commands[] = {
 	  cmd_info_usage },
 	{ "sql", cmd_sql, CMD_DB_READ,
 	  "run a read-only SQL query on a database", cmd_sql_usage },
-	{ "record", cmd_record, CMD_DB_WRITE,
+	{ "record", cmd_record, CMD_NEEDS_ROOT | CMD_DB_WRITE,
 	  "record tracepoints live into a database (root)", cmd_record_usage },
 	{ "analyze", cmd_analyze, CMD_DB_WRITE,
 	  "build happens-before, folio lifetimes and unsafe windows", cmd_analyze_usage },
@@ -47,6 +48,15 @@ static const struct cmd *find(const char *name)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
+}
+
+/* --help is answered for everyone, whatever the command's preconditions. */
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -122,7 +132,7 @@ int main(int argc, char **argv)
 		return FT_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("foliotrace %s (schema %d)\n", FT_VERSION, 1);
+		printf("foliotrace %s (schema %d)\n", FT_VERSION, FT_SCHEMA_VERSION);
 		return FT_EXIT_OK;
 	}
 	c = find(argv[1]);
@@ -131,8 +141,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return FT_EXIT_USAGE;
 	}
-	if ((c->flags & CMD_NEEDS_ROOT) && !(c->flags & CMD_STUB) && geteuid() != 0) {
-		fprintf(stderr, "foliotrace: %s: needs root (tracefs and tracing instances)\n",
+	if ((c->flags & CMD_NEEDS_ROOT) && geteuid() != 0 && !wants_help(argc - 1, argv + 1)) {
+		fprintf(stderr, "foliotrace: %s: needs root (tracefs and tracing instances); "
+			"trace-cmd files recorded elsewhere can be read with 'foliotrace import'\n",
 			c->name);
 		return FT_EXIT_FAIL;
 	}

@@ -49,14 +49,19 @@ struct store {
 	uint64_t since_commit;
 };
 
+/* An SQLite result code as a negative errno. */
+static int rc_code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_NOMEM: return -ENOMEM;
+	default: return -EIO;
+	}
+}
+
 static int sql_fail(struct store *s, struct ft_err *e, int rc, const char *what)
 {
-	int code = rc == SQLITE_FULL ? -ENOSPC : rc == SQLITE_NOMEM ? -ENOMEM :
-		   rc == SQLITE_IOERR ? -EIO : -EIO;
-
-	if ((rc & 0xff) == SQLITE_IOERR)
-		code = -EIO;
-	return ft_error(e, code, "%s: %s: %s", s->path, what,
+	return ft_error(e, rc_code(rc), "%s: %s: %s", s->path, what,
 			s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
 
@@ -66,8 +71,7 @@ static int exec(struct store *s, const char *sql, struct ft_err *e)
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
 
 	if (rc != SQLITE_OK) {
-		int code = (rc & 0xff) == SQLITE_FULL ? -ENOSPC :
-			   (rc & 0xff) == SQLITE_NOMEM ? -ENOMEM : -EIO;
+		int code = rc_code(rc);
 
 		ft_error(e, code, "%s: %s", s->path, msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);

@@ -13,15 +13,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "../core/err.h"
+#include "datfile.h"
 #include "tracecmd_priv.h"
-#include "tracing.h"
 
-int recorder_write_dat(const char *dat, struct tracing *tr, char **cpu_files, int ncpu,
-		       struct ft_err *e);
-
-int recorder_write_dat(const char *dat, struct tracing *tr, char **cpu_files, int ncpu,
-		       struct ft_err *e)
+int datfile_write(const char *dat, struct tracing *tr, char **cpu_files, int ncpu,
+		  struct ft_err *e)
 {
 	struct tracecmd_output *h;
 	struct utsname u;

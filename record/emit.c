@@ -287,6 +287,3 @@ void emitter_done(struct emitter *em)
 	wire_end(em->w);
 	wire_flush(em->w);
 }
-
-unsigned long long emitter_events(const struct emitter *em) { return em->events; }
-unsigned long long emitter_bad_records(const struct emitter *em) { return em->bad_records; }

@@ -42,7 +42,5 @@ void emitter_lost(struct emitter *em, int b, int cpu, long long count,
  * when cpu >= 0): overrun, commit overrun and dropped events. */
 void emitter_stats_text(struct emitter *em, int b, int cpu, const char *text);
 void emitter_done(struct emitter *em);
-unsigned long long emitter_events(const struct emitter *em);
-unsigned long long emitter_bad_records(const struct emitter *em);
 
 #endif

@@ -141,6 +141,11 @@ struct ntype {
 	struct bound b[MAX_RULE_FIELDS];
 };
 
+/* The common fields' layout, the same for every event of every kernel:
+ * u16 common_type at 0, int common_pid at 4 (records are >= 8 bytes). */
+#define COMMON_TYPE_OFF	0
+#define COMMON_PID_OFF	4
+
 #define MAX_TYPES	65536
 #define SYM_SLOTS	4096	/* caller address cache (open addressing) */
 
@@ -155,7 +160,6 @@ struct norm {
 	norm_symbol_fn sym;
 	void *sym_data;
 	int page_shift;
-	int type_off, type_size, pid_off, pid_size;
 	struct ntype *types[MAX_TYPES];
 	struct symslot syms[SYM_SLOTS];
 };
@@ -201,11 +205,6 @@ struct norm *norm_new(struct tep_handle *tep, norm_symbol_fn sym, void *sym_data
 	n->page_shift = 12;
 	if (ps > 0 && (ps & (ps - 1)) == 0)
 		n->page_shift = __builtin_ctz((unsigned)ps);
-	/* Common fields: the layout is the same for every event of a trace. */
-	n->type_off = 0;
-	n->type_size = 2;
-	n->pid_off = 4;
-	n->pid_size = 4;
 	return n;
 }
 
@@ -412,9 +411,9 @@ int norm_record(struct norm *n, struct tep_record *rec, struct ft_event *ev)
 	ev->cpu = rec->cpu;
 	if (!data || rec->size < 8 || rec->size > FT_MAX_PAYLOAD)
 		return -EINVAL;
-	type = (uint32_t)rd(n, data + n->type_off, n->type_size);
+	type = (uint32_t)rd(n, data + COMMON_TYPE_OFF, 2);
 	ev->type = type;
-	ev->pid = (int32_t)rd(n, data + n->pid_off, n->pid_size);
+	ev->pid = (int32_t)rd(n, data + COMMON_PID_OFF, 4);
 	ev->payload = data;
 	ev->payload_len = (uint32_t)rec->size;
 	t = type < MAX_TYPES ? n->types[type] : NULL;

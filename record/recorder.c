@@ -32,6 +32,7 @@
 #include "../core/durable.h"
 #include "../core/store.h"
 #include "../core/wire.h"
+#include "datfile.h"
 #include "emit.h"
 #include "loader.h"
 
@@ -449,9 +450,6 @@ static int start_command(struct rec *r, int *go_fd, struct ft_err *e)
 	return 0;
 }
 
-int recorder_write_dat(const char *dat, struct tracing *tr, char **cpu_files, int ncpu,
-		       struct ft_err *e);
-
 /* --- the job ------------------------------------------------------------ */
 
 int recorder_run(const struct recorder_opts *o, struct recorder_result *res,
@@ -704,7 +702,7 @@ int recorder_run(const struct recorder_opts *o, struct recorder_result *res,
 			close(r->dat_fds[cpu]);
 			r->dat_fds[cpu] = -1;
 		}
-		ret = recorder_write_dat(o->dat, r->tr, dat_files, r->ncpu, e);
+		ret = datfile_write(o->dat, r->tr, dat_files, r->ncpu, e);
 	}
 out:
 	if (r->child > 0) {

@@ -123,12 +123,9 @@ static inline void sy_lock(struct synth *y, int pid, int unlock, int64_t ino, in
 	      FT_C_FLAGS, I64(flags), FT_C_CALLER, y->sym_ids[s], -1);
 }
 
-/* Buffered write of [off, off+len) pages: IOLOCK_EXCL, reservation (NEW). */
-static inline void sy_write_begin(struct synth *y, int pid, int64_t ino, int64_t off, int64_t len)
+/* iomap_begin over a hole: a new delalloc reservation of [off, off+len). */
+static inline void sy_reserve(struct synth *y, int pid, int64_t ino, int64_t off, int64_t len)
 {
-	sy_lock(y, pid, 0, ino, L_IOX, S_WRITE);
-	sy_ev(y, pid, T_BWRITE, FT_C_DEV, I64(SY_DEV), FT_C_INO, ino, FT_C_OFFSET, off << 12,
-	      FT_C_LENGTH, len << 12, -1);
 	sy_lock(y, pid, 0, ino, L_IX, S_BEGIN);
 	sy_ev(y, pid, T_ALLOC, FT_C_DEV, I64(SY_DEV), FT_C_INO, ino, FT_C_OFFSET, off << 12,
 	      FT_C_LENGTH, len << 12, FT_C_EXT_OFF, off, FT_C_EXT_LEN, len,
@@ -136,6 +133,15 @@ static inline void sy_write_begin(struct synth *y, int pid, int64_t ino, int64_t
 	sy_lock(y, pid, 1, ino, L_IX, S_BEGIN);
 	y->alloc_off = off;
 	y->alloc_len = len;
+}
+
+/* Buffered write of [off, off+len) pages: IOLOCK_EXCL, reservation (NEW). */
+static inline void sy_write_begin(struct synth *y, int pid, int64_t ino, int64_t off, int64_t len)
+{
+	sy_lock(y, pid, 0, ino, L_IOX, S_WRITE);
+	sy_ev(y, pid, T_BWRITE, FT_C_DEV, I64(SY_DEV), FT_C_INO, ino, FT_C_OFFSET, off << 12,
+	      FT_C_LENGTH, len << 12, -1);
+	sy_reserve(y, pid, ino, off, len);
 }
 
 static inline void sy_add(struct synth *y, int pid, int64_t ino, int64_t idx)
