@@ -289,11 +289,9 @@ static void barrier(pthread_barrier_t *b)
 	}
 }
 
-/* Compare len bytes at off (read through fd) with the expected pattern. */
-static long verify_range(int fd, void *buf, off_t off, size_t len, uint64_t tag, bool direct,
-			 const struct opts *o)
+/* pread exactly len bytes at off, or die. */
+static void read_full(int fd, void *buf, off_t off, size_t len, bool direct)
 {
-	long bad = 0;
 	ssize_t r = pread(fd, buf, len, off);
 
 	if (r < 0)
@@ -303,6 +301,15 @@ static long verify_range(int fd, void *buf, off_t off, size_t len, uint64_t tag,
 		errno = 0;
 		die("pread(%zu at %lld) returned %zd", len, (long long)off, r);
 	}
+}
+
+/* Compare len bytes at off (read through fd) with the expected pattern. */
+static long verify_range(int fd, void *buf, off_t off, size_t len, uint64_t tag, bool direct,
+			 const struct opts *o)
+{
+	long bad = 0;
+
+	read_full(fd, buf, off, len, direct);
 	for (size_t p = 0; p < len; p += (size_t)page_size) {
 		if (!check_pattern((char *)buf + p, off + (off_t)p, (size_t)page_size, tag)) {
 			bad++;
@@ -320,15 +327,8 @@ static long verify_zero(int fd, void *buf, off_t off, size_t len, bool direct,
 			const struct opts *o)
 {
 	long bad = 0;
-	ssize_t r = pread(fd, buf, len, off);
 
-	if (r < 0)
-		die("%s pread(%zu at %lld)", direct ? "O_DIRECT" : "buffered", len,
-		    (long long)off);
-	if ((size_t)r != len) {
-		errno = 0;
-		die("pread(%zu at %lld) returned %zd", len, (long long)off, r);
-	}
+	read_full(fd, buf, off, len, direct);
 	for (size_t p = 0; p < len; p += (size_t)page_size) {
 		const uint64_t *w = (const uint64_t *)((char *)buf + p);
 		bool zero = true;
