@@ -25,7 +25,7 @@ else
 Q := @
 endif
 
-CORE_SRC   := core/err.c core/kinds.c core/store.c core/wire.c core/json.c core/durable.c
+CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c
 ANALYZE_SRC := analyze/hb.c analyze/analyze.c analyze/timeline.c
 RECORD_SRC := record/normalize.c record/emit.c record/loader.c record/decode.c record/sandbox.c \
               record/import.c record/tracing.c record/recorder.c record/datfile.c
@@ -44,9 +44,10 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: $(BIN) foliotrace
 
-# A convenience link at the top level for `./foliotrace`.
+# A convenience link at the top level for `./foliotrace`: always the
+# default build, never a sanitizer build made with another BUILD.
 foliotrace: $(BIN)
-	$(Q)ln -sf $(BIN) foliotrace
+	$(Q)if [ "$(BUILD)" = build ]; then ln -sf build/foliotrace foliotrace; fi
 
 $(BIN): $(LIB_OBJ) $(CLI_OBJ)
 	@echo "  LINK    $@"

@@ -182,6 +182,17 @@ CREATE INDEX events_ino_ts    ON events (ino, ts) WHERE ino IS NOT NULL;
 CREATE INDEX events_folio_ts  ON events (ino, findex, ts) WHERE findex IS NOT NULL;
 CREATE INDEX events_pid_ts    ON events (pid, ts);
 
+-- The normalized columns of runs of consecutive events, packed (format:
+-- core/evpack.h) for passes that read a whole trace.  Written with the
+-- events, in the same transaction; the blocks of a trace cover its events
+-- without gaps.  A copy, not the source of truth: events is.
+CREATE TABLE event_blocks (
+    first_id  INTEGER PRIMARY KEY,  -- events.id of the block's first event
+    trace_id  INTEGER NOT NULL REFERENCES traces(id),
+    n_events  INTEGER NOT NULL,     -- ids first_id .. first_id + n_events - 1
+    data      BLOB NOT NULL
+) STRICT;
+
 -- A readable view over events.
 CREATE VIEW events_v AS
 SELECT e.id, e.ts, e.cpu, e.pid, t.comm, et.system, et.name AS event,
@@ -198,18 +209,17 @@ LEFT JOIN symbols s ON s.id = e.caller_id;
 -- ---------------------------------------------------------------------------
 -- Filled by `foliotrace analyze` (placeholders until that command lands).
 
--- One row per folio lifetime: a page-cache insertion until its deletion.
-CREATE TABLE folios (
-    id        INTEGER PRIMARY KEY,
-    trace_id  INTEGER NOT NULL REFERENCES traces(id),
-    dev       INTEGER NOT NULL,
-    ino       INTEGER NOT NULL,
-    findex    INTEGER NOT NULL,
-    forder    INTEGER NOT NULL DEFAULT 0,
-    add_event INTEGER,            -- events.id or NULL if present at start
-    del_event INTEGER             -- events.id or NULL if still cached
-) STRICT;
-CREATE INDEX folios_key ON folios (ino, findex);
+-- One row per folio lifetime: a page-cache insertion until its deletion
+-- (the first later deletion of the same index), computed on demand from
+-- the events through events_folio_ts.  Query it for one inode at a time.
+CREATE VIEW folios AS
+SELECT a.trace_id, a.dev, a.ino, a.findex, coalesce(a.forder, 0) AS forder,
+       a.id AS add_event,
+       (SELECT min(d.id) FROM events d
+         WHERE d.ino = a.ino AND d.findex = a.findex AND d.ts >= a.ts AND d.id > a.id
+           AND d.kind = (SELECT id FROM kinds WHERE name = 'page_delete')) AS del_event
+FROM events a
+WHERE a.findex IS NOT NULL AND a.kind = (SELECT id FROM kinds WHERE name = 'page_add');
 
 -- Happens-before edges between events of different tasks.
 CREATE TABLE hb_edges (
@@ -218,7 +228,7 @@ CREATE TABLE hb_edges (
     why      TEXT NOT NULL,       -- 'lock', 'wakeup', 'slot', 'contention'
     implied  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (src, dst, why)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE windows (
     id          INTEGER PRIMARY KEY,

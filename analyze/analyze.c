@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 #include "../core/event.h"
 #include "../core/kinds.h"
 #include "hb.h"
@@ -118,69 +119,191 @@ static enum role role_of(const char *sym)
 
 /* --- folio state ---------------------------------------------------------- */
 
+/* One page-cache index of one inode (32 bytes: millions stay cached). */
 struct folio {
-	int64_t ino, index;
-	int64_t lifetime;	/* add event of the current lifetime, 0 none */
 	int64_t slot_id;	/* event of the slot's last add/delete */
 	int32_t dirtied_by;	/* pid */
 	int32_t watch;		/* window index + 1 whose hit this folio is */
 	int32_t slot_task;	/* task of that event (hb index), -1 none */
-	int32_t dev;		/* kernel dev_t */
 	uint32_t slot_clock;	/* its epoch */
 	uint8_t used, cached, dirty, order;
+	uint8_t live;		/* a lifetime (add .. delete) is open */
 };
+
+/*
+ * Folios live in chunks of FCHUNK consecutive indexes of one inode, found
+ * through an open-addressing table of chunk pointers keyed by (ino, index /
+ * FCHUNK): the events of a write or a writeback walk neighbouring indexes,
+ * which then share a chunk (one lookup, cached in `last`, and one region of
+ * memory) instead of one random probe each into a table of all folios.
+ */
+#define FCHUNK_SHIFT 4
+#define FCHUNK (1 << FCHUNK_SHIFT)
+
+struct fchunk {
+	int64_t ino, base;	/* base = index >> FCHUNK_SHIFT */
+	int queued;		/* in the dead ring */
+	struct folio f[FCHUNK];
+};
+
+/*
+ * A chunk none of whose folios is cached, dirty or watched is dead: it only
+ * remembers its slots' last add/delete (for slot happens-before edges).  The
+ * last FDEAD dead chunks are kept in a ring; older ones are freed, so memory
+ * follows the folios that are still open, plus a bounded tail.  A folio
+ * re-added after its chunk was freed gets no slot edge from its old delete.
+ */
+#define FDEAD 16384
 
 struct fmap {
-	struct folio *f;
-	uint64_t cap, n;
+	struct fchunk **slot;
+	uint64_t cap, n;	/* slots (a power of two), chunks */
+	struct fchunk *last;	/* the chunk of the previous lookup */
+	struct fchunk **dead;	/* ring of FDEAD */
+	uint64_t dhead, dn;
+	uint64_t freed;		/* chunks freed */
 };
 
-static uint32_t fmix(int64_t ino, int64_t idx)
+static uint32_t fmix(int64_t ino, int64_t base)
 {
-	uint64_t x = (uint64_t)ino * 0x9E3779B97F4A7C15ull ^ (uint64_t)idx * 0xC2B2AE3D27D4EB4Full;
+	uint64_t x = (uint64_t)ino * 0x9E3779B97F4A7C15ull ^ (uint64_t)base * 0xC2B2AE3D27D4EB4Full;
 
 	x ^= x >> 31;
 	return (uint32_t)(x * 0x94D049BB133111EBull >> 32);
 }
 
+static int fmap_grow(struct fmap *m)
+{
+	uint64_t cap = m->cap ? m->cap * 2 : 1 << 10;
+	struct fchunk **n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return -1;
+	for (uint64_t i = 0; i < m->cap; i++) {
+		struct fchunk *c = m->slot[i];
+		uint64_t k;
+
+		if (!c)
+			continue;
+		k = fmix(c->ino, c->base) & (cap - 1);
+		while (n[k])
+			k = (k + 1) & (cap - 1);
+		n[k] = c;
+	}
+	free(m->slot);
+	m->slot = n;
+	m->cap = cap;
+	return 0;
+}
+
+static void fmap_free(struct fmap *m)
+{
+	for (uint64_t i = 0; i < m->cap; i++)
+		free(m->slot[i]);
+	free(m->slot);
+	free(m->dead);
+	memset(m, 0, sizeof(*m));
+}
+
+static struct fchunk **fmap_pos(struct fmap *m, int64_t ino, int64_t base)
+{
+	uint64_t k = fmix(ino, base) & (m->cap - 1);
+
+	while (m->slot[k] && (m->slot[k]->ino != ino || m->slot[k]->base != base))
+		k = (k + 1) & (m->cap - 1);
+	return &m->slot[k];
+}
+
+static int chunk_dead(const struct fchunk *c)
+{
+	for (int i = 0; i < FCHUNK; i++)
+		if (c->f[i].cached || c->f[i].dirty || c->f[i].watch)
+			return 0;
+	return 1;
+}
+
+/* Frees a chunk (linear probing: re-place the rest of its cluster). */
+static void fmap_drop(struct fmap *m, struct fchunk *c)
+{
+	struct fchunk **p = fmap_pos(m, c->ino, c->base);
+	uint64_t k = (uint64_t)(p - m->slot);
+
+	*p = NULL;
+	m->n--;
+	for (k = (k + 1) & (m->cap - 1); m->slot[k]; k = (k + 1) & (m->cap - 1)) {
+		struct fchunk *x = m->slot[k];
+
+		m->slot[k] = NULL;
+		*fmap_pos(m, x->ino, x->base) = x;
+	}
+	if (m->last == c)
+		m->last = NULL;
+	free(c);
+	m->freed++;
+}
+
+/* The folio at (ino, idx) may have left its chunk dead: queue the chunk. */
+static void fmap_maybe_dead(struct fmap *m, int64_t ino, int64_t idx)
+{
+	struct fchunk *c;
+
+	if (!m->cap || !(c = *fmap_pos(m, ino, idx >> FCHUNK_SHIFT)) || c->queued || !chunk_dead(c))
+		return;
+	if (!m->dead && !(m->dead = calloc(FDEAD, sizeof(*m->dead))))
+		return;		/* kept: only memory is lost */
+	if (m->dn == FDEAD) {
+		struct fchunk *old = m->dead[m->dhead];
+
+		m->dhead = (m->dhead + 1) % FDEAD;
+		m->dn--;
+		old->queued = 0;
+		if (chunk_dead(old))
+			fmap_drop(m, old);
+	}
+	m->dead[(m->dhead + m->dn++) % FDEAD] = c;
+	c->queued = 1;
+}
+
 static struct folio *folio_get(struct fmap *m, int64_t ino, int64_t idx, int create)
 {
+	int64_t base = idx >> FCHUNK_SHIFT;
+	struct fchunk *c = m->last;
+	struct folio *f;
 	uint64_t k;
 
-	if (create && (m->n + 1) * 2 > m->cap) {
-		uint64_t cap = m->cap ? m->cap * 2 : 1 << 12;
-		struct folio *n = calloc(cap, sizeof(*n));
-
-		if (!n)
-			return NULL;
-		for (uint64_t i = 0; i < m->cap; i++) {
-			if (!m->f[i].used)
-				continue;
-			k = fmix(m->f[i].ino, m->f[i].index) & (cap - 1);
-			while (n[k].used)
-				k = (k + 1) & (cap - 1);
-			n[k] = m->f[i];
+	if (!c || c->ino != ino || c->base != base) {
+		c = NULL;
+		if (m->cap) {
+			k = fmix(ino, base) & (m->cap - 1);
+			while (m->slot[k] && (m->slot[k]->ino != ino || m->slot[k]->base != base))
+				k = (k + 1) & (m->cap - 1);
+			c = m->slot[k];
 		}
-		free(m->f);
-		m->f = n;
-		m->cap = cap;
+		if (!c) {
+			if (!create)
+				return NULL;
+			if ((m->n + 1) * 2 > m->cap && fmap_grow(m) < 0)
+				return NULL;
+			c = calloc(1, sizeof(*c));
+			if (!c)
+				return NULL;
+			c->ino = ino;
+			c->base = base;
+			k = fmix(ino, base) & (m->cap - 1);
+			while (m->slot[k])
+				k = (k + 1) & (m->cap - 1);
+			m->slot[k] = c;
+			m->n++;
+		}
+		m->last = c;
 	}
-	if (!m->cap)
-		return NULL;
-	k = fmix(ino, idx) & (m->cap - 1);
-	while (m->f[k].used) {
-		if (m->f[k].ino == ino && m->f[k].index == idx)
-			return &m->f[k];
-		k = (k + 1) & (m->cap - 1);
+	f = &c->f[idx & (FCHUNK - 1)];
+	if (!f->used) {
+		if (!create)
+			return NULL;
+		f->used = 1;
 	}
-	if (!create)
-		return NULL;
-	memset(&m->f[k], 0, sizeof(m->f[k]));
-	m->f[k].used = 1;
-	m->f[k].ino = ino;
-	m->f[k].index = idx;
-	m->n++;
-	return &m->f[k];
+	return f;
 }
 
 /* --- history of recent events that can race a window ------------------- */
@@ -208,7 +331,72 @@ struct window {
 	const char *lock;		/* what protects it (static text), or NULL */
 	char *racing;			/* evidence text, allocated when needed */
 	int racers[8], nracers;
+	int64_t wid;			/* 1, 2, ... in opening order */
+	int closed;			/* judged */
+	int watchers;			/* folios whose fate may still turn it to loss */
 };
+
+/*
+ * Windows in memory are the pending ones: open, or judged `hit` while a
+ * folio they watch may still be lost.  The others are written as soon as
+ * they are judged, so memory follows the open state, not the trace length.
+ * Pending windows are found by wid (tasks and folios hold wids).
+ */
+struct wmap {
+	struct window **slot;
+	uint64_t cap, n;
+};
+
+static struct window **wmap_pos(struct wmap *m, int64_t wid)
+{
+	uint64_t k = ((uint64_t)wid * 0x9E3779B97F4A7C15ull >> 20) & (m->cap - 1);
+
+	while (m->slot[k] && m->slot[k]->wid != wid)
+		k = (k + 1) & (m->cap - 1);
+	return &m->slot[k];
+}
+
+static struct window *wmap_get(struct wmap *m, int64_t wid)
+{
+	return m->cap && wid > 0 ? *wmap_pos(m, wid) : NULL;
+}
+
+static int wmap_put(struct wmap *m, struct window *w)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct wmap g = { calloc(m->cap ? m->cap * 2 : 64, sizeof(*g.slot)),
+				  m->cap ? m->cap * 2 : 64, m->n };
+
+		if (!g.slot)
+			return -1;
+		for (uint64_t i = 0; i < m->cap; i++)
+			if (m->slot[i])
+				*wmap_pos(&g, m->slot[i]->wid) = m->slot[i];
+		free(m->slot);
+		*m = g;
+	}
+	*wmap_pos(m, w->wid) = w;
+	m->n++;
+	return 0;
+}
+
+/* Removes wid (linear probing: re-place the rest of its cluster). */
+static void wmap_del(struct wmap *m, int64_t wid)
+{
+	struct window **p = wmap_pos(m, wid);
+	uint64_t k = (uint64_t)(p - m->slot);
+
+	if (!*p)
+		return;
+	*p = NULL;
+	m->n--;
+	for (k = (k + 1) & (m->cap - 1); m->slot[k]; k = (k + 1) & (m->cap - 1)) {
+		struct window *w = m->slot[k];
+
+		m->slot[k] = NULL;
+		*wmap_pos(m, w->wid) = w;
+	}
+}
 
 #define RACING_LEN 512
 
@@ -230,7 +418,7 @@ struct tstate {
 	int mmap_excl;				/* traced MMAPLOCK_EXCL holds */
 	int io_excl;				/* traced IOLOCK_EXCL holds */
 	int in_fault;
-	int punching;				/* index + 1 of the open window */
+	int64_t punching;			/* wid of the open window, 0 none */
 	int64_t pre_off, pre_len;		/* last bmap pre-update of the punch */
 };
 
@@ -248,8 +436,10 @@ struct an {
 	int page_shift, block_shift;
 	struct hrec *hist;
 	uint64_t hn;
-	struct window *w;
-	int nw, capw;
+	struct wmap pend;		/* pending windows */
+	int64_t nw;			/* windows opened */
+	int64_t wid_base;		/* windows.id = wid_base + wid */
+	sqlite3_stmt *ins_window;
 	struct tstate *ts;
 	int nts;
 	int fault_events_recorded;
@@ -258,7 +448,7 @@ struct an {
 	int ngaps;
 	int unlocalized_loss;
 	char implied_lock[160];
-	sqlite3_stmt *ins_edge, *ins_folio;
+	sqlite3_stmt *ins_edge;
 	int err;
 };
 
@@ -408,12 +598,77 @@ static void judge(struct an *a, struct window *w)
 	w->verdict = w->lock ? V_PROTECTED : V_UNSAFE;
 }
 
+/* Writes a judged window (its id: wid_base + wid). */
+static void write_window(struct an *a, struct window *w)
+{
+	sqlite3_stmt *st = a->ins_window;
+	char tasks[160], ev[1200];
+	size_t n;
+
+	n = (size_t)snprintf(tasks, sizeof(tasks), "[%d", w->pid);
+	for (int k = 0; k < w->nracers && n < sizeof(tasks) - 16; k++) {
+		int dup = 0;
+
+		for (int j = 0; j < k; j++)
+			dup |= w->racers[j] == w->racers[k];
+		if (!dup && w->racers[k] != w->pid)
+			n += (size_t)snprintf(tasks + n, sizeof(tasks) - n, ",%d", w->racers[k]);
+	}
+	snprintf(tasks + n, sizeof(tasks) - n, "]");
+	snprintf(ev, sizeof(ev),
+		 "{\"writer\":%d,\"lock\":\"%s\",\"implied\":%s,\"range_inferred\":%s,"
+		 "\"racing\":\"%s\",\"variant\":\"%s\"}",
+		 w->pid, w->lock ? w->lock : "", w->lock && strstr(w->lock, "implied") ? "true" : "false",
+		 w->range_inferred ? "true" : "false", w->racing ? w->racing : "",
+		 variant_names[a->caps.var]);
+	sqlite3_bind_int64(st, 1, a->trace_id);
+	sqlite3_bind_text(st, 2, verdict_name(w->verdict), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, w->dev);
+	sqlite3_bind_int64(st, 4, w->ino);
+	sqlite3_bind_int64(st, 5, w->start_id);
+	sqlite3_bind_int64(st, 6, w->end_id);
+	sqlite3_bind_int64(st, 7, w->start_ts);
+	sqlite3_bind_int64(st, 8, w->end_ts);
+	sqlite3_bind_int64(st, 9, w->first);
+	sqlite3_bind_int64(st, 10, w->last);
+	sqlite3_bind_text(st, 11, tasks, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 12, ev, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 13, w->family, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, a->wid_base + w->wid);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		a->err = 1;
+	sqlite3_reset(st);
+	a->r->by_verdict[w->verdict]++;
+	a->r->windows++;
+}
+
+/* A window's verdict is final: write it and forget it. */
+static void window_done(struct an *a, struct window *w)
+{
+	write_window(a, w);
+	wmap_del(&a->pend, w->wid);
+	free(w->racing);
+	free(w);
+}
+
+/* The folio no longer decides its window's fate. */
+static void unwatch(struct an *a, struct folio *f)
+{
+	struct window *w = wmap_get(&a->pend, f->watch);
+
+	f->watch = 0;
+	if (w && --w->watchers == 0 && w->closed)
+		window_done(a, w);
+}
+
 /* The punch of task state t finished: judge its window, watch hit folios. */
 static void close_window(struct an *a, struct tstate *t)
 {
-	struct window *w = &a->w[t->punching - 1];
+	struct window *w = wmap_get(&a->pend, t->punching);
 
 	t->punching = 0;
+	if (!w)
+		return;
 	if (w->first < 0) {		/* no extent events: use the reservation */
 		w->first = t->alloc_first;
 		w->last = t->alloc_first + (t->alloc_count > 0 ? t->alloc_count : 1) - 1;
@@ -424,10 +679,16 @@ static void close_window(struct an *a, struct tstate *t)
 		for (int64_t i = w->first; i <= w->last && i - w->first < 4096; i++) {
 			struct folio *f = folio_get(&a->fm, w->ino, i, 0);
 
-			if (f && f->dirty && f->dirtied_by != w->pid)
-				f->watch = (int)(w - a->w) + 1;
+			if (f && f->dirty && f->dirtied_by != w->pid && f->watch != w->wid) {
+				unwatch(a, f);
+				f->watch = w->wid;
+				w->watchers++;
+			}
 		}
 	}
+	w->closed = 1;
+	if (!w->watchers)
+		window_done(a, w);
 }
 
 /* The writer's last progress: where its next window (cleanup) may start. */
@@ -439,21 +700,13 @@ static void mark_progress(struct tstate *t, int64_t id, const struct ft_event *e
 
 static void open_window(struct an *a, struct tstate *t, int64_t id, const struct ft_event *ev)
 {
-	struct window *w;
+	struct window *w = calloc(1, sizeof(*w));
 
-	if (a->nw == a->capw) {
-		int cap = a->capw ? a->capw * 2 : 64;
-		struct window *p = realloc(a->w, (size_t)cap * sizeof(*p));
-
-		if (!p) {
-			a->err = 1;
-			return;
-		}
-		a->w = p;
-		a->capw = cap;
+	if (!w || (w->wid = ++a->nw, wmap_put(&a->pend, w) < 0)) {
+		free(w);
+		a->err = 1;
+		return;
 	}
-	w = &a->w[a->nw++];
-	memset(w, 0, sizeof(*w));
 	w->family = "delalloc_punch";
 	w->dev = ev->v[FT_C_DEV];
 	w->ino = ev->v[FT_C_INO];
@@ -473,7 +726,7 @@ static void open_window(struct an *a, struct tstate *t, int64_t id, const struct
 		w->lock = "invalidate_lock (MMAPLOCK) exclusive, traced";
 	else if (a->caps.punch_holds_inval)
 		w->lock = a->implied_lock;
-	t->punching = a->nw;
+	t->punching = w->wid;
 }
 
 static void extent_range(struct an *a, struct window *w, int64_t off, int64_t len)
@@ -501,41 +754,27 @@ static int64_t range_pages(struct an *a, const struct ft_event *ev, int64_t *cou
 	return first;
 }
 
-/*
- * Folio lifetimes are written once, when they end (or at the end of the
- * trace, still open): one INSERT each, no UPDATE.
- */
 /* A hit's folio met its fate: the window's verdict becomes loss. */
-static void mark_loss(struct an *a, struct folio *f, const char *how, int64_t id)
+static void mark_loss(struct an *a, struct folio *f, int64_t idx, const char *how, int64_t id)
 {
-	struct window *w = &a->w[f->watch - 1];
+	struct window *w = wmap_get(&a->pend, f->watch);
+
+	if (!w)
+		return;
 
 	w->verdict = V_LOSS;
 	if (racing_of(w))
 		snprintf(w->racing + strlen(w->racing), RACING_LEN - strlen(w->racing),
-			 "; folio %lld %s at event %lld", (long long)f->index, how, (long long)id);
+			 "; folio %lld %s at event %lld", (long long)idx, how, (long long)id);
 }
 
-static void folio_lifetime_write(struct an *a, struct folio *f, int64_t del)
+/* A lifetime ended (or the trace did): count it.  Lifetimes are not stored:
+ * the folios view computes them from the events when asked. */
+static void folio_lifetime_end(struct an *a, struct folio *f)
 {
-	sqlite3_stmt *st = a->ins_folio;
-
-	if (!f->lifetime)
+	if (!f->live)
 		return;
-	sqlite3_bind_int64(st, 1, a->trace_id);
-	sqlite3_bind_int64(st, 2, f->dev);
-	sqlite3_bind_int64(st, 3, f->ino);
-	sqlite3_bind_int64(st, 4, f->index);
-	sqlite3_bind_int(st, 5, f->order);
-	sqlite3_bind_int64(st, 6, f->lifetime);
-	if (del)
-		sqlite3_bind_int64(st, 7, del);
-	else
-		sqlite3_bind_null(st, 7);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		a->err = 1;
-	sqlite3_reset(st);
-	f->lifetime = 0;
+	f->live = 0;
 	a->r->folios++;
 }
 
@@ -567,7 +806,7 @@ static void lock_ops(struct an *a, int t, const struct ft_event *ev, int64_t id,
  * order (after happens-before, before the shared task and folio state are
  * updated for it) and opens, extends and closes that family's windows;
  * on_end closes what the trace left open.  Windows are judged with judge()
- * or a family's own rules and written by write_windows().
+ * or a family's own rules and written by window_done() once final.
  */
 
 static void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
@@ -603,7 +842,7 @@ static void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 	case FT_K_BMAP_POST_UPDATE:
 	case FT_K_IEXT_INSERT:
 		if (ts->punching && role == R_DEL_DELAY) {
-			struct window *w = &a->w[ts->punching - 1];
+			struct window *w = wmap_get(&a->pend, ts->punching);
 
 			/* Removed blocks: a whole removal, or the pre-update extent
 			 * minus what the post-update keeps. */
@@ -764,9 +1003,8 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 				f->cached = 1;
 				f->dirty = 0;
 				f->order = (uint8_t)(order < 0 || order > 20 ? 0 : order);
-				folio_lifetime_write(a, f, id);	/* a re-add ends the old one */
-				f->lifetime = id;
-				f->dev = (int32_t)ev->v[FT_C_DEV];
+				folio_lifetime_end(a, f);	/* a re-add ends the old one */
+				f->live = 1;
 				hist_add(a, id, ev->pid, H_ADD, ino, idx, 1LL << f->order, 0);
 				if (a->caps.has_inval && !(ts->in_write && ino == ts->write_ino)) {
 					/* filemap_fault/readahead insert under invalidate_lock S */
@@ -784,10 +1022,12 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 				 * MMAPLOCK exclusive): discarding dirty data there is
 				 * what the user asked for, not a loss. */
 				if (f->dirty && f->watch && !(ts->io_excl && ts->mmap_excl))
-					mark_loss(a, f, "deleted while dirty", id);
-				folio_lifetime_write(a, f, id);
+					mark_loss(a, f, idx, "deleted while dirty", id);
+				folio_lifetime_end(a, f);
 				f->cached = f->dirty = 0;
-				f->watch = 0;
+				if (f->watch)
+					unwatch(a, f);
+				fmap_maybe_dead(&a->fm, ino, idx);
 			} else {
 				f->dirty = 1;
 				f->dirtied_by = ev->pid;
@@ -821,8 +1061,8 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 				struct folio *f = folio_get(&a->fm, ino, first + i, 0);
 
 				if (f && f->watch) {
-					mark_loss(a, f, "written back over a hole", id);
-					f->watch = 0;
+					mark_loss(a, f, first + i, "written back over a hole", id);
+					unwatch(a, f);
 				}
 			}
 		}
@@ -908,60 +1148,6 @@ static int load_gaps(struct an *a)
 	return 0;
 }
 
-static int write_windows(struct an *a)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(store_db(a->s),
-		"INSERT INTO windows (trace_id, family, verdict, dev, ino, start_event, end_event, "
-		"start_ns, end_ns, first_index, last_index, tasks, evidence) "
-		"VALUES (?1, ?13, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", -1, &st, NULL);
-
-	if (rc != SQLITE_OK)
-		return -1;
-	for (int i = 0; i < a->nw; i++) {
-		struct window *w = &a->w[i];
-		char tasks[160], ev[1200];
-		size_t n;
-
-		n = (size_t)snprintf(tasks, sizeof(tasks), "[%d", w->pid);
-		for (int k = 0; k < w->nracers && n < sizeof(tasks) - 16; k++) {
-			int dup = 0;
-
-			for (int j = 0; j < k; j++)
-				dup |= w->racers[j] == w->racers[k];
-			if (!dup && w->racers[k] != w->pid)
-				n += (size_t)snprintf(tasks + n, sizeof(tasks) - n, ",%d", w->racers[k]);
-		}
-		snprintf(tasks + n, sizeof(tasks) - n, "]");
-		snprintf(ev, sizeof(ev),
-			 "{\"writer\":%d,\"lock\":\"%s\",\"implied\":%s,\"range_inferred\":%s,"
-			 "\"racing\":\"%s\",\"variant\":\"%s\"}",
-			 w->pid, w->lock ? w->lock : "", w->lock && strstr(w->lock, "implied") ? "true" : "false",
-			 w->range_inferred ? "true" : "false", w->racing ? w->racing : "",
-			 variant_names[a->caps.var]);
-		sqlite3_bind_int64(st, 1, a->trace_id);
-		sqlite3_bind_text(st, 2, verdict_name(w->verdict), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, w->dev);
-		sqlite3_bind_int64(st, 4, w->ino);
-		sqlite3_bind_int64(st, 5, w->start_id);
-		sqlite3_bind_int64(st, 6, w->end_id);
-		sqlite3_bind_int64(st, 7, w->start_ts);
-		sqlite3_bind_int64(st, 8, w->end_ts);
-		sqlite3_bind_int64(st, 9, w->first);
-		sqlite3_bind_int64(st, 10, w->last);
-		sqlite3_bind_text(st, 11, tasks, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 12, ev, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 13, w->family, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			break;
-		a->r->by_verdict[w->verdict]++;
-	}
-	sqlite3_finalize(st);
-	a->r->windows = (uint64_t)a->nw;
-	return rc == SQLITE_DONE || a->nw == 0 ? 0 : -1;
-}
 
 int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 {
@@ -1015,17 +1201,6 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 		     "writeback over holes (loss) cannot be seen");
 	if (store_symbols(s, &a->syms, &a->nsyms, e) < 0)
 		return -1;
-	{
-		/* Size the folio map once from the page-cache event counts. */
-		int64_t n = q_int(s, "SELECT coalesce(sum(n_events), 0) FROM event_types WHERE "
-				  "name = 'mm_filemap_add_to_page_cache'");
-		uint64_t cap = 1 << 12;
-
-		while (n > 0 && cap < (uint64_t)n * 2 && cap < (1ull << 28))
-			cap *= 2;
-		a->fm.f = calloc(cap, sizeof(*a->fm.f));
-		a->fm.cap = a->fm.f ? cap : 0;
-	}
 	a->roles = calloc((size_t)a->nsyms + 1, 1);
 	for (int64_t i = 0; a->roles && i < a->nsyms; i++)
 		a->roles[i] = (unsigned char)role_of(a->syms[i]);
@@ -1044,23 +1219,22 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	/* Previous results of this trace go (hb_edges has no trace column: with
 	 * one trace in the database they all go, which SQLite does at once). */
 	snprintf(sql, sizeof(sql), "DELETE FROM windows WHERE trace_id = %lld; "
-		 "DELETE FROM folios WHERE trace_id = %lld; %s DELETE FROM meta WHERE key "
-		 "LIKE 'analysis:%lld:%%';", (long long)a->trace_id, (long long)a->trace_id,
+		 "%s DELETE FROM meta WHERE key LIKE 'analysis:%lld:%%';", (long long)a->trace_id,
 		 q_int(s, "SELECT count(*) FROM traces") == 1 ? "DELETE FROM hb_edges;" :
 		 "DELETE FROM hb_edges WHERE src IN (SELECT id FROM events WHERE trace_id = "
 		 "(SELECT max(id) FROM traces WHERE complete = 1));", (long long)a->trace_id);
 	ret = store_exec(s, sql, e);
-	/* Bulk results: the folios index is rebuilt once at the end. */
 	if (ret == 0)
-		ret = store_exec(s, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 4294967296; "
-				 "DROP INDEX IF EXISTS folios_key;", e);
+		ret = store_exec(s, "PRAGMA cache_size = -65536;", e);
+	a->wid_base = q_int(s, "SELECT coalesce(max(id), 0) FROM windows");
 	if (ret < 0)
 		goto out;
 	if (sqlite3_prepare_v2(store_db(s), "INSERT OR IGNORE INTO hb_edges (src, dst, why, implied) "
 			       "VALUES (?, ?, ?, ?)", -1, &a->ins_edge, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(store_db(s), "INSERT INTO folios (trace_id, dev, ino, findex, forder, "
-			       "add_event, del_event) VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &a->ins_folio,
-			       NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(store_db(s), "INSERT INTO windows (trace_id, family, verdict, dev, ino, "
+			       "start_event, end_event, start_ns, end_ns, first_index, last_index, tasks, "
+			       "evidence, id) VALUES (?1, ?13, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+			       "?14)", -1, &a->ins_window, NULL) != SQLITE_OK) {
 		ret = ft_error(e, -EIO, "%s: %s", store_path(s), sqlite3_errmsg(store_db(s)));
 		goto out;
 	}
@@ -1082,6 +1256,9 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	}
 	if (ret < 0)
 		goto out;
+	if (!store_iter_packed(it))
+		note(r, "no complete event blocks for this trace (a damaged database?): events "
+		     "read row by row, which is slower");
 	while ((ret = store_iter_next(it, &se, e)) > 0) {
 		step(a, se.id, &se.ev);
 		r->relevant++;
@@ -1093,16 +1270,27 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	for (size_t d = 0; d < NDETECTORS; d++)
 		detectors[d].on_end(a);
 	for (uint64_t i = 0; i < a->fm.cap; i++)
-		if (a->fm.f[i].used)
-			folio_lifetime_write(a, &a->fm.f[i], 0);
-	if (a->err || write_windows(a) < 0) {
+		for (int j = 0; a->fm.slot[i] && j < FCHUNK; j++)
+			folio_lifetime_end(a, &a->fm.slot[i]->f[j]);
+	/* What is still pending is final now: the trace ended. */
+	{
+		struct window **left = calloc(a->pend.n + 1, sizeof(*left));
+		uint64_t nl = 0;
+
+		for (uint64_t i = 0; left && i < a->pend.cap; i++)
+			if (a->pend.slot[i])
+				left[nl++] = a->pend.slot[i];
+		for (uint64_t i = 0; i < nl; i++)
+			window_done(a, left[i]);
+		if (!left)
+			a->err = 1;
+		free(left);
+	}
+	if (a->err) {
 		ret = ft_error(e, -EIO, "%s: writing the analysis failed: %s", store_path(s),
 			       sqlite3_errmsg(store_db(s)));
 		goto out;
 	}
-	ret = store_exec(s, "CREATE INDEX folios_key ON folios (ino, findex);", e);
-	if (ret < 0)
-		goto out;
 	hb_stats(a->hb, &r->hb_joins, &r->hb_entries, &r->hb_edges);
 	{
 		sqlite3_stmt *st = NULL;
@@ -1127,18 +1315,21 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 out:
 	store_iter_close(it);
 	sqlite3_finalize(a->ins_edge);
-	sqlite3_finalize(a->ins_folio);
 	if (ret < 0)
 		store_rollback(s);	/* previous results stay as they were */
 	hb_free(a->hb);
 	store_symbols_free(a->syms, a->nsyms);
 	free(a->roles);
 	free(a->hist);
-	for (int i = 0; i < a->nw; i++)
-		free(a->w[i].racing);
-	free(a->w);
+	sqlite3_finalize(a->ins_window);
+	for (uint64_t i = 0; i < a->pend.cap; i++)
+		if (a->pend.slot[i]) {
+			free(a->pend.slot[i]->racing);
+			free(a->pend.slot[i]);
+		}
+	free(a->pend.slot);
 	free(a->ts);
-	free(a->fm.f);
+	fmap_free(&a->fm);
 	free(a->gaps);
 	return ret < 0 ? ret : 0;
 }

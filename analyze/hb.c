@@ -113,12 +113,14 @@ static void vc_set(struct vc *v, uint32_t t, uint32_t c)
 	v->n++;
 }
 
-/* dst = max(dst, src); returns 1 if dst learned something. */
+/* dst = max(dst, src); returns 1 if dst learned something.  Merges in
+ * place, from the back, in dst's own (grown) array: no allocation per join. */
 static int vc_join(struct vc *dst, const struct vc *src)
 {
-	uint32_t i = 0, j = 0, n = 0;
+	uint32_t j, n, k, total;
+	int64_t i, jj;
 	int changed = 0;
-	struct ent *out;
+	struct ent *e;
 
 	if (!src->n)
 		return 0;
@@ -128,30 +130,36 @@ static int vc_join(struct vc *dst, const struct vc *src)
 			break;
 	if (j == src->n)
 		return 0;
-	out = malloc((dst->n + src->n) * sizeof(*out));
-	if (!out)
+	total = dst->n + src->n;
+	if (vc_reserve(dst, total) < 0)
 		return 0;
-	i = j = 0;
-	while (i < dst->n || j < src->n) {
-		if (j >= src->n || (i < dst->n && dst->e[i].t < src->e[j].t)) {
-			out[n++] = dst->e[i++];
-		} else if (i >= dst->n || src->e[j].t < dst->e[i].t) {
-			out[n++] = src->e[j++];
-			changed = 1;
-		} else {
-			out[n] = dst->e[i];
-			if (src->e[j].c > out[n].c) {
-				out[n].c = src->e[j].c;
+	e = dst->e;
+	i = (int64_t)dst->n - 1;
+	jj = (int64_t)src->n - 1;
+	k = total;
+	while (jj >= 0) {
+		if (i >= 0 && e[i].t > src->e[jj].t) {
+			e[--k] = e[i--];
+		} else if (i >= 0 && e[i].t == src->e[jj].t) {
+			struct ent x = e[i--];
+
+			if (src->e[jj].c > x.c) {
+				x.c = src->e[jj].c;
 				changed = 1;
 			}
-			n++;
-			i++;
-			j++;
+			jj--;
+			e[--k] = x;
+		} else {
+			e[--k] = src->e[jj--];
+			changed = 1;
 		}
 	}
-	free(dst->e);
-	dst->e = out;
-	dst->n = dst->cap = n;
+	/* What is left of dst is already sorted: slide it next to the merge. */
+	n = (uint32_t)(i + 1);
+	memmove(&e[k - n], &e[0], n * sizeof(*e));
+	k -= n;
+	memmove(&e[0], &e[k], (total - k) * sizeof(*e));
+	dst->n = total - k;
 	return changed;
 }
 

@@ -9,6 +9,9 @@
  *      queued events are flushed before any commit.
  *  S3. traces.complete is set to 1 in the same transaction that writes the
  *      last event, so a reader never sees complete = 1 with missing rows.
+ *  S4. Every committed event is also in exactly one event_blocks row of its
+ *      trace, written in the same transaction (blocks are flushed before
+ *      any commit), so the blocks of a trace cover ids without gaps.
  */
 #include "store.h"
 
@@ -20,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "evpack.h"
 #include "kinds.h"
 
 extern const char ft_schema_sql[];
@@ -28,6 +32,7 @@ extern const char ft_schema_sql[];
 #define EV_ROWS		64	/* rows per multi-row INSERT */
 #define BATCH_EVENTS	200000	/* events per transaction */
 #define STORE_PAGE_SIZE	16384
+#define BLOCK_EVENTS	4096	/* events per event_blocks row */
 
 struct qrow {
 	int64_t trace_id, type_id;
@@ -47,6 +52,8 @@ struct store {
 	uint8_t *arena;		/* payload copies of queued rows */
 	size_t arena_len, arena_cap;
 	uint64_t since_commit;
+	struct evpack pk;	/* the event block being filled */
+	sqlite3_stmt *ins_block;
 };
 
 /* An SQLite result code as a negative errno. */
@@ -165,7 +172,7 @@ static int pragma_int(struct store *s, const char *sql, int64_t *out,
 	return 0;
 }
 
-static int check_identity(struct store *s, struct ft_err *e)
+static int check_identity(struct store *s, int64_t *version, struct ft_err *e)
 {
 	int64_t app = 0, ver = 0;
 	int ret;
@@ -191,7 +198,107 @@ static int check_identity(struct store *s, struct ft_err *e)
 	if (ver < 1)
 		return ft_error(e, -EINVAL, "%s: foliotrace database with unknown schema %lld",
 				s->path, (long long)ver);
+	*version = ver;
 	return 0;
+}
+
+/*
+ * Migrations.  An older database is brought to FT_SCHEMA_VERSION when it is
+ * opened for writing, in one transaction: a failure or a kill leaves it as
+ * it was.  Read-only opens read older schemas as they are.  The objects a
+ * migration creates are taken from the current schema.sql by name, so the
+ * definitions live in one place.
+ */
+static int flush_block(struct store *s, struct ft_err *e);
+static int pack_event(struct store *s, int64_t trace_id, int64_t id, int64_t type_id,
+		      const struct ft_event *ev, struct ft_err *e);
+
+static int schema_stmt(struct store *s, const char *head, char *out, size_t n, struct ft_err *e)
+{
+	const char *p = strstr(ft_schema_sql, head), *end = p ? strstr(p, ";\n") : NULL;
+
+	if (!end || (size_t)(end - p) + 2 > n)
+		return ft_error(e, -EINVAL, "%s: migration: \"%s\" missing from the schema",
+				s->path, head);
+	memcpy(out, p, (size_t)(end - p) + 1);
+	out[end - p + 1] = '\0';
+	return 0;
+}
+
+/* 1 -> 2: event_blocks for every trace, folios becomes a view over events,
+ * hb_edges a WITHOUT ROWID table. */
+static int migrate_1_to_2(struct store *s, struct ft_err *e)
+{
+	static const char *const objs[] = {
+		"CREATE TABLE event_blocks (", "CREATE VIEW folios AS", "CREATE TABLE hb_edges (",
+	};
+	char sql[2048];
+	struct store_iter *it = NULL;
+	struct store_event se;
+	sqlite3_stmt *traces = NULL;
+	int ret, rc = SQLITE_DONE;
+
+	ret = exec(s, "DROP INDEX IF EXISTS folios_key; DROP TABLE IF EXISTS folios; "
+		   "ALTER TABLE hb_edges RENAME TO hb_edges_v1;", e);
+	for (size_t i = 0; ret == 0 && i < sizeof(objs) / sizeof(objs[0]); i++) {
+		ret = schema_stmt(s, objs[i], sql, sizeof(sql), e);
+		if (ret == 0)
+			ret = exec(s, sql, e);
+	}
+	if (ret == 0)
+		ret = exec(s, "INSERT INTO hb_edges (src, dst, why, implied) "
+			   "SELECT src, dst, why, implied FROM hb_edges_v1; DROP TABLE hb_edges_v1;", e);
+	if (ret < 0)
+		return ret;
+	/* Blocks for every trace, complete or not, in id order. */
+	ret = prep(s, &traces, "SELECT id FROM traces ORDER BY id", e);
+	while (ret == 0 && (rc = sqlite3_step(traces)) == SQLITE_ROW) {
+		int64_t tid = sqlite3_column_int64(traces, 0);
+
+		ret = store_iter_open(s, tid, -1, &it, e);
+		while (ret == 0 && (ret = store_iter_next(it, &se, e)) > 0)
+			ret = pack_event(s, tid, se.id, se.type_id, &se.ev, e);
+		store_iter_close(it);
+		it = NULL;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = sql_fail(s, e, rc, "reading traces");
+	sqlite3_finalize(traces);
+	if (ret == 0)
+		ret = flush_block(s, e);
+	return ret;
+}
+
+static int migrate(struct store *s, int64_t from, struct ft_err *e)
+{
+	static int (*const steps[])(struct store *, struct ft_err *) = {
+		NULL, migrate_1_to_2,	/* steps[v]: v -> v + 1 */
+	};
+	char sql[64];
+	int ret = exec(s, "BEGIN IMMEDIATE", e);
+
+	for (int64_t v = from; ret == 0 && v < FT_SCHEMA_VERSION; v++)
+		ret = steps[v](s, e);
+	if (ret == 0) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", FT_SCHEMA_VERSION);
+		ret = exec(s, sql, e);
+	}
+	if (ret == 0)
+		ret = exec(s, "COMMIT", e);
+	if (ret == 0)
+		return 0;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	evpack_reset(&s->pk);
+	{
+		char why[sizeof(e->msg)];
+		size_t pl = strlen(s->path);
+
+		snprintf(why, sizeof(why), "%s", !strncmp(e->msg, s->path, pl) &&
+			 !strncmp(e->msg + pl, ": ", 2) ? e->msg + pl + 2 : e->msg);
+		ft_err_clear(e);
+		return ft_error(e, ret, "%s: cannot upgrade from schema %lld to %d (%s); "
+				"not modified", s->path, (long long)from, FT_SCHEMA_VERSION, why);
+	}
 }
 
 int store_open(struct store **out, const char *path, enum store_mode mode,
@@ -207,6 +314,8 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
 	s = store_alloc(path);
 	if (!s)
 		return ft_error(e, -ENOMEM, "out of memory");
+	int64_t ver = 0;
+
 	flags = mode == STORE_READWRITE ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
 	/* One connection per thread: no SQLite mutexes. */
 	rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX, NULL);
@@ -216,9 +325,14 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 5000);
-	ret = check_identity(s, e);
+	ret = check_identity(s, &ver, e);
 	if (ret < 0)
 		goto fail;
+	if (mode == STORE_READWRITE && ver < FT_SCHEMA_VERSION) {
+		ret = migrate(s, ver, e);
+		if (ret < 0)
+			goto fail;
+	}
 	if (mode == STORE_READONLY) {
 		/* Defence in depth: a hostile file cannot make us write. */
 		ret = exec(s, "PRAGMA query_only = 1; PRAGMA trusted_schema = 0;", e);
@@ -329,6 +443,8 @@ int store_close(struct store *s)
 	sqlite3_finalize(s->ins_lost);
 	sqlite3_finalize(s->ins_buffer);
 	sqlite3_finalize(s->ins_bdi);
+	sqlite3_finalize(s->ins_block);
+	evpack_release(&s->pk);
 	if (s->db)
 		rc = sqlite3_close(s->db);
 	free(s->arena);
@@ -609,6 +725,47 @@ static void bind_row(sqlite3_stmt *st, int base, const struct qrow *r,
 		sqlite3_bind_null(st, base + 7 + FT_C__COUNT);
 }
 
+/* Writes the block being filled (S4). */
+static int flush_block(struct store *s, struct ft_err *e)
+{
+	int ret;
+
+	if (!s->pk.n)
+		return 0;
+	ret = prep(s, &s->ins_block, "INSERT INTO event_blocks (first_id, trace_id, n_events, "
+		   "data) VALUES (?, ?, ?, ?)", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s->ins_block, 1, s->pk.first_id);
+	sqlite3_bind_int64(s->ins_block, 2, s->pk.trace_id);
+	sqlite3_bind_int64(s->ins_block, 3, s->pk.n);
+	sqlite3_bind_blob(s->ins_block, 4, s->pk.buf, (int)s->pk.len, SQLITE_STATIC);
+	ret = step_done(s, s->ins_block, e, "writing event blocks");
+	evpack_reset(&s->pk);
+	return ret;
+}
+
+/* Adds a written event (its id now known) to the block being filled. */
+static int pack_event(struct store *s, int64_t trace_id, int64_t id, int64_t type_id,
+		      const struct ft_event *ev, struct ft_err *e)
+{
+	int ret;
+
+	if (s->pk.n && (s->pk.n >= BLOCK_EVENTS || id != s->pk.first_id + s->pk.n ||
+			trace_id != s->pk.trace_id)) {
+		ret = flush_block(s, e);
+		if (ret < 0)
+			return ret;
+	}
+	ret = evpack_add(&s->pk, trace_id, id, type_id, ev);
+	return ret < 0 ? ft_error(e, ret, "out of memory") : 0;
+}
+
+static int pack_row(struct store *s, int64_t id, const struct qrow *r, struct ft_err *e)
+{
+	return pack_event(s, r->trace_id, id, r->type_id, &r->ev, e);
+}
+
 static int flush_rows(struct store *s, struct ft_err *e)
 {
 	int ret = 0;
@@ -629,6 +786,13 @@ static int flush_rows(struct store *s, struct ft_err *e)
 		for (int r = 0; r < EV_ROWS; r++)
 			bind_row(s->ins_multi, r * 23, &s->rows[r], s->arena);
 		ret = step_done(s, s->ins_multi, e, "writing events");
+		/* One statement's rows get consecutive rowids, the last one known. */
+		if (ret == 0) {
+			int64_t first = sqlite3_last_insert_rowid(s->db) - EV_ROWS + 1;
+
+			for (int r = 0; r < EV_ROWS && ret == 0; r++)
+				ret = pack_row(s, first + r, &s->rows[r], e);
+		}
 	} else {
 		if (!s->ins_one) {
 			char *sql = build_insert(1);
@@ -643,6 +807,8 @@ static int flush_rows(struct store *s, struct ft_err *e)
 		for (int r = 0; r < s->nrows && ret == 0; r++) {
 			bind_row(s->ins_one, 0, &s->rows[r], s->arena);
 			ret = step_done(s, s->ins_one, e, "writing events");
+			if (ret == 0)
+				ret = pack_row(s, sqlite3_last_insert_rowid(s->db), &s->rows[r], e);
 		}
 	}
 	s->nrows = 0;
@@ -697,6 +863,9 @@ int store_checkpoint(struct store *s, struct ft_err *e)
 {
 	int ret = flush_rows(s, e);
 
+	if (ret == 0)
+		ret = flush_block(s, e);
+
 	if (ret < 0)
 		return ret;
 	s->since_commit = 0;
@@ -725,6 +894,8 @@ int store_trace_finish(struct store *s, int64_t trace_id, struct ft_err *e)
 	ret = flush_rows(s, e);
 	if (ret == 0)
 		ret = ensure_tx(s, e);
+	if (ret == 0)
+		ret = flush_block(s, e);
 	if (ret < 0)
 		return ret;
 	snprintf(sql, sizeof(sql), "UPDATE traces SET complete = 1 WHERE id = %lld",
@@ -824,6 +995,11 @@ struct store_iter {
 	sqlite3_stmt *st;
 	struct store *s;
 	int lean;	/* only the columns lean_cols[] lists */
+	/* Block mode (S4): st walks event_blocks, rd decodes the current one. */
+	int packed;
+	struct evpack_reader rd;
+	int64_t block_id, next_first;
+	uint64_t kind_mask[(FT_K__COUNT + 63) / 64 + 1];
 };
 
 /* The columns an analysis pass reads (store_iter_open_kinds). */
@@ -851,6 +1027,27 @@ int store_iter_open(struct store *s, int64_t trace_id, int64_t ino,
 	return store_iter_open_kinds(s, trace_id, ino, NULL, out, e);
 }
 
+/*
+ * The blocks of a trace are usable when they cover exactly its n_events
+ * (S4); a database written before blocks existed, or damaged, is read row
+ * by row instead.
+ */
+static int blocks_usable(struct store *s, int64_t trace_id)
+{
+	sqlite3_stmt *st = NULL;
+	int ok = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT coalesce(sum(n_events), 0) FROM event_blocks "
+			       "WHERE trace_id = ?1) = (SELECT n_events FROM traces WHERE id = ?1)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, trace_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ok = sqlite3_column_int(st, 0) == 1;
+	sqlite3_finalize(st);
+	return ok;
+}
+
 int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,
 			  const char *kinds, struct store_iter **out, struct ft_err *e)
 {
@@ -861,7 +1058,32 @@ int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,
 	*out = NULL;
 	if (!it)
 		return ft_error(e, -ENOMEM, "out of memory");
+	it->s = s;
 	it->lean = kinds != NULL;
+	if (kinds && ino < 0 && blocks_usable(s, trace_id)) {
+		for (const char *k = kinds; *k; ) {
+			char *end;
+			long v = strtol(k, &end, 10);
+
+			if (end == k || v < 0 || v >= FT_K__COUNT) {
+				free(it);
+				return ft_error(e, -EINVAL, "bad kind list \"%s\"", kinds);
+			}
+			it->kind_mask[v / 64] |= 1ull << (v % 64);
+			k = *end == ',' ? end + 1 : end;
+		}
+		it->packed = 1;
+		it->next_first = -1;
+		rc = sqlite3_prepare_v2(s->db, "SELECT first_id, n_events, data FROM event_blocks "
+					"WHERE trace_id = ? ORDER BY first_id", -1, &it->st, NULL);
+		if (rc != SQLITE_OK) {
+			free(it);
+			return sql_fail(s, e, rc, "reading event blocks");
+		}
+		sqlite3_bind_int64(it->st, 1, trace_id);
+		*out = it;
+		return 0;
+	}
 	snprintf(sql, sizeof(sql), "%s WHERE trace_id = %lld%s%s%s%s ORDER BY id",
 		 it->lean ? iter_lean_cols : iter_cols,
 		 (long long)trace_id, ino >= 0 ? " AND ino = ?" : "",
@@ -873,14 +1095,60 @@ int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,
 	}
 	if (ino >= 0)
 		sqlite3_bind_int64(it->st, 1, ino);
-	it->s = s;
 	*out = it;
 	return 0;
 }
 
+int store_iter_packed(const struct store_iter *it)
+{
+	return it->packed;
+}
+
+static int packed_next(struct store_iter *it, struct store_event *out, struct ft_err *e)
+{
+	for (;;) {
+		int ret = evpack_next(&it->rd, &out->id, &out->type_id, &out->ev);
+
+		if (ret > 0) {
+			uint16_t k = out->ev.kind;
+
+			if (k < FT_K__COUNT && (it->kind_mask[k / 64] >> (k % 64) & 1))
+				return 1;
+			continue;
+		}
+		if (ret < 0)
+			return ft_error(e, -EINVAL, "%s: event block %lld is corrupt", it->s->path,
+					(long long)it->block_id);
+		ret = sqlite3_step(it->st);
+		if (ret == SQLITE_DONE)
+			return 0;
+		if (ret != SQLITE_ROW)
+			return sql_fail(it->s, e, ret, "reading event blocks");
+		it->block_id = sqlite3_column_int64(it->st, 0);
+		{
+			int64_t n = sqlite3_column_int64(it->st, 1);
+			const void *data = sqlite3_column_blob(it->st, 2);
+			int len = sqlite3_column_bytes(it->st, 2);
+
+			/* Blocks follow each other without gaps or overlaps (S4). */
+			if (n <= 0 || n > UINT32_MAX || (it->next_first >= 0 &&
+							 it->block_id != it->next_first))
+				return ft_error(e, -EINVAL, "%s: event block %lld is corrupt "
+						"(does not follow the previous one)", it->s->path,
+						(long long)it->block_id);
+			it->next_first = it->block_id + n;
+			evpack_reader_init(&it->rd, data, (size_t)len, it->block_id, (uint32_t)n);
+		}
+	}
+}
+
 int store_iter_next(struct store_iter *it, struct store_event *out, struct ft_err *e)
 {
-	int rc = sqlite3_step(it->st);
+	int rc;
+
+	if (it->packed)
+		return packed_next(it, out, e);
+	rc = sqlite3_step(it->st);
 
 	if (rc == SQLITE_DONE)
 		return 0;

@@ -27,7 +27,7 @@
 #include "event.h"
 
 #define FT_APPLICATION_ID	0x466f6c69	/* "Foli" */
-#define FT_SCHEMA_VERSION	1
+#define FT_SCHEMA_VERSION	2
 
 struct store;
 
@@ -120,12 +120,16 @@ struct store_iter;
  */
 int store_iter_open(struct store *s, int64_t trace_id, int64_t ino,
 		    struct store_iter **out, struct ft_err *e);
-/* The same, only events whose kind is in the comma-separated list kinds,
- * and only the columns an analysis reads (no cpu, type_id, lock_class,
+/* The same, only events whose kind is in the comma-separated list kinds.
+ * For a whole trace (ino < 0) it decodes the trace's event_blocks when they
+ * cover it (every column but the payload); otherwise it reads rows, and
+ * only the columns an analysis reads (no cpu, type_id, lock_class,
  * lock_mode, caller_off, addr). */
 int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,
 			  const char *kinds, struct store_iter **out, struct ft_err *e);
 int store_iter_next(struct store_iter *it, struct store_event *out, struct ft_err *e);
+/* 1 when the iterator decodes event blocks, 0 when it reads rows. */
+int store_iter_packed(const struct store_iter *it);
 void store_iter_close(struct store_iter *it);
 
 /* Symbol names by id (array indexed by symbols.id, NULL where none). */

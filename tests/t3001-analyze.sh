@@ -71,4 +71,16 @@ sqlite3 "$T_TMP/foreign.db" "CREATE TABLE x(y)"
 "$FT" analyze "$T_TMP/foreign.db" 2>"$T_TMP/err"; rc=$?
 t_eq "analyze of a foreign database: exit 1" 1 "$rc"
 t_match "analyze of a foreign database: one clear line" "not a foliotrace database" "$(cat "$T_TMP/err")"
+# A damaged event block: a clear error naming the block, the previous
+# results untouched.
+cp "$T_TMP/v6.db" "$T_TMP/bad.db"
+before=$("$FT" sql --csv "$T_TMP/bad.db" "SELECT count(*) || verdict FROM windows GROUP BY verdict")
+blk=$("$FT" sql --csv "$T_TMP/bad.db" "SELECT min(first_id) FROM event_blocks" | tail -1 | tr -d '\r')
+sqlite3 "$T_TMP/bad.db" "UPDATE event_blocks SET data = substr(data, 1, length(data) / 2) WHERE first_id = $blk"
+"$FT" analyze "$T_TMP/bad.db" 2>"$T_TMP/err"; rc=$?
+t_eq "analyze of a damaged event block: exit 1" 1 "$rc"
+t_match "analyze of a damaged event block: one line naming the block" \
+	"^foliotrace: .*bad.db: event block $blk is corrupt$" "$(cat "$T_TMP/err")"
+t_eq "analyze of a damaged event block: previous results kept" "$before" \
+	"$("$FT" sql --csv "$T_TMP/bad.db" "SELECT count(*) || verdict FROM windows GROUP BY verdict")"
 t_done

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* evpack.c - see evpack.h for the byte format. */
+#include "evpack.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline uint64_t zz(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline int64_t unzz(uint64_t u)
+{
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static inline uint8_t *put(uint8_t *o, uint64_t v)
+{
+	while (v >= 0x80) {
+		*o++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*o++ = (uint8_t)v;
+	return o;
+}
+
+void evpack_init(struct evpack *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void evpack_release(struct evpack *p)
+{
+	free(p->buf);
+	memset(p, 0, sizeof(*p));
+}
+
+void evpack_reset(struct evpack *p)
+{
+	p->len = 0;
+	p->n = 0;
+	p->prev_ts = 0;
+	memset(p->prev_v, 0, sizeof(p->prev_v));
+}
+
+int evpack_add(struct evpack *p, int64_t trace_id, int64_t id, int64_t type_id,
+	       const struct ft_event *ev)
+{
+	/* 6 header varints + one per column, 10 bytes at most each. */
+	size_t worst = (6 + FT_C__COUNT) * 10;
+	uint8_t *o;
+
+	if (p->n && (id != p->first_id + p->n || trace_id != p->trace_id))
+		return -EINVAL;
+	if (p->len + worst > p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64 * 1024;
+		uint8_t *b = realloc(p->buf, cap);
+
+		if (!b)
+			return -ENOMEM;
+		p->buf = b;
+		p->cap = cap;
+	}
+	if (!p->n) {
+		p->first_id = id;
+		p->trace_id = trace_id;
+	}
+	o = p->buf + p->len;
+	o = put(o, zz((int64_t)(ev->ts - p->prev_ts)));
+	o = put(o, zz(ev->cpu));
+	o = put(o, zz(ev->pid));
+	o = put(o, ev->kind);
+	o = put(o, (uint64_t)type_id);
+	o = put(o, ev->present);
+	for (int c = 0; c < FT_C__COUNT; c++) {
+		if (!ft_event_has(ev, c))
+			continue;
+		o = put(o, zz((int64_t)((uint64_t)ev->v[c] - (uint64_t)p->prev_v[c])));
+		p->prev_v[c] = ev->v[c];
+	}
+	p->prev_ts = ev->ts;
+	p->len = (size_t)(o - p->buf);
+	p->n++;
+	return 0;
+}
+
+void evpack_reader_init(struct evpack_reader *r, const void *data, size_t len,
+			int64_t first_id, uint32_t n)
+{
+	memset(r, 0, sizeof(*r));
+	r->p = data;
+	r->end = r->p + len;
+	r->next_id = first_id;
+	r->left = n;
+}
+
+/* One varint, or -1 on truncation or more than 10 bytes. */
+static inline int get(struct evpack_reader *r, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	for (int shift = 0; shift < 70; shift += 7) {
+		uint8_t b;
+
+		if (r->p >= r->end)
+			return -1;
+		b = *r->p++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*out = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int evpack_next(struct evpack_reader *r, int64_t *id, int64_t *type_id,
+		struct ft_event *ev)
+{
+	uint64_t d, cpu, pid, kind, type, present;
+
+	if (!r->left)
+		return r->p == r->end ? 0 : -EINVAL;
+	if (get(r, &d) || get(r, &cpu) || get(r, &pid) || get(r, &kind) ||
+	    get(r, &type) || get(r, &present))
+		return -EINVAL;
+	if (present >> FT_C__COUNT || kind > UINT16_MAX || type > INT64_MAX)
+		return -EINVAL;
+	r->ts += (uint64_t)unzz(d);
+	ev->ts = r->ts;
+	ev->cpu = (int32_t)unzz(cpu);
+	ev->pid = (int32_t)unzz(pid);
+	ev->type = 0;
+	ev->kind = (uint16_t)kind;
+	ev->present = (uint16_t)present;
+	ev->payload = NULL;
+	ev->payload_len = 0;
+	for (int c = 0; c < FT_C__COUNT; c++) {
+		if (!((present >> c) & 1)) {
+			ev->v[c] = 0;
+			continue;
+		}
+		if (get(r, &d))
+			return -EINVAL;
+		r->prev_v[c] = (int64_t)((uint64_t)r->prev_v[c] + (uint64_t)unzz(d));
+		ev->v[c] = r->prev_v[c];
+	}
+	*id = r->next_id++;
+	*type_id = (int64_t)type;
+	r->left--;
+	return 1;
+}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# t1005: schema evolution.  tests/fixtures/schema-v1.db.gz is a database
+# written by foliotrace 0.1.0 (schema 1: import + analyze of
+# xfs-shortwrite-v6.dat).  Read-only commands read it as it is and leave it
+# byte for byte unchanged; analyze migrates it to the current schema in one
+# transaction (event blocks for every event, folios as a view, hb_edges
+# without rowid) and then gives what a fresh import of the same trace gives;
+# a migration that fails leaves the old database as it was.
+. "$FT_ROOT/tests/lib/harness.sh"
+t_tmpdir
+fix=$FT_ROOT/tests/fixtures
+db=$T_TMP/v1.db
+zcat "$fix/schema-v1.db.gz" > "$db"
+q() { "$FT" sql --csv "$1" "$2" | tail -n +2 | tr -d '\r'; }
+ver() { sqlite3 "$1" "PRAGMA user_version"; }
+
+t_eq "the fixture is schema 1" 1 "$(ver "$db")"
+sum0=$(sha256sum < "$db")
+"$FT" info "$db" > "$T_TMP/info" 2>&1; rc=$?
+t_eq "info reads a schema-1 database" 0 "$rc"
+t_match "info shows its trace" "xfs-shortwrite-v6.dat" "$(cat "$T_TMP/info")"
+"$FT" windows "$db" > /dev/null 2>&1; rc=$?
+t_eq "windows reads a schema-1 database" 0 "$rc"
+t_eq "read-only commands leave it unchanged" "$sum0" "$(sha256sum < "$db")"
+
+# A failed migration: an object in the way makes it fail half-way; the
+# database must be exactly what it was.
+cp "$db" "$T_TMP/blocked.db"
+sqlite3 "$T_TMP/blocked.db" "CREATE TABLE event_blocks (x)"
+sumb=$(sha256sum < "$T_TMP/blocked.db")
+err=$("$FT" analyze "$T_TMP/blocked.db" 2>&1 >/dev/null); rc=$?
+t_check "a migration that fails exits non-zero" [ "$rc" -ne 0 ]
+t_eq "its error is one line" 1 "$(printf '%s\n' "$err" | wc -l)"
+t_match "its error names the file" "blocked.db" "$err"
+t_match "its error says the database was not modified" "cannot upgrade from schema 1 to 2 .*not modified" "$err"
+t_eq "the database is left as it was" "$sumb" "$(sha256sum < "$T_TMP/blocked.db")"
+
+# The migration proper.
+n_events=$(q "$db" "SELECT n_events FROM traces")
+out=$("$FT" analyze "$db" 2>&1); rc=$?
+t_eq "analyze on a schema-1 database exits 0" 0 "$rc"
+t_eq "it is migrated to schema 2" 2 "$(ver "$db")"
+t_eq "event blocks cover every event ($n_events)" "$n_events" \
+	"$(q "$db" "SELECT sum(n_events) FROM event_blocks")"
+t_eq "the blocks follow each other without gaps" 0 \
+	"$(q "$db" "SELECT count(*) FROM event_blocks b WHERE b.first_id > (SELECT min(first_id)
+	    FROM event_blocks) AND NOT EXISTS (SELECT 1 FROM event_blocks p
+	    WHERE p.first_id + p.n_events = b.first_id)")"
+t_match "the analysis read the blocks" "windows:" "$out"
+t_check "the analysis did not fall back to rows" \
+	bash -c "! grep -q 'row by row' <<< \"\$1\"" _ "$(q "$db" "SELECT value FROM meta WHERE key LIKE 'analysis:%:notes'")"
+t_eq "integrity check" ok "$(sqlite3 "$db" "PRAGMA integrity_check")"
+t_eq "folios is a view now" view "$(sqlite3 "$db" "SELECT type FROM sqlite_master WHERE name = 'folios'")"
+
+# Same results as a fresh import of the same trace with this build.
+"$FT" import -q "$fix/xfs-shortwrite-v6.dat" -o "$T_TMP/fresh.db"
+"$FT" analyze -q "$T_TMP/fresh.db"
+w="SELECT group_concat(verdict || ':' || start_event || ':' || end_event || ':' || first_index ||
+	'-' || last_index, ' ') FROM (SELECT * FROM windows ORDER BY id)"
+t_eq "windows equal a fresh import's" "$(q "$T_TMP/fresh.db" "$w")" "$(q "$db" "$w")"
+e="SELECT count(*) || '/' || coalesce(sum(src * 7 + dst), 0) FROM hb_edges"
+t_eq "happens-before edges equal a fresh import's" "$(q "$T_TMP/fresh.db" "$e")" "$(q "$db" "$e")"
+f="SELECT group_concat(findex || ':' || add_event || ':' || coalesce(del_event, '-'), ' ')
+	FROM (SELECT * FROM folios ORDER BY add_event)"
+t_eq "folio lifetimes equal a fresh import's" "$(q "$T_TMP/fresh.db" "$f")" "$(q "$db" "$f")"
+t_eq "a second open does not migrate again" 2 "$("$FT" analyze -q "$db"; ver "$db")"
+t_done

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test_evpack.c - event blocks: encode/decode round trips over random and
+ * extreme events, corrupt blocks refused without reading outside them, and
+ * through the store: blocks written with the events give back exactly what
+ * the row reader gives.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../core/evpack.h"
+#include "../../core/store.h"
+#include "../../core/kinds.h"
+#include "tap.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static const int64_t extremes[] = { 0, 1, -1, INT64_MAX, INT64_MIN, INT32_MAX, INT32_MIN, 4096 };
+
+static void random_event(struct ft_event *ev, int i)
+{
+	memset(ev, 0, sizeof(*ev));
+	/* time mostly forward, sometimes backwards or huge */
+	ev->ts = i % 97 == 0 ? rnd() : 1000000ull * (uint64_t)i + rnd() % 5000;
+	ev->cpu = (int32_t)(rnd() % 8);
+	ev->pid = i % 13 == 0 ? INT32_MIN : (int32_t)(rnd() % 70000);
+	ev->kind = (uint16_t)(rnd() % FT_K__COUNT);
+	for (int c = 0; c < FT_C__COUNT; c++) {
+		if (rnd() % 3 == 0)
+			continue;
+		ev->v[c] = rnd() % 5 == 0 ? extremes[rnd() % 8] : (int64_t)(rnd() % 100000) - 50;
+		ev->present |= (uint16_t)(1u << c);
+	}
+}
+
+static int same_event(const struct ft_event *a, const struct ft_event *b)
+{
+	if (a->ts != b->ts || a->cpu != b->cpu || a->pid != b->pid || a->kind != b->kind ||
+	    a->present != b->present)
+		return 0;
+	for (int c = 0; c < FT_C__COUNT; c++)
+		if (ft_event_has(a, c) && a->v[c] != b->v[c])
+			return 0;
+	return 1;
+}
+
+static void test_roundtrip(void)
+{
+	enum { N = 5000 };
+	static struct ft_event in[N];
+	struct evpack p;
+	struct evpack_reader r;
+	struct ft_event out;
+	int64_t id, type;
+	int ok = 1, n = 0, ret;
+
+	evpack_init(&p);
+	for (int i = 0; i < N; i++) {
+		random_event(&in[i], i);
+		if (evpack_add(&p, 7, 100 + i, 1 + i % 50, &in[i]) < 0)
+			ok = 0;
+	}
+	CHECK(ok && p.n == N, "%d events packed into %zu bytes", N, p.len);
+	CHECK(evpack_add(&p, 7, 100 + N + 1, 1, &in[0]) == -EINVAL,
+	      "a non-consecutive id is refused");
+	CHECK(evpack_add(&p, 8, 100 + N, 1, &in[0]) == -EINVAL,
+	      "another trace's event is refused");
+	evpack_reader_init(&r, p.buf, p.len, p.first_id, p.n);
+	while ((ret = evpack_next(&r, &id, &type, &out)) > 0) {
+		if (id != 100 + n || type != 1 + n % 50 || !same_event(&in[n], &out))
+			ok = 0;
+		n++;
+	}
+	CHECK(ret == 0 && n == N && ok, "decoded %d events, every field equal", n);
+
+	/* Every truncation of the block is corrupt, never a crash. */
+	{
+		int bad = 0, cuts = 0;
+
+		for (size_t cut = 0; cut < p.len; cut += 1 + p.len / 500, cuts++) {
+			uint8_t *copy = malloc(cut ? cut : 1);
+
+			memcpy(copy, p.buf, cut);
+			evpack_reader_init(&r, copy, cut, 0, p.n);
+			while ((ret = evpack_next(&r, &id, &type, &out)) > 0)
+				;
+			bad += ret == -EINVAL;
+			free(copy);
+		}
+		CHECK(bad == cuts, "%d of %d truncated blocks found corrupt", bad, cuts);
+	}
+	/* A count larger or smaller than the bytes hold. */
+	evpack_reader_init(&r, p.buf, p.len, 0, p.n + 1);
+	while ((ret = evpack_next(&r, &id, &type, &out)) > 0)
+		;
+	CHECK(ret == -EINVAL, "a block holding fewer events than its count is corrupt");
+	evpack_reader_init(&r, p.buf, p.len, 0, p.n - 1);
+	while ((ret = evpack_next(&r, &id, &type, &out)) > 0)
+		;
+	CHECK(ret == -EINVAL, "trailing bytes after the counted events are corrupt");
+	evpack_release(&p);
+}
+
+static void test_hostile_bytes(void)
+{
+	static const uint8_t overlong[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					    0xff, 0xff, 0x01, 0, 0, 0, 0, 0 };
+	/* ts, cpu, pid, kind, type, present = bit 16 (beyond the columns) */
+	static const uint8_t badbit[] = { 0, 0, 0, 0, 0, 0x80, 0x80, 0x04 };
+	/* kind 70000 does not fit the kind field */
+	static const uint8_t badkind[] = { 0, 0, 0, 0xf0, 0xa2, 0x04, 0, 0 };
+	struct evpack_reader r;
+	struct ft_event ev;
+	int64_t id, type;
+	int ret, crashes = 0;
+
+	evpack_reader_init(&r, overlong, sizeof(overlong), 0, 1);
+	CHECK(evpack_next(&r, &id, &type, &ev) == -EINVAL, "an 11-byte varint is corrupt");
+	evpack_reader_init(&r, badbit, sizeof(badbit), 0, 1);
+	CHECK(evpack_next(&r, &id, &type, &ev) == -EINVAL, "a column bit beyond the columns is corrupt");
+	evpack_reader_init(&r, badkind, sizeof(badkind), 0, 1);
+	CHECK(evpack_next(&r, &id, &type, &ev) == -EINVAL, "a kind above 65535 is corrupt");
+	/* Random bytes: any answer but a read outside (ASan watches). */
+	for (int t = 0; t < 2000; t++) {
+		uint8_t *b = malloc(64);
+		size_t len = rnd() % 64;
+
+		for (size_t i = 0; i < len; i++)
+			b[i] = (uint8_t)rnd();
+		evpack_reader_init(&r, b, len, 0, (uint32_t)(rnd() % 10));
+		while ((ret = evpack_next(&r, &id, &type, &ev)) > 0)
+			;
+		crashes += ret != 0 && ret != -EINVAL;
+		free(b);
+	}
+	CHECK(crashes == 0, "2000 random blocks: every one decoded or refused");
+}
+
+/* Through the store: what the block reader yields equals the row reader. */
+static void test_store_blocks(void)
+{
+	struct store *s = NULL;
+	struct ft_err e = FT_ERR_INIT;
+	struct store_trace_info ti = { "test", -1, "test" };
+	int64_t tid = 0, type = 0;
+	enum { N = 10000 };
+	struct store_iter *a = NULL, *b = NULL;
+	struct store_event ea, eb;
+	char kinds[512] = "";
+	size_t kl = 0;
+	int ra, rb, n = 0, ok = 1, used = 0;
+
+	CHECK(store_create(&s, ":memory:", &e) == 0, "store created: %s", e.msg);
+	store_trace_begin(s, &ti, &tid, &e);
+	store_add_type(s, tid, 1, "x", "y", FT_K_OTHER, &type, &e);
+	for (int i = 0; i < N; i++) {
+		struct ft_event ev;
+
+		random_event(&ev, i);
+		ev.ts = 1000ull * (uint64_t)i;
+		/* the row reader takes INT64_MIN for NULL (store.c): not here */
+		for (int c = 0; c < FT_C__COUNT; c++)
+			if (ft_event_has(&ev, c) && ev.v[c] == INT64_MIN)
+				ev.v[c] = INT64_MIN + 1;
+		if (store_add_event(s, tid, type, &ev, &e) < 0)
+			ok = 0;
+		if (i == N / 3 && store_checkpoint(s, &e) < 0)	/* a block cut short */
+			ok = 0;
+	}
+	store_trace_set_int(s, tid, "n_events", N, &e);
+	CHECK(ok && store_trace_finish(s, tid, &e) == 0, "%d events loaded: %s", N, e.msg);
+	for (int k = 0; k < FT_K__COUNT; k += 2, used++)	/* every other kind */
+		kl += (size_t)snprintf(kinds + kl, sizeof(kinds) - kl, "%s%d", k ? "," : "", k);
+	CHECK(store_iter_open_kinds(s, tid, -1, kinds, &a, &e) == 0 && store_iter_packed(a),
+	      "the kinds reader uses the event blocks");
+	CHECK(store_iter_open(s, tid, -1, &b, &e) == 0 && !store_iter_packed(b),
+	      "the plain reader reads rows");
+	while ((rb = store_iter_next(b, &eb, &e)) > 0) {
+		if (eb.ev.kind % 2)
+			continue;
+		ra = store_iter_next(a, &ea, &e);
+		if (ra <= 0 || ea.id != eb.id || ea.type_id != eb.type_id || !same_event(&ea.ev, &eb.ev))
+			ok = 0;
+		n++;
+	}
+	ra = store_iter_next(a, &ea, &e);
+	CHECK(ok && rb == 0 && ra == 0 && n > N / 3,
+	      "%d events of %d kinds: the block reader gives what the rows hold", n, used);
+	store_iter_close(a);
+	store_iter_close(b);
+	{
+		sqlite3_stmt *st;
+		int64_t blocks = 0, sum = 0;
+
+		sqlite3_prepare_v2(store_db(s), "SELECT count(*), sum(n_events) FROM event_blocks",
+				   -1, &st, NULL);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			blocks = sqlite3_column_int64(st, 0);
+			sum = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+		CHECK(sum == N && blocks >= 3, "%lld blocks cover the %d events", (long long)blocks, N);
+	}
+	/* Blocks that do not cover the trace are not used. */
+	sqlite3_exec(store_db(s), "DELETE FROM event_blocks WHERE first_id = "
+		     "(SELECT max(first_id) FROM event_blocks)", NULL, NULL, NULL);
+	CHECK(store_iter_open_kinds(s, tid, -1, kinds, &a, &e) == 0 && !store_iter_packed(a),
+	      "incomplete blocks: the reader falls back to rows");
+	store_iter_close(a);
+	store_close(s);
+}
+
+int main(void)
+{
+	test_roundtrip();
+	test_hostile_bytes();
+	test_store_blocks();
+	return tap_done();
+}
