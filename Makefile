@@ -105,7 +105,11 @@ $(BUILD)/gen_synth: bench/gen_synth.c tests/unit/synth.h $(LIB_OBJ)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
-bench: all $(BUILD)/gen_synth
+$(BUILD)/replay_bench: bench/replay_bench.c $(LIB_OBJ)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
+bench: all $(BUILD)/gen_synth $(BUILD)/replay_bench
 	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) bench/run.sh
 
 # --- install, deps, demo ------------------------------------------------
