@@ -39,8 +39,8 @@
  *	model_add_task(m, &(struct model_task_desc){ .kind = MODEL_TASK_FAULT,
  *		.letter = 'F', .ino = 131, .index = 4098, .npages = 1 });
  *	model_schedule_parse(m, "W6,F8,W2", sched, MODEL_MAX_RUN, &n, err, sizeof(err));
- *	model_run(m, sched, n, &run);	// run.outcome, run.step[], run.digest
- *	model_explore(m, 0, &x);	// from the state before the run
+ *	model_explore(m, 0, &x);	// every order, from this (initial) state
+ *	model_run(m, sched, n, &run);	// run.outcome, run.where[], run.step[], run.digest
  *	model_free(m);
  *
  * Ownership: model_new/model_clone allocate, model_free releases.  Results
