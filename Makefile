@@ -27,11 +27,12 @@ endif
 
 CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c
 ANALYZE_SRC := analyze/hb.c analyze/analyze.c analyze/timeline.c
+REPLAY_SRC := replay/model.c replay/variants.c replay/explore.c replay/scenario.c
 RECORD_SRC := record/normalize.c record/emit.c record/loader.c record/decode.c record/sandbox.c \
               record/import.c record/tracing.c record/recorder.c record/datfile.c
 CLI_SRC    := cli/main.c cli/cmd_import.c cli/cmd_info.c cli/cmd_sql.c cli/cmd_record.c cli/cmd_analyze.c cli/cmd_windows.c \
-              cli/cmd_timeline.c
-LIB_SRC    := $(CORE_SRC) $(RECORD_SRC) $(ANALYZE_SRC)
+              cli/cmd_timeline.c cli/cmd_replay.c
+LIB_SRC    := $(CORE_SRC) $(RECORD_SRC) $(ANALYZE_SRC) $(REPLAY_SRC)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -105,7 +106,11 @@ $(BUILD)/gen_synth: bench/gen_synth.c tests/unit/synth.h $(LIB_OBJ)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
-bench: all $(BUILD)/gen_synth
+$(BUILD)/replay_bench: bench/replay_bench.c $(LIB_OBJ)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
+bench: all $(BUILD)/gen_synth $(BUILD)/replay_bench
 	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) bench/run.sh
 
 # --- install, deps, demo ------------------------------------------------

@@ -2,6 +2,10 @@
 # bench/run.sh - `make bench`: measured figures, each beside a peer measured
 # in the same run on the same input.
 #
+# replay: model steps/s (target >= 10 M), exhaustive exploration of the
+# 3-task scenario per variant (target < 1 s), DPOR against the naive
+# enumeration (bench/replay_bench.c).
+#
 # import: throughput of `foliotrace import` (events/s, MB/s of trace file,
 # peak memory) on a trace of >= 1 million real events, against
 # `trace-cmd report > /dev/null` on the same file, as a ratio (target >= 5x);
@@ -19,6 +23,12 @@ DATA=bench/data
 BIG=$DATA/xfs-1m.dat
 ROUNDS=${BENCH_ROUNDS:-5000}
 mkdir -p "$DATA"
+
+# --- replay ------------------------------------------------------------------
+# Model steps/s, explored schedules/s and the exhaustive exploration time of
+# the 3-task scenario (short write, mmap fault, writeback), beside the naive
+# enumeration of every interleaving of the 2-task race.  Needs nothing else.
+"${FT_BUILD:-build}/replay_bench" || { echo "bench: replay_bench failed"; exit 1; }
 
 command -v trace-cmd >/dev/null || { echo "bench: trace-cmd missing (make deps)"; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (make deps)"; exit 1; }

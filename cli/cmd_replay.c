@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cmd_replay.c - foliotrace replay: run a scenario in the kernel-path model. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "../core/json.h"
+#include "../replay/model.h"
+#include "../replay/scenario.h"
+
+const char cmd_replay_usage[] =
+"usage: foliotrace replay --scenario NAME [--model M] [--schedule S] [--explore] [--json]\n"
+"       foliotrace replay --list\n"
+"       foliotrace replay DB --window N   (not implemented yet)\n"
+"\n"
+"Run a built-in scenario in the userspace model of the XFS kernel paths\n"
+"(buffered write with a short copy, mmap write fault, writeback, hole punch,\n"
+"truncate, read) under each code variant, with its default schedule or the\n"
+"given one, and print per variant the outcome, a digest of the schedule and\n"
+"outcome, and the step sequence (task, step, page, tracepoints).  Invariants\n"
+"are checked after every step; an outcome is ok or the most severe of:\n"
+"data_loss, dirty_dropped, writeback_error, unbacked_dirty, stale_folio,\n"
+"reservation_leak, deadlock.\n"
+"\n"
+"scenarios:\n"
+"   punch-race            the 198dd8aedee6 race: a fault between the failed\n"
+"                         write's truncate and punch\n"
+"   short-write           a short write with a fault elsewhere (race-free)\n"
+"   punch-race-writeback  punch-race, then writeback of the range\n"
+"   hole-punch            a fault, then a hole punch of its page\n"
+"\n"
+"models: prefix (5.10 .. 6.1.91), fix (198dd8aedee6 alone), v6.2 (6.2 ..\n"
+"6.11), upstream (6.12 .. 6.18), all (the default: the four in this order).\n"
+"\n"
+"options:\n"
+"      --scenario=NAME   the scenario to run (see --list)\n"
+"      --model=M         prefix, fix, v6.2, upstream or all\n"
+"      --schedule=S      task letters, each with an optional repeat count,\n"
+"                        e.g. W6,F8,W2; a blocked task's entries wait, and\n"
+"                        the run continues past the end with the lowest\n"
+"                        runnable task (those steps are marked +)\n"
+"      --explore         also explore every other interleaving (partial-order\n"
+"                        reduction): distinct schedules per outcome, the\n"
+"                        naive interleaving count, a shortest schedule per\n"
+"                        bad outcome\n"
+"      --json            a JSON array, one object per model with model,\n"
+"                        scenario, outcome, digest, schedule, where, hits,\n"
+"                        steps; with --explore also schedules, bad_schedules,\n"
+"                        naive, outcomes, hit_schedules, counterexamples\n"
+"      --list            list the scenarios\n"
+"  -h, --help            show this help\n"
+"\n"
+"exit status: 0 on success (whatever the outcomes), 1 if the run cannot be\n"
+"made, 2 on a usage error.\n";
+
+struct replay_opts {
+	const char *scenario;
+	const char *model;
+	const char *schedule;
+	int explore, json, list;
+	const char *db;
+	const char *window;
+};
+
+static void json_hits(uint32_t hits)
+{
+	int n = 0;
+
+	putchar('[');
+	for (int o = 1; o < MODEL_OUTCOMES; o++)
+		if (hits & (1u << o)) {
+			printf("%s", n++ ? "," : "");
+			json_str(stdout, model_outcome_name(o));
+		}
+	putchar(']');
+}
+
+static void print_hits(uint32_t hits)
+{
+	int n = 0;
+
+	for (int o = 1; o < MODEL_OUTCOMES; o++)
+		if (hits & (1u << o))
+			printf("%s%s", n++ ? ", " : "", model_outcome_name(o));
+}
+
+static void print_text(const struct scenario *sc, struct model *m, const struct model_run *r,
+		       const char *sched, const struct model_explore *x, uint64_t naive)
+{
+	const struct model_where *w = &r->where[r->outcome];
+	char buf[4 * MODEL_MAX_RUN];
+
+	printf("== %s under %s: outcome %s, digest %016" PRIx64 "\n", sc->name,
+	       model_variant_of(m), model_outcome_name(r->outcome), r->digest);
+	{
+		uint8_t run[MODEL_MAX_RUN];
+
+		for (size_t i = 0; i < r->nsteps; i++)
+			run[i] = r->step[i].task;
+		model_schedule_format(m, run, r->nsteps, buf, sizeof(buf));
+	}
+	printf("schedule %s, ran %s\n", sched, buf);
+	printf("%4s  %-4s %-36s %-5s %s\n", "#", "task", "step", "page", "tracepoints");
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const struct model_step_rec *s = &r->step[i];
+		char page[8] = "-";
+
+		if (s->folio >= 0)
+			snprintf(page, sizeof(page), "%d", s->folio);
+		printf("%4zu  %c%-3s %-36s %-5s %s", i + 1, model_task_letter(m, s->task),
+		       s->extra ? "+" : "", s->name, page, s->tp ? s->tp : "(untraced)");
+		if (s->hits) {
+			printf("  <- ");
+			print_hits(s->hits);
+		}
+		putchar('\n');
+	}
+	if (r->truncated)
+		printf("(cut at %d steps)\n", MODEL_MAX_RUN);
+	if (r->outcome == MODEL_OK) {
+		printf("outcome ok: no invariant broken\n");
+	} else {
+		printf("outcome %s: at step %d (%c %s)", model_outcome_name(r->outcome), w->step + 1,
+		       model_task_letter(m, w->task),
+		       w->step >= 0 && (size_t)w->step < r->nsteps ? r->step[w->step].name : "end");
+		if (w->folio >= 0)
+			printf(", page %d", w->folio);
+		if (w->other >= 0)
+			printf(", dirtied by %c", model_task_letter(m, w->other));
+		if (r->hits & ~(1u << r->outcome)) {
+			printf("; also ");
+			print_hits(r->hits & ~(1u << r->outcome));
+		}
+		putchar('\n');
+	}
+	if (!x)
+		return;
+	printf("explore: %" PRIu64 " distinct schedules (naive enumeration: %" PRIu64
+	       " interleavings), %" PRIu64 " bad, %" PRIu64 " cut by sleep sets, %" PRIu64
+	       " model steps%s\n", x->schedules, naive, x->bad, x->sleep_blocked, x->steps,
+	       x->truncated ? " (stopped at the limit)" : "");
+	printf("  outcomes:");
+	for (int o = 0; o < MODEL_OUTCOMES; o++)
+		if (x->outcome[o])
+			printf(" %s %" PRIu64, model_outcome_name(o), x->outcome[o]);
+	printf("\n  schedules hitting:");
+	for (int o = 1; o < MODEL_OUTCOMES; o++)
+		if (x->hit[o])
+			printf(" %s %" PRIu64, model_outcome_name(o), x->hit[o]);
+	putchar('\n');
+	for (int o = 1; o < MODEL_OUTCOMES; o++)
+		if (x->shortest[o].n) {
+			model_schedule_format(m, x->shortest[o].task, x->shortest[o].n, buf, sizeof(buf));
+			printf("  shortest %s: %s (%zu steps)\n", model_outcome_name(o), buf,
+			       x->shortest[o].n);
+		}
+}
+
+static void print_json(const struct scenario *sc, struct model *m, const struct model_run *r,
+		       const char *sched, const struct model_explore *x, uint64_t naive)
+{
+	const struct model_where *w = &r->where[r->outcome];
+	char buf[4 * MODEL_MAX_RUN];
+
+	printf("{\"model\":");
+	json_str(stdout, model_variant_of(m));
+	printf(",\"scenario\":");
+	json_str(stdout, sc->name);
+	printf(",\"outcome\":");
+	json_str(stdout, model_outcome_name(r->outcome));
+	printf(",\"digest\":\"%016" PRIx64 "\",\"schedule\":", r->digest);
+	json_str(stdout, sched);
+	if (r->outcome == MODEL_OK) {
+		printf(",\"where\":null");
+	} else {
+		char t[2] = { model_task_letter(m, w->task), 0 };
+
+		printf(",\"where\":{\"step\":%d,\"task\":", w->step + 1);
+		json_str(stdout, t);
+		if (w->folio >= 0)
+			printf(",\"page\":%d", w->folio);
+		else
+			printf(",\"page\":null");
+		if (w->other >= 0) {
+			t[0] = model_task_letter(m, w->other);
+			printf(",\"other\":");
+			json_str(stdout, t);
+		}
+		putchar('}');
+	}
+	printf(",\"hits\":");
+	json_hits(r->hits);
+	printf(",\"truncated\":%s,\"steps\":[", r->truncated ? "true" : "false");
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const struct model_step_rec *s = &r->step[i];
+		char t[2] = { model_task_letter(m, s->task), 0 };
+
+		printf("%s{\"task\":", i ? "," : "");
+		json_str(stdout, t);
+		printf(",\"step\":");
+		json_str(stdout, s->name);
+		printf(",\"tracepoints\":");
+		json_str(stdout, s->tp);
+		if (s->folio >= 0)
+			printf(",\"page\":%d", s->folio);
+		else
+			printf(",\"page\":null");
+		printf(",\"extra\":%s,\"hits\":", s->extra ? "true" : "false");
+		json_hits(s->hits);
+		putchar('}');
+	}
+	putchar(']');
+	if (x) {
+		printf(",\"schedules\":%" PRIu64 ",\"bad_schedules\":%" PRIu64 ",\"naive\":%" PRIu64
+		       ",\"sleep_blocked\":%" PRIu64 ",\"explore_truncated\":%s,\"outcomes\":{",
+		       x->schedules, x->bad, naive, x->sleep_blocked, x->truncated ? "true" : "false");
+		for (int o = 0; o < MODEL_OUTCOMES; o++) {
+			printf("%s", o ? "," : "");
+			json_str(stdout, model_outcome_name(o));
+			printf(":%" PRIu64, x->outcome[o]);
+		}
+		printf("},\"hit_schedules\":{");
+		for (int o = 1; o < MODEL_OUTCOMES; o++) {
+			printf("%s", o > 1 ? "," : "");
+			json_str(stdout, model_outcome_name(o));
+			printf(":%" PRIu64, x->hit[o]);
+		}
+		printf("},\"counterexamples\":{");
+		for (int o = 1, n = 0; o < MODEL_OUTCOMES; o++)
+			if (x->shortest[o].n) {
+				model_schedule_format(m, x->shortest[o].task, x->shortest[o].n, buf,
+						      sizeof(buf));
+				printf("%s", n++ ? "," : "");
+				json_str(stdout, model_outcome_name(o));
+				putchar(':');
+				json_str(stdout, buf);
+			}
+		putchar('}');
+	}
+	putchar('}');
+}
+
+/* One variant: build, run the schedule, explore from the initial state. */
+static int replay_one(const struct replay_opts *o, const struct scenario *sc, const char *variant,
+		      int first, struct ft_err *e)
+{
+	struct model *m = NULL, *init = NULL;
+	struct model_run *r = NULL;
+	struct model_explore *x = NULL;
+	uint8_t sched[MODEL_MAX_RUN];
+	const char *text = o->schedule ? o->schedule : sc->schedule;
+	char err[160];
+	size_t n;
+	uint64_t naive;
+	int ret = FT_EXIT_FAIL;
+
+	if (scenario_build(sc, variant, &m) < 0) {
+		ft_error(e, -EINVAL, "replay: cannot build scenario '%s' for model '%s'", sc->name,
+			 variant);
+		goto out;
+	}
+	if (model_schedule_parse(m, text, sched, MODEL_MAX_RUN, &n, err, sizeof(err)) < 0) {
+		ret = cmd_usage_error("replay", "%s", err);
+		goto out;
+	}
+	init = model_clone(m);
+	r = malloc(sizeof(*r));
+	if (!init || !r || model_run(m, sched, n, r) < 0) {
+		ft_error(e, -ENOMEM, "replay: out of memory");
+		goto out;
+	}
+	naive = model_multinomial(r->task_steps, model_ntasks(m));
+	if (o->explore) {
+		x = malloc(sizeof(*x));
+		if (!x || model_explore(init, 0, x) < 0) {
+			ft_error(e, -ENOMEM, "replay: out of memory");
+			goto out;
+		}
+	}
+	if (o->json) {
+		printf("%s", first ? "" : ",\n");
+		print_json(sc, m, r, text, x, naive);
+	} else {
+		printf("%s", first ? "" : "\n");
+		print_text(sc, m, r, text, x, naive);
+	}
+	ret = FT_EXIT_OK;
+out:
+	free(x);
+	free(r);
+	model_free(init);
+	model_free(m);
+	return ret;
+}
+
+int cmd_replay(int argc, char **argv, struct ft_err *e)
+{
+	static const struct option opts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "schedule", required_argument, NULL, 'S' },
+		{ "explore", no_argument, NULL, 'x' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct replay_opts o = { .model = "all" };
+	const struct scenario *sc;
+	int c, ret = FT_EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': o.scenario = optarg; break;
+		case 'm': o.model = optarg; break;
+		case 'S': o.schedule = optarg; break;
+		case 'x': o.explore = 1; break;
+		case 'j': o.json = 1; break;
+		case 'l': o.list = 1; break;
+		case 'w': o.window = optarg; break;
+		case 'h': return cmd_help(cmd_replay_usage);
+		default: return cmd_usage_error("replay", "unknown option");
+		}
+	}
+	if (optind < argc)
+		o.db = argv[optind++];
+	if (optind < argc)
+		return cmd_usage_error("replay", "too many arguments");
+	if (o.list) {
+		for (int i = 0; i < scenario_count(); i++)
+			printf("%-22s %s (default schedule %s)\n", scenario_at(i)->name,
+			       scenario_at(i)->summary, scenario_at(i)->schedule);
+		return FT_EXIT_OK;
+	}
+	if (o.db || o.window) {
+		if (o.scenario)
+			return cmd_usage_error("replay", "--scenario and DB --window exclude each other");
+		ft_error(e, -ENOSYS, "replay: DB --window: not implemented yet (use --scenario)");
+		return FT_EXIT_FAIL;
+	}
+	if (!o.scenario)
+		return cmd_usage_error("replay", "wants --scenario NAME (or --list)");
+	sc = scenario_find(o.scenario);
+	if (!sc)
+		return cmd_usage_error("replay", "unknown scenario '%s' (see --list)", o.scenario);
+	if (strcmp(o.model, "all") &&
+	    (model_variant_find(o.model) < 0 || model_variant_find(o.model) >= model_variant_count(0)))
+		return cmd_usage_error("replay", "unknown model '%s' (prefix, fix, v6.2, upstream, all)",
+				       o.model);
+	if (o.schedule) {	/* task letters do not depend on the variant: check once */
+		struct model *m;
+		uint8_t sched[MODEL_MAX_RUN];
+		char err[160];
+		size_t n;
+		int bad;
+
+		if (scenario_build(sc, model_variant_name(0), &m) < 0)
+			return ft_error(e, -ENOMEM, "replay: out of memory"), FT_EXIT_FAIL;
+		bad = model_schedule_parse(m, o.schedule, sched, MODEL_MAX_RUN, &n, err, sizeof(err));
+		model_free(m);
+		if (bad < 0)
+			return cmd_usage_error("replay", "%s", err);
+	}
+
+	if (o.json)
+		putchar('[');
+	if (!strcmp(o.model, "all")) {
+		for (int i = 0; i < model_variant_count(0) && ret == FT_EXIT_OK; i++)
+			ret = replay_one(&o, sc, model_variant_name(i), i == 0, e);
+	} else {
+		ret = replay_one(&o, sc, o.model, 1, e);
+	}
+	if (o.json)
+		printf("]\n");
+	return ret;
+}

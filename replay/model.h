@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * model.h - the kernel-path model: build a state, add tasks, run a schedule,
+ * explore the other interleavings.  The public face of replay/.
+ *
+ * Terms
+ *   model     one inode of an XFS file system, seen through a window of at
+ *             most MODEL_MAX_PAGES page-cache indices (block size == page
+ *             size, order-0 folios), its data-fork extent map (one entry per
+ *             block: hole, delalloc, unwritten, real with a block number),
+ *             space accounting (free blocks, i_delayed_blks, allocated) and
+ *             the locks IOLOCK, invalidate_lock (== MMAPLOCK), ILOCK and one
+ *             folio lock per index, all rw-semaphores with waiters.
+ *   variant   the kernel code the tasks run: "prefix", "fix", "v6.2",
+ *             "upstream" (docs/ARCHITECTURE.md has the table), plus test-only
+ *             "broken-*" variants that each trip one invariant.
+ *   task      a step machine for one kernel path (buffered write with a short
+ *             copy, mmap write fault, writeback, hole punch, truncate, read),
+ *             named by a letter.  Its description is variant-independent.
+ *   step      the smallest piece of a task the model interleaves: between two
+ *             steps the kernel can be preempted; each step names the
+ *             tracepoint(s) it corresponds to (or none).
+ *   schedule  a sequence of task letters.  Replay runs the first listed task
+ *             that can run (a blocked task's entries wait until it can), then
+ *             continues past the end of the schedule with the lowest-numbered
+ *             runnable task, until every task is finished or none can run.
+ *   outcome   ok, or the most severe invariant broken during the run (the
+ *             order of enum model_outcome), with where it first broke.
+ *
+ * Building a run programmatically (what a trace-driven replay does):
+ *
+ *	struct model_config c = { .variant = "prefix", .ino = 131, .base_index = 4096,
+ *				  .npages = 8, .isize_pages = 8, .free_blocks = 64 };
+ *	struct model *m;
+ *	model_new(&m, &c);
+ *	model_add_task(m, &(struct model_task_desc){ .kind = MODEL_TASK_WRITE,
+ *		.letter = 'W', .ino = 131, .index = 4096, .npages = 4,
+ *		.copied_bytes = 4096 });
+ *	model_add_task(m, &(struct model_task_desc){ .kind = MODEL_TASK_FAULT,
+ *		.letter = 'F', .ino = 131, .index = 4098, .npages = 1 });
+ *	model_schedule_parse(m, "W6,F8,W2", sched, MODEL_MAX_RUN, &n, err, sizeof(err));
+ *	model_explore(m, 0, &x);	// every order, from this (initial) state
+ *	model_run(m, sched, n, &run);	// run.outcome, run.where[], run.step[], run.digest
+ *	model_free(m);
+ *
+ * Ownership: model_new/model_clone allocate, model_free releases.  Results
+ * (struct model_run, struct model_explore) are caller-owned, fixed-size
+ * structs; the strings they point to are static.  model_run and model_step
+ * change the model; model_explore and model_enumerate do not.  Nothing here
+ * keeps global mutable state, reads the clock or the environment: the same
+ * input gives the same output, byte for byte.
+ *
+ * Errors: negative errno-style codes (-EINVAL for a bad argument, -ENOSPC
+ * when a bound of the fixed-size state is exceeded).
+ */
+#ifndef FT_REPLAY_MODEL_H
+#define FT_REPLAY_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MODEL_MAX_PAGES	16	/* page-cache indices in the window */
+#define MODEL_MAX_TASKS	6
+#define MODEL_MAX_RUN	256	/* steps in one run (the rest is cut) */
+
+enum model_task_kind {
+	MODEL_TASK_WRITE,	/* buffered write of [index, index+npages), short copy */
+	MODEL_TASK_FAULT,	/* mmap write fault (+ page_mkwrite) on each page */
+	MODEL_TASK_WRITEBACK,	/* writeback of the dirty folios of the range */
+	MODEL_TASK_PUNCH,	/* fallocate(PUNCH_HOLE) of the range */
+	MODEL_TASK_TRUNCATE,	/* truncate to size index (page units) */
+	MODEL_TASK_READ,	/* buffered read of the range */
+	MODEL_TASK_KINDS
+};
+
+/* In order of severity: a run's outcome is the most severe one it hit. */
+enum model_outcome {
+	MODEL_OK,
+	MODEL_DATA_LOSS,	/* I4: writeback mapped a dirty block to a hole */
+	MODEL_DIRTY_DROPPED,	/* I3: a write-failure cleanup dropped another task's dirty folio */
+	MODEL_WRITEBACK_ERROR,	/* I4: delalloc vanished between writeback's map and convert */
+	MODEL_UNBACKED_DIRTY,	/* I1: a dirty folio with no delalloc/real extent behind it */
+	MODEL_STALE_FOLIO,	/* I2: a folio inserted in a range under a punch's invalidate_lock */
+	MODEL_RESERVATION_LEAK,	/* I5: space accounting does not balance */
+	MODEL_DEADLOCK,		/* I8: unfinished tasks, none runnable */
+	MODEL_OUTCOMES
+};
+
+enum model_ext_type { MODEL_EXT_HOLE, MODEL_EXT_DELALLOC, MODEL_EXT_UNWRITTEN, MODEL_EXT_REAL };
+
+struct model;
+
+struct model_config {
+	const char *variant;	/* a name from model_variant_name() */
+	uint64_t ino;
+	uint64_t base_index;	/* page index of the window's first page */
+	unsigned npages;	/* window size, 1..MODEL_MAX_PAGES */
+	unsigned isize_pages;	/* i_size in pages from base_index (<= npages) */
+	unsigned free_blocks;	/* free blocks of the file system at the start */
+};
+
+/* A variant-independent task description.  Ranges are in page indices
+ * (absolute, within the window); the model's block size is the page size,
+ * so copied_bytes counts whole pages (a partial page copy into a new folio
+ * is not written, as in the kernel's short-copy path). */
+struct model_task_desc {
+	enum model_task_kind kind;
+	char letter;		/* 'A'..'Z'; 0 picks the first free of W,F,B,P,T,R,A.. */
+	uint64_t ino;		/* must be the model's inode */
+	uint64_t index;		/* first page (TRUNCATE: the new size) */
+	unsigned npages;	/* pages (TRUNCATE: ignored) */
+	uint64_t copied_bytes;	/* WRITE: bytes copied before the copy fails */
+};
+
+struct model_step_rec {
+	uint8_t task;		/* task id */
+	uint8_t extra;		/* 1 when run past the schedule's end */
+	int8_t folio;		/* page index relative to the window, or -1 */
+	const char *name;	/* step name */
+	const char *tp;		/* tracepoint(s), or NULL when the step is untraced */
+	uint32_t hits;		/* outcomes (bit 1 << outcome) first hit at this step */
+};
+
+struct model_where {
+	int step;		/* 0-based position in the run, -1 if not hit */
+	int task;		/* task that made the step */
+	int folio;		/* page index relative to the window, -1 if none */
+	int other;		/* the other task involved (e.g. who dirtied it), -1 if none */
+};
+
+struct model_run {
+	enum model_outcome outcome;
+	uint32_t hits;				/* every outcome hit (bit 1 << outcome) */
+	struct model_where where[MODEL_OUTCOMES];
+	size_t nsteps;
+	struct model_step_rec step[MODEL_MAX_RUN];
+	unsigned task_steps[MODEL_MAX_TASKS];	/* steps per task */
+	int truncated;				/* MODEL_MAX_RUN reached */
+	uint64_t digest;			/* FNV-1a over variant, schedule, outcome */
+};
+
+struct model_explore {
+	uint64_t schedules;			/* distinct schedules (Mazurkiewicz traces) run to the end */
+	uint64_t bad;				/* of which ended in an outcome != ok */
+	uint64_t outcome[MODEL_OUTCOMES];	/* schedules per final outcome */
+	uint64_t hit[MODEL_OUTCOMES];		/* schedules that hit each outcome at all */
+	uint64_t sleep_blocked;			/* partial runs cut by sleep sets */
+	uint64_t steps;				/* model steps executed */
+	int truncated;				/* the schedule limit stopped it */
+	struct {
+		size_t n;			/* 0: none found */
+		uint8_t task[MODEL_MAX_RUN];
+	} shortest[MODEL_OUTCOMES];		/* a shortest schedule per outcome */
+};
+
+struct model_enum {
+	uint64_t interleavings;			/* every schedule of the naive enumeration */
+	uint64_t traces;			/* distinct ones up to commuting independent steps */
+	uint64_t trace_outcome[MODEL_OUTCOMES];
+	int truncated;
+};
+
+/* Variants.  Indices 0..model_variant_count(0)-1 are the user-facing ones
+ * (prefix, fix, v6.2, upstream); model_variant_count(1) includes the
+ * test-only broken-* variants after them. */
+int model_variant_count(int with_test_only);
+const char *model_variant_name(int i);
+const char *model_variant_summary(int i);
+int model_variant_find(const char *name);	/* index or -1 */
+
+const char *model_outcome_name(enum model_outcome o);
+int model_outcome_find(const char *name);	/* or -1 */
+const char *model_task_kind_name(enum model_task_kind k);
+
+int model_new(struct model **out, const struct model_config *c);
+struct model *model_clone(const struct model *m);
+void model_free(struct model *m);
+
+/* Adds a task; returns its id (0, 1, ...) or a negative code. */
+int model_add_task(struct model *m, const struct model_task_desc *d);
+/* Initial state: extents and cached folios before the tasks start.  A
+ * delalloc or allocated preset takes its blocks from the free count. */
+int model_preset_extent(struct model *m, uint64_t index, unsigned n, enum model_ext_type type);
+int model_preset_folio(struct model *m, uint64_t index, int dirty);
+
+int model_ntasks(const struct model *m);
+char model_task_letter(const struct model *m, int task);
+int model_task_find(const struct model *m, char letter);	/* id or -1 */
+const char *model_variant_of(const struct model *m);
+
+/*
+ * Parses a schedule: task letters, each optionally followed by a repeat
+ * count, separated by commas or nothing ("W6,F8,W2", "WWF").  On error
+ * returns -EINVAL and writes a one-line reason to err.
+ */
+int model_schedule_parse(const struct model *m, const char *text, uint8_t *sched, size_t max,
+			 size_t *n, char *err, size_t errlen);
+/* Formats a task sequence run-length encoded ("W6,F8,W2"). */
+void model_schedule_format(const struct model *m, const uint8_t *task, size_t n, char *buf,
+			   size_t len);
+
+/* Step-level API.  model_runnable: not finished and not blocked. */
+int model_runnable(struct model *m, int task);
+int model_finished(const struct model *m);		/* every task done */
+/* Runs one step of a runnable task; fills rec if not NULL.  -EAGAIN if the
+ * task cannot run. */
+int model_step(struct model *m, int task, struct model_step_rec *rec);
+
+/* Runs the schedule (then the default continuation) to the end. */
+int model_run(struct model *m, const uint8_t *sched, size_t n, struct model_run *r);
+
+/*
+ * Explores every schedule of the model's tasks from its current state with
+ * dynamic partial-order reduction (source/persistent backtracking with sleep
+ * sets; explore.c has the design).  max_schedules 0 means no limit.
+ */
+int model_explore(const struct model *m, uint64_t max_schedules, struct model_explore *x);
+/* The naive enumeration: every interleaving, no reduction (for tests and the
+ * bench).  Counts the distinct traces by canonical form. */
+int model_enumerate(const struct model *m, uint64_t max_interleavings, struct model_enum *e);
+/* Multinomial (sum n_i)! / prod(n_i!): interleavings of fixed step counts;
+ * returns the count, or UINT64_MAX on overflow. */
+uint64_t model_multinomial(const unsigned *steps, int n);
+
+uint64_t model_fnv1a(uint64_t h, const void *p, size_t n);
+#define MODEL_FNV_INIT 0xcbf29ce484222325ull
+
+#endif

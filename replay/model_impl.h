@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * model_impl.h - the model's state layout and step tables, private to
+ * replay/ (model.c: state and steps, variants.c: tables, explore.c).
+ *
+ * The whole state is one struct model of fixed-size arrays, copyable with
+ * memcpy: the explorer snapshots and restores it at every node.
+ *
+ * Footprints.  Every step records what it read (m->rd) and wrote (m->wr) as
+ * bits of a 64-bit mask, one bit per shared object: the three inode locks,
+ * the accounting counters, i_size, the cleanup range, the fork sequence
+ * number, and per page its folio lock, its page-cache state and its extent
+ * map entry.  Taking or dropping a lock writes its bit, checking that a lock
+ * is free reads it.  The invariant checks that run after a step add what
+ * they read, so whether a step breaks an invariant depends only on objects
+ * in its footprint.  Two steps of different tasks are dependent iff one
+ * writes a bit the other reads or writes; the explorer's partial-order
+ * reduction rests on that relation.
+ */
+#ifndef FT_REPLAY_MODEL_IMPL_H
+#define FT_REPLAY_MODEL_IMPL_H
+
+#include "model.h"
+
+/* Footprint bits. */
+#define A_IOLOCK	(1ull << 0)
+#define A_INVAL		(1ull << 1)
+#define A_ILOCK		(1ull << 2)
+#define A_ACCT		(1ull << 3)
+#define A_ISIZE		(1ull << 4)
+#define A_CLEANUP	(1ull << 5)
+#define A_SEQ		(1ull << 6)
+#define A_FLOCK(i)	(1ull << (8 + (i)))
+#define A_PAGE(i)	(1ull << (24 + (i)))
+#define A_EXT(i)	(1ull << (40 + (i)))
+#define A_EXT_ALL	(0xffffull << 40)
+
+/* Locks: index into model.lk[]. */
+enum { LK_IOLOCK, LK_INVAL, LK_ILOCK, LK_FOLIO0, LK_COUNT = LK_FOLIO0 + MODEL_MAX_PAGES };
+enum { LM_S = 1, LM_X = 2 };
+
+/* Folio state bits. */
+enum { FS_CACHED = 1, FS_UPTODATE = 2, FS_DIRTY = 4, FS_WB = 8 };
+
+struct mfolio {
+	uint8_t st;
+	int8_t dirtied_by;	/* task that dirtied it last, -1: preset/none */
+	uint8_t pad[2];
+};
+
+struct mblock {
+	uint8_t type;		/* enum model_ext_type */
+	uint8_t pad;
+	uint16_t blk;		/* block number when unwritten/real */
+};
+
+/* An rw-semaphore: one writer or a set of readers, and the waiters. */
+struct mrwsem {
+	int8_t writer;		/* task id or -1 */
+	uint8_t readers;	/* bitmask of tasks */
+	uint8_t wait_s, wait_x;	/* bitmasks of waiting tasks */
+};
+
+struct mtask {
+	uint8_t kind, letter, slot, done;
+	int8_t wait_lock;	/* lock it waits for, -1 */
+	uint8_t first, n, copied;	/* range (window-relative), pages to copy */
+	uint8_t cur;		/* cursor */
+	uint8_t map_lo, map_hi, map_type, map_new;	/* the current iomap */
+	uint8_t written;	/* pages copied in the current mapping */
+	uint8_t ncopied;	/* pages copied in all */
+	uint8_t stale, short_copy, resume;
+	uint8_t cl_lo, cl_hi;	/* cleanup range */
+	uint8_t wb_page, retries;
+	uint16_t keep;		/* release scan: dirty pages to keep */
+	uint16_t nsteps;
+	uint32_t cookie;	/* iomap validity cookie */
+};
+
+struct mhit {
+	int16_t step, task, folio, other;
+};
+
+struct model {
+	uint8_t variant, ntasks, npages, isize;
+	int8_t cl_task;		/* task holding invalidate_lock X for a punch, -1 */
+	uint8_t cl_lo, cl_hi;
+	uint8_t pad;
+	uint16_t next_blk;
+	uint16_t nsteps;
+	int32_t fdblocks, delayed, allocated, total;
+	uint32_t seq;		/* data fork sequence number (if_seq) */
+	uint64_t ino, base;
+	struct mfolio f[MODEL_MAX_PAGES];
+	struct mblock b[MODEL_MAX_PAGES];
+	struct mrwsem lk[LK_COUNT];
+	struct mtask t[MODEL_MAX_TASKS];
+	uint32_t hits;
+	struct mhit first[MODEL_OUTCOMES];
+	/* scratch of the step being run, not part of the semantics */
+	uint64_t rd, wr;
+	const char *tp;
+	int8_t folio;
+	uint8_t pad2[3];
+	uint32_t step_hits;
+};
+
+/* Special next-slot values. */
+enum { NX_NEXT = -1, NX_DONE = -2, NX_RESUME = -3 };
+
+struct mstep {
+	const char *name;
+	const char *tp;		/* default tracepoint(s), NULL: untraced */
+	/* The lock the step needs free (and takes, or checks) in the current
+	 * state, or -1.  Records its reads in m->rd. */
+	int (*need)(struct model *m, struct mtask *t, int *mode);
+	/* Runs the step; returns a slot, NX_NEXT (the table's next), NX_DONE
+	 * or NX_RESUME (t->resume). */
+	int (*run)(struct model *m, struct mtask *t);
+};
+
+/* Program slots, per task kind.  A variant maps each slot to a step and a
+ * next slot; a NULL step means the variant has no such step. */
+enum {
+	W_IOLOCK, W_BEGIN, W_FOLIO, W_END, W_CL1, W_CL2, W_CL3, W_CL4, W_IOUNLOCK,
+	F_READ, F_MKLOCK, F_FLOCK, F_BEGIN, F_DIRTY, F_END, F_MKUNLOCK, F_STORE,
+	B_LOCK, B_MAP, B_CONVERT, B_SUBMIT,
+	P_IOLOCK, P_INVAL, P_TRUNC, P_UNMAP, P_SIZE, P_INVUNLOCK, P_IOUNLOCK,
+	R_IOLOCK, R_FOLIO, R_IOUNLOCK,
+	SL_COUNT
+};
+
+struct mslot {
+	const struct mstep *step;
+	int8_t next;
+};
+
+struct mvariant {
+	const char *name;
+	const char *summary;
+	int test_only;
+	struct mslot prog[SL_COUNT];
+};
+
+extern const struct mvariant model_variants[];
+extern const int model_nvariants, model_nuser_variants;
+extern const uint8_t model_first_slot[MODEL_TASK_KINDS];
+
+/* Steps (model.c), arranged into programs by variants.c. */
+extern const struct mstep st_w_iolock, st_w_begin, st_w_folio, st_w_folio_valid, st_w_end,
+	st_w_iounlock, st_cl_truncate, st_cl_punch, st_cl_inval_lock, st_cl_inval_unlock,
+	st_cl_scan, st_cl_punch_clean,
+	st_f_read, st_f_mklock, st_f_flock, st_f_begin, st_f_dirty, st_f_end_written,
+	st_f_end_fault, st_f_mkunlock, st_f_store,
+	st_b_lock, st_b_map, st_b_convert, st_b_submit,
+	st_p_iolock, st_p_inval, st_p_trunc, st_p_unmap, st_p_size, st_p_invunlock, st_p_iounlock,
+	st_r_iolock, st_r_folio, st_r_iounlock,
+	/* deliberately broken steps for the invariant tests */
+	st_f_begin_noreserve, st_cl_punch_leak, st_f_read_nolock, st_f_mklock_none,
+	st_f_mkunlock_none, st_f_flock_nomk, st_cl_inval_unlock_leak,
+	st_cl_scan_nolock;
+
+static inline const struct mslot *model_slot(const struct model *m, int slot)
+{
+	return &model_variants[m->variant].prog[slot];
+}
+
+/* The lock a task's next step needs (and mode), -1 if none; fills m->rd. */
+int model_need(struct model *m, int task, int *mode);
+int model_lock_grantable(const struct model *m, int lock, int mode, int task);
+uint64_t model_lock_bit(int lock);
+/* Runs one step without the runnable check; the footprint is in m->rd/wr. */
+void model_step_raw(struct model *m, int task);
+/* The most severe outcome hit so far, deadlock included if stuck. */
+enum model_outcome model_outcome_of(struct model *m, int *stuck);
+void model_refresh_waiters(struct model *m);
+
+#endif

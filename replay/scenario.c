@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * scenario.c - built-in scenarios.  Pages are 4 KiB, the file is an 8-page
+ * hole inside EOF (ftruncate'd, as in the reproducer of kernel-paths.md).
+ * Default schedules are written for the prefix variant's step counts: the
+ * write W takes 6 steps to reach its truncate (iolock, iomap_begin,
+ * write_folio, the failing write_folio, iomap_end, truncate_pagecache), the
+ * fault F takes 8, then W punches.  Other variants run the same letters: a
+ * blocked task's entries wait (model.h, "schedule").
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "scenario.h"
+
+#define INO 131
+#define WRITE(first, n, copied) { .kind = MODEL_TASK_WRITE, .letter = 'W', .ino = INO, \
+	.index = (first), .npages = (n), .copied_bytes = (copied) * 4096ull }
+#define FAULT(page) { .kind = MODEL_TASK_FAULT, .letter = 'F', .ino = INO, .index = (page), \
+	.npages = 1 }
+#define WRITEBACK(first, n) { .kind = MODEL_TASK_WRITEBACK, .letter = 'B', .ino = INO, \
+	.index = (first), .npages = (n) }
+#define PUNCH(first, n) { .kind = MODEL_TASK_PUNCH, .letter = 'P', .ino = INO, \
+	.index = (first), .npages = (n) }
+
+static const struct scenario scenarios[] = {
+	{ "punch-race",
+	  "write W of pages 0-3 copies 1 page and fails; fault F stores into page 2 "
+	  "between W's truncate and punch (the 198dd8aedee6 race)",
+	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(2) } },
+	{ "short-write",
+	  "write W of pages 0-3 copies 1 page and fails; fault F stores into page 6, "
+	  "outside W's range (race-free)",
+	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(6) } },
+	{ "punch-race-writeback",
+	  "punch-race, then writeback B of pages 0-3 maps the faulted page "
+	  "(a lost write under prefix)",
+	  "W6,F8,W2,B7", 8, 8, 64, 3, { WRITE(0, 4, 1), FAULT(2), WRITEBACK(0, 4) } },
+	{ "hole-punch",
+	  "fault F dirties page 2, then fallocate(PUNCH_HOLE) P of pages 0-3 drops it "
+	  "(the owner of the range: no invariant broken)",
+	  "F8,P6", 8, 8, 64, 2, { FAULT(2), PUNCH(0, 4) } },
+};
+
+int scenario_count(void)
+{
+	return (int)(sizeof(scenarios) / sizeof(scenarios[0]));
+}
+
+const struct scenario *scenario_at(int i)
+{
+	return i >= 0 && i < scenario_count() ? &scenarios[i] : NULL;
+}
+
+const struct scenario *scenario_find(const char *name)
+{
+	for (int i = 0; i < scenario_count(); i++)
+		if (!strcmp(scenarios[i].name, name))
+			return &scenarios[i];
+	return NULL;
+}
+
+int scenario_build(const struct scenario *sc, const char *variant, struct model **out)
+{
+	struct model_config c = { .variant = variant, .ino = INO, .base_index = 0,
+				  .npages = sc->npages, .isize_pages = sc->isize_pages,
+				  .free_blocks = sc->free_blocks };
+	int ret = model_new(out, &c);
+
+	for (unsigned i = 0; !ret && i < sc->ntasks; i++)
+		if ((ret = model_add_task(*out, &sc->task[i])) > 0)
+			ret = 0;
+	if (ret < 0) {
+		model_free(*out);
+		*out = NULL;
+	}
+	return ret;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * scenario.h - the built-in scenarios of `foliotrace replay --scenario`:
+ * a named initial state, its tasks and a default schedule.
+ *
+ * scenario_build() returns a new model (free it with model_free) built only
+ * through the public API of model.h, as a trace-driven replay would.
+ */
+#ifndef FT_REPLAY_SCENARIO_H
+#define FT_REPLAY_SCENARIO_H
+
+#include "model.h"
+
+struct scenario {
+	const char *name;
+	const char *summary;		/* one line */
+	const char *schedule;		/* the default schedule (model_schedule_parse) */
+	unsigned npages, isize_pages, free_blocks;
+	unsigned ntasks;
+	struct model_task_desc task[MODEL_MAX_TASKS];
+};
+
+int scenario_count(void);
+const struct scenario *scenario_at(int i);
+const struct scenario *scenario_find(const char *name);	/* or NULL */
+/* 0, -EINVAL for an unknown variant, -ENOMEM */
+int scenario_build(const struct scenario *sc, const char *variant, struct model **out);
+
+#endif
