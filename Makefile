@@ -26,8 +26,8 @@ Q := @
 endif
 
 CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c
-ANALYZE_SRC := analyze/hb.c analyze/analyze.c analyze/timeline.c
-REPLAY_SRC := replay/model.c replay/variants.c replay/explore.c replay/scenario.c
+ANALYZE_SRC := analyze/hb.c analyze/analyze.c analyze/timeline.c analyze/window.c
+REPLAY_SRC := replay/model.c replay/variants.c replay/explore.c replay/scenario.c replay/window.c
 RECORD_SRC := record/normalize.c record/emit.c record/loader.c record/decode.c record/sandbox.c \
               record/import.c record/tracing.c record/recorder.c record/datfile.c
 CLI_SRC    := cli/main.c cli/cmd_import.c cli/cmd_info.c cli/cmd_sql.c cli/cmd_record.c cli/cmd_analyze.c cli/cmd_windows.c \

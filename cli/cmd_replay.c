@@ -11,17 +11,31 @@
 #include "../core/json.h"
 #include "../replay/model.h"
 #include "../replay/scenario.h"
+#include "../replay/window.h"
+#include "../analyze/window.h"
 
 const char cmd_replay_usage[] =
 "usage: foliotrace replay --scenario NAME [--model M] [--schedule S] [--explore] [--json]\n"
 "       foliotrace replay --list\n"
-"       foliotrace replay DB --window N   (not implemented yet)\n"
+"       foliotrace replay DB --window N [--model M] [--explore] [--json]\n"
 "\n"
 "Run a built-in scenario in the userspace model of the XFS kernel paths\n"
 "(buffered write with a short copy, mmap write fault, writeback, hole punch,\n"
 "truncate, read) under each code variant, with its default schedule or the\n"
 "given one, and print per variant the outcome, a digest of the schedule and\n"
-"outcome, and the step sequence (task, step, page, tracepoints).  Invariants\n"
+"outcome, and the step sequence (task, step, page, tracepoints).\n"
+"\n"
+"With DB --window N, the window N of an analysed database (foliotrace\n"
+"windows) becomes the model's tasks: the writer W (its buffered write, the\n"
+"copy stopping where the window starts), a fault F, G, H, I per task the\n"
+"trace shows racing on the window's pages, and a writeback B when the trace\n"
+"writes those pages back afterwards, over at most 16 pages around the\n"
+"racing pages.  The schedule is the recorded order (untraced steps placed\n"
+"where the trace allows); the results are stored in the database's replays\n"
+"table, and the outcome under the variant of the trace's kernel is compared\n"
+"with what the trace shows (loss: data_loss, or unbacked_dirty when the\n"
+"page was later dropped; hit: unbacked_dirty; dropped: dirty_dropped;\n"
+"unsafe, protected: ok).  Invariants\n"
 "are checked after every step; an outcome is ok or the most severe of:\n"
 "data_loss, dirty_dropped, writeback_error, unbacked_dirty, stale_folio,\n"
 "reservation_leak, deadlock.\n"
@@ -52,10 +66,12 @@ const char cmd_replay_usage[] =
 "                        steps; with --explore also schedules, bad_schedules,\n"
 "                        naive, outcomes, hit_schedules, counterexamples\n"
 "      --list            list the scenarios\n"
+"      --window=N        replay window N of DB (see foliotrace windows)\n"
 "  -h, --help            show this help\n"
 "\n"
-"exit status: 0 on success (whatever the outcomes), 1 if the run cannot be\n"
-"made, 2 on a usage error.\n";
+"exit status: 0 on success (whatever the outcomes; for a window, whether or\n"
+"not they agree with the trace), 1 if the run cannot be made, 2 on a usage\n"
+"error.\n";
 
 struct replay_opts {
 	const char *scenario;
@@ -66,17 +82,17 @@ struct replay_opts {
 	const char *window;
 };
 
-static void json_hits(uint32_t hits)
+static void json_hits(FILE *out, uint32_t hits)
 {
 	int n = 0;
 
-	putchar('[');
+	fputc('[', out);
 	for (int o = 1; o < MODEL_OUTCOMES; o++)
 		if (hits & (1u << o)) {
-			printf("%s", n++ ? "," : "");
-			json_str(stdout, model_outcome_name(o));
+			fprintf(out, "%s", n++ ? "," : "");
+			json_str(out, model_outcome_name(o));
 		}
-	putchar(']');
+	fputc(']', out);
 }
 
 static void print_hits(uint32_t hits)
@@ -160,99 +176,107 @@ static void print_text(const struct scenario *sc, struct model *m, const struct 
 		}
 }
 
-static void print_json(const struct scenario *sc, struct model *m, const struct model_run *r,
+static void print_json(FILE *out, const struct scenario *sc, struct model *m, const struct model_run *r,
 		       const char *sched, const struct model_explore *x, uint64_t naive)
 {
 	const struct model_where *w = &r->where[r->outcome];
 	char buf[4 * MODEL_MAX_RUN];
 
-	printf("{\"model\":");
-	json_str(stdout, model_variant_of(m));
-	printf(",\"scenario\":");
-	json_str(stdout, sc->name);
-	printf(",\"outcome\":");
-	json_str(stdout, model_outcome_name(r->outcome));
-	printf(",\"digest\":\"%016" PRIx64 "\",\"schedule\":", r->digest);
-	json_str(stdout, sched);
+	fprintf(out, "{\"model\":");
+	json_str(out, model_variant_of(m));
+	fprintf(out, ",\"scenario\":");
+	json_str(out, sc->name);
+	fprintf(out, ",\"outcome\":");
+	json_str(out, model_outcome_name(r->outcome));
+	fprintf(out, ",\"digest\":\"%016" PRIx64 "\",\"schedule\":", r->digest);
+	json_str(out, sched);
 	if (r->outcome == MODEL_OK) {
-		printf(",\"where\":null");
+		fprintf(out, ",\"where\":null");
 	} else {
 		char t[2] = { model_task_letter(m, w->task), 0 };
 
-		printf(",\"where\":{\"step\":%d,\"task\":", w->step + 1);
-		json_str(stdout, t);
+		fprintf(out, ",\"where\":{\"step\":%d,\"task\":", w->step + 1);
+		json_str(out, t);
 		if (w->folio >= 0)
-			printf(",\"page\":%d", w->folio);
+			fprintf(out, ",\"page\":%d", w->folio);
 		else
-			printf(",\"page\":null");
+			fprintf(out, ",\"page\":null");
 		if (w->other >= 0) {
 			t[0] = model_task_letter(m, w->other);
-			printf(",\"other\":");
-			json_str(stdout, t);
+			fprintf(out, ",\"other\":");
+			json_str(out, t);
 		}
-		putchar('}');
+		fputc('}', out);
 	}
-	printf(",\"hits\":");
-	json_hits(r->hits);
-	printf(",\"truncated\":%s,\"steps\":[", r->truncated ? "true" : "false");
+	fprintf(out, ",\"hits\":");
+	json_hits(out, r->hits);
+	fprintf(out, ",\"truncated\":%s,\"steps\":[", r->truncated ? "true" : "false");
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const struct model_step_rec *s = &r->step[i];
 		char t[2] = { model_task_letter(m, s->task), 0 };
 
-		printf("%s{\"task\":", i ? "," : "");
-		json_str(stdout, t);
-		printf(",\"step\":");
-		json_str(stdout, s->name);
-		printf(",\"tracepoints\":");
-		json_str(stdout, s->tp);
+		fprintf(out, "%s{\"task\":", i ? "," : "");
+		json_str(out, t);
+		fprintf(out, ",\"step\":");
+		json_str(out, s->name);
+		fprintf(out, ",\"tracepoints\":");
+		json_str(out, s->tp);
 		if (s->folio >= 0)
-			printf(",\"page\":%d", s->folio);
+			fprintf(out, ",\"page\":%d", s->folio);
 		else
-			printf(",\"page\":null");
-		printf(",\"extra\":%s,\"hits\":", s->extra ? "true" : "false");
-		json_hits(s->hits);
-		putchar('}');
+			fprintf(out, ",\"page\":null");
+		fprintf(out, ",\"extra\":%s,\"hits\":", s->extra ? "true" : "false");
+		json_hits(out, s->hits);
+		fputc('}', out);
 	}
-	putchar(']');
+	fputc(']', out);
 	if (x) {
-		printf(",\"schedules\":%" PRIu64 ",\"bad_schedules\":%" PRIu64 ",\"naive\":%" PRIu64
+		fprintf(out, ",\"schedules\":%" PRIu64 ",\"bad_schedules\":%" PRIu64 ",\"naive\":%" PRIu64
 		       ",\"sleep_blocked\":%" PRIu64 ",\"explore_truncated\":%s,\"outcomes\":{",
 		       x->schedules, x->bad, naive, x->sleep_blocked, x->truncated ? "true" : "false");
 		for (int o = 0; o < MODEL_OUTCOMES; o++) {
-			printf("%s", o ? "," : "");
-			json_str(stdout, model_outcome_name(o));
-			printf(":%" PRIu64, x->outcome[o]);
+			fprintf(out, "%s", o ? "," : "");
+			json_str(out, model_outcome_name(o));
+			fprintf(out, ":%" PRIu64, x->outcome[o]);
 		}
-		printf("},\"hit_schedules\":{");
+		fprintf(out, "},\"hit_schedules\":{");
 		for (int o = 1; o < MODEL_OUTCOMES; o++) {
-			printf("%s", o > 1 ? "," : "");
-			json_str(stdout, model_outcome_name(o));
-			printf(":%" PRIu64, x->hit[o]);
+			fprintf(out, "%s", o > 1 ? "," : "");
+			json_str(out, model_outcome_name(o));
+			fprintf(out, ":%" PRIu64, x->hit[o]);
 		}
-		printf("},\"counterexamples\":{");
+		fprintf(out, "},\"counterexamples\":{");
 		for (int o = 1, n = 0; o < MODEL_OUTCOMES; o++)
 			if (x->shortest[o].n) {
 				model_schedule_format(m, x->shortest[o].task, x->shortest[o].n, buf,
 						      sizeof(buf));
-				printf("%s", n++ ? "," : "");
-				json_str(stdout, model_outcome_name(o));
-				putchar(':');
-				json_str(stdout, buf);
+				fprintf(out, "%s", n++ ? "," : "");
+				json_str(out, model_outcome_name(o));
+				fputc(':', out);
+				json_str(out, buf);
 			}
-		putchar('}');
+		fputc('}', out);
 	}
-	putchar('}');
+	fputc('}', out);
 }
+
+/* What a window replay keeps of one variant's run (to store and compare). */
+struct kept {
+	char model[16], outcome[24], schedule[4 * MODEL_MAX_RUN];
+	uint64_t digest;
+	int64_t explored, bad;
+	char *detail;		/* the JSON object, malloc'd */
+};
 
 /* One variant: build, run the schedule, explore from the initial state. */
 static int replay_one(const struct replay_opts *o, const struct scenario *sc, const char *variant,
-		      int first, struct ft_err *e)
+		      int first, const char *sched_text, struct kept *keep, struct ft_err *e)
 {
 	struct model *m = NULL, *init = NULL;
 	struct model_run *r = NULL;
 	struct model_explore *x = NULL;
 	uint8_t sched[MODEL_MAX_RUN];
-	const char *text = o->schedule ? o->schedule : sc->schedule;
+	const char *text = sched_text ? sched_text : o->schedule ? o->schedule : sc->schedule;
 	char err[160];
 	size_t n;
 	uint64_t naive;
@@ -281,9 +305,30 @@ static int replay_one(const struct replay_opts *o, const struct scenario *sc, co
 			goto out;
 		}
 	}
+	if (keep) {
+		size_t len = 0;
+		FILE *f = open_memstream(&keep->detail, &len);
+
+		if (!f) {
+			ft_error(e, -ENOMEM, "replay: out of memory");
+			goto out;
+		}
+		print_json(f, sc, m, r, text, x, naive);
+		fclose(f);
+		snprintf(keep->model, sizeof(keep->model), "%s", model_variant_of(m));
+		snprintf(keep->outcome, sizeof(keep->outcome), "%s", model_outcome_name(r->outcome));
+		snprintf(keep->schedule, sizeof(keep->schedule), "%s", text);
+		keep->digest = r->digest;
+		keep->explored = x ? (int64_t)x->schedules : -1;
+		keep->bad = x ? (int64_t)x->bad : -1;
+	}
 	if (o->json) {
-		printf("%s", first ? "" : ",\n");
-		print_json(sc, m, r, text, x, naive);
+		/* a window's models stay on its one line */
+		printf("%s", first ? "" : keep ? "," : ",\n");
+		if (keep)	/* the same object, inside the window's */
+			fputs(keep->detail, stdout);
+		else
+			print_json(stdout, sc, m, r, text, x, naive);
 	} else {
 		printf("%s", first ? "" : "\n");
 		print_text(sc, m, r, text, x, naive);
@@ -294,6 +339,142 @@ out:
 	free(r);
 	model_free(init);
 	model_free(m);
+	return ret;
+}
+
+/* The outcome the trace shows for a window's verdict, NULL for none. */
+static const char *expected_outcome(const struct window_facts *f)
+{
+	if (!strcmp(f->verdict, "loss")) {
+		for (int i = 0; i < f->nracers; i++)
+			if (f->racer[i].written_back)
+				return "data_loss";
+		return "unbacked_dirty";	/* then dropped by a later cleanup */
+	}
+	if (!strcmp(f->verdict, "hit"))
+		return "unbacked_dirty";
+	if (!strcmp(f->verdict, "dropped"))
+		return "dirty_dropped";
+	if (!strcmp(f->verdict, "unsafe") || !strcmp(f->verdict, "protected"))
+		return "ok";
+	return NULL;
+}
+
+static void print_window(const struct window_facts *f, const struct scenario *sc,
+			 const char *note)
+{
+	printf("window %lld: %s on ino %lld, pages %lld-%lld, writer pid %d; the trace's kernel "
+	       "runs the %s code\n", (long long)f->id, f->verdict, (long long)f->ino,
+	       (long long)f->first, (long long)f->last, f->writer,
+	       f->variant[0] ? f->variant : "(unknown)");
+	if (f->write_known)
+		printf("  W  pid %d: buffered write of pages %lld-%lld, the copy stopped at page %lld\n",
+		       f->writer, (long long)f->write_first,
+		       (long long)(f->write_first + f->write_pages - 1), (long long)f->first);
+	else
+		printf("  W  pid %d: its buffered write is not in the trace: taken as the punched "
+		       "pages, nothing copied\n", f->writer);
+	for (int i = 0; i < f->nracers; i++)
+		printf("  %c  pid %d: fault on page %lld %s (event %lld)%s\n", "FGHI"[i],
+		       f->racer[i].pid, (long long)f->racer[i].index, f->racer[i].before_cleanup ?
+		       "dirtied before the cleanup deleted it" : "inside the window",
+		       (long long)f->racer[i].event, f->racer[i].written_back ?
+		       ", written back afterwards (B)" : "");
+	if (f->racers_cut)
+		printf("  (more racing tasks than %d: the others are left out)\n", WINDOW_MAX_RACERS);
+	printf("  model: ino %lld, pages %llu-%llu", (long long)f->ino,
+	       (unsigned long long)sc->base_index,
+	       (unsigned long long)(sc->base_index + sc->npages - 1));
+	if (note[0])
+		printf("; %s", note);
+	printf("\n\n");
+}
+
+static int replay_window(const struct replay_opts *o, int64_t id, struct ft_err *e)
+{
+	struct store *s = NULL;
+	struct window_facts f;
+	struct replay_window_in in = { 0 };
+	struct scenario sc;
+	struct kept keep[8];
+	struct window_replay save[8];
+	const char *expect, *got = "";
+	char note[256], sched[4 * MODEL_MAX_RUN];
+	int nk = 0, ret = FT_EXIT_FAIL, match = -1;
+
+	memset(keep, 0, sizeof(keep));
+	if (store_open(&s, o->db, STORE_READWRITE, e) < 0)
+		return FT_EXIT_FAIL;
+	if (window_facts_load(s, id, &f, e) < 0)
+		goto out;
+	in.ino = (uint64_t)f.ino;
+	in.first = f.first;
+	in.last = f.last;
+	in.write_first = f.write_first;
+	in.write_pages = f.write_pages;
+	in.nracers = f.nracers;
+	for (int i = 0; i < f.nracers; i++) {
+		in.racer[i].index = f.racer[i].index;
+		in.racer[i].before_cleanup = f.racer[i].before_cleanup;
+		in.racer[i].written_back = f.racer[i].written_back;
+	}
+	if (replay_window_scenario(&in, &sc, note, sizeof(note)) < 0) {
+		ft_error(e, -EINVAL, "%s: window %lld: its pages do not fit the model", o->db,
+			 (long long)id);
+		goto out;
+	}
+	expect = expected_outcome(&f);
+	if (o->json)
+		printf("{\"window\":%lld,\"verdict\":\"%s\",\"trace_model\":", (long long)id,
+		       f.verdict);
+	else
+		print_window(&f, &sc, note);
+	if (o->json) {
+		json_str(stdout, f.variant[0] ? f.variant : NULL);
+		printf(",\"expected\":");
+		json_str(stdout, expect);
+		printf(",\"note\":");
+		json_str(stdout, note);
+		printf(",\"model_pages\":[%llu,%llu]", (unsigned long long)sc.base_index,
+		       (unsigned long long)(sc.base_index + sc.npages - 1));
+		printf(",\"models\":[");
+	}
+	for (int i = 0; i < model_variant_count(0); i++) {
+		const char *v = model_variant_name(i);
+
+		if (strcmp(o->model, "all") && strcmp(o->model, v))
+			continue;
+		if (replay_window_schedule(&sc, &in, v, sched, sizeof(sched)) < 0) {
+			ft_error(e, -ENOMEM, "replay: out of memory");
+			goto out;
+		}
+		if (replay_one(o, &sc, v, nk == 0, sched, &keep[nk], e) != FT_EXIT_OK)
+			goto out;
+		save[nk] = (struct window_replay){ keep[nk].model, keep[nk].outcome, keep[nk].digest,
+			keep[nk].schedule, keep[nk].explored, keep[nk].bad, keep[nk].detail };
+		if (expect && !strcmp(v, f.variant)) {
+			match = !strcmp(keep[nk].outcome, expect);
+			got = keep[nk].outcome;
+		}
+		nk++;
+	}
+	if (o->json) {
+		printf("],\"matches_trace\":%s}\n", match < 0 ? "null" : match ? "true" : "false");
+	} else if (match >= 0) {
+		printf("\nthe trace shows %s: under %s, the kernel's code, the model gives %s, "
+		       "expected %s: %s\n", f.verdict, f.variant, got, expect,
+		       match ? "agrees" : "DISAGREES");
+	}
+	if (window_replays_save(s, id, save, nk, e) < 0)
+		goto out;
+	ret = FT_EXIT_OK;
+out:
+	for (int i = 0; i < nk; i++)
+		free(keep[i].detail);
+	if (store_close(s) < 0 && ret == FT_EXIT_OK) {
+		ft_error(e, -EIO, "%s: closing the database failed", o->db);
+		ret = FT_EXIT_FAIL;
+	}
 	return ret;
 }
 
@@ -338,21 +519,29 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 			       scenario_at(i)->summary, scenario_at(i)->schedule);
 		return FT_EXIT_OK;
 	}
+	if (strcmp(o.model, "all") &&
+	    (model_variant_find(o.model) < 0 || model_variant_find(o.model) >= model_variant_count(0)))
+		return cmd_usage_error("replay", "unknown model '%s' (prefix, fix, v6.2, upstream, all)",
+				       o.model);
 	if (o.db || o.window) {
-		if (o.scenario)
-			return cmd_usage_error("replay", "--scenario and DB --window exclude each other");
-		ft_error(e, -ENOSYS, "replay: DB --window: not implemented yet (use --scenario)");
-		return FT_EXIT_FAIL;
+		char *end;
+		long long id;
+
+		if (o.scenario || o.schedule)
+			return cmd_usage_error("replay", "DB --window excludes --scenario and --schedule");
+		if (!o.db || !o.window)
+			return cmd_usage_error("replay", "wants both DB and --window N");
+		id = strtoll(o.window, &end, 10);
+		if (*end || end == o.window || id <= 0)
+			return cmd_usage_error("replay", "--window wants a window id (a positive "
+					       "integer), not '%s'", o.window);
+		return replay_window(&o, id, e);
 	}
 	if (!o.scenario)
 		return cmd_usage_error("replay", "wants --scenario NAME (or --list)");
 	sc = scenario_find(o.scenario);
 	if (!sc)
 		return cmd_usage_error("replay", "unknown scenario '%s' (see --list)", o.scenario);
-	if (strcmp(o.model, "all") &&
-	    (model_variant_find(o.model) < 0 || model_variant_find(o.model) >= model_variant_count(0)))
-		return cmd_usage_error("replay", "unknown model '%s' (prefix, fix, v6.2, upstream, all)",
-				       o.model);
 	if (o.schedule) {	/* task letters do not depend on the variant: check once */
 		struct model *m;
 		uint8_t sched[MODEL_MAX_RUN];
@@ -372,9 +561,9 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		putchar('[');
 	if (!strcmp(o.model, "all")) {
 		for (int i = 0; i < model_variant_count(0) && ret == FT_EXIT_OK; i++)
-			ret = replay_one(&o, sc, model_variant_name(i), i == 0, e);
+			ret = replay_one(&o, sc, model_variant_name(i), i == 0, NULL, NULL, e);
 	} else {
-		ret = replay_one(&o, sc, o.model, 1, e);
+		ret = replay_one(&o, sc, o.model, 1, NULL, NULL, e);
 	}
 	if (o.json)
 		printf("]\n");

@@ -1191,6 +1191,16 @@ void model_refresh_waiters(struct model *m)
 	}
 }
 
+const char *model_next_step(const struct model *m, int task)
+{
+	const struct mtask *t;
+
+	if (task < 0 || task >= m->ntasks)
+		return NULL;
+	t = &m->t[task];
+	return t->done ? NULL : model_slot(m, t->slot)->step->name;
+}
+
 int model_step(struct model *m, int task, struct model_step_rec *rec)
 {
 	struct mtask *t;

@@ -205,6 +205,8 @@ int model_finished(const struct model *m);		/* every task done */
 /* Runs one step of a runnable task; fills rec if not NULL.  -EAGAIN if the
  * task cannot run. */
 int model_step(struct model *m, int task, struct model_step_rec *rec);
+/* The name of the step the task runs next, NULL when it is finished. */
+const char *model_next_step(const struct model *m, int task);
 
 /* Runs the schedule (then the default continuation) to the end. */
 int model_run(struct model *m, const uint8_t *sched, size_t n, struct model_run *r);

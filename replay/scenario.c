@@ -27,19 +27,19 @@ static const struct scenario scenarios[] = {
 	{ "punch-race",
 	  "write W of pages 0-3 copies 1 page and fails; fault F stores into page 2 "
 	  "between W's truncate and punch (the 198dd8aedee6 race)",
-	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(2) } },
+	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(2) }, INO, 0 },
 	{ "short-write",
 	  "write W of pages 0-3 copies 1 page and fails; fault F stores into page 6, "
 	  "outside W's range (race-free)",
-	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(6) } },
+	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(6) }, INO, 0 },
 	{ "punch-race-writeback",
 	  "punch-race, then writeback B of pages 0-3 maps the faulted page "
 	  "(a lost write under prefix)",
-	  "W6,F8,W2,B7", 8, 8, 64, 3, { WRITE(0, 4, 1), FAULT(2), WRITEBACK(0, 4) } },
+	  "W6,F8,W2,B7", 8, 8, 64, 3, { WRITE(0, 4, 1), FAULT(2), WRITEBACK(0, 4) }, INO, 0 },
 	{ "hole-punch",
 	  "fault F dirties page 2, then fallocate(PUNCH_HOLE) P of pages 0-3 drops it "
 	  "(the owner of the range: no invariant broken)",
-	  "F8,P6", 8, 8, 64, 2, { FAULT(2), PUNCH(0, 4) } },
+	  "F8,P6", 8, 8, 64, 2, { FAULT(2), PUNCH(0, 4) }, INO, 0 },
 };
 
 int scenario_count(void)
@@ -62,7 +62,8 @@ const struct scenario *scenario_find(const char *name)
 
 int scenario_build(const struct scenario *sc, const char *variant, struct model **out)
 {
-	struct model_config c = { .variant = variant, .ino = INO, .base_index = 0,
+	struct model_config c = { .variant = variant, .ino = sc->ino ? sc->ino : INO,
+				  .base_index = sc->base_index,
 				  .npages = sc->npages, .isize_pages = sc->isize_pages,
 				  .free_blocks = sc->free_blocks };
 	int ret = model_new(out, &c);

@@ -18,6 +18,7 @@ struct scenario {
 	unsigned npages, isize_pages, free_blocks;
 	unsigned ntasks;
 	struct model_task_desc task[MODEL_MAX_TASKS];
+	uint64_t ino, base_index;	/* 0, 0: the built-ins' inode 131 from page 0 */
 };
 
 int scenario_count(void);
