@@ -134,6 +134,7 @@ if [ ! -s "$SYN" ]; then
 	"${FT_BUILD:-build}/gen_synth" 10000000 "$SYN.tmp" >/dev/null && mv "$SYN.tmp" "$SYN"
 fi
 cp "$SYN" "$tmp/syn.db"
+sync	# the copy's writeback must not run during the measurement
 /usr/bin/time -f "%e %M" -o "$tmp/at" "$FT" analyze -q "$tmp/syn.db"
 read -r as akb < "$tmp/at"
 /usr/bin/time -f "%e" -o "$tmp/st" sqlite3 "$tmp/syn.db" "SELECT count(ts), count(pid), count(kind),
