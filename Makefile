@@ -41,7 +41,8 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 
-.PHONY: all check check-long bench asan asan-bin check-asan-inner install uninstall deps demo clean help docs
+.PHONY: all check check-long bench asan asan-bin check-asan-inner install uninstall deps demo clean help docs \
+        fuzz fuzz-bin fuzz-inner fuzz-regress-bin
 
 all: $(BIN) foliotrace
 
@@ -82,7 +83,7 @@ ASAN_FLAGS := CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointe
               LDFLAGS="-fsanitize=address,undefined"
 
 # The hostile-input tests also run against an ASan+UBSan build (FT_ASAN_BIN).
-check: all $(UNIT_BIN) asan-bin
+check: all $(UNIT_BIN) asan-bin fuzz-regress-bin
 	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) \
 	  FT_ASAN_BIN=$(abspath build-asan/foliotrace) tests/run.sh
 
@@ -101,6 +102,38 @@ check-asan-inner: $(BIN) $(UNIT_BIN)
 	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
+
+# --- fuzzing (tests/fuzz/README.md) --------------------------------------
+# libFuzzer harnesses: clang, every object instrumented for coverage and
+# built with ASan+UBSan; the system libraries are not instrumented.
+FUZZ_NAMES   := import stream normalize db
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := CC=clang CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
+                LDFLAGS="-fsanitize=address,undefined" EXTRA_CFLAGS="-Wno-error"
+
+fuzz-bin:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz $(FUZZ_FLAGS) fuzz-inner
+
+fuzz-inner: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz-%)
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
+fuzz: fuzz-bin
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FT_BIN=$(abspath $(BIN)) tests/fuzz/run.sh $(FUZZ_NAMES)
+
+# The same harnesses without libFuzzer (tests/fuzz/fuzz_main.c), to run the
+# regression corpus under ASan+UBSan in `make check`.
+fuzz-regress-bin:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan $(ASAN_FLAGS) \
+	  $(FUZZ_NAMES:%=build-asan/fuzz/regress-%)
+
+$(BUILD)/fuzz/regress-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_main.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/fuzz_main.c $(LIB_OBJ) $(LIBS)
 
 $(BUILD)/gen_synth: bench/gen_synth.c tests/unit/synth.h $(LIB_OBJ)
 	@echo "  CC      $<"

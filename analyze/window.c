@@ -19,6 +19,13 @@ static int prep(struct store *s, sqlite3_stmt **st, const char *sql, struct ft_e
 		fail(s, e, "reading the window");
 }
 
+static const char *text_or(sqlite3_stmt *st, int i, const char *dflt)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : dflt;
+}
+
 static void add_racer(struct window_facts *f, int pid, int64_t index, int64_t ev, int before)
 {
 	for (int i = 0; i < f->nracers; i++)
@@ -136,7 +143,9 @@ int window_facts_load(struct store *s, int64_t id, struct window_facts *f, struc
 	f->id = id;
 	ret = prep(s, &st, "SELECT w.trace_id, coalesce(w.dev, 0), w.ino, w.start_event, "
 		   "w.end_event, w.first_index, w.last_index, w.verdict, w.family, "
-		   "coalesce(json_extract(w.evidence, '$.writer'), json_extract(w.tasks, '$[0]')), "
+		   "coalesce(CASE WHEN json_valid(w.evidence) THEN json_extract(w.evidence, "
+		   "'$.writer') END, CASE WHEN json_valid(w.tasks) THEN json_extract(w.tasks, "
+		   "'$[0]') END, 0), "
 		   "coalesce(t.page_size, 4096), (SELECT value FROM meta WHERE key = "
 		   "'analysis:' || w.trace_id || ':variant') FROM windows w JOIN traces t ON "
 		   "t.id = w.trace_id WHERE w.id = ?", e);
@@ -152,12 +161,12 @@ int window_facts_load(struct store *s, int64_t id, struct window_facts *f, struc
 		f->end_event = sqlite3_column_int64(st, 4);
 		f->first = sqlite3_column_int64(st, 5);
 		f->last = sqlite3_column_int64(st, 6);
-		snprintf(f->verdict, sizeof(f->verdict), "%s", sqlite3_column_text(st, 7));
-		snprintf(f->family, sizeof(f->family), "%s", sqlite3_column_text(st, 8));
+		snprintf(f->verdict, sizeof(f->verdict), "%s", text_or(st, 7, ""));
+		snprintf(f->family, sizeof(f->family), "%s", text_or(st, 8, ""));
 		f->writer = sqlite3_column_int(st, 9);
 		ps = sqlite3_column_int64(st, 10);
 		if (sqlite3_column_type(st, 11) == SQLITE_TEXT)
-			snprintf(f->variant, sizeof(f->variant), "%s", sqlite3_column_text(st, 11));
+			snprintf(f->variant, sizeof(f->variant), "%s", text_or(st, 11, ""));
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)

@@ -58,9 +58,13 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 	if (store_open(&s, argv[optind], STORE_READONLY, e) < 0)
 		return FT_EXIT_FAIL;
 	if (sqlite3_prepare_v2(store_db(s),
-		"SELECT id, family, verdict, dev, ino, start_ns, end_ns, start_event, end_event, "
-		"first_index, last_index, tasks, evidence, "
-		"CASE WHEN verdict IN ('protected') THEN json_extract(evidence, '$.lock') "
+		/* a hostile file may hold anything: NULLs, text that is not JSON */
+		"SELECT id, coalesce(family, ''), coalesce(verdict, ''), dev, ino, start_ns, end_ns, "
+		"start_event, end_event, first_index, last_index, "
+		"CASE WHEN json_valid(tasks) THEN tasks ELSE '[]' END, "
+		"CASE WHEN json_valid(evidence) THEN evidence ELSE '{}' END, "
+		"CASE WHEN NOT json_valid(evidence) THEN '' "
+		"WHEN verdict IN ('protected') THEN json_extract(evidence, '$.lock') "
 		"WHEN json_extract(evidence, '$.racing') != '' THEN json_extract(evidence, '$.racing') "
 		"WHEN verdict = 'unknown' THEN 'events lost in the window, or fault events not recorded' "
 		"ELSE 'no lock held across the window excludes page faults' END FROM windows "

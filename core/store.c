@@ -1203,8 +1203,10 @@ int store_symbols(struct store *s, char ***names, int64_t *n, struct ft_err *e)
 		return sql_fail(s, e, rc, "reading symbols");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
 
-		if (id < 0 || id > (1 << 24))
+		/* A hostile file: NULL names, repeated or absurd ids. */
+		if (id < 0 || id > (1 << 24) || !name || (id < max && (*names)[id]))
 			continue;
 		if (id >= max) {
 			int64_t nmax = id + 256;
@@ -1218,11 +1220,17 @@ int store_symbols(struct store *s, char ***names, int64_t *n, struct ft_err *e)
 			*names = p;
 			max = nmax;
 		}
-		(*names)[id] = strdup((const char *)sqlite3_column_text(st, 1));
+		(*names)[id] = strdup(name);
 		if (id + 1 > *n)
 			*n = id + 1;
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		store_symbols_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+		return sql_fail(s, e, rc, "reading symbols");
+	}
 	return 0;
 }
 
