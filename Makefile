@@ -83,14 +83,14 @@ ASAN_FLAGS := CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointe
               LDFLAGS="-fsanitize=address,undefined"
 
 # The hostile-input tests also run against an ASan+UBSan build (FT_ASAN_BIN).
-check: all $(UNIT_BIN) asan-bin fuzz-regress-bin
+check: all $(UNIT_BIN) $(BUILD)/gen_synth asan-bin fuzz-regress-bin
 	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) \
 	  FT_ASAN_BIN=$(abspath build-asan/foliotrace) tests/run.sh
 
 asan-bin:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan $(ASAN_FLAGS) build-asan/foliotrace
 
-check-long: all $(UNIT_BIN)
+check-long: all $(UNIT_BIN) $(BUILD)/gen_synth fuzz-regress-bin
 	$(Q)FT_LONG=1 FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
 
 # ASan + UBSan build of everything, then the test suite against it.

@@ -275,7 +275,17 @@ out:
 		sandbox_kill(&sb);
 	store_close(s);
 	if (tmp) {
+		size_t tl = strlen(tmp);
+
 		unlink(tmp);
+		/* The user knows the output path, not our temp file. */
+		if (ret < 0 && !strncmp(e->msg, tmp, tl) && e->msg[tl] == ':') {
+			char why[sizeof(e->msg)];
+
+			snprintf(why, sizeof(why), "%s", e->msg + tl + 1);
+			ft_err_clear(e);
+			ft_error(e, ret, "%s:%s (nothing written)", o->output, why);
+		}
 		free(tmp);
 	}
 	if (in_fd >= 0)
