@@ -83,14 +83,14 @@ ASAN_FLAGS := CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointe
               LDFLAGS="-fsanitize=address,undefined"
 
 # The hostile-input tests also run against an ASan+UBSan build (FT_ASAN_BIN).
-check: all $(UNIT_BIN) $(BUILD)/gen_synth asan-bin fuzz-regress-bin
+check: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so asan-bin fuzz-regress-bin
 	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) \
 	  FT_ASAN_BIN=$(abspath build-asan/foliotrace) tests/run.sh
 
 asan-bin:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan $(ASAN_FLAGS) build-asan/foliotrace
 
-check-long: all $(UNIT_BIN) $(BUILD)/gen_synth fuzz-regress-bin
+check-long: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so fuzz-regress-bin
 	$(Q)FT_LONG=1 FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
 
 # ASan + UBSan build of everything, then the test suite against it.
@@ -134,6 +134,12 @@ $(BUILD)/fuzz/regress-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_main.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/fuzz_main.c $(LIB_OBJ) $(LIBS)
+
+# The Nth-I/O-call failure injector over libfiu (tests/t9004-eio.sh).
+$(BUILD)/fiu_nth.so: tests/fiu/fiu_nth.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -DFIU_ENABLE=1 -shared -fPIC -o $@ $< -lfiu
 
 $(BUILD)/gen_synth: bench/gen_synth.c tests/unit/synth.h $(LIB_OBJ)
 	@echo "  CC      $<"
