@@ -73,6 +73,13 @@ $(BUILD)/schema_sql.o: $(BUILD)/schema_sql.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
 
+# Out-of-memory sweeps: foliotrace's own allocations are wrapped at link time.
+OOM_WRAP := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=strdup
+$(BUILD)/tests/test_oom: tests/unit/test_oom.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(OOM_WRAP) -o $@ $< $(LIB_OBJ) $(LIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -128,7 +135,7 @@ fuzz: fuzz-bin
 # regression corpus under ASan+UBSan in `make check`.
 fuzz-regress-bin:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan $(ASAN_FLAGS) \
-	  $(FUZZ_NAMES:%=build-asan/fuzz/regress-%)
+	  $(FUZZ_NAMES:%=build-asan/fuzz/regress-%) build-asan/tests/test_oom
 
 $(BUILD)/fuzz/regress-%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_main.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -400,12 +400,6 @@ static void wmap_del(struct wmap *m, int64_t wid)
 
 #define RACING_LEN 512
 
-static char *racing_of(struct window *w)
-{
-	if (!w->racing)
-		w->racing = calloc(1, RACING_LEN);
-	return w->racing;
-}
 
 /* Per-task state for the detector. */
 struct tstate {
@@ -440,6 +434,7 @@ struct an {
 	int64_t nw;			/* windows opened */
 	int64_t wid_base;		/* windows.id = wid_base + wid */
 	sqlite3_stmt *ins_window;
+	int qerr;			/* a setup query failed */
 	struct tstate *ts;
 	int nts;
 	int fault_events_recorded;
@@ -451,6 +446,14 @@ struct an {
 	sqlite3_stmt *ins_edge;
 	int err;
 };
+
+/* The evidence text of w; out of memory fails the analysis (a->err). */
+static char *racing_of(struct an *a, struct window *w)
+{
+	if (!w->racing && !(w->racing = calloc(1, RACING_LEN)))
+		a->err = 1;
+	return w->racing;
+}
 
 static struct tstate *tstate_of(struct an *a, int t)
 {
@@ -563,7 +566,7 @@ static void judge(struct an *a, struct window *w)
 			covered |= h->first <= dels[d].last && hl >= dels[d].first;
 		if (covered)
 			continue;
-		if (!p && racing_of(w)) {
+		if (!p && racing_of(a, w)) {
 			p = w->racing;
 			left = RACING_LEN;
 		}
@@ -586,7 +589,7 @@ static void judge(struct an *a, struct window *w)
 		return;
 	if (dropped_by) {
 		w->verdict = V_DROPPED;
-		if (racing_of(w))
+		if (racing_of(a, w))
 			snprintf(w->racing, RACING_LEN,
 				 "cleanup deleted a folio dirtied by pid %d", dropped_by);
 		return;
@@ -763,7 +766,7 @@ static void mark_loss(struct an *a, struct folio *f, int64_t idx, const char *ho
 		return;
 
 	w->verdict = V_LOSS;
-	if (racing_of(w))
+	if (racing_of(a, w))
 		snprintf(w->racing + strlen(w->racing), RACING_LEN - strlen(w->racing),
 			 "; folio %lld %s at event %lld", (long long)idx, how, (long long)id);
 }
@@ -1077,29 +1080,41 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 
 /* --- the job --------------------------------------------------------------- */
 
-static int q_text(struct store *s, const char *sql, char *out, size_t n)
+/*
+ * One-value queries of the setup.  No row is an answer (-1 / ""); a failing
+ * query (out of memory, I/O) is not: it sets a->qerr, and the analysis
+ * stops with that error rather than run on a wrong premise.
+ */
+static int q_text(struct an *a, const char *sql, char *out, size_t n)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = -1;
+	int rc, ret = -1;
 
 	out[0] = '\0';
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_db(a->s), sql, -1, &st, NULL) != SQLITE_OK) {
+		a->qerr = 1;
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
 		const unsigned char *t = sqlite3_column_text(st, 0);
 
+		if (!t && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			a->qerr = 1;	/* the conversion ran out of memory */
 		snprintf(out, n, "%s", t ? (const char *)t : "");
 		ret = 0;
+	} else if (rc != SQLITE_DONE) {
+		a->qerr = 1;
 	}
 	sqlite3_finalize(st);
 	return ret;
 }
 
-static int64_t q_int(struct store *s, const char *sql)
+static int64_t q_int(struct an *a, const char *sql)
 {
 	char buf[64];
 
-	return q_text(s, sql, buf, sizeof(buf)) == 0 ? strtoll(buf, NULL, 10) : -1;
+	return q_text(a, sql, buf, sizeof(buf)) == 0 ? strtoll(buf, NULL, 10) : -1;
 }
 
 static void note(struct analyze_result *r, const char *msg)
@@ -1109,12 +1124,12 @@ static void note(struct analyze_result *r, const char *msg)
 	snprintf(r->notes + n, sizeof(r->notes) - n, "%s%s", n ? "\n" : "", msg);
 }
 
-static int has_event(struct store *s, const char *name)
+static int has_event(struct an *a, const char *name)
 {
 	char sql[200];
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM event_types WHERE name = '%s'", name);
-	return q_int(s, sql) > 0;
+	return q_int(a, sql) > 0;
 }
 
 static int load_gaps(struct an *a)
@@ -1122,12 +1137,14 @@ static int load_gaps(struct an *a)
 	sqlite3_stmt *st = NULL;
 	char sql[400];
 	int64_t unlocalized;
+	int rc;
 
 	snprintf(sql, sizeof(sql), "SELECT coalesce(ts_before, 0), ts_after FROM lost WHERE "
 		 "trace_id = %lld AND kind = 'missed'", (long long)a->trace_id);
 	if (sqlite3_prepare_v2(store_db(a->s), sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	/* Every gap or none: a window must not look complete for want of one. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		void *p = realloc(a->gaps, (size_t)(a->ngaps + 1) * sizeof(*a->gaps));
 
 		if (!p)
@@ -1138,14 +1155,16 @@ static int load_gaps(struct an *a)
 		a->ngaps++;
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
 	/* Losses counted by the ring buffer but not placed in time by a gap. */
 	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(CASE WHEN o > m THEN 1 ELSE 0 END), 0) FROM "
 		 "(SELECT sum(CASE WHEN kind = 'missed' AND count > 0 THEN count ELSE 0 END) AS m, "
 		 "sum(CASE WHEN kind != 'missed' THEN count ELSE 0 END) AS o FROM lost "
 		 "WHERE trace_id = %lld GROUP BY buffer_id, cpu)", (long long)a->trace_id);
-	unlocalized = q_int(a->s, sql);
+	unlocalized = q_int(a, sql);
 	a->unlocalized_loss = unlocalized > 0;
-	return 0;
+	return a->qerr ? -1 : 0;
 }
 
 
@@ -1159,16 +1178,19 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	a->trace_id = q_int(s, "SELECT id FROM traces WHERE complete = 1 ORDER BY id DESC LIMIT 1");
+	a->trace_id = q_int(a, "SELECT id FROM traces WHERE complete = 1 ORDER BY id DESC LIMIT 1");
+	if (a->qerr)
+		return ft_error(e, -EIO, "%s: reading the database: %s", store_path(s),
+				sqlite3_errmsg(store_db(s)));
 	if (a->trace_id <= 0)
 		return ft_error(e, -EINVAL, "%s: no complete trace to analyse (an interrupted "
 				"import or recording?)", store_path(s));
 	snprintf(sql, sizeof(sql), "SELECT kernel_release FROM traces WHERE id = %lld",
 		 (long long)a->trace_id);
-	q_text(s, sql, release, sizeof(release));
+	q_text(a, sql, release, sizeof(release));
 	snprintf(sql, sizeof(sql), "SELECT n_events FROM traces WHERE id = %lld",
 		 (long long)a->trace_id);
-	r->events = (uint64_t)q_int(s, sql);
+	r->events = (uint64_t)q_int(a, sql);
 	a->caps = variant_of(release);
 	snprintf(r->variant, sizeof(r->variant), "%s", variant_names[a->caps.var]);
 	snprintf(a->implied_lock, sizeof(a->implied_lock),
@@ -1176,27 +1198,27 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 		 variant_names[a->caps.var]);
 	snprintf(sql, sizeof(sql), "SELECT coalesce(page_size, 4096) FROM traces WHERE id = %lld",
 		 (long long)a->trace_id);
-	ps = q_int(s, sql);
+	ps = q_int(a, sql);
 	snprintf(sql, sizeof(sql), "SELECT coalesce(block_size, 4096) FROM traces WHERE id = %lld",
 		 (long long)a->trace_id);
-	bs = q_int(s, sql);
+	bs = q_int(a, sql);
 	a->page_shift = ps > 0 && (ps & (ps - 1)) == 0 ? __builtin_ctzll((unsigned long long)ps) : 12;
 	a->block_shift = bs > 0 && (bs & (bs - 1)) == 0 ? __builtin_ctzll((unsigned long long)bs) : 12;
 	if (!release[0])
 		note(r, "kernel release unknown: no implied locks (treated as pre-fix code)");
-	a->fault_events_recorded = has_event(s, "mm_filemap_add_to_page_cache") ||
-		has_event(s, "xfs_write_fault") || has_event(s, "xfs_filemap_fault");
+	a->fault_events_recorded = has_event(a, "mm_filemap_add_to_page_cache") ||
+		has_event(a, "xfs_write_fault") || has_event(a, "xfs_filemap_fault");
 	if (!a->fault_events_recorded)
 		note(r, "no page-cache or fault events recorded (filemap:mm_filemap_add_to_page_cache, "
 		     "xfs:xfs_write_fault): faults cannot be seen, windows are unknown");
-	if (!has_event(s, "xfs_bmap_pre_update") && !has_event(s, "xfs_iext_remove"))
+	if (!has_event(a, "xfs_bmap_pre_update") && !has_event(a, "xfs_iext_remove"))
 		note(r, "no xfs_bmap_pre_update/xfs_iext_remove events in the trace: punch ranges "
 		     "inferred from the write's reservation");
-	if (!has_event(s, "xfs_ilock"))
+	if (!has_event(a, "xfs_ilock"))
 		note(r, "xfs_ilock/xfs_iunlock not recorded: no writes or punches can be found");
-	if (!has_event(s, "sched_wakeup"))
+	if (!has_event(a, "sched_wakeup"))
 		note(r, "sched_wakeup not recorded: no wakeup happens-before edges");
-	if (!has_event(s, "xfs_map_blocks_found") && !has_event(s, "xfs_map_blocks_alloc"))
+	if (!has_event(a, "xfs_map_blocks_found") && !has_event(a, "xfs_map_blocks_alloc"))
 		note(r, "no xfs_map_blocks_* events in the trace (not recorded, or no writeback): "
 		     "writeback over holes (loss) cannot be seen");
 	if (store_symbols(s, &a->syms, &a->nsyms, e) < 0)
@@ -1206,8 +1228,10 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 		a->roles[i] = (unsigned char)role_of(a->syms[i]);
 	a->hist = calloc(HIST, sizeof(*a->hist));
 	a->hb = hb_new(on_edge, a);
-	if (!a->hist || !a->hb || !a->roles || load_gaps(a) < 0) {
-		ret = ft_error(e, -ENOMEM, "out of memory");
+	if (!a->hist || !a->hb || !a->roles || load_gaps(a) < 0 || a->qerr) {
+		ret = a->qerr ? ft_error(e, -EIO, "%s: reading the database: %s", store_path(s),
+					 sqlite3_errmsg(store_db(s))) :
+			ft_error(e, -ENOMEM, "out of memory");
 		goto out;
 	}
 	if (a->unlocalized_loss)
@@ -1220,13 +1244,16 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	 * one trace in the database they all go, which SQLite does at once). */
 	snprintf(sql, sizeof(sql), "DELETE FROM windows WHERE trace_id = %lld; "
 		 "%s DELETE FROM meta WHERE key LIKE 'analysis:%lld:%%';", (long long)a->trace_id,
-		 q_int(s, "SELECT count(*) FROM traces") == 1 ? "DELETE FROM hb_edges;" :
+		 q_int(a, "SELECT count(*) FROM traces") == 1 ? "DELETE FROM hb_edges;" :
 		 "DELETE FROM hb_edges WHERE src IN (SELECT id FROM events WHERE trace_id = "
 		 "(SELECT max(id) FROM traces WHERE complete = 1));", (long long)a->trace_id);
 	ret = store_exec(s, sql, e);
 	if (ret == 0)
 		ret = store_exec(s, "PRAGMA cache_size = -65536;", e);
-	a->wid_base = q_int(s, "SELECT coalesce(max(id), 0) FROM windows");
+	a->wid_base = q_int(a, "SELECT coalesce(max(id), 0) FROM windows");
+	if (ret == 0 && a->qerr)
+		ret = ft_error(e, -EIO, "%s: reading the database: %s", store_path(s),
+			       sqlite3_errmsg(store_db(s)));
 	if (ret < 0)
 		goto out;
 	if (sqlite3_prepare_v2(store_db(s), "INSERT OR IGNORE INTO hb_edges (src, dst, why, implied) "
@@ -1294,21 +1321,28 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	hb_stats(a->hb, &r->hb_joins, &r->hb_entries, &r->hb_edges);
 	{
 		sqlite3_stmt *st = NULL;
+		int ok = sqlite3_prepare_v2(store_db(s), "INSERT OR REPLACE INTO meta VALUES (?, ?)", -1,
+					    &st, NULL) == SQLITE_OK;
+		char key[64];
 
-		if (sqlite3_prepare_v2(store_db(s), "INSERT OR REPLACE INTO meta VALUES (?, ?)", -1,
-				       &st, NULL) == SQLITE_OK) {
-			char key[64];
-
-			snprintf(key, sizeof(key), "analysis:%lld:notes", (long long)a->trace_id);
+		snprintf(key, sizeof(key), "analysis:%lld:notes", (long long)a->trace_id);
+		if (ok) {
 			sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 			sqlite3_bind_text(st, 2, r->notes, -1, SQLITE_STATIC);
-			sqlite3_step(st);
+			ok = sqlite3_step(st) == SQLITE_DONE;
 			sqlite3_reset(st);
-			snprintf(key, sizeof(key), "analysis:%lld:variant", (long long)a->trace_id);
+		}
+		snprintf(key, sizeof(key), "analysis:%lld:variant", (long long)a->trace_id);
+		if (ok) {
 			sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 			sqlite3_bind_text(st, 2, r->variant, -1, SQLITE_STATIC);
-			sqlite3_step(st);
-			sqlite3_finalize(st);
+			ok = sqlite3_step(st) == SQLITE_DONE;
+		}
+		sqlite3_finalize(st);
+		if (!ok) {
+			ret = ft_error(e, -EIO, "%s: writing the analysis failed: %s", store_path(s),
+				       sqlite3_errmsg(store_db(s)));
+			goto out;
 		}
 	}
 	ret = store_commit(s, e);

@@ -1205,6 +1205,10 @@ int store_symbols(struct store *s, char ***names, int64_t *n, struct ft_err *e)
 		int64_t id = sqlite3_column_int64(st, 0);
 		const char *name = (const char *)sqlite3_column_text(st, 1);
 
+		if (!name && sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			rc = SQLITE_NOMEM;	/* the text conversion failed */
+			break;
+		}
 		/* A hostile file: NULL names, repeated or absurd ids. */
 		if (id < 0 || id > (1 << 24) || !name || (id < max && (*names)[id]))
 			continue;
@@ -1221,15 +1225,20 @@ int store_symbols(struct store *s, char ***names, int64_t *n, struct ft_err *e)
 			max = nmax;
 		}
 		(*names)[id] = strdup(name);
+		if (!(*names)[id]) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
 		if (id + 1 > *n)
 			*n = id + 1;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		store_symbols_free(*names, *n);
+		store_symbols_free(*names, max);
 		*names = NULL;
 		*n = 0;
-		return sql_fail(s, e, rc, "reading symbols");
+		return rc == SQLITE_NOMEM ? ft_error(e, -ENOMEM, "out of memory") :
+			sql_fail(s, e, rc, "reading symbols");
 	}
 	return 0;
 }
