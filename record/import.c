@@ -125,31 +125,6 @@ static int check_input(const char *path, struct stat *st, struct ft_err *e)
 	return 0;
 }
 
-/*
- * Removes "<output>.tmp-<pid>" files left by imports that were killed
- * (kill -9, power loss): only those whose process no longer exists.
- */
-static void remove_stale_temps(const char *output)
-{
-	char *pattern = NULL;
-	glob_t g;
-
-	if (asprintf(&pattern, "%s.tmp-*", output) < 0)
-		return;
-	if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			const char *p = strrchr(g.gl_pathv[i], '-');
-			char *end;
-			long pid = p ? strtol(p + 1, &end, 10) : 0;
-
-			if (pid > 0 && !*end && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-				unlink(g.gl_pathv[i]);
-		}
-		globfree(&g);
-	}
-	free(pattern);
-}
-
 int import_trace(const struct import_opts *o, struct import_stats *st,
 		 struct ft_err *e)
 {
@@ -175,7 +150,7 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 	in_fd = open(o->input, O_RDONLY | O_CLOEXEC);
 	if (in_fd < 0)
 		return ft_error(e, -errno, "%s: %s", o->input, strerror(errno));
-	remove_stale_temps(o->output);
+	durable_remove_stale(o->output);
 	if (asprintf(&tmp, "%s.tmp-%d", o->output, (int)getpid()) < 0) {
 		tmp = NULL;
 		ret = ft_error(e, -ENOMEM, "out of memory");

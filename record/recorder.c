@@ -522,6 +522,10 @@ int recorder_run(const struct recorder_opts *o, struct recorder_result *res,
 		}
 	}
 
+	/* What recordings killed earlier left (their pids are gone). */
+	durable_remove_stale(o->output);
+	if (o->dat)
+		durable_remove_stale(o->dat);
 	if (asprintf(&r->tmp, "%s.tmp-%d", o->output, (int)getpid()) < 0) {
 		r->tmp = NULL;
 		ret = ft_error(e, -ENOMEM, "out of memory");

@@ -3,6 +3,7 @@
 #include "tracing.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,30 @@ static int load_kallsyms(struct tep_handle *tep)
 	return ret;
 }
 
+/*
+ * Instances "foliotrace-PID" of recordings that were killed (kill -9): the
+ * kernel keeps them, with their buffers, until someone removes them.  Only
+ * those whose process no longer exists go.
+ */
+static void remove_stale_instances(void)
+{
+	char **names = tracefs_instances("^foliotrace-[0-9][0-9]*$");	/* BRE or ERE */
+
+	for (int i = 0; names && names[i]; i++) {
+		long pid = strtol(names[i] + strlen("foliotrace-"), NULL, 10);
+		struct tracefs_instance *inst;
+
+		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		inst = tracefs_instance_alloc(NULL, names[i]);
+		if (inst) {
+			tracefs_instance_destroy(inst);
+			tracefs_instance_free(inst);
+		}
+	}
+	tracefs_list_free(names);
+}
+
 int tracing_open(struct tracing **out, const struct tracing_opts *o, struct ft_err *e)
 {
 	struct tracing *t;
@@ -177,6 +202,7 @@ int tracing_open(struct tracing **out, const struct tracing_opts *o, struct ft_e
 		snprintf(t->name, sizeof(t->name), "%s", o->instance);
 	else
 		snprintf(t->name, sizeof(t->name), "foliotrace-%d", (int)getpid());
+	remove_stale_instances();
 	snprintf(t->clock, sizeof(t->clock), "%s", o->clock ? o->clock : "mono");
 	if (tracefs_instance_exists(t->name)) {
 		ret = ft_error(e, -EEXIST, "tracing instance %s exists already (used by someone "
