@@ -886,6 +886,34 @@ int store_set_type_count(struct store *s, int64_t type_id, int64_t n,
 	return exec(s, sql, e);
 }
 
+/*
+ * Back to a rollback journal, so that the finished file stands alone (no
+ * -wal beside it) when it is renamed.  A live database may have readers
+ * (sql, windows, the TUI): leaving WAL needs them gone, and they only hold
+ * the file for a query, so wait for them (up to 30 s) rather than fail.
+ */
+static int leave_wal(struct store *s, struct ft_err *e)
+{
+	for (int tries = 0; tries < 3000; tries++) {
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = DELETE", -1, &st, NULL);
+		const unsigned char *mode = NULL;
+
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+			mode = sqlite3_column_text(st, 0);
+		if (mode && !strcmp((const char *)mode, "delete")) {
+			sqlite3_finalize(st);
+			return 0;
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return sql_fail(s, e, rc, "finishing the database");
+		usleep(10000);
+	}
+	return ft_error(e, -EBUSY, "%s: still open by readers after 30 s: cannot finish it",
+			s->path);
+}
+
 int store_trace_finish(struct store *s, int64_t trace_id, struct ft_err *e)
 {
 	char sql[512];
@@ -905,7 +933,9 @@ int store_trace_finish(struct store *s, int64_t trace_id, struct ft_err *e)
 		ret = exec(s, "COMMIT", e);
 	s->in_tx = 0;
 	if (ret == 0)
-		ret = exec(s, "PRAGMA journal_mode = DELETE; PRAGMA optimize;", e);
+		ret = leave_wal(s, e);
+	if (ret == 0)
+		ret = exec(s, "PRAGMA optimize;", e);
 	return ret;
 }
 
