@@ -460,7 +460,10 @@ static int page_events(struct store *s, struct rp_window *w, struct rp_page *p, 
 		from = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 
+	/* the page-cache life of the page: insertion, dirtying, writeback and
+	 * its mapping, invalidation, deletion */
 	ret = prep(s, &st, "SELECT " EVENT_COLS "WHERE e.ino = ?1 AND e.findex = ?2 AND e.ts >= ?3 "
+		   "AND e.kind IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
 		   "ORDER BY e.ts, e.id LIMIT ?4", "reading page events", e);
 	if (ret < 0)
 		return ret;
@@ -468,6 +471,15 @@ static int page_events(struct store *s, struct rp_window *w, struct rp_page *p, 
 	sqlite3_bind_int64(st, 2, p->index);
 	sqlite3_bind_int64(st, 3, from);
 	sqlite3_bind_int(st, 4, RP_MAX_STATES + 1);
+	sqlite3_bind_int(st, 5, FT_K_PAGE_ADD);
+	sqlite3_bind_int(st, 6, FT_K_PAGE_DELETE);
+	sqlite3_bind_int(st, 7, FT_K_DIRTY);
+	sqlite3_bind_int(st, 8, FT_K_WRITEBACK_FOLIO);
+	sqlite3_bind_int(st, 9, FT_K_MAP_BLOCKS_FOUND);
+	sqlite3_bind_int(st, 10, FT_K_MAP_BLOCKS_ALLOC);
+	sqlite3_bind_int(st, 11, FT_K_INVALIDATE_FOLIO);
+	sqlite3_bind_int(st, 12, FT_K_RELEASE_FOLIO);
+	sqlite3_bind_int(st, 13, FT_K_FILEMAP_FAULT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int kind = sqlite3_column_int(st, 5);
 		struct rp_state *ps;
@@ -627,10 +639,13 @@ int query_window_detail(struct store *s, struct rp_window *w, struct ft_err *e)
 			w->ev[i].racing |= w->ev[i].id == w->page[r].event;
 		w->ev[i].racing |= strstr(w->racing, tag) != NULL;
 	}
-	/* The figure's time range: the events shown and the window. */
+	/* The figure's time range: the window, the tasks' events around it and
+	 * the racing events; page events outside it are counted at the edges. */
 	w->t0 = w->start_ns;
 	w->t1 = w->end_ns;
 	for (int i = 0; i < w->nevents; i++) {
+		if (w->lane[w->ev[i].lane].pid < 0 && !w->ev[i].racing)
+			continue;
 		w->t0 = w->ev[i].ts < w->t0 ? w->ev[i].ts : w->t0;
 		w->t1 = w->ev[i].ts > w->t1 ? w->ev[i].ts : w->t1;
 	}

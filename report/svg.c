@@ -163,6 +163,7 @@ void svg_timeline(FILE *f, const struct rp_window *w)
 	int height = Y_TOP + LANE_H * w->nlanes + 72;
 	double x0, x1;
 	char buf[64];
+	int before[RP_MAX_LANES + RP_MAX_PAGES] = { 0 }, after[RP_MAX_LANES + RP_MAX_PAGES] = { 0 };
 
 	sc.t0 = w->t0 - span / 20;
 	sc.span = (double)span * 1.1;
@@ -226,10 +227,18 @@ void svg_timeline(FILE *f, const struct rp_window *w)
 			(long long)a->id, (long long)b->id);
 	}
 
-	/* marks */
+	/* marks; events outside the figure's range are counted at its edges */
 	for (int i = 0; i < w->nevents; i++) {
 		const struct rp_event *ev = &w->ev[i];
 		double x = xpos(&sc, ev->ts), y = ypos(ev->lane);
+
+		if (ev->ts < sc.t0 || ev->ts > sc.t0 + (int64_t)sc.span) {
+			if (ev->ts < sc.t0)
+				before[ev->lane]++;
+			else
+				after[ev->lane]++;
+			continue;
+		}
 
 		fprintf(f, "<g class=\"ev%s\">", ev->racing ? " racing" : "");
 		mark(f, shape_of(ev->kind), x, y, ev->racing ? 8 : 5, ev->racing);
@@ -244,7 +253,7 @@ void svg_timeline(FILE *f, const struct rp_window *w)
 		fprintf(f, " by pid %d%s</title>", ev->pid, ev->racing ? ", racing" : "");
 		if (ev->racing) {
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\" text-anchor=\"middle\">"
-				"! ", x, y - 11);
+				"! ", x, y + (i % 2 ? 20 : -11));
 			rp_xml(f, ev->kind);
 			fputs("</text>", f);
 		} else if (w->lane[ev->lane].pid < 0) {
@@ -256,6 +265,14 @@ void svg_timeline(FILE *f, const struct rp_window *w)
 		fputs("</g>\n", f);
 	}
 
+	for (int l = 0; l < w->nlanes; l++) {
+		if (before[l])
+			fprintf(f, "<text x=\"%d\" y=\"%.1f\" font-size=\"9\">&lt; %d earlier</text>",
+				W_LABEL, ypos(l) - 6, before[l]);
+		if (after[l])
+			fprintf(f, "<text x=\"%d\" y=\"%.1f\" font-size=\"9\" text-anchor=\"end\">"
+				"%d later &gt;</text>", W_TOTAL - W_RIGHT, ypos(l) - 6, after[l]);
+	}
 	/* time axis: offsets from the window start */
 	{
 		double ya = Y_TOP + LANE_H * w->nlanes + 8;
