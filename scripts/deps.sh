@@ -3,7 +3,8 @@
 # are missing.  Runs `apt-get update` once, only when something is missing.
 set -euo pipefail
 pkgs=(build-essential pkg-config libtraceevent-dev libtracefs-dev libtracecmd-dev
-      libsqlite3-dev libncurses-dev trace-cmd xfsprogs sqlite3 tmux time)
+      libsqlite3-dev libncurses-dev trace-cmd xfsprogs sqlite3 tmux time
+      chromium)	# chromium: tests/t6001 renders the report headless
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
