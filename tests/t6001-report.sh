@@ -180,6 +180,14 @@ t_check "hostile comm escaped in HTML" grep -q '&lt;script&gt;alert(1)&lt;/scrip
 t_check "no markup injected into HTML" bash -c "! grep -qi -e '<script' -e '<img' -e '<b>' '$T_TMP/h.html'"
 t_check "no markup injected into Markdown" bash -c "! grep -qi -e '<script' -e '<img' '$T_TMP/h.md'"
 t_check "hostile comm escaped in Markdown tables" grep -q '&lt;/script&gt;\\|x' "$T_TMP/h.md"
+# The same under ASan+UBSan (make check builds it): same bytes, no report.
+if [ -n "${FT_ASAN_BIN:-}" ] && [ -x "$FT_ASAN_BIN" ]; then
+	"$FT_ASAN_BIN" report --no-replay "$T_TMP/h.db" -o "$T_TMP/h-asan.html" 2> "$T_TMP/asan.log"; rc=$?
+	t_eq "ASan build: report exits 0 (log: $(head -c 200 "$T_TMP/asan.log"))" 0 "$rc"
+	t_check "ASan build: the same HTML" cmp -s "$T_TMP/h.html" "$T_TMP/h-asan.html"
+	"$FT_ASAN_BIN" report --markdown --no-replay "$T_TMP/h.db" -o "$T_TMP/h-asan.md" 2>> "$T_TMP/asan.log"; rc=$?
+	t_eq "ASan build: markdown exits 0" 0 "$rc"
+fi
 
 # --- a trace whose windows are all protected (6.x, upstream code) ---------------
 db6=$T_TMP/v6.db

@@ -99,6 +99,14 @@ t_eq "csv: verdicts in id order" "$(q "$db" "SELECT group_concat(verdict, ',') F
 "$FT" export -q "$db" --format csv --what windows -o "$T_TMP/only.csv"
 t_eq "csv --what windows: the one file" "$(($(q "$db" "SELECT count(*) FROM windows") + 1))" "$(wc -l < "$T_TMP/only.csv")"
 
+if [ -n "${FT_ASAN_BIN:-}" ] && [ -x "$FT_ASAN_BIN" ]; then
+	"$FT_ASAN_BIN" export -q "$db" -o "$T_TMP/asan.json" 2> "$T_TMP/asan.log"; rc=$?
+	t_eq "ASan build: perfetto export exits 0 (log: $(head -c 200 "$T_TMP/asan.log"))" 0 "$rc"
+	t_check "ASan build: the same JSON" cmp -s "$T_TMP/xfs-race-5.10-a.json" "$T_TMP/asan.json"
+	"$FT_ASAN_BIN" export -q "$db" --format csv -o "$T_TMP/asan" 2>> "$T_TMP/asan.log"; rc=$?
+	t_eq "ASan build: csv export exits 0" 0 "$rc"
+fi
+
 # --- errors ---------------------------------------------------------------------
 "$FT" export -q "$db" --window 999999 -o "$T_TMP/none.json" 2>/dev/null; rc=$?
 t_eq "unknown window: exit 1" 1 "$rc"
