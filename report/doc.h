@@ -113,8 +113,6 @@ struct rp_doc {
 	struct rp_window *win;		/* listed windows: every loss/hit/dropped/unsafe, */
 	int nwin;			/* up to max_list of them, plus examples */
 	int64_t unlisted;		/* read-worthy windows not listed (cap) */
-	int detail_cap;			/* the cap on detailed windows */
-	int64_t ndetailed;
 	char summary[512];
 	int replays_run, replays_failed;	/* spawned by the report */
 };

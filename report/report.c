@@ -339,16 +339,12 @@ int report_write(const struct report_opts *o, struct ft_err *e)
 	if ((ret = query_windows(s, &d, o->max_list, e)) < 0)
 		goto out;
 	/* Detail: the listed read-worthy windows, most severe first, up to the cap. */
-	d.detail_cap = o->max_detail;
 	for (int i = 0; i < d.nwin; i++) {
-		if (rp_worth_reading(rp_verdict_of(d.win[i].verdict)))
-			d.ndetailed++;
 		if (rp_worth_reading(rp_verdict_of(d.win[i].verdict)) && ndetail < o->max_detail) {
 			d.win[i].detailed = 1;
 			ndetail++;
 		}
 	}
-	d.ndetailed += d.unlisted;
 	if (o->run_replays && (ret = spawn_replays(&s, o, &d, e)) < 0)
 		goto out;
 	for (int i = 0; i < d.nwin; i++)
