@@ -220,11 +220,12 @@ void svg_timeline(FILE *f, const struct rp_window *w)
 			continue;
 		fprintf(f, "<line class=\"hb\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
 			"stroke=\"#333\" stroke-width=\"1.2\"%s marker-end=\"url(#arr%lld)\">"
-			"<title>happens-before (%s%s): event %lld -&gt; %lld</title></line>\n",
-			xpos(&sc, a->ts), ypos(a->lane), xpos(&sc, b->ts), ypos(b->lane),
-			w->edge[i].implied ? " stroke-dasharray=\"3 3\"" : "", (long long)w->id,
-			w->edge[i].why, w->edge[i].implied ? ", implied" : "",
-			(long long)a->id, (long long)b->id);
+			"<title>happens-before (", xpos(&sc, a->ts), ypos(a->lane), xpos(&sc, b->ts),
+			ypos(b->lane), w->edge[i].implied ? " stroke-dasharray=\"3 3\"" : "",
+			(long long)w->id);
+		rp_xml(f, w->edge[i].why);
+		fprintf(f, "%s): event %lld -&gt; %lld</title></line>\n",
+			w->edge[i].implied ? ", implied" : "", (long long)a->id, (long long)b->id);
 	}
 
 	/* marks; events outside the figure's range are counted at its edges */
