@@ -28,11 +28,13 @@ endif
 CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c
 ANALYZE_SRC := analyze/hb.c analyze/analyze.c analyze/timeline.c analyze/window.c
 REPLAY_SRC := replay/model.c replay/variants.c replay/explore.c replay/scenario.c replay/window.c
+REPORT_SRC := report/report.c report/query.c report/html.c report/markdown.c report/svg.c \
+              report/export.c
 RECORD_SRC := record/normalize.c record/emit.c record/loader.c record/decode.c record/sandbox.c \
               record/import.c record/tracing.c record/recorder.c record/datfile.c
 CLI_SRC    := cli/main.c cli/cmd_import.c cli/cmd_info.c cli/cmd_sql.c cli/cmd_record.c cli/cmd_analyze.c cli/cmd_windows.c \
-              cli/cmd_timeline.c cli/cmd_replay.c
-LIB_SRC    := $(CORE_SRC) $(RECORD_SRC) $(ANALYZE_SRC) $(REPLAY_SRC)
+              cli/cmd_timeline.c cli/cmd_replay.c cli/cmd_report.c cli/cmd_export.c
+LIB_SRC    := $(CORE_SRC) $(RECORD_SRC) $(ANALYZE_SRC) $(REPLAY_SRC) $(REPORT_SRC)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)

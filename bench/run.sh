@@ -144,10 +144,41 @@ read -r ss < "$tmp/st"
 n=$("$FT" sql --csv "$tmp/syn.db" "SELECT n_events FROM traces" | tail -1 | tr -d '\r')
 w=$("$FT" sql --csv "$tmp/syn.db" "SELECT count(*) FROM windows" | tail -1 | tr -d '\r')
 f=$("$FT" sql --csv "$tmp/syn.db" "SELECT count(*) FROM folios WHERE del_event IS NULL" | tail -1 | tr -d '\r')
-rm -f "$tmp/syn.db"
+# report on the analysed 10M database: without replays, then with the
+# replays it runs for its detailed windows; the peer lists every window.
+/usr/bin/time -f "%e %M" -o "$tmp/rp" "$FT" report -q --no-replay "$tmp/syn.db" -o "$tmp/syn.html"
+read -r rps rpkb < "$tmp/rp"
+/usr/bin/time -f "%e" -o "$tmp/rp2" "$FT" report -q "$tmp/syn.db" -o "$tmp/syn2.html"
+read -r rps2 < "$tmp/rp2"
+/usr/bin/time -f "%e" -o "$tmp/wl" "$FT" windows --json "$tmp/syn.db" > /dev/null
+read -r wls < "$tmp/wl"
+rpsize=$(stat -c %s "$tmp/syn.html")
+rm -f "$tmp/syn.db" "$tmp/syn.html" "$tmp/syn2.html"
 awk -v n="$n" -v as="$as" -v akb="$akb" -v ss="$ss" -v w="$w" -v f="$f" 'BEGIN {
 	printf "analyze: %d events in %.2f s = %.0f events/s (target >= 2000000), peak RSS %.0f MB; %d windows; %d folios still cached at the end\n", n, as, n / as, akb / 1024, w, f
 	printf "analyze: a bare SQLite scan of the columns it reads takes %.2f s (%.0f rows/s): analysis = %.2fx the scan\n", ss, n / ss, as / ss }'
+awk -v rp="$rps" -v rkb="$rpkb" -v rp2="$rps2" -v wl="$wls" -v sz="$rpsize" -v w="$w" 'BEGIN {
+	printf "report (10M events, %d windows): %.2f s, %.0f KB of HTML, peak RSS %.0f MB; %.2f s running its replays first\n", w, rp, sz / 1024, rkb / 1024, rp2
+	printf "report: peer `foliotrace windows --json` listing every window takes %.2f s\n", wl }'
+# export of the real 5.10 fixture, beside sqlite3 dumping the same rows.
+"$FT" import -q -f tests/fixtures/xfs-race-5.10-a.dat -o "$tmp/fx.db" && "$FT" analyze -q "$tmp/fx.db"
+fxn=$("$FT" sql --csv "$tmp/fx.db" "SELECT n_events FROM traces" | tail -1 | tr -d '\r')
+bench_best() {	# bench_best CMD...: best wall time of 5 runs, in seconds
+	local best=999 t
+	for _ in 1 2 3 4 5; do
+		/usr/bin/time -f "%e" -o "$tmp/bb" "$@" > /dev/null 2>&1
+		t=$(cat "$tmp/bb")
+		best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a ? b : a) }')
+	done
+	echo "$best"
+}
+ex_p=$(bench_best "$FT" export -q "$tmp/fx.db" -o "$tmp/fx.json")
+ex_c=$(bench_best "$FT" export -q --format csv --what events "$tmp/fx.db" -o "$tmp/fx.csv")
+ex_s=$(bench_best sqlite3 -csv "$tmp/fx.db" "SELECT * FROM events")
+rm -f "$tmp/fx.db" "$tmp/fx.json" "$tmp/fx.csv"
+awk -v n="$fxn" -v p="$ex_p" -v c="$ex_c" -v s="$ex_s" 'BEGIN {
+	m = 0.01	# /usr/bin/time resolution
+	printf "export (5.10 fixture, %d events): perfetto %.2f s (%.0f events/s), csv %.2f s (%.0f events/s); peer sqlite3 -csv of the events table %.2f s (%.0f rows/s)\n", n, p, n / (p > m ? p : m), c, n / (c > m ? c : m), s, n / (s > m ? s : m) }'
 # Memory against trace length: with a page cache that reclaims (what a
 # long real trace does), peak memory must level off as the trace grows.
 for n in 1000000 4000000 8000000; do

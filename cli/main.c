@@ -35,10 +35,10 @@ static const struct cmd commands[] = {
 	  cmd_replay_usage },
 	{ "tui", cmd_stub, CMD_STUB | CMD_DB_READ,
 	  "browse timelines and windows interactively", NULL },
-	{ "report", cmd_stub, CMD_STUB | CMD_DB_READ,
-	  "write a postmortem report", NULL },
-	{ "export", cmd_stub, CMD_STUB | CMD_DB_READ,
-	  "export events and windows to Perfetto JSON or CSV", NULL },
+	{ "report", cmd_report, CMD_DB_READ,
+	  "write a postmortem report (HTML or Markdown)", cmd_report_usage },
+	{ "export", cmd_export, CMD_DB_READ,
+	  "export events and windows to Perfetto JSON or CSV", cmd_export_usage },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

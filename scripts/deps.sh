@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libtraceevent-dev libtracefs-dev libtracecmd-dev
       libsqlite3-dev libncurses-dev trace-cmd xfsprogs sqlite3 tmux time
-      clang libclang-rt-14-dev fiu-utils libfiu-dev)
+      clang libclang-rt-14-dev fiu-utils libfiu-dev
+      chromium)	# chromium: tests/t6001 renders the report headless
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

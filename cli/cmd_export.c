@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cmd_export.c - foliotrace export: events and windows as Perfetto JSON or CSV. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "../report/report.h"
+
+const char cmd_export_usage[] =
+"usage: foliotrace export [--format perfetto|csv] [--what events|windows] -o OUT\n"
+"                         [--window N] [--from NS] [--to NS] [-q] DB\n"
+"\n"
+"Export a database's events, windows and happens-before edges.\n"
+"\n"
+"perfetto (the default): Chrome trace-event JSON that the Perfetto UI\n"
+"(ui.perfetto.dev, Open trace file) and chrome://tracing open: one process\n"
+"for the trace, a thread per task (named from the tasks table), every event\n"
+"an instant on its task's thread (name: tracepoint; category: kind; args:\n"
+"event id, inode, page index, offset, length, caller), every window a slice\n"
+"on its writer's thread (args: verdict, pages, events, racing evidence),\n"
+"every happens-before edge a flow arrow from its source to its destination\n"
+"event.  Times are microseconds of the trace clock.\n"
+"\n"
+"csv: events (one row per event, the normalized columns with the tracepoint\n"
+"and caller by name; RFC 4180 quoting, CRLF line ends) and windows.  Without\n"
+"--what, OUT is a prefix: OUT-events.csv and OUT-windows.csv; with --what,\n"
+"OUT is the one file.  Values are the trace's own (a comm or path may start\n"
+"with = or +: beware of spreadsheet formulas).\n"
+"\n"
+"The output is written as it is read (memory does not grow with the trace)\n"
+"to a temporary file renamed into place when complete.\n"
+"\n"
+"options:\n"
+"      --format=F     perfetto or csv\n"
+"      --what=W       csv only: events or windows\n"
+"  -o, --output=OUT   file (or prefix, see csv); - for stdout (not with a\n"
+"                     prefix)\n"
+"      --window=N     only the events of window N (start_event..end_event),\n"
+"                     that window and the edges between them\n"
+"      --from=NS, --to=NS  only events with ts in this range (trace clock\n"
+"                     ns), and the windows and edges inside it\n"
+"  -q, --quiet        no summary line on stderr\n"
+"  -h, --help         show this help\n"
+"\n"
+"exit status: 0 on success, 1 if the export could not be written (no\n"
+"file is left behind), 2 on a usage error.\n";
+
+static int parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	if (!*s || *end || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cmd_export(int argc, char **argv, struct ft_err *e)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "what", required_argument, NULL, 'w' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "window", required_argument, NULL, 'W' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct export_opts o = { .format = EXPORT_PERFETTO, .what = EXPORT_ALL, .window = -1,
+				 .from_ns = -1, .to_ns = -1 };
+	struct export_stats st;
+	int c, quiet = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "perfetto"))
+				o.format = EXPORT_PERFETTO;
+			else if (!strcmp(optarg, "csv"))
+				o.format = EXPORT_CSV;
+			else
+				return cmd_usage_error("export", "unknown format '%s' (perfetto, csv)", optarg);
+			break;
+		case 'w':
+			if (!strcmp(optarg, "events"))
+				o.what = EXPORT_EVENTS;
+			else if (!strcmp(optarg, "windows"))
+				o.what = EXPORT_WINDOWS;
+			else
+				return cmd_usage_error("export", "--what wants events or windows, not '%s'", optarg);
+			break;
+		case 'o': o.out = optarg; break;
+		case 'W':
+			if (parse_i64(optarg, &o.window) < 0)
+				return cmd_usage_error("export", "--window wants a window id, not '%s'", optarg);
+			break;
+		case 'F':
+			if (parse_i64(optarg, &o.from_ns) < 0)
+				return cmd_usage_error("export", "--from wants nanoseconds, not '%s'", optarg);
+			break;
+		case 'T':
+			if (parse_i64(optarg, &o.to_ns) < 0)
+				return cmd_usage_error("export", "--to wants nanoseconds, not '%s'", optarg);
+			break;
+		case 'q': quiet = 1; break;
+		case 'h': return cmd_help(cmd_export_usage);
+		default: return cmd_usage_error("export", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error("export", "wants one DB");
+	if (!o.out)
+		return cmd_usage_error("export", "wants -o OUT");
+	if (o.what != EXPORT_ALL && o.format != EXPORT_CSV)
+		return cmd_usage_error("export", "--what is for --format csv");
+	if (o.format == EXPORT_CSV && o.what == EXPORT_ALL && !strcmp(o.out, "-"))
+		return cmd_usage_error("export", "csv to stdout wants --what events or --what windows");
+	o.db = argv[optind];
+	if (export_write(&o, &st, e) < 0)
+		return FT_EXIT_FAIL;
+	if (!quiet)
+		fprintf(stderr, "exported %lld events, %lld windows, %lld hb edges, %lld tasks\n",
+			(long long)st.events, (long long)st.windows, (long long)st.edges,
+			(long long)st.tasks);
+	return FT_EXIT_OK;
+}

@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* query.c - see query.h. */
+#include "query.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../analyze/window.h"
+#include "../core/kinds.h"
+
+static int fail(struct store *s, struct ft_err *e, const char *what)
+{
+	return ft_error(e, -EIO, "%s: %s: %s", store_path(s), what, sqlite3_errmsg(store_db(s)));
+}
+
+static int prep(struct store *s, sqlite3_stmt **st, const char *sql, const char *what,
+		struct ft_err *e)
+{
+	*st = NULL;
+	return sqlite3_prepare_v2(store_db(s), sql, -1, st, NULL) == SQLITE_OK ? 0 :
+		fail(s, e, what);
+}
+
+/* A heap copy of a text column ("" for NULL); NULL only when out of memory. */
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+
+	return strdup(t ? t : "");
+}
+
+static char *col_dup_or_null(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : col_dup(st, i);
+}
+
+/* --- provenance ------------------------------------------------------- */
+
+static int types_and_kinds(struct store *s, struct rp_doc *d, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+	int cap = 0;
+
+	ret = prep(s, &st, "SELECT system || ':' || name, n_events FROM event_types WHERE "
+		   "trace_id = ?1 ORDER BY n_events DESC, system, name", "reading event types", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, d->trace_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (d->ntypes == cap) {
+			struct rp_count *n = realloc(d->types, (cap = cap ? 2 * cap : 32) * sizeof(*n));
+
+			if (!n)
+				goto nomem;
+			d->types = n;
+		}
+		d->types[d->ntypes].name = col_dup(st, 0);
+		d->types[d->ntypes].n = sqlite3_column_int64(st, 1);
+		if (!d->types[d->ntypes++].name)
+			goto nomem;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(s, e, "reading event types");
+
+	/* Kinds the trace has no event of: what was not recorded. */
+	ret = prep(s, &st, "SELECT k.name FROM kinds k WHERE k.id > 0 AND NOT EXISTS (SELECT 1 "
+		   "FROM event_types t WHERE t.trace_id = ?1 AND t.kind = k.id AND t.n_events > 0) "
+		   /* 5.10's xfs_filemap_fault is typed read_fault and carries write faults */
+		   "AND NOT (k.name = 'write_fault' AND EXISTS (SELECT 1 FROM event_types t WHERE "
+		   "t.trace_id = ?1 AND t.name = 'xfs_filemap_fault' AND t.n_events > 0)) "
+		   "ORDER BY k.id", "reading kinds", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, d->trace_id);
+	cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (d->nmissing == cap) {
+			char **n = realloc(d->missing, (cap = cap ? 2 * cap : 16) * sizeof(*n));
+
+			if (!n)
+				goto nomem;
+			d->missing = n;
+		}
+		if (!(d->missing[d->nmissing++] = col_dup(st, 0)))
+			goto nomem;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, e, "reading kinds");
+nomem:
+	sqlite3_finalize(st);
+	return ft_error(e, -ENOMEM, "%s: out of memory", d->db);
+}
+
+int query_provenance(struct store *s, struct rp_doc *d, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	ret = prep(s, &st, "SELECT id, source, coalesce(source_size, -1), host, kernel_release, "
+		   "uname, clock, coalesce(cpus, 0), coalesce(first_ts, 0), coalesce(last_ts, 0), "
+		   "n_events, lost_events, lost_unknown, tool, (SELECT count(*) FROM lost l WHERE "
+		   "l.trace_id = traces.id), (SELECT value FROM meta WHERE key = 'analysis:' || "
+		   "traces.id || ':variant'), (SELECT value FROM meta WHERE key = 'analysis:' || "
+		   "traces.id || ':notes') FROM traces WHERE complete = 1 ORDER BY id DESC LIMIT 1",
+		   "reading the trace", e);
+	if (ret < 0)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ?
+			ft_error(e, -ENOENT, "%s: no complete trace in this database", d->db) :
+			fail(s, e, "reading the trace");
+	}
+	d->trace_id = sqlite3_column_int64(st, 0);
+	d->source = col_dup(st, 1);
+	d->source_size = sqlite3_column_int64(st, 2);
+	d->host = col_dup(st, 3);
+	d->kernel = col_dup(st, 4);
+	d->uname = col_dup(st, 5);
+	d->clock = col_dup(st, 6);
+	d->cpus = sqlite3_column_int64(st, 7);
+	d->first_ts = sqlite3_column_int64(st, 8);
+	d->last_ts = sqlite3_column_int64(st, 9);
+	d->n_events = sqlite3_column_int64(st, 10);
+	d->lost_events = sqlite3_column_int64(st, 11);
+	d->lost_unknown = sqlite3_column_int64(st, 12);
+	d->tool = col_dup(st, 13);
+	d->lost_rows = sqlite3_column_int64(st, 14);
+	d->analysed = sqlite3_column_type(st, 15) != SQLITE_NULL;
+	d->variant = col_dup(st, 15);
+	d->notes = col_dup(st, 16);
+	sqlite3_finalize(st);
+	if (!d->source || !d->host || !d->kernel || !d->uname || !d->clock || !d->tool ||
+	    !d->variant || !d->notes)
+		return ft_error(e, -ENOMEM, "%s: out of memory", d->db);
+
+	ret = prep(s, &st, "SELECT verdict, count(*) FROM windows WHERE trace_id = ?1 GROUP BY 1",
+		   "counting windows", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, d->trace_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int v = rp_verdict_of((const char *)sqlite3_column_text(st, 0));
+
+		d->nwindows += sqlite3_column_int64(st, 1);
+		if (v >= 0)
+			d->nverdict[v] += sqlite3_column_int64(st, 1);
+		else
+			d->nverdict[RP_UNKNOWN] += sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(s, e, "counting windows");
+	return types_and_kinds(s, d, e);
+}
+
+/* --- the window list -------------------------------------------------- */
+
+static const char window_cols[] =
+	"SELECT id, coalesce(dev, 0), coalesce(ino, -1), coalesce(start_event, 0), "
+	"coalesce(end_event, 0), coalesce(start_ns, 0), coalesce(end_ns, 0), "
+	"coalesce(first_index, -1), coalesce(last_index, -1), family, verdict, "
+	"coalesce(tasks, '[]'), coalesce(json_extract(evidence, '$.racing'), ''), "
+	"coalesce(json_extract(evidence, '$.lock'), ''), "
+	"coalesce(json_extract(evidence, '$.writer'), json_extract(tasks, '$[0]'), -1) "
+	"FROM windows WHERE trace_id = ?1 AND verdict = ?2 ORDER BY start_ns, id LIMIT ?3";
+
+static int window_row(sqlite3_stmt *st, struct rp_window *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->id = sqlite3_column_int64(st, 0);
+	w->dev = sqlite3_column_int64(st, 1);
+	w->ino = sqlite3_column_int64(st, 2);
+	w->start_event = sqlite3_column_int64(st, 3);
+	w->end_event = sqlite3_column_int64(st, 4);
+	w->start_ns = sqlite3_column_int64(st, 5);
+	w->end_ns = sqlite3_column_int64(st, 6);
+	w->first = sqlite3_column_int64(st, 7);
+	w->last = sqlite3_column_int64(st, 8);
+	w->family = col_dup(st, 9);
+	w->verdict = col_dup(st, 10);
+	w->tasks = col_dup(st, 11);
+	w->racing = col_dup(st, 12);
+	w->lock = col_dup(st, 13);
+	w->writer = (int)sqlite3_column_int64(st, 14);
+	return w->family && w->verdict && w->tasks && w->racing && w->lock ? 0 : -ENOMEM;
+}
+
+int query_windows(struct store *s, struct rp_doc *d, int max_list, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t room = max_list, total = 0;
+	int cap = 0, rc = SQLITE_DONE, ret;
+
+	ret = prep(s, &st, window_cols, "reading windows", e);
+	if (ret < 0)
+		return ret;
+	for (int v = 0; v < RP_NVERDICTS; v++) {
+		int64_t lim = rp_worth_reading(v) ? room : RP_MAX_EXAMPLES;
+
+		if (rp_worth_reading(v))
+			total += d->nverdict[v];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, d->trace_id);
+		sqlite3_bind_text(st, 2, rp_verdict_name(v), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, lim);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (d->nwin == cap) {
+				struct rp_window *n = realloc(d->win, (cap = cap ? 2 * cap : 64) * sizeof(*n));
+
+				if (!n) {
+					ret = -ENOMEM;
+					break;
+				}
+				d->win = n;
+			}
+			ret = window_row(st, &d->win[d->nwin++]);
+			if (ret < 0)
+				break;
+			if (rp_worth_reading(v))
+				room--;
+		}
+		if (ret < 0 || rc != SQLITE_DONE)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (ret < 0)
+		return ft_error(e, ret, "%s: out of memory", d->db);
+	if (rc != SQLITE_DONE)
+		return fail(s, e, "reading windows");
+	d->unlisted = total - ((int64_t)max_list - room);
+	return 0;
+}
+
+int query_unreplayed(struct store *s, const struct rp_doc *d, int64_t **out, int *n,
+		     struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prep(s, &st, "SELECT count(*) FROM replays WHERE window_id = ?1",
+		       "reading replays", e);
+
+	*out = NULL;
+	*n = 0;
+	if (ret < 0)
+		return ret;
+	*out = calloc((size_t)d->nwin + 1, sizeof(**out));
+	if (!*out) {
+		sqlite3_finalize(st);
+		return ft_error(e, -ENOMEM, "%s: out of memory", d->db);
+	}
+	for (int i = 0; i < d->nwin; i++) {
+		if (!d->win[i].detailed)
+			continue;
+		sqlite3_bind_int64(st, 1, d->win[i].id);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			return fail(s, e, "reading replays");
+		}
+		if (sqlite3_column_int64(st, 0) == 0)
+			(*out)[(*n)++] = d->win[i].id;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* --- a detailed window ------------------------------------------------ */
+
+static const char *lock_name(int64_t cls)
+{
+	switch (cls) {
+	case 1: return "IOLOCK";
+	case 2: return "ILOCK";
+	case 4: return "MMAPLOCK";
+	case 8: return "lock";
+	default: return "locks";
+	}
+}
+
+static int lane_of_pid(struct rp_window *w, int pid)
+{
+	for (int i = 0; i < w->nlanes; i++)
+		if (w->lane[i].pid == pid)
+			return i;
+	return -1;
+}
+
+static int add_lane(struct rp_window *w, int pid, int64_t index, const char *label)
+{
+	if (w->nlanes == RP_MAX_LANES + RP_MAX_PAGES)
+		return -1;
+	w->lane[w->nlanes] = (struct rp_lane){ .pid = pid, .index = index, .label = strdup(label) };
+	if (!w->lane[w->nlanes].label)
+		return -ENOMEM;
+	return w->nlanes++;
+}
+
+static int task_lane(struct store *s, struct rp_window *w, int pid, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char label[96];
+	int ntask = 0, ret;
+
+	if ((ret = lane_of_pid(w, pid)) >= 0)
+		return ret;
+	for (int i = 0; i < w->nlanes; i++)
+		ntask += w->lane[i].pid >= 0;
+	if (ntask == RP_MAX_LANES) {
+		w->lanes_cut = 1;
+		return -1;
+	}
+	ret = prep(s, &st, "SELECT comm FROM tasks WHERE pid = ?1 AND comm IS NOT NULL LIMIT 1",
+		   "reading tasks", e);
+	if (ret < 0)
+		return ret == -EIO ? -2 : ret;
+	sqlite3_bind_int(st, 1, pid);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(label, sizeof(label), "%.64s/%d", sqlite3_column_text(st, 0), pid);
+	else
+		snprintf(label, sizeof(label), "pid %d", pid);
+	sqlite3_finalize(st);
+	ret = add_lane(w, pid, -1, label);
+	return ret == -ENOMEM ? -2 : ret;
+}
+
+static struct rp_event *new_event(struct rp_window *w)
+{
+	if (w->nevents == RP_MAX_EVENTS) {
+		w->events_cut = 1;
+		return NULL;
+	}
+	return memset(&w->ev[w->nevents++], 0, sizeof(w->ev[0]));
+}
+
+/* Columns of an event row, shared by the two event queries below. */
+#define EVENT_COLS "e.id, e.ts, e.pid, coalesce(e.findex, -1), t.name, e.kind, e.lock_class, " \
+	"e.lock_mode, e.offset, e.length, s.name, e.ino, coalesce(e.forder, 0) " \
+	"FROM events e JOIN event_types t ON t.id = e.type_id LEFT JOIN symbols s ON s.id = e.caller_id "
+
+static int fill_event(sqlite3_stmt *st, struct rp_event *ev, int lane)
+{
+	char what[160] = "";
+	int kind = sqlite3_column_int(st, 5);
+	const char *caller = (const char *)sqlite3_column_text(st, 10);
+
+	ev->id = sqlite3_column_int64(st, 0);
+	ev->ts = sqlite3_column_int64(st, 1);
+	ev->pid = sqlite3_column_int(st, 2);
+	ev->findex = sqlite3_column_int64(st, 3);
+	ev->lane = lane;
+	ev->name = col_dup(st, 4);
+	ev->kind = strdup(kind >= 0 && kind < FT_K__COUNT ? ft_kinds[kind].name : "other");
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+		int64_t mode = sqlite3_column_int64(st, 7);
+
+		snprintf(what, sizeof(what), "%s %s", lock_name(sqlite3_column_int64(st, 6)),
+			 mode & 1 ? "excl" : mode & 2 ? "shared" : "");
+	} else if (ev->findex >= 0) {
+		int64_t n = sqlite3_column_int64(st, 9) > 4096 ?
+			    (sqlite3_column_int64(st, 9) + 4095) / 4096 : 1;
+
+		if (n > 1)
+			snprintf(what, sizeof(what), "pages %lld-%lld", (long long)ev->findex,
+				 (long long)(ev->findex + n - 1));
+		else
+			snprintf(what, sizeof(what), "page %lld", (long long)ev->findex);
+	}
+	if (caller && *caller) {
+		size_t l = strlen(what);
+
+		snprintf(what + l, sizeof(what) - l, "%s%.80s", l ? " in " : "", caller);
+	}
+	ev->what = strdup(what);
+	return ev->name && ev->kind && ev->what ? 0 : -ENOMEM;
+}
+
+/* Events in the window's id range (with a little context) on its inode or
+ * by its tasks; task lanes are made as tasks appear, writer and racers
+ * first. */
+static int range_events(struct store *s, struct rp_window *w, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	ret = prep(s, &st, "SELECT " EVENT_COLS "WHERE e.id BETWEEN ?1 AND ?2 AND "
+		   "(e.ino = ?3 OR e.ino IS NULL) ORDER BY e.id LIMIT ?4", "reading window events", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, w->start_event > 6 ? w->start_event - 6 : 0);
+	sqlite3_bind_int64(st, 2, w->end_event + 6);
+	sqlite3_bind_int64(st, 3, w->ino);
+	sqlite3_bind_int(st, 4, 4 * RP_MAX_EVENTS);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int pid = sqlite3_column_int(st, 2);
+		int own = sqlite3_column_type(st, 11) != SQLITE_NULL;
+		int lane = lane_of_pid(w, pid);
+		struct rp_event *ev;
+
+		/* Events without an inode only for tasks already in a lane. */
+		if (lane < 0 && own && pid != 0)
+			lane = task_lane(s, w, pid, e);
+		if (lane == -2) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (lane < 0)
+			continue;
+		if (!(ev = new_event(w)))
+			break;
+		if ((ret = fill_event(st, ev, lane)) < 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (ret < 0)
+		return ft_error(e, ret, "window %lld: out of memory", (long long)w->id);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(s, e, "reading window events");
+	return 0;
+}
+
+static const char *state_after(const char *prev, int kind)
+{
+	switch (kind) {
+	case FT_K_PAGE_ADD: return "cached";
+	case FT_K_PAGE_DELETE: return "absent";
+	case FT_K_DIRTY: return "dirty";
+	case FT_K_WRITEBACK_FOLIO: return "writeback";
+	default: return prev;
+	}
+}
+
+/*
+ * A racing page's events (events_folio_ts): from its last insertion at or
+ * before the earlier of the window start and the racing event, up to its
+ * first deletion after the window, at most RP_MAX_STATES.  They become the
+ * page's state table and the marks of its lane.
+ */
+static int page_events(struct store *s, struct rp_window *w, struct rp_page *p, int lane,
+		       struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t from = w->start_ns;
+	const char *state = "absent";
+	int rc, ret;
+
+	ret = prep(s, &st, "SELECT ts FROM events WHERE ino = ?1 AND findex = ?2 AND ts <= ?3 AND "
+		   "kind = ?4 ORDER BY ts DESC LIMIT 1", "reading page events", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, w->ino);
+	sqlite3_bind_int64(st, 2, p->index);
+	sqlite3_bind_int64(st, 3, w->start_ns);
+	sqlite3_bind_int(st, 4, FT_K_PAGE_ADD);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		from = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+
+	/* the page-cache life of the page: insertion, dirtying, writeback and
+	 * its mapping, invalidation, deletion */
+	ret = prep(s, &st, "SELECT " EVENT_COLS "WHERE e.ino = ?1 AND e.findex = ?2 AND e.ts >= ?3 "
+		   "AND e.kind IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+		   "ORDER BY e.ts, e.id LIMIT ?4", "reading page events", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, w->ino);
+	sqlite3_bind_int64(st, 2, p->index);
+	sqlite3_bind_int64(st, 3, from);
+	sqlite3_bind_int(st, 4, RP_MAX_STATES + 1);
+	sqlite3_bind_int(st, 5, FT_K_PAGE_ADD);
+	sqlite3_bind_int(st, 6, FT_K_PAGE_DELETE);
+	sqlite3_bind_int(st, 7, FT_K_DIRTY);
+	sqlite3_bind_int(st, 8, FT_K_WRITEBACK_FOLIO);
+	sqlite3_bind_int(st, 9, FT_K_MAP_BLOCKS_FOUND);
+	sqlite3_bind_int(st, 10, FT_K_MAP_BLOCKS_ALLOC);
+	sqlite3_bind_int(st, 11, FT_K_INVALIDATE_FOLIO);
+	sqlite3_bind_int(st, 12, FT_K_RELEASE_FOLIO);
+	sqlite3_bind_int(st, 13, FT_K_FILEMAP_FAULT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int kind = sqlite3_column_int(st, 5);
+		struct rp_state *ps;
+		struct rp_event *ev;
+
+		if (p->nstates == RP_MAX_STATES) {
+			p->states_cut = 1;
+			break;
+		}
+		ps = &p->state[p->nstates++];
+		ps->id = sqlite3_column_int64(st, 0);
+		ps->ts = sqlite3_column_int64(st, 1);
+		ps->pid = sqlite3_column_int(st, 2);
+		ps->name = col_dup(st, 4);
+		ps->state = state = state_after(state, kind);
+		if (!ps->name) {
+			ret = -ENOMEM;
+			break;
+		}
+		if ((ev = new_event(w))) {
+			if ((ret = fill_event(st, ev, lane)) < 0)
+				break;
+			ev->racing = ev->id == p->event;
+		}
+		if (kind == FT_K_PAGE_DELETE && ps->ts > w->end_ns)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (ret < 0)
+		return ft_error(e, ret, "window %lld: out of memory", (long long)w->id);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(s, e, "reading page events");
+	return 0;
+}
+
+/* HB edges whose two ends are among the shown events (hb_edges is keyed
+ * by src: one range scan). */
+static int edges(struct store *s, struct rp_window *w, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t lo = INT64_MAX, hi = -1;
+	int rc, ret;
+
+	for (int i = 0; i < w->nevents; i++) {
+		lo = w->ev[i].id < lo ? w->ev[i].id : lo;
+		hi = w->ev[i].id > hi ? w->ev[i].id : hi;
+	}
+	if (hi < 0)
+		return 0;
+	ret = prep(s, &st, "SELECT src, dst, why, implied FROM hb_edges WHERE src BETWEEN ?1 AND ?2 "
+		   "AND dst BETWEEN ?1 AND ?2 ORDER BY src, dst", "reading hb edges", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && w->nedges < RP_MAX_EDGES) {
+		int64_t src = sqlite3_column_int64(st, 0), dst = sqlite3_column_int64(st, 1);
+		int has_src = 0, has_dst = 0;
+		struct rp_edge *ed;
+
+		for (int i = 0; i < w->nevents; i++) {
+			has_src |= w->ev[i].id == src;
+			has_dst |= w->ev[i].id == dst;
+		}
+		if (!has_src || !has_dst)
+			continue;
+		ed = &w->edge[w->nedges++];
+		ed->src = src;
+		ed->dst = dst;
+		snprintf(ed->why, sizeof(ed->why), "%s", sqlite3_column_text(st, 2));
+		ed->implied = sqlite3_column_int(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(s, e, "reading hb edges");
+}
+
+static int replays(struct store *s, struct rp_window *w, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	ret = prep(s, &st, "SELECT model, outcome, digest, schedule, coalesce(explored, -1), "
+		   "coalesce(bad, -1), (SELECT printf('step %d (task %s)', json_extract(r.detail, "
+		   "'$.where.step') + 1, json_extract(r.detail, '$.where.task')) || coalesce(', model "
+		   "page ' || json_extract(r.detail, '$.where.page'), '') || coalesce(', dirtied by ' || "
+		   "json_extract(r.detail, '$.where.other'), '') WHERE json_extract(r.detail, "
+		   "'$.where.step') IS NOT NULL), (SELECT group_concat(key || ': ' || value, '; ') FROM "
+		   "json_each(r.detail, '$.counterexamples')) FROM replays r WHERE window_id = ?1 "
+		   "AND json_valid(coalesce(r.detail, '{}')) ORDER BY id LIMIT ?2", "reading replays", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, w->id);
+	sqlite3_bind_int(st, 2, RP_MAX_REPLAYS);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rp_replay *r = &w->replay[w->nreplays++];
+
+		r->model = col_dup(st, 0);
+		r->outcome = col_dup(st, 1);
+		r->digest = col_dup(st, 2);
+		r->schedule = col_dup(st, 3);
+		r->explored = sqlite3_column_int64(st, 4);
+		r->bad = sqlite3_column_int64(st, 5);
+		r->where = col_dup_or_null(st, 6);
+		r->counterexamples = col_dup_or_null(st, 7);
+		if (!r->model || !r->outcome || !r->digest || !r->schedule) {
+			sqlite3_finalize(st);
+			return ft_error(e, -ENOMEM, "window %lld: out of memory", (long long)w->id);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, e, "reading replays");
+}
+
+int query_window_detail(struct store *s, struct rp_window *w, struct ft_err *e)
+{
+	struct window_facts f;
+	int ret, lane;
+
+	w->ev = calloc(RP_MAX_EVENTS, sizeof(*w->ev));
+	if (!w->ev)
+		return ft_error(e, -ENOMEM, "window %lld: out of memory", (long long)w->id);
+	ret = window_facts_load(s, w->id, &f, e);
+	if (ret < 0)
+		return ret;
+	if ((ret = task_lane(s, w, f.writer, e)) == -2)
+		return ft_error(e, -ENOMEM, "window %lld: out of memory", (long long)w->id);
+	for (int i = 0; i < f.nracers; i++) {
+		if (task_lane(s, w, f.racer[i].pid, e) == -2)
+			return ft_error(e, -ENOMEM, "window %lld: out of memory", (long long)w->id);
+		if (i < RP_MAX_PAGES) {
+			struct rp_page *p = &w->page[w->npages++];
+
+			p->index = f.racer[i].index;
+			p->pid = f.racer[i].pid;
+			p->event = f.racer[i].event;
+			p->before_cleanup = f.racer[i].before_cleanup;
+			p->written_back = f.racer[i].written_back;
+		}
+	}
+	if ((ret = range_events(s, w, e)) < 0)
+		return ret;
+	for (int i = 0; i < w->npages; i++) {
+		char label[48];
+
+		snprintf(label, sizeof(label), "page %lld", (long long)w->page[i].index);
+		if ((lane = add_lane(w, -1, w->page[i].index, label)) == -ENOMEM)
+			return ft_error(e, -ENOMEM, "window %lld: out of memory", (long long)w->id);
+		if ((ret = page_events(s, w, &w->page[i], lane, e)) < 0)
+			return ret;
+	}
+	/* Racing events: the racers' events and those the evidence names. */
+	for (int i = 0; i < w->nevents; i++) {
+		char tag[32];
+
+		snprintf(tag, sizeof(tag), "@%lld(", (long long)w->ev[i].id);
+		for (int r = 0; r < w->npages; r++)
+			w->ev[i].racing |= w->ev[i].id == w->page[r].event;
+		w->ev[i].racing |= strstr(w->racing, tag) != NULL;
+	}
+	/* The figure's time range: the window, the tasks' events around it and
+	 * the racing events; page events outside it are counted at the edges. */
+	w->t0 = w->start_ns;
+	w->t1 = w->end_ns;
+	for (int i = 0; i < w->nevents; i++) {
+		if (w->lane[w->ev[i].lane].pid < 0 && !w->ev[i].racing)
+			continue;
+		w->t0 = w->ev[i].ts < w->t0 ? w->ev[i].ts : w->t0;
+		w->t1 = w->ev[i].ts > w->t1 ? w->ev[i].ts : w->t1;
+	}
+	if ((ret = edges(s, w, e)) < 0)
+		return ret;
+	return replays(s, w, e);
+}

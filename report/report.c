@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * report.c - gathering the postmortem document and writing it.
+ *
+ * Steps: open the database read-only -> provenance and verdict counts ->
+ * the listed windows (query_windows) -> mark the detailed ones -> if asked,
+ * close the database and run `replay --window N --explore` as a child of
+ * this binary for the detailed windows without stored replays (the child
+ * opens the database for writing; we never do) -> reopen read-only -> each
+ * detailed window's figure data -> the writer (html.c or markdown.c) into
+ * a temporary file -> rename.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../core/store.h"
+#include "doc.h"
+#include "query.h"
+
+static const char *const verdicts[RP_NVERDICTS] = {
+	"loss", "hit", "dropped", "unsafe", "unknown", "protected",
+};
+
+const char *rp_verdict_name(int v)
+{
+	return v >= 0 && v < RP_NVERDICTS ? verdicts[v] : "?";
+}
+
+int rp_verdict_of(const char *name)
+{
+	for (int v = 0; name && v < RP_NVERDICTS; v++)
+		if (!strcmp(name, verdicts[v]))
+			return v;
+	return -1;
+}
+
+int rp_worth_reading(int v)
+{
+	return v == RP_LOSS || v == RP_HIT || v == RP_DROPPED || v == RP_UNSAFE;
+}
+
+static void window_free(struct rp_window *w)
+{
+	free(w->family);
+	free(w->verdict);
+	free(w->tasks);
+	free(w->racing);
+	free(w->lock);
+	for (int i = 0; w->ev && i < w->nevents; i++) {
+		free(w->ev[i].name);
+		free(w->ev[i].kind);
+		free(w->ev[i].what);
+	}
+	free(w->ev);
+	for (int i = 0; i < w->nlanes; i++)
+		free(w->lane[i].label);
+	for (int i = 0; i < w->npages; i++)
+		for (int j = 0; j < w->page[i].nstates; j++)
+			free(w->page[i].state[j].name);
+	for (int i = 0; i < w->nreplays; i++) {
+		struct rp_replay *r = &w->replay[i];
+
+		free(r->model);
+		free(r->outcome);
+		free(r->digest);
+		free(r->schedule);
+		free(r->where);
+		free(r->counterexamples);
+	}
+}
+
+void doc_free(struct rp_doc *d)
+{
+	free(d->db);
+	free(d->source);
+	free(d->host);
+	free(d->kernel);
+	free(d->uname);
+	free(d->clock);
+	free(d->variant);
+	free(d->notes);
+	free(d->tool);
+	for (int i = 0; i < d->ntypes; i++)
+		free(d->types[i].name);
+	free(d->types);
+	for (int i = 0; i < d->nmissing; i++)
+		free(d->missing[i]);
+	free(d->missing);
+	for (int i = 0; i < d->nwin; i++)
+		window_free(&d->win[i]);
+	free(d->win);
+	memset(d, 0, sizeof(*d));
+}
+
+/* --- the one-sentence summary ------------------------------------------ */
+
+static const struct {
+	const char *variant, *code;
+} variant_text[] = {
+	{ "prefix", "the pre-fix code" },
+	{ "fix", "the code with 198dd8aedee6" },
+	{ "v6.2", "the 6.2 cleanup code" },
+	{ "upstream", "the upstream code" },
+};
+
+static const char *code_of(const char *variant)
+{
+	for (size_t i = 0; i < sizeof(variant_text) / sizeof(variant_text[0]); i++)
+		if (!strcmp(variant, variant_text[i].variant))
+			return variant_text[i].code;
+	return "code of an unknown variant";
+}
+
+static const char *plural(int64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void summarise(struct rp_doc *d)
+{
+	char *p = d->summary;
+	size_t room = sizeof(d->summary);
+	const int64_t *n = d->nverdict;
+	char kernel[160];
+	int k;
+
+	snprintf(kernel, sizeof(kernel), "%.64s runs %s", *d->kernel ? d->kernel : "the kernel",
+		 code_of(d->variant));
+	if (!d->analysed) {
+		snprintf(p, room, "Not analysed yet: run 'foliotrace analyze' on the database to "
+			 "find the race windows.");
+		return;
+	}
+	if (n[RP_LOSS]) {
+		k = snprintf(p, room, "%lld %s lost data: the trace shows %s (%s)", (long long)n[RP_LOSS],
+			     plural(n[RP_LOSS], "window", "windows"),
+			     !strcmp(d->variant, "prefix") ? "the pre-fix race of 198dd8aedee6" :
+			     "writeback of a folio left without delalloc backing", kernel);
+	} else if (n[RP_HIT]) {
+		k = snprintf(p, room, "%lld %s had a page fault dirty a folio inside the short-write "
+			     "cleanup (the race of 198dd8aedee6) but the trace shows no loss (%s)",
+			     (long long)n[RP_HIT], plural(n[RP_HIT], "window", "windows"), kernel);
+	} else if (n[RP_DROPPED]) {
+		k = snprintf(p, room, "No data was written back over a hole, but %lld short-write %s "
+			     "dropped another task's dirty data (%s)", (long long)n[RP_DROPPED],
+			     plural(n[RP_DROPPED], "cleanup", "cleanups"), kernel);
+	} else if (n[RP_UNSAFE]) {
+		k = snprintf(p, room, "No race was observed, but %lld short-write cleanup %s open to "
+			     "page faults (%s)", (long long)n[RP_UNSAFE],
+			     plural(n[RP_UNSAFE], "window was", "windows were"), kernel);
+	} else if (n[RP_PROTECTED]) {
+		k = snprintf(p, room, "No race: %s %lld short-write cleanup %s protected against "
+			     "page faults (%s)", n[RP_UNKNOWN] ? "" : "all",
+			     (long long)n[RP_PROTECTED], plural(n[RP_PROTECTED], "window was",
+			     "windows were"), kernel);
+	} else if (n[RP_UNKNOWN]) {
+		k = snprintf(p, room, "Undecided: the %lld short-write cleanup %s overlap lost "
+			     "events or lack fault events (%s)", (long long)n[RP_UNKNOWN],
+			     plural(n[RP_UNKNOWN], "window does", "windows do"), kernel);
+	} else {
+		k = snprintf(p, room, "No short-write cleanup window in this trace (%s)", kernel);
+	}
+	if (k < 0 || (size_t)k >= room)
+		return;
+	p += k;
+	room -= (size_t)k;
+	if (n[RP_LOSS] && (n[RP_HIT] || n[RP_DROPPED]))
+		k = snprintf(p, room, "; %lld more %s raced without a loss in the trace",
+			     (long long)(n[RP_HIT] + n[RP_DROPPED]),
+			     plural(n[RP_HIT] + n[RP_DROPPED], "window", "windows"));
+	else if (n[RP_UNKNOWN] && (n[RP_LOSS] || n[RP_HIT] || n[RP_DROPPED] || n[RP_UNSAFE] ||
+				   n[RP_PROTECTED]))
+		k = snprintf(p, room, "; %lld %s could not be judged", (long long)n[RP_UNKNOWN],
+			     plural(n[RP_UNKNOWN], "window", "windows"));
+	else
+		k = 0;
+	if (k >= 0 && (size_t)k < room)
+		snprintf(p + k, room - (size_t)k, ".");
+}
+
+/* --- atomic output ------------------------------------------------------ */
+
+int out_open(struct out_file *o, const char *path, struct ft_err *e)
+{
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	if (!strcmp(path, "-")) {
+		o->f = stdout;
+		return 0;
+	}
+	o->path = strdup(path);
+	if (!o->path || asprintf(&o->tmp, "%s.tmp.XXXXXX", path) < 0) {
+		free(o->path);
+		o->path = NULL;
+		return ft_error(e, -ENOMEM, "%s: out of memory", path);
+	}
+	fd = mkstemp(o->tmp);
+	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+		int err = errno;
+
+		if (fd >= 0) {
+			close(fd);
+			unlink(o->tmp);
+		}
+		free(o->tmp);
+		free(o->path);
+		memset(o, 0, sizeof(*o));
+		return ft_error(e, -err, "%s: cannot create: %s", path, strerror(err));
+	}
+	{
+		mode_t mask = umask(0);	/* mkstemp made it 0600: give it the usual mode */
+
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
+	}
+	return 0;
+}
+
+int out_commit(struct out_file *o, struct ft_err *e)
+{
+	FILE *f = o->f;
+	int ret = 0;
+
+	if (!o->tmp) {
+		if (fflush(f) != 0 || ferror(f))
+			ret = ft_error(e, -EIO, "standard output: write error");
+		return ret;
+	}
+	if (ferror(f) | fflush(f) | fclose(f)) {
+		o->f = NULL;
+		ret = ft_error(e, -EIO, "%s: write error: %s", o->path, strerror(errno));
+	} else if (rename(o->tmp, o->path) < 0) {
+		o->f = NULL;
+		ret = ft_error(e, -errno, "%s: cannot rename into place: %s", o->path, strerror(errno));
+	}
+	o->f = NULL;
+	if (ret < 0)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	memset(o, 0, sizeof(*o));
+	return ret;
+}
+
+void out_abort(struct out_file *o)
+{
+	if (o->tmp) {
+		if (o->f)
+			fclose(o->f);
+		unlink(o->tmp);
+	}
+	free(o->tmp);
+	free(o->path);
+	memset(o, 0, sizeof(*o));
+}
+
+/* --- replays in a child --------------------------------------------------- */
+
+static int run_replay(const char *self, const char *db, int64_t window)
+{
+	char arg[32];
+	pid_t pid;
+	int status;
+
+	snprintf(arg, sizeof(arg), "%lld", (long long)window);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(self, "foliotrace", "replay", db, "--window", arg, "--explore", (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+}
+
+static int spawn_replays(struct store **s, const struct report_opts *o, struct rp_doc *d,
+			 struct ft_err *e)
+{
+	int64_t *ids = NULL;
+	int n = 0, ret;
+
+	ret = query_unreplayed(*s, d, &ids, &n, e);
+	if (ret < 0 || n == 0) {
+		free(ids);
+		return ret;
+	}
+	store_close(*s);
+	*s = NULL;
+	for (int i = 0; i < n; i++) {
+		if (run_replay(o->self ? o->self : "/proc/self/exe", o->db, ids[i]) < 0)
+			d->replays_failed++;
+		else
+			d->replays_run++;
+	}
+	free(ids);
+	if (d->replays_failed && !o->quiet)
+		ft_warn("%s: %d of %d replays failed; their windows show no replay", o->db,
+			d->replays_failed, n);
+	return store_open(s, o->db, STORE_READONLY, e);
+}
+
+int report_write(const struct report_opts *o, struct ft_err *e)
+{
+	struct rp_doc d;
+	struct store *s = NULL;
+	struct out_file out = { 0 };
+	int ret, ndetail = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.db = strdup(o->db);
+	if (!d.db)
+		return ft_error(e, -ENOMEM, "out of memory");
+	ret = store_open(&s, o->db, STORE_READONLY, e);
+	if (ret < 0)
+		goto out;
+	if ((ret = query_provenance(s, &d, e)) < 0)
+		goto out;
+	summarise(&d);
+	if ((ret = query_windows(s, &d, o->max_list, e)) < 0)
+		goto out;
+	/* Detail: the listed read-worthy windows, most severe first, up to the cap. */
+	for (int i = 0; i < d.nwin; i++) {
+		if (rp_worth_reading(rp_verdict_of(d.win[i].verdict)) && ndetail < o->max_detail) {
+			d.win[i].detailed = 1;
+			ndetail++;
+		}
+	}
+	if (o->run_replays && (ret = spawn_replays(&s, o, &d, e)) < 0)
+		goto out;
+	for (int i = 0; i < d.nwin; i++)
+		if (d.win[i].detailed && (ret = query_window_detail(s, &d.win[i], e)) < 0)
+			goto out;
+	if ((ret = out_open(&out, o->out, e)) < 0)
+		goto out;
+	ret = o->format == REPORT_MARKDOWN ? markdown_write(out.f, &d) : html_write(out.f, &d);
+	if (ret < 0) {
+		ft_error(e, ret, "%s: write error", o->out);
+		out_abort(&out);
+		goto out;
+	}
+	ret = out_commit(&out, e);
+out:
+	store_close(s);
+	doc_free(&d);
+	return ret;
+}

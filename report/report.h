@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * report.h - the postmortem report of an analysed database (HTML or
+ * Markdown) and the exports (Perfetto trace-event JSON, CSV).
+ *
+ * Both open the database read-only; the report may first run
+ * `foliotrace replay DB --window N --explore` (a child process of the
+ * same binary, which stores its results) for the detailed windows that
+ * have no stored replay.  Output files appear complete or not at all:
+ * they are written to a temporary file in the same directory and renamed.
+ */
+#ifndef FT_REPORT_H
+#define FT_REPORT_H
+
+#include <stdint.h>
+
+#include "../core/err.h"
+
+enum report_format { REPORT_HTML, REPORT_MARKDOWN };
+
+struct report_opts {
+	const char *db;
+	const char *out;		/* "-": standard output */
+	enum report_format format;
+	int max_detail;			/* windows shown in detail */
+	int max_list;			/* loss/hit/dropped/unsafe rows listed */
+	int run_replays;		/* spawn replays for detailed windows without one */
+	const char *self;		/* the binary to spawn (default /proc/self/exe) */
+	int quiet;
+};
+
+/* Writes the report; 0 or a negative code with the message in *e. */
+int report_write(const struct report_opts *o, struct ft_err *e);
+
+enum export_format { EXPORT_PERFETTO, EXPORT_CSV };
+enum export_what { EXPORT_ALL, EXPORT_EVENTS, EXPORT_WINDOWS };
+
+struct export_opts {
+	const char *db;
+	const char *out;		/* file, or a prefix for CSV with EXPORT_ALL */
+	enum export_format format;
+	enum export_what what;		/* CSV only */
+	int64_t window;			/* -1: all; else that window's events */
+	int64_t from_ns, to_ns;		/* -1: unbounded */
+};
+
+struct export_stats {
+	int64_t events, windows, edges, tasks;
+};
+
+int export_write(const struct export_opts *o, struct export_stats *st, struct ft_err *e);
+
+/*
+ * Atomic output (shared by report and export): out_open() makes a
+ * temporary file beside path ("-" gives stdout), out_commit() flushes,
+ * closes and renames it into place, out_abort() removes it.
+ */
+struct out_file {
+	char *path, *tmp;
+	void *f;			/* FILE * */
+};
+
+int out_open(struct out_file *o, const char *path, struct ft_err *e);
+int out_commit(struct out_file *o, struct ft_err *e);
+void out_abort(struct out_file *o);
+
+#endif

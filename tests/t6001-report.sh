@@ -1,0 +1,246 @@
+#!/bin/bash
+# t6001: foliotrace report on the real fixtures.  The expected content is
+# computed here from the database (foliotrace sql), never taken from the
+# program: which windows get a section (most severe first, up to the cap),
+# the verdict counts, the summary's loss count and kernel, each section's
+# figure, racing page and its dirtying event, the stored replays per model.
+# The HTML must be self-contained (no external reference, no script), escape
+# hostile strings, render in headless Chromium without console messages,
+# and never be left half-written.  --markdown carries the same sections.
+. "$FT_ROOT/tests/lib/harness.sh"
+t_tmpdir
+fix=$FT_ROOT/tests/fixtures
+q() { "$FT" sql --csv "$1" "$2" | tail -n +2 | tr -d '\r'; }
+sev="CASE verdict WHEN 'loss' THEN 0 WHEN 'hit' THEN 1 WHEN 'dropped' THEN 2 WHEN 'unsafe' THEN 3 END"
+
+db=$T_TMP/a.db
+"$FT" import -q "$fix/xfs-race-5.10-a.dat" -o "$db" && "$FT" analyze -q "$db" ||
+	t_fail "5.10-a: import and analyze"
+# Some windows replayed beforehand (stored), the others by the report.
+for w in $(q "$db" "SELECT id FROM windows WHERE verdict = 'loss'"); do
+	"$FT" replay "$db" --window "$w" >/dev/null || t_fail "replay window $w"
+done
+
+# --- HTML: structure against the database ------------------------------------
+"$FT" report "$db" -o "$T_TMP/a.html"; rc=$?
+t_eq "report exits 0" 0 "$rc"
+t_check "report wrote the file" test -s "$T_TMP/a.html"
+t_eq "no temporary file left" "" "$(ls "$T_TMP" | grep '\.tmp\.' || true)"
+
+q "$db" "SELECT id FROM windows WHERE verdict IN ('loss','hit','dropped','unsafe')
+	ORDER BY $sev, start_ns, id LIMIT 30" > "$T_TMP/detail.expect"
+q "$db" "SELECT id FROM windows WHERE verdict IN ('loss','hit','dropped','unsafe')
+	ORDER BY $sev, start_ns, id" > "$T_TMP/listed.expect"
+q "$db" "SELECT v.name, (SELECT count(*) FROM windows WHERE verdict = v.name) FROM (SELECT 'loss'
+	AS name UNION ALL SELECT 'hit' UNION ALL SELECT 'dropped' UNION ALL SELECT 'unsafe' UNION ALL
+	SELECT 'unknown' UNION ALL SELECT 'protected') v" > "$T_TMP/counts.expect"
+nloss=$(q "$db" "SELECT count(*) FROM windows WHERE verdict = 'loss'")
+kernel=$(q "$db" "SELECT kernel_release FROM traces")
+nev=$(q "$db" "SELECT n_events FROM traces")
+t_check "the fixture has loss windows ($nloss)" [ "$nloss" -gt 0 ]
+t_eq "every detailed window has stored replays after the report (the report ran them)" \
+	"$(wc -l < "$T_TMP/detail.expect")" \
+	"$(q "$db" "SELECT count(DISTINCT window_id) FROM replays")"
+# Per loss window: its racing page (another task's page_add/dirty in the
+# window), that task's dirtying event, and the cross-task HB edges between
+# events of the window's inode (the figure must draw at least one if any).
+q "$db" "SELECT r.wid, r.page, (SELECT d.id FROM events d WHERE d.ino = r.ino AND d.findex = r.page
+	AND d.kind = (SELECT id FROM kinds WHERE name = 'dirty') AND d.id > r.se AND d.id < r.ee
+	ORDER BY d.id LIMIT 1) AS dirty, (SELECT count(*) FROM hb_edges h JOIN events a ON a.id = h.src JOIN
+	events b ON b.id = h.dst WHERE h.src BETWEEN r.se AND r.ee AND h.dst BETWEEN r.se AND r.ee AND
+	a.ino = r.ino AND b.ino = r.ino) AS nhb FROM (SELECT w.id AS wid, w.ino AS ino, w.start_event AS se,
+	w.end_event AS ee, min(e.findex) AS page FROM windows w JOIN events e ON e.ino = w.ino AND
+	e.findex BETWEEN w.first_index AND w.last_index AND e.id > w.start_event AND e.id < w.end_event
+	AND e.kind IN (SELECT id FROM kinds WHERE name IN ('page_add', 'dirty')) AND e.pid !=
+	json_extract(w.evidence, '$.writer') WHERE w.verdict = 'loss' GROUP BY w.id) r" > "$T_TMP/loss.expect"
+t_eq "a racing page found in the DB for each loss window" "$nloss" "$(wc -l < "$T_TMP/loss.expect")"
+q "$db" "SELECT window_id, model, outcome, schedule FROM replays ORDER BY window_id, id" \
+	> "$T_TMP/replays.expect"
+
+cat > "$T_TMP/check.py" <<'EOF'
+import sys, re
+from html.parser import HTMLParser
+
+html = open(sys.argv[1], encoding='utf-8').read()
+d = sys.argv[2]
+detail = open(d + '/detail.expect').read().split()
+listed = open(d + '/listed.expect').read().split()
+counts = dict(l.split(',') for l in open(d + '/counts.expect').read().split())
+loss = [l.split(',') for l in open(d + '/loss.expect').read().split()]
+replays = {}
+for l in open(d + '/replays.expect').read().split('\n'):
+    if l:
+        w, m, o, s = l.split(',', 3)
+        replays.setdefault(w, []).append((m, o, s.strip('"')))
+
+class P(HTMLParser):
+    def __init__(s):
+        super().__init__()
+        s.stack = []; s.sections = []; s.svgs = {}; s.rows = []; s.ext = []
+        s.vcell = None; s.verdicts = {}; s.cur = None; s.text = {}; s.tags = []
+        s.state_rows = {}; s.page = None; s.td = None
+    def handle_starttag(s, tag, attrs):
+        a = dict(attrs); s.tags.append(tag)
+        for k in ('src', 'href', 'xlink:href', 'action', 'data'):
+            v = a.get(k) or ''
+            if re.match(r'\s*(https?:|//|ftp:|data:)', v, re.I):
+                s.ext.append((tag, k, v))
+        if tag == 'link' or tag == 'script' or tag == 'iframe' or tag == 'img':
+            s.ext.append((tag, 'tag', ''))
+        if tag == 'section' and 'window' in (a.get('class') or ''):
+            s.cur = a['id'][1:]; s.sections.append(s.cur); s.text[s.cur] = ''
+        if tag == 'svg' and s.cur:
+            s.svgs.setdefault(s.cur, []).append({'racing': 0, 'hb': 0})
+        if tag == 'g' and s.cur and 'racing' in (a.get('class') or ''):
+            s.svgs[s.cur][-1]['racing'] += 1
+        if tag == 'line' and s.cur and a.get('class') == 'hb':
+            s.svgs[s.cur][-1]['hb'] += 1
+        if tag == 'tr' and 'data-window' in a:
+            s.rows.append(a['data-window'])
+        if tag == 'table' and a.get('class') == 'verdicts':
+            s.vcell = []
+        if tag == 'table' and 'data-page' in a:
+            s.page = (s.cur, a['data-page']); s.state_rows[s.page] = []
+        if tag == 'td' and s.page:
+            s.td = ''
+    def handle_endtag(s, tag):
+        if tag == 'section':
+            s.cur = None
+        if tag == 'table':
+            if s.vcell is not None:
+                s.vcell = None
+            s.page = None
+        if tag == 'td' and s.page and s.td is not None:
+            s.state_rows[s.page].append(s.td.strip()); s.td = None
+    def handle_data(s, data):
+        if s.cur:
+            s.text[s.cur] += data
+        if s.vcell is not None and data.strip():
+            s.vcell.append(data.strip())
+            if len(s.vcell) >= 2 and s.vcell[-2] in counts and s.vcell[-1].isdigit():
+                s.verdicts[s.vcell[-2]] = s.vcell[-1]
+        if s.td is not None:
+            s.td += data
+
+p = P(); p.feed(html)
+out = []
+def check(desc, ok):
+    out.append(('ok - ' if ok else 'not ok - ') + desc)
+check('sections are the %d expected windows, in order' % len(detail), p.sections == detail)
+check('one SVG figure per section', all(len(p.svgs.get(w, [])) == 1 for w in detail)
+      and len(re.findall(r'<svg\b', html)) == len(detail))
+check('window table lists the %d read-worthy windows' % len(listed), p.rows[:len(listed)] == listed)
+check('verdict counts match the database', p.verdicts == counts)
+check('no external resource, script, link or import', not p.ext and '@import' not in html
+      and 'url(http' not in html and '<script' not in html.lower())
+for w, page, dirty, nhb in loss:
+    t = p.text.get(w, '')
+    check('loss window %s is detailed' % w, w in p.sections)
+    check('loss window %s: figure marks racing events' % w, p.svgs.get(w, [{}])[0].get('racing', 0) > 0)
+    check('loss window %s: figure draws HB edges (%s in the DB)' % (w, nhb),
+          (p.svgs.get(w, [{}])[0].get('hb', 0) > 0) == (int(nhb) > 0))
+    rows = p.state_rows.get((w, page))
+    check('loss window %s: state table of racing page %s' % (w, page), rows is not None)
+    check('loss window %s: page %s dirtied by event %s, state dirty' % (w, page, dirty),
+          rows is not None and dirty in rows and rows[rows.index(dirty) + 4].startswith('dirty'))
+for w in detail:
+    t = p.text.get(w, '')
+    for m, o, s in replays.get(w, []):
+        if not re.search(re.escape(m) + r'( \(this kernel\))?' + re.escape(o) + re.escape(s), t):
+            check('window %s: replay %s %s %s shown' % (w, m, o, s), False)
+            break
+    else:
+        check('window %s: its %d stored replays shown' % (w, len(replays.get(w, []))),
+              len(replays.get(w, [])) > 0)
+print('\n'.join(out))
+EOF
+python3 "$T_TMP/check.py" "$T_TMP/a.html" "$T_TMP" || t_fail "the HTML checker ran to its end"
+summary=$(python3 -c "import sys,re,html; s=open(sys.argv[1]).read(); m=re.search(r'id=\"summary\">(.*?)</p>', s, re.S); print(html.unescape(re.sub('<[^>]+>', '', m.group(1))) if m else '')" "$T_TMP/a.html")
+t_match "summary says $nloss windows lost data" "^Summary: $nloss windows? lost data: " "$summary"
+t_match "summary names the kernel $kernel and its pre-fix code" "$kernel runs the pre-fix code" "$summary"
+t_check "provenance shows the event count $nev" grep -q ">$nev</td>" "$T_TMP/a.html"
+t_check "provenance names the trace file" grep -q "xfs-race-5.10-a.dat" "$T_TMP/a.html"
+t_check "print stylesheet present" grep -q "@media print" "$T_TMP/a.html"
+
+# --- the same DB: Markdown ---------------------------------------------------
+"$FT" report --markdown --no-replay "$db" -o "$T_TMP/a.md"; rc=$?
+t_eq "report --markdown exits 0" 0 "$rc"
+t_eq "markdown: one section per detailed window" "$(tr '\n' ' ' < "$T_TMP/detail.expect")" \
+	"$(sed -n 's/^### Window \([0-9]*\): .*/\1/p' "$T_TMP/a.md" | tr '\n' ' ')"
+t_check "markdown: summary line" grep -q "^\*\*Summary:\*\* $nloss windows\? lost data" "$T_TMP/a.md"
+
+# --- hostile strings -----------------------------------------------------------
+cp "$db" "$T_TMP/h.db"
+sqlite3 "$T_TMP/h.db" "UPDATE tasks SET comm = '<script>alert(1)</script>|x' WHERE pid = (SELECT
+	json_extract(evidence, '\$.writer') FROM windows WHERE verdict = 'loss' LIMIT 1);
+	UPDATE traces SET source = '\"><img src=http://example.com/x>', host = '<b>&amp;'"
+"$FT" report --no-replay "$T_TMP/h.db" -o "$T_TMP/h.html"
+"$FT" report --no-replay --markdown "$T_TMP/h.db" -o "$T_TMP/h.md"
+t_check "hostile comm escaped in HTML" grep -q '&lt;script&gt;alert(1)&lt;/script&gt;|x' "$T_TMP/h.html"
+t_check "no markup injected into HTML" bash -c "! grep -qi -e '<script' -e '<img' -e '<b>' '$T_TMP/h.html'"
+t_check "no markup injected into Markdown" bash -c "! grep -qi -e '<script' -e '<img' '$T_TMP/h.md'"
+t_check "hostile comm escaped in Markdown tables" grep -q '&lt;/script&gt;\\|x' "$T_TMP/h.md"
+# The same under ASan+UBSan (make check builds it): same bytes, no report.
+if [ -n "${FT_ASAN_BIN:-}" ] && [ -x "$FT_ASAN_BIN" ]; then
+	"$FT_ASAN_BIN" report --no-replay "$T_TMP/h.db" -o "$T_TMP/h-asan.html" 2> "$T_TMP/asan.log"; rc=$?
+	t_eq "ASan build: report exits 0 (log: $(head -c 200 "$T_TMP/asan.log"))" 0 "$rc"
+	t_check "ASan build: the same HTML" cmp -s "$T_TMP/h.html" "$T_TMP/h-asan.html"
+	"$FT_ASAN_BIN" report --markdown --no-replay "$T_TMP/h.db" -o "$T_TMP/h-asan.md" 2>> "$T_TMP/asan.log"; rc=$?
+	t_eq "ASan build: markdown exits 0" 0 "$rc"
+fi
+
+# --- a trace whose windows are all protected (6.x, upstream code) ---------------
+db6=$T_TMP/v6.db
+"$FT" import -q "$fix/xfs-shortwrite-v6.dat" -o "$db6" && "$FT" analyze -q "$db6" ||
+	t_fail "v6: import and analyze"
+np=$(q "$db6" "SELECT count(*) FROM windows WHERE verdict = 'protected'")
+nall=$(q "$db6" "SELECT count(*) FROM windows")
+"$FT" report "$db6" -o "$T_TMP/v6.html"; rc=$?
+t_eq "v6: report exits 0" 0 "$rc"
+t_check "v6: all $nall windows protected in the fixture" test "$np" -eq "$nall" -a "$np" -gt 0
+t_check "v6: summary says all $np windows protected" grep -q "No race: all $np short-write cleanup windows were protected" "$T_TMP/v6.html"
+t_eq "v6: no window detailed, no figure" 0 "$(grep -c '<svg' "$T_TMP/v6.html")"
+ex=$((np < 5 ? np : 5))
+t_eq "v6: $ex protected examples listed" "$ex" "$(grep -c 'data-verdict="protected"' "$T_TMP/v6.html")"
+t_eq "v6: no replay run for protected windows" 0 "$(q "$db6" "SELECT count(*) FROM replays")"
+
+# --- not analysed; failures leave nothing behind ---------------------------------
+"$FT" import -q "$fix/xfs-shortwrite-v6.dat" -o "$T_TMP/raw.db"
+"$FT" report "$T_TMP/raw.db" -o "$T_TMP/raw.html"; rc=$?
+t_eq "unanalysed DB: report exits 0" 0 "$rc"
+t_check "unanalysed DB: summary says so" grep -q "Not analysed yet" "$T_TMP/raw.html"
+"$FT" report "$T_TMP/none.db" -o "$T_TMP/none.html" 2>/dev/null; rc=$?
+t_eq "missing DB: exit 1" 1 "$rc"
+t_check "missing DB: no output" test ! -e "$T_TMP/none.html"
+mkdir "$T_TMP/isdir.html"
+err=$("$FT" report --no-replay "$db" -o "$T_TMP/isdir.html" 2>&1); rc=$?
+t_eq "output cannot be renamed into place: exit 1" 1 "$rc"
+t_match "the message names the output" "isdir.html: cannot rename" "$err"
+t_eq "no temporary file left after the failure" "" "$(ls "$T_TMP" | grep '\.tmp\.' || true)"
+"$FT" report --max-detail x "$db" >/dev/null 2>&1; rc=$?
+t_eq "bad --max-detail: exit 2" 2 "$rc"
+
+# --- headless Chromium: renders, screenshot, no console message ----------------
+if ! command -v chromium >/dev/null; then
+	echo "skipped: chromium missing (scripts/deps.sh installs it)"
+	t_done; exit
+fi
+shot() {	# shot HTML PNG LOG
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --enable-logging=stderr --v=0 \
+		--user-data-dir="$T_TMP/chrome" --screenshot="$2" --window-size=1280,2000 \
+		"file://$1" > "$3" 2>&1
+}
+# The detector must see a console error when there is one.
+echo '<!DOCTYPE html><html><body><script>no_such_function();</script></body></html>' > "$T_TMP/bad.html"
+shot "$T_TMP/bad.html" "$T_TMP/bad.png" "$T_TMP/bad.log"
+t_check "control: a page with a script error is caught" grep -q ':CONSOLE.*Uncaught' "$T_TMP/bad.log"
+for name in a h; do
+	shot "$T_TMP/$name.html" "$T_TMP/$name.png" "$T_TMP/$name.log"; rc=$?
+	t_eq "chromium renders $name.html" 0 "$rc"
+	size=$(stat -c %s "$T_TMP/$name.png" 2>/dev/null || echo 0)
+	t_check "$name.png is a non-trivial PNG ($size bytes)" \
+		bash -c "[ $size -gt 20000 ] && head -c 8 '$T_TMP/$name.png' | od -An -tx1 | grep -q '89 50 4e 47'"
+	t_eq "no console message for $name.html" "" "$(grep ':CONSOLE' "$T_TMP/$name.log")"
+done
+t_done
