@@ -26,6 +26,12 @@ struct tq;
 
 int tq_open(struct tq **out, const char *path, struct ft_err *e);
 void tq_close(struct tq *q);
+/*
+ * Begins (on) or ends a read transaction: the loop holds one from a key to
+ * its frame, so that the frame's hundreds of point lookups share one lock
+ * and one snapshot (without it every statement locks and checks the file).
+ */
+void tq_snapshot(struct tq *q, int on);
 /* Resets every statement, so that no read lock is held (before another
  * process writes); an inode count in progress starts again. */
 void tq_close_reads(struct tq *q);
@@ -71,6 +77,8 @@ int tq_windows_near(struct tq *q, int64_t around, int64_t span, int64_t lo, int6
 int64_t tq_ts_of(struct tq *q, int64_t id);	/* -1 if no such event */
 /* First id with ts >= ts (max_id + 1 if none). */
 int64_t tq_id_at(struct tq *q, int64_t ts);
+/* The same, knowing that the answer lies in [lo, hi]. */
+int64_t tq_id_at_range(struct tq *q, int64_t ts, int64_t lo, int64_t hi);
 
 /* A filter on the timeline (also the search predicate). */
 enum tq_fkind { TQ_F_NONE, TQ_F_PID, TQ_F_INO, TQ_F_EVENT, TQ_F_FIELD };
@@ -106,11 +114,13 @@ const char *tq_comm(struct tq *q, int pid);		/* "" if unknown */
 const char *tq_type_name(struct tq *q, int64_t type_id);
 const char *tq_kind_name(struct tq *q, int kind);
 
-/* The cursor event's details as lines of text: normalized columns, raw
- * fields (decoded from the payload), HB edges (outgoing; incoming from
- * events src_lo..id).  Returns the number of lines written to lines. */
-int tq_event_detail(struct tq *q, int64_t id, int64_t src_lo, char lines[][256], int max);
-/* HB edges of id: out (dst ids) and in (src ids with src >= src_lo). */
+/* The cursor event's details as lines of text: a summary, normalized
+ * columns, raw fields (decoded from the payload).  Returns the number of
+ * lines written to lines. */
+int tq_event_detail(struct tq *q, int64_t id, char lines[][256], int max);
+/* HB edges of id: outgoing (dst ids, *out_dir 1) and incoming (src ids,
+ * -1) from sources src_lo..id, at most 65536 before id (the table's key
+ * is (src, dst, why): incoming edges need a bounded range of sources). */
 int tq_hb_edges(struct tq *q, int64_t id, int64_t src_lo, int64_t *peer, int *out_dir, int max);
 
 /* Stored replays of a window. */

@@ -150,7 +150,7 @@ void scr_timeline_query(struct tui *t)
 		return;
 	}
 	t->id_lo = tq_id_at(t->q, t->t_lo);
-	t->id_hi = tq_id_at(t->q, t->t_hi + 1) - 1;
+	t->id_hi = tq_id_at_range(t->q, t->t_hi + 1, t->id_lo, t->trace.max_id + 1) - 1;
 	range = t->id_hi - t->id_lo + 1;
 	t->nev = 0;
 	t->dense = 0;
@@ -167,7 +167,8 @@ void scr_timeline_query(struct tui *t)
 		t->dense = 1;
 		for (int c = 0; c < pw && t->nev < TL_MAXEV && lo <= t->id_hi; c++) {
 			int64_t hi = c == pw - 1 ? t->id_hi :
-				tq_id_at(t->q, t->t_lo + (int64_t)((double)span * (c + 1) / pw)) - 1;
+				tq_id_at_range(t->q, t->t_lo + (int64_t)((double)span * (c + 1) / pw),
+					       lo, t->id_hi + 1) - 1;
 
 			if (hi >= lo) {
 				n = tq_events(t->q, lo, hi, f, t->ev + t->nev,
@@ -184,10 +185,23 @@ void scr_timeline_query(struct tui *t)
 						 (int)(sizeof(t->near) / sizeof(t->near[0]))) : 0;
 	if (t->nnear < 0)
 		t->nnear = 0;
-	t->ndetail = tq_event_detail(t->q, t->cur, t->id_lo, t->detail, 8);
+	t->ndetail = tq_event_detail(t->q, t->cur, t->detail, 7);
 	t->nhb = tq_hb_edges(t->q, t->cur, t->id_lo, t->hb_peer, t->hb_dir, 16);
 	if (t->nhb < 0)
 		t->nhb = 0;
+	/* the edges as a line of the detail pane */
+	if (t->ndetail < 8) {
+		char *l = t->detail[t->ndetail++];
+		size_t len = sizeof(t->detail[0]);
+
+		snprintf(l, len, "happens-before (%s outgoing, %s incoming):", term_glyph(G_HB_OUT),
+			 term_glyph(G_HB_IN));
+		for (int i = 0; i < t->nhb && strlen(l) + 24 < len; i++)
+			snprintf(l + strlen(l), len - strlen(l), " %s#%lld", t->hb_dir[i] > 0 ?
+				 term_glyph(G_HB_OUT) : term_glyph(G_HB_IN), (long long)t->hb_peer[i]);
+		if (!t->nhb)
+			snprintf(l + strlen(l), len - strlen(l), " none (incoming: from the view's events)");
+	}
 }
 
 static void fmt_sec(char *buf, size_t len, int64_t ns, int prec)

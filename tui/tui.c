@@ -50,12 +50,20 @@ static const struct { const char *name; int key; } key_names[] = {
 	{ "End", KEY_END }, { "F1", KEY_F(1) }, { "Esc", 27 }, { "Space", ' ' },
 };
 
-/* The next token of a space-separated key script: a key name or one char. */
-static int script_key(const char **p, char *name, size_t len)
+/*
+ * The next key of a space-separated script: a token is a key name
+ * (key_names), or text typed one character at a time (*text holds the
+ * rest of it between calls).
+ */
+static int script_key(const char **p, const char **text, char *name, size_t len)
 {
 	const char *s = *p;
 	size_t l;
 
+	if (*text && **text && **text != ' ') {
+		snprintf(name, len, "%c", **text);
+		return (unsigned char)*(*text)++;
+	}
 	while (*s == ' ')
 		s++;
 	if (!*s)
@@ -63,12 +71,12 @@ static int script_key(const char **p, char *name, size_t len)
 	l = strcspn(s, " ");
 	snprintf(name, len, "%.*s", (int)l, s);
 	*p = s + l;
-	if (l == 1)
-		return (unsigned char)name[0];
-	for (size_t i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++)
+	for (size_t i = 0; l > 1 && i < sizeof(key_names) / sizeof(key_names[0]); i++)
 		if (!strcmp(key_names[i].name, name))
 			return key_names[i].key;
-	return ERR - 1;		/* unknown: skipped */
+	*text = s + 1;
+	snprintf(name, len, "%c", s[0]);
+	return (unsigned char)s[0];
 }
 
 /* --- screens ---------------------------------------------------------------- */
@@ -175,8 +183,8 @@ int tui_run(const struct tui_opts *o, struct ft_err *e)
 {
 	struct term_opts to = { .ascii = o->ascii, .mono = o->mono, .mouse = o->mouse };
 	struct tui *t = calloc(1, sizeof(*t));
-	const char *script = o->bench_keys;
-	double start = now_ms(), key_at = -1, last_live = start;
+	const char *script = o->bench_keys, *text = NULL;
+	double start = now_ms(), key_at = -1, last_live = start, opened = 0;
 	char key_name[32] = "";
 	FILE *timing = NULL;
 	int flags = TF_REQUERY, ret = 0, frames = 0;
@@ -190,6 +198,7 @@ int tui_run(const struct tui_opts *o, struct ft_err *e)
 		return -EIO;
 	}
 	tq_trace(t->q, &t->trace);
+	opened = now_ms() - start;
 	if (o->window > 0) {
 		if (tq_window_get(t->q, o->window, &t->win) != 1) {
 			ret = ft_error(e, -ENOENT, "%s: no window %lld", o->db, (long long)o->window);
@@ -208,6 +217,7 @@ int tui_run(const struct tui_opts *o, struct ft_err *e)
 	if ((ret = term_open(&to, e)) < 0)
 		goto out;
 	getmaxyx(stdscr, t->rows, t->cols);
+	tq_snapshot(t->q, 1);
 	if (t->have_win)
 		actions_open_window(t);
 	for (;;) {
@@ -227,10 +237,12 @@ int tui_run(const struct tui_opts *o, struct ft_err *e)
 		}
 		if (flags & TF_REQUERY)
 			query(t);
+		tq_snapshot(t->q, 0);	/* no lock held while waiting for a key */
 		if (flags & (TF_REQUERY | TF_REDRAW)) {
 			draw(t);
 			if (timing && !frames++)
-				fprintf(timing, "first_frame_ms %.2f\n", now_ms() - start), fflush(timing);
+				fprintf(timing, "first_frame_ms %.2f open_ms %.2f\n", now_ms() - start, opened),
+				fflush(timing);
 			else if (timing && key_at >= 0)
 				fprintf(timing, "key %s ms %.2f\n", key_name, now_ms() - key_at), fflush(timing);
 			key_at = -1;
@@ -242,23 +254,23 @@ int tui_run(const struct tui_opts *o, struct ft_err *e)
 		}
 		flags = 0;
 		if (script) {
-			key = script_key(&script, key_name, sizeof(key_name));
+			key = script_key(&script, &text, key_name, sizeof(key_name));
 			if (key == ERR) {
 				flags = TF_QUIT;	/* the script ran out */
 				continue;
 			}
-			if (key == ERR - 1)
-				continue;
 		} else {
 			timeout(idle_pending(t) ? 0 : KEY_WAIT_MS);
 			key = getch();
 			if (key == ERR) {
+				tq_snapshot(t->q, 1);
 				flags = idle_step(t, &last_live);
 				continue;
 			}
 			snprintf(key_name, sizeof(key_name), "%s", keyname(key) ? keyname(key) : "?");
 		}
 		key_at = now_ms();
+		tq_snapshot(t->q, 1);
 		if (key == KEY_RESIZE)
 			flags = TF_REQUERY;
 		else if (key == KEY_MOUSE)
