@@ -42,7 +42,7 @@ wait_for() {
 start_shell() {
 	tm kill-server 2>/dev/null
 	tm -f /dev/null new-session -d -x 160 -y 50 -s ft \
-		"env -i PATH=$PATH HOME=$T_TMP PS1='READY\$ ' TERM=xterm-256color LANG=C.UTF-8 $* bash --norc --noprofile"
+		"env -i PATH=$PATH HOME=$T_TMP HISTFILE=/dev/null PS1='READY\$ ' TERM=xterm-256color LANG=C.UTF-8 $* bash --norc --noprofile"
 	wait_for 'READY\$' 5
 }
 run() { tm send-keys -t ft -l -- "$*"; tm send-keys -t ft Enter; }
@@ -214,6 +214,39 @@ t_check "a database with an open write transaction (WAL) opens" wait_for "^ $w1 
 keys q
 check_clean "WAL" 0
 wait "$writer_pid"
+
+# --- resize; r runs a replay and shows it -------------------------------------------------------
+run "$FT tui --window $w2 $db"
+t_check "--window $w2 opens its timeline" wait_for "window #$w2 " 10
+tm resize-window -t ft -x 120 -y 30
+t_check "after a resize the status line is on the new last row (30)" \
+	bash -c "tmux -L $SOCK capture-pane -p -t ft | sed -n 30p | grep -q 'q back'"
+w=$(screen | LC_ALL=C.UTF-8 wc -L)
+t_check "after a resize no line is wider than 120 columns ($w)" test "$w" -le 120 -a "$w" -ge 100
+tm resize-window -t ft -x 160 -y 50
+keys p
+t_check "the replay pane of window $w2 has no stored replay yet" wait_for "no stored replay" 5
+keys r
+t_check "r runs the replay of window $w2" wait_for "replayed window $w2" 60
+n_rows=$(q "$db" "SELECT count(*) FROM replays WHERE window_id = $w2")
+t_eq "the replay stored one row per variant" 4 "$n_rows"
+o=$(q "$db" "SELECT outcome FROM replays WHERE window_id = $w2 AND model = 'prefix'")
+t_match "the pane shows the stored prefix outcome ($o)" "^ prefix +$o " "$(screen | grep -E '^ prefix ')"
+keys Q
+check_clean "Q" 0
+
+# --- ASan + LSan: a scripted session over every screen, no error, no leak ------------------------------
+if [ -n "${FT_ASAN_BIN:-}" ] && [ -x "$FT_ASAN_BIN" ]; then
+	run "ASAN_OPTIONS=detect_leaks=1:log_path=$T_TMP/asan LSAN_OPTIONS=suppressions=$FT_ROOT/tests/lsan.supp" \
+		"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$T_TMP/ubsan" \
+		"$FT_ASAN_BIN tui --bench-keys 'n n PgDn Enter + - - - l h n N z t t j k p Down q F1 q" \
+		"/ dirty Enter f pid=$racer Enter g 13.9 Enter ? ilock Enter g w$w1 Enter p q q q' $db" \
+		'; echo "asan-rc=$?"'
+	t_check "ASan build: a scripted session over every screen ends" wait_for '^asan-rc=' 120
+	t_match "ASan build: exit status 0" "asan-rc=0" "$(screen)"
+	t_eq "ASan build: no sanitizer report (errors, leaks)" "" "$(cat "$T_TMP"/asan* "$T_TMP"/ubsan* 2>/dev/null | head -20)"
+	tm send-keys -t ft C-l
+fi
 
 # --- usage -------------------------------------------------------------------------------------------------------
 "$FT" tui > /dev/null 2>&1; rc=$?
