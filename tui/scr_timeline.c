@@ -126,8 +126,9 @@ static void make_lanes(struct tui *t)
 				add_lane(t, keys[i], max);
 		return;
 	}
-	/* the window's writer first, then its racers, then the rest */
-	if (t->have_win) {
+	/* the window's writer first, then its racers (unless a pid filter
+	 * hides them), then the rest in order of appearance */
+	if (t->have_win && t->filter.kind != TQ_F_PID) {
 		if (t->win.writer)
 			add_lane(t, t->win.writer, max - 1);
 		for (int i = 0; i < t->win.ntasks; i++)
