@@ -235,6 +235,34 @@ t_match "the pane shows the stored prefix outcome ($o)" "^ prefix +$o " "$(scree
 keys Q
 check_clean "Q" 0
 
+# --- mouse (SGR 1006 reports, as xterm sends them); folio lanes ---------------------------------------
+click() { tm send-keys -t ft -l $'\e[<'"$1;$2;$3"M$'\e[<'"$1;$2;$3"m; }
+run "$FT tui $db"
+t_check "the overview opens again" wait_for 'windows, most severe first' 10
+w3=$(q "$db" "SELECT id FROM windows $ORDER LIMIT 1 OFFSET 2")
+click 0 5 10		# row 10 of the screen: the third window of the list
+sleep 0.3
+click 0 5 10
+t_check "a click selects the third window, a second click opens it ($w3)" wait_for "window #$w3 " 5
+span() { screen | sed -n 's/.*s (\([0-9.]*\) ms).*/\1/p' | head -1; }
+before=$(span)
+tm send-keys -t ft -l $'\e[<64;80;20M'	# wheel up over the lanes: zoom in
+t_check "the wheel zooms in (span $before ms halves)" \
+	wait_for "s \($(awk -v s="$before" 'BEGIN { printf "%.3f", s / 2 }') ms\)" 5
+keys z t
+t_check "t switches to folio lanes" wait_for 'lanes: folios' 5
+first=$(q "$db" "SELECT first_index FROM windows WHERE id = $w3")
+last=$(q "$db" "SELECT last_index FROM windows WHERE id = $w3")
+ino3=$(q "$db" "SELECT ino FROM windows WHERE id = $w3")
+idx=$(screen | sed -n "s/^ ino $ino3 idx \([0-9]*\) .*/\1/p" | tr '\n' ' ')
+t_check "folio lanes are pages of inode $ino3 ($idx)" test -n "$idx"
+expect_idx=$(q "$db" "SELECT DISTINCT findex FROM events WHERE ino = $ino3 AND findex IS NOT NULL AND ts BETWEEN
+	(SELECT start_ns - max((end_ns - start_ns) / 10, 1000) FROM windows WHERE id = $w3) AND
+	(SELECT end_ns + max((end_ns - start_ns) / 10, 1000) FROM windows WHERE id = $w3) ORDER BY 1" | tr '\n' ' ')
+t_eq "folio lanes: the page indexes the view's events touch ($first-$last)" "$expect_idx" "$idx"
+keys Q
+check_clean "mouse" 0
+
 # --- ASan + LSan: a scripted session over every screen, no error, no leak ------------------------------
 if [ -n "${FT_ASAN_BIN:-}" ] && [ -x "$FT_ASAN_BIN" ]; then
 	run "ASAN_OPTIONS=detect_leaks=1:log_path=$T_TMP/asan LSAN_OPTIONS=suppressions=$FT_ROOT/tests/lsan.supp" \
