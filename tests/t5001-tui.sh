@@ -147,6 +147,12 @@ t_eq "f pid=$racer (after z): only that task's lane is left" "$racer " "$lanes"
 nxt=$(q "$db" "SELECT min(id) FROM events WHERE pid = $racer AND id > $fld")
 keys j
 t_check "j moves the cursor to the task's next event ($nxt)" wait_for "^ event #$nxt .* pid $racer " 5
+keys f; tm send-keys -t ft -l "event=xfs_iunlock"; keys Enter
+t_check "f event=xfs_iunlock: the title says so" wait_for "filter: event=xfs_iunlock( |$)" 5
+glyphs=$(screen | sed -n '4,40p' | grep -E '^ [WR ] [^ ]+/[0-9]+ ' | sed -e 's/^[^│]*│//' -e 's/─//g' | fold -w1 | sort -u | tr -d '\n')
+t_eq "f event=xfs_iunlock: the lanes show only unlock glyphs" "u" "$glyphs"
+keys f; tm send-keys -t ft -l "ino=$ino"; keys Enter
+t_check "f ino=$ino: the title says so" wait_for "filter: ino=$ino( |$)" 5
 keys f Enter
 t_check "an empty filter clears it" wait_for "filter: none( |$)" 5
 
@@ -186,6 +192,11 @@ tui=$(pgrep -P "$shell" | head -1)
 t_check "the tui runs as the shell's child ($tui)" test -n "$tui"
 [ -n "$tui" ] && kill -TERM "$tui"
 check_clean "SIGTERM" 143
+run "$FT tui $db"
+wait_for 'windows, most severe first' 10
+tui=$(pgrep -P "$(tm display-message -p -t ft '#{pane_pid}')" | head -1)
+[ -n "$tui" ] && kill -SEGV "$tui"
+check_clean "a crash (SIGSEGV)" 139
 
 # --- ASCII and monochrome; a dumb terminal ------------------------------------------------------------
 run "NO_COLOR=1 $FT tui --ascii --window $w1 $db"
