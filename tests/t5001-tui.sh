@@ -29,11 +29,33 @@ SOCK=ft-t5001-$$
 tm() { tmux -L "$SOCK" "$@"; }
 trap 'tmux -L "$SOCK" kill-server 2>/dev/null; t_cleanup' EXIT
 screen() { tm capture-pane -p -t ft; }
-# wait_for REGEX [seconds]: polls the pane until it matches.
+# settle: waits until two captures 0.1 s apart agree (a frame can reach
+# the pane in pieces on a loaded machine).
+settle() {
+	local a b i
+	a=$(screen)
+	for ((i = 0; i < 50; i++)); do
+		sleep 0.1
+		b=$(screen)
+		[ "$a" == "$b" ] && return 0
+		a=$b
+	done
+}
+# wait_for REGEX [seconds]: polls the pane until it matches, then settles.
 wait_for() {
 	local i n=$(( ${2:-10} * 10 ))
 	for ((i = 0; i < n; i++)); do
-		screen | grep -Eq -- "$1" && return 0
+		screen | grep -Eq -- "$1" && { settle; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+# poll SECONDS CMD...: runs CMD until it succeeds.
+poll() {
+	local i n=$(( $1 * 10 ))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
@@ -231,7 +253,8 @@ run "$FT tui --window $w2 $db"
 t_check "--window $w2 opens its timeline" wait_for "window #$w2 " 10
 tm resize-window -t ft -x 120 -y 30
 t_check "after a resize the status line is on the new last row (30)" \
-	bash -c "tmux -L $SOCK capture-pane -p -t ft | sed -n 30p | grep -q 'q back'"
+	poll 5 bash -c "tmux -L $SOCK capture-pane -p -t ft | sed -n 30p | grep -q 'q back'"
+settle
 w=$(screen | LC_ALL=C.UTF-8 wc -L)
 t_check "after a resize no line is wider than 120 columns ($w)" test "$w" -le 120 -a "$w" -ge 100
 tm resize-window -t ft -x 160 -y 50
