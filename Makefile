@@ -17,7 +17,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) $(PKG_CFLAGS) \
              -DFT_VERSION='"$(VERSION)"' -D_GNU_SOURCE -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(EXTRA_LDFLAGS)
-LIBS      := $(PKG_LIBS) -lpthread
+LIBS      := $(PKG_LIBS) -lpthread -lm
 
 ifeq ($(V),1)
 Q :=
@@ -33,11 +33,14 @@ REPORT_SRC := report/report.c report/query.c report/html.c report/markdown.c rep
 RECORD_SRC := record/normalize.c record/emit.c record/loader.c record/decode.c record/sandbox.c \
               record/import.c record/tracing.c record/recorder.c record/datfile.c
 CLI_SRC    := cli/main.c cli/cmd_import.c cli/cmd_info.c cli/cmd_sql.c cli/cmd_record.c cli/cmd_analyze.c cli/cmd_windows.c \
-              cli/cmd_timeline.c cli/cmd_replay.c cli/cmd_report.c cli/cmd_export.c
+              cli/cmd_timeline.c cli/cmd_replay.c cli/cmd_report.c cli/cmd_export.c cli/cmd_tui.c
+# The TUI links into the binary only (the unit tests do not need curses).
+TUI_SRC    := tui/tui.c tui/term.c tui/query.c tui/actions.c tui/chrome.c \
+              tui/scr_overview.c tui/scr_timeline.c tui/scr_replay.c tui/scr_help.c
 LIB_SRC    := $(CORE_SRC) $(RECORD_SRC) $(ANALYZE_SRC) $(REPLAY_SRC) $(REPORT_SRC)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o
-CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o) $(TUI_SRC:%.c=$(BUILD)/%.o)
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

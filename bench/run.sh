@@ -2,6 +2,10 @@
 # bench/run.sh - `make bench`: measured figures, each beside a peer measured
 # in the same run on the same input.
 #
+# tui: time to the first frame (target < 200 ms) and per-key latency
+# (target < 50 ms) of foliotrace tui on 10 M events, beside the fixture
+# (bench/tui.sh).
+#
 # replay: model steps/s (target >= 10 M), exhaustive exploration of the
 # 3-task scenario per variant (target < 1 s), DPOR against the naive
 # enumeration (bench/replay_bench.c).
@@ -29,6 +33,10 @@ mkdir -p "$DATA"
 # the 3-task scenario (short write, mmap fault, writeback), beside the naive
 # enumeration of every interleaving of the 2-task race.  Needs nothing else.
 "${FT_BUILD:-build}/replay_bench" || { echo "bench: replay_bench failed"; exit 1; }
+
+# --- tui -----------------------------------------------------------------------
+# Time to the first frame and per-key latency on 10 M events (bench/tui.sh).
+bench/tui.sh || { echo "bench: tui bench failed"; exit 1; }
 
 command -v trace-cmd >/dev/null || { echo "bench: trace-cmd missing (make deps)"; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (make deps)"; exit 1; }

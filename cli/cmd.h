@@ -49,10 +49,11 @@ int cmd_timeline(int argc, char **argv, struct ft_err *e);
 int cmd_replay(int argc, char **argv, struct ft_err *e);
 int cmd_report(int argc, char **argv, struct ft_err *e);
 int cmd_export(int argc, char **argv, struct ft_err *e);
+int cmd_tui(int argc, char **argv, struct ft_err *e);
 
 extern const char cmd_import_usage[], cmd_info_usage[], cmd_sql_usage[], cmd_record_usage[];
 extern const char cmd_analyze_usage[], cmd_windows_usage[], cmd_timeline_usage[];
-extern const char cmd_replay_usage[], cmd_report_usage[], cmd_export_usage[];
+extern const char cmd_replay_usage[], cmd_report_usage[], cmd_export_usage[], cmd_tui_usage[];
 
 /* Prints usage to stdout (for --help) and returns FT_EXIT_OK. */
 int cmd_help(const char *usage);

@@ -1,0 +1,76 @@
+#!/bin/bash
+# bench/tui.sh - the TUI part of `make bench` (called by bench/run.sh).
+#
+# Time to the first full frame and per-key latency (from reading a key to
+# its frame on the terminal), measured inside foliotrace tui
+# (FOLIOTRACE_TUI_TIMING) while it runs a scripted key sequence
+# (--bench-keys) in a 160x50 tmux pane, on the analysed 10-million-event
+# synthetic database and, as the peer, on the 27k-event race fixture.
+# Targets: < 200 ms to the first frame, < 50 ms per key on 10 M events.
+# Also printed beside them: the time of `sqlite3 DB 'SELECT count(*) FROM
+# windows'` (the one full table scan the first frame may need: the windows
+# table has no index on verdict).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FT=${FT_BIN:-$PWD/build/foliotrace}
+DATA=bench/data
+SYN=$DATA/synthetic-10m.db
+RUNS=${BENCH_TUI_RUNS:-3}
+KEYS='n n PgDn Down Down Enter + + - - l l h h PgDn PgUp n N z t t j j k k Home End
+      - - - - - - - - - - - - - - - - - - l l h h + + + + + + z p Down q q'
+
+command -v tmux >/dev/null || { echo "tui bench: skipped: tmux missing"; exit 0; }
+mkdir -p "$DATA"
+schema=$(sed -n 's/^#define FT_SCHEMA_VERSION[[:space:]]*//p' core/store.h)
+if [ -s "$SYN" ] && [ "$(sqlite3 "$SYN" "PRAGMA user_version")" != "$schema" ]; then
+	echo "bench: $SYN has an older schema: generating it again"
+	rm -f "$SYN"
+fi
+if [ ! -s "$SYN" ]; then
+	echo "bench: generating $SYN (10 million events)..."
+	"${FT_BUILD:-build}/gen_synth" 10000000 "$SYN.tmp" >/dev/null && mv "$SYN.tmp" "$SYN"
+fi
+tmp=$(mktemp -d); [ -n "${BENCH_TUI_KEEP:-}" ] && echo "tui bench: keeping $tmp"
+sock=ft-bench-tui-$$
+trap 'tmux -L "$sock" kill-server 2>/dev/null; [ -n "${BENCH_TUI_KEEP:-}" ] || rm -rf "$tmp"' EXIT
+cp "$SYN" "$tmp/syn.db"
+"$FT" analyze -q "$tmp/syn.db"
+"$FT" import -q tests/fixtures/xfs-race-5.10-a.dat -o "$tmp/fix.db"
+"$FT" analyze -q "$tmp/fix.db"
+sync
+
+# run DB OUT: one scripted session; timings appended to OUT.
+run() {
+	tmux -L "$sock" -f /dev/null new-session -d -x 160 -y 50 -s b \
+		"env TERM=xterm-256color LANG=C.UTF-8 FOLIOTRACE_TUI_TIMING=$2 $FT tui --bench-keys '$(echo $KEYS)' $1"
+	for _ in $(seq 1 600); do
+		tmux -L "$sock" has-session -t b 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "tui bench: the session did not end"; exit 1
+}
+
+# report NAME DB EVENTS
+report() {
+	local f=$tmp/$1.timing
+	: > "$f"
+	for _ in $(seq 1 "$RUNS"); do run "$2" "$f"; done
+	[ "$(grep -c '^first_frame_ms' "$f")" -eq "$RUNS" ] || { echo "tui bench: missing timings"; exit 1; }
+	awk -v name="$1" -v ev="$3" -v runs="$RUNS" '
+		/^first_frame_ms/ { ff[nf++] = $2 }
+		/^key/ { k[nk++] = $4 }
+		function sort(a, n,   i, j, x) { for (i = 1; i < n; i++) { x = a[i];
+			for (j = i - 1; j >= 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x } }
+		END {
+			sort(ff, nf); sort(k, nk)
+			printf "tui %-8s (%9d events): first frame %6.1f ms median of %d runs (worst %.1f)", name, ev, ff[int(nf / 2)], runs, ff[nf - 1]
+			printf "; per key: median %5.2f ms, worst %6.1f ms over %d keys\n", k[int(nk / 2)], k[nk - 1], nk
+		}' "$f"
+}
+nsyn=$("$FT" sql --csv "$tmp/syn.db" "SELECT max(id) FROM events" | tail -1 | tr -d '\r')
+nfix=$("$FT" sql --csv "$tmp/fix.db" "SELECT max(id) FROM events" | tail -1 | tr -d '\r')
+report fixture "$tmp/fix.db" "$nfix"
+report 10M "$tmp/syn.db" "$nsyn"
+echo "tui targets on 10M events: first frame < 200 ms, per key < 50 ms"
+/usr/bin/time -f "%e" -o "$tmp/wt" sqlite3 "$tmp/syn.db" "SELECT count(*) FROM windows" > "$tmp/nw"
+echo "tui peer: sqlite3 'SELECT count(*) FROM windows' ($(tr -d '\r\n' < "$tmp/nw") windows) takes $(cat "$tmp/wt") s (process start included)"

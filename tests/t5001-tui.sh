@@ -1,0 +1,319 @@
+#!/bin/bash
+# t5001: foliotrace tui, driven end to end in tmux at a fixed size (160x50)
+# on a database built here from a real pre-fix trace.  Every expected value
+# is computed from the database with `foliotrace sql`, never copied from
+# the program: the overview lists the windows in severity order with their
+# verdicts and counts an inode's events; Enter shows the window's timeline
+# with the writer's and the racer's events in their own lanes; n moves to
+# the next window of the list; / and ? find events; f filters; the help
+# screen opens; the replay pane shows the stored replays; q, Ctrl-C and
+# SIGTERM leave the terminal clean (normal screen, cooked mode); --ascii
+# and monochrome work; a dumb terminal is refused; a database that another
+# connection is writing (WAL) opens; the file is not modified.
+. "$FT_ROOT/tests/lib/harness.sh"
+command -v tmux >/dev/null || t_skip "tmux missing"
+t_tmpdir
+q() { "$FT" sql --csv "$1" "$2" | tail -n +2 | tr -d '\r'; }
+
+db=$T_TMP/race.db
+"$FT" import -q "$FT_ROOT/tests/fixtures/xfs-race-5.10-a.dat" -o "$db" && "$FT" analyze -q "$db" ||
+	{ t_fail "import and analyze the fixture"; exit 1; }
+ORDER="ORDER BY CASE verdict WHEN 'loss' THEN 0 WHEN 'hit' THEN 1 WHEN 'dropped' THEN 2
+	WHEN 'unsafe' THEN 3 WHEN 'unknown' THEN 4 ELSE 5 END, id"
+w1=$(q "$db" "SELECT id FROM windows $ORDER LIMIT 1")
+w2=$(q "$db" "SELECT id FROM windows $ORDER LIMIT 1 OFFSET 1")
+"$FT" replay "$db" --window "$w1" --explore >/dev/null || t_fail "replay window $w1"
+sum_before=$(sha256sum < "$db")
+
+SOCK=ft-t5001-$$
+tm() { tmux -L "$SOCK" "$@"; }
+trap 'tmux -L "$SOCK" kill-server 2>/dev/null; t_cleanup' EXIT
+screen() { tm capture-pane -p -t ft; }
+# settle: waits until two captures 0.1 s apart agree (a frame can reach
+# the pane in pieces on a loaded machine).
+settle() {
+	local a b i
+	a=$(screen)
+	for ((i = 0; i < 50; i++)); do
+		sleep 0.1
+		b=$(screen)
+		[ "$a" == "$b" ] && return 0
+		a=$b
+	done
+}
+# wait_for REGEX [seconds]: polls the pane until it matches, then settles.
+wait_for() {
+	local i n=$(( ${2:-10} * 10 ))
+	for ((i = 0; i < n; i++)); do
+		screen | grep -Eq -- "$1" && { settle; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+# poll SECONDS CMD...: runs CMD until it succeeds.
+poll() {
+	local i n=$(( $1 * 10 ))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# start_shell [ENV...]: a fresh 160x50 pane running a plain shell.
+start_shell() {
+	tm kill-server 2>/dev/null
+	tm -f /dev/null new-session -d -x 160 -y 50 -s ft \
+		"env -i PATH=$PATH HOME=$T_TMP HISTFILE=/dev/null PS1='READY\$ ' TERM=xterm-256color LANG=C.UTF-8 $* bash --norc --noprofile"
+	wait_for 'READY\$' 5
+}
+run() { tm send-keys -t ft -l -- "$*"; tm send-keys -t ft Enter; }
+keys() { tm send-keys -t ft "$@"; }
+# The row of the pane whose text matches REGEX (first one).
+row_of() { screen | grep -E -m1 -- "$1"; }
+# A clean terminal: the prompt is back, no TUI chrome, cooked mode and echo.
+check_clean() {
+	local what=$1 want_rc=$2
+	run 'echo "rc=$?"; stty -a | tr " ;" "\n\n" | grep -xE -- "-?(icanon|echo)" | tr "\n" " "; echo END'
+	t_check "$what: the shell prompt is back" wait_for 'END$' 5
+	t_check "$what: no TUI chrome left (normal screen)" bash -c "! tmux -L $SOCK capture-pane -p -t ft | grep -q 'F1/H help'"
+	t_match "$what: exit status $want_rc" "rc=$want_rc" "$(screen)"
+	t_match "$what: cooked mode with echo restored" "(^| )icanon echo " "$(screen | grep -E 'icanon' | tail -1)"
+}
+
+# --- overview ---------------------------------------------------------------
+start_shell || t_fail "tmux session started"
+run "$FT tui $db"
+t_check "the overview opens" wait_for 'windows, most severe first' 10
+scr=$(screen)
+t_match "trace metadata: the kernel release from the database" \
+	"kernel +$(q "$db" "SELECT kernel_release FROM traces")" "$scr"
+t_match "trace metadata: the event count from the database" \
+	"events $(q "$db" "SELECT n_events FROM traces")" "$scr"
+expect=$(q "$db" "SELECT id || ' ' || verdict FROM windows $ORDER LIMIT 42" | tr '\n' ';')
+shown=$(echo "$scr" | sed -n 's/^ \([0-9][0-9]*\) *\(loss\|hit\|dropped\|unsafe\|unknown\|protected\) .*/\1 \2/p' |
+	tr '\n' ';')
+t_eq "the list fills the screen (rows 8..49: 42 windows)" 42 "$(echo "$shown" | tr ';' '\n' | grep -c .)"
+t_eq "the windows in severity order with their verdicts, as the database has them" "$expect" "$shown"
+ino=$(q "$db" "SELECT min(ino) FROM events WHERE ino IS NOT NULL")
+n_ino=$(q "$db" "SELECT count(*) FROM events WHERE ino = $ino")
+t_check "inode $ino: its event count ($n_ino) appears once counted" wait_for "inodes +$ino: $n_ino( |$)" 10
+
+# --- timeline of the first window ---------------------------------------------
+keys Enter
+verdict1=$(q "$db" "SELECT verdict FROM windows WHERE id = $w1")
+t_check "Enter opens the timeline of window $w1 ($verdict1)" wait_for "window #$w1 $verdict1 " 10
+writer=$(q "$db" "SELECT json_extract(evidence, '\$.writer') FROM windows WHERE id = $w1")
+racer=$(q "$db" "SELECT j.value FROM windows w, json_each(w.tasks) j WHERE w.id = $w1 AND j.value != $writer LIMIT 1")
+t_check "window $w1 has a writer ($writer) and a racer (${racer:-none})" test -n "$racer"
+scr=$(screen)
+t_match "the writer's lane comes first, marked W" "^ W [^ ]+/$writer " "$(echo "$scr" | sed -n 4p)"
+t_match "the racer's lane comes second, marked R" "^ R [^ ]+/$racer " "$(echo "$scr" | sed -n 5p)"
+# The view is the window plus a tenth of its span on each side; each lane
+# may show only glyphs of kinds that its task has in that view.
+glyph() {	# kind name -> glyph, as the help screen and the man page list them
+	case $1 in
+	page_add) echo '+';; page_delete) echo x;; dirty) echo d;; writeback_folio) echo w;;
+	add_to_ioend) echo e;; ilock|ilock_nowait) echo L;; iunlock) echo u;; sched_switch) echo s;;
+	sched_wakeup) echo '^';; sched_waking) echo "'";; iomap_iter) echo i;; iomap_found) echo f;;
+	iomap_alloc) echo a;; read_fault|filemap_fault) echo F;; write_fault) echo M;;
+	buffered_write) echo W;; iext_insert) echo I;; iext_remove) echo R;; bmap_pre_update) echo b;;
+	bmap_post_update) echo B;; bunmap) echo P;; map_blocks_alloc) echo A;; map_blocks_found) echo m;;
+	*) echo '.';;
+	esac
+}
+VIEW="ts BETWEEN (SELECT start_ns - max((end_ns - start_ns) / 10, 1000) FROM windows WHERE id = $w1)
+	AND (SELECT end_ns + max((end_ns - start_ns) / 10, 1000) FROM windows WHERE id = $w1)"
+for lane in "4 $writer" "5 $racer"; do
+	read -r row pid <<< "$lane"
+	allowed=$(for k in $(q "$db" "SELECT DISTINCT k.name FROM events e JOIN kinds k ON k.id = e.kind
+		WHERE e.pid = $pid AND e.$VIEW"); do glyph "$k"; done | tr -d '\n')
+	got=$(echo "$scr" | sed -n "${row}p" | sed -e 's/^[^│]*│//' -e 's/─//g' | fold -w1 | sort -u | tr -d '\n')
+	t_check "lane of pid $pid shows events" test -n "$got"
+	bad=$(echo "$got" | tr -d -- "$allowed")
+	t_eq "lane of pid $pid shows only its own events' glyphs (allowed: $allowed)" "" "$bad"
+done
+t_check "256 colours: the frame uses 256-colour escapes" \
+	bash -c "tmux -L $SOCK capture-pane -p -e -t ft | grep -q '38;5;'"
+t_match "the cursor starts on the window's first event" \
+	"event #$(q "$db" "SELECT start_event FROM windows WHERE id = $w1") " "$scr"
+
+# --- n: the next window of the list ---------------------------------------------
+keys n
+t_check "n moves to the next window ($w2)" \
+	wait_for "window #$w2 $(q "$db" "SELECT verdict FROM windows WHERE id = $w2") " 10
+start2=$(q "$db" "SELECT start_event FROM windows WHERE id = $w2")
+t_check "the cursor is on window $w2's first event" wait_for "event #$start2 " 5
+
+# --- / and ? search -----------------------------------------------------------------
+fwd=$(q "$db" "SELECT min(e.id) FROM events e JOIN event_types t ON t.id = e.type_id
+	WHERE t.name = 'xfs_bunmap' AND e.id > $start2")
+keys / ; tm send-keys -t ft -l xfs_bunmap; keys Enter
+t_check "/xfs_bunmap finds event $fwd" wait_for "found event #$fwd\b" 10
+t_check "the detail pane shows event $fwd" wait_for "^ event #$fwd .*xfs:xfs_bunmap" 5
+back=$(q "$db" "SELECT max(e.id) FROM events e JOIN event_types t ON t.id = e.type_id
+	WHERE t.name = 'xfs_ilock' AND e.id < $fwd")
+keys '?' ; tm send-keys -t ft -l xfs_ilock; keys Enter
+t_check "?xfs_ilock finds event $back backwards" wait_for "found event #$back\b" 10
+page=$(q "$db" "SELECT findex FROM events WHERE id > $back AND findex IS NOT NULL ORDER BY id LIMIT 1")
+fld=$(q "$db" "SELECT min(id) FROM events WHERE id > $back AND findex = $page")
+keys / ; tm send-keys -t ft -l "findex=$page"; keys Enter
+t_check "/findex=$page finds event $fld by a field" wait_for "found event #$fld\b" 10
+
+# --- f: filter by task ------------------------------------------------------------------
+keys z		# back to the whole window, where both tasks ran
+keys f; tm send-keys -t ft -l "pid=$racer"; keys Enter
+t_check "f pid=$racer: the title says so" wait_for "filter: pid=$racer( |$)" 10
+lanes=$(screen | sed -n '4,40p' | grep -E '^ [WR ] [^ ]+/[0-9]+ ' | sed 's/^ [WR ] [^ ]*\/\([0-9]*\) .*/\1/' | tr '\n' ' ')
+t_eq "f pid=$racer (after z): only that task's lane is left" "$racer " "$lanes"
+nxt=$(q "$db" "SELECT min(id) FROM events WHERE pid = $racer AND id > $fld")
+keys j
+t_check "j moves the cursor to the task's next event ($nxt)" wait_for "^ event #$nxt .* pid $racer " 5
+keys f; tm send-keys -t ft -l "event=xfs_iunlock"; keys Enter
+t_check "f event=xfs_iunlock: the title says so" wait_for "filter: event=xfs_iunlock( |$)" 5
+glyphs=$(screen | sed -n '4,40p' | grep -E '^ [WR ] [^ ]+/[0-9]+ ' | sed -e 's/^[^│]*│//' -e 's/─//g' | fold -w1 | sort -u | tr -d '\n')
+t_eq "f event=xfs_iunlock: the lanes show only unlock glyphs" "u" "$glyphs"
+keys f; tm send-keys -t ft -l "ino=$ino"; keys Enter
+t_check "f ino=$ino: the title says so" wait_for "filter: ino=$ino( |$)" 5
+keys f Enter
+t_check "an empty filter clears it" wait_for "filter: none( |$)" 5
+
+# --- help, replay pane ---------------------------------------------------------------------
+keys F1
+t_check "F1 opens the help screen" wait_for "foliotrace tui help" 5
+t_match "the help screen lists the search keys" "/ \?  +search forward, backward" "$(screen)"
+keys q
+t_check "q goes back to the timeline" wait_for "window #$w2 " 5
+keys g; tm send-keys -t ft -l "w$w1"; keys Enter
+t_check "g w$w1 goes to window $w1" wait_for "window #$w1 " 5
+keys p
+t_check "p opens the replay pane" wait_for "replay of window #$w1 " 5
+scr=$(screen)
+for m in $(q "$db" "SELECT model FROM replays WHERE window_id = $w1 ORDER BY id"); do
+	o=$(q "$db" "SELECT outcome FROM replays WHERE window_id = $w1 AND model = '$m'")
+	t_match "replay pane: $m gives $o, as stored" "^ $m +$o " "$(echo "$scr" | grep -E "^ $m ")"
+done
+t_match "replay pane: steps are aligned with recorded events" "#[0-9]+ xfs_file_buffered_write" "$scr"
+
+# --- q leaves a clean terminal -------------------------------------------------------------------
+keys q q q
+check_clean "q" 0
+t_eq "the database was not modified" "$sum_before" "$(sha256sum < "$db")"
+
+# --- Ctrl-C and SIGTERM ------------------------------------------------------------------------------
+run "$FT tui $db"
+wait_for 'windows, most severe first' 10
+keys Enter
+wait_for "window #$w1 " 5
+keys C-c
+check_clean "Ctrl-C" 130
+run "$FT tui $db"
+wait_for 'windows, most severe first' 10
+shell=$(tm display-message -p -t ft '#{pane_pid}')
+tui=$(pgrep -P "$shell" | head -1)
+t_check "the tui runs as the shell's child ($tui)" test -n "$tui"
+[ -n "$tui" ] && kill -TERM "$tui"
+check_clean "SIGTERM" 143
+run "$FT tui $db"
+wait_for 'windows, most severe first' 10
+tui=$(pgrep -P "$(tm display-message -p -t ft '#{pane_pid}')" | head -1)
+[ -n "$tui" ] && kill -SEGV "$tui"
+check_clean "a crash (SIGSEGV)" 139
+
+# --- ASCII and monochrome; a dumb terminal ------------------------------------------------------------
+run "NO_COLOR=1 $FT tui --ascii --window $w1 $db"
+t_check "--ascii --window opens the timeline" wait_for "window #$w1 " 10
+scr=$(screen)
+t_check "--ascii: no UTF-8 line drawing" bash -c "! grep -q '[─│┼]' <<< \"\$1\"" _ "$scr"
+t_match "--ascii: ASCII lanes" "^ W [^ ]+/$writer +\|[-a-zA-Z+^'.]+" "$(echo "$scr" | sed -n 4p)"
+t_check "monochrome: no colour escapes in the frame" \
+	bash -c "! tmux -L $SOCK capture-pane -p -e -t ft | grep -qP '\\e\\[(\\d+;)*3[0-8](;\\d+)*m'"
+keys q q
+check_clean "--ascii" 0
+run "TERM=dumb $FT tui $db"
+t_check "TERM=dumb is refused with a message" wait_for "terminal 'dumb' cannot move the cursor" 5
+run 'echo "rc=$?"'
+t_check "TERM=dumb exits 1" wait_for '^rc=1$' 5
+
+# --- a database being written (WAL): opens, read-only ---------------------------------------------------
+cp "$db" "$T_TMP/live.db"
+sqlite3 "$T_TMP/live.db" "PRAGMA journal_mode = WAL" >/dev/null
+( echo "BEGIN IMMEDIATE; INSERT INTO meta VALUES ('t5001', 1);"; sleep 3; echo "COMMIT;" ) |
+	sqlite3 "$T_TMP/live.db" &
+writer_pid=$!
+sleep 0.5
+run "$FT tui $T_TMP/live.db"
+t_check "a database with an open write transaction (WAL) opens" wait_for "^ $w1 +$verdict1 " 10
+keys q
+check_clean "WAL" 0
+wait "$writer_pid"
+
+# --- resize; r runs a replay and shows it -------------------------------------------------------
+run "$FT tui --window $w2 $db"
+t_check "--window $w2 opens its timeline" wait_for "window #$w2 " 10
+tm resize-window -t ft -x 120 -y 30
+t_check "after a resize the status line is on the new last row (30)" \
+	poll 5 bash -c "tmux -L $SOCK capture-pane -p -t ft | sed -n 30p | grep -q 'q back'"
+settle
+w=$(screen | LC_ALL=C.UTF-8 wc -L)
+t_check "after a resize no line is wider than 120 columns ($w)" test "$w" -le 120 -a "$w" -ge 100
+tm resize-window -t ft -x 160 -y 50
+keys p
+t_check "the replay pane of window $w2 has no stored replay yet" wait_for "no stored replay" 5
+keys r
+t_check "r runs the replay of window $w2" wait_for "replayed window $w2" 60
+n_rows=$(q "$db" "SELECT count(*) FROM replays WHERE window_id = $w2")
+t_eq "the replay stored one row per variant" 4 "$n_rows"
+o=$(q "$db" "SELECT outcome FROM replays WHERE window_id = $w2 AND model = 'prefix'")
+t_match "the pane shows the stored prefix outcome ($o)" "^ prefix +$o " "$(screen | grep -E '^ prefix ')"
+keys Q
+check_clean "Q" 0
+
+# --- mouse (SGR 1006 reports, as xterm sends them); folio lanes ---------------------------------------
+click() { tm send-keys -t ft -l $'\e[<'"$1;$2;$3"M$'\e[<'"$1;$2;$3"m; }
+run "$FT tui $db"
+t_check "the overview opens again" wait_for 'windows, most severe first' 10
+w3=$(q "$db" "SELECT id FROM windows $ORDER LIMIT 1 OFFSET 2")
+click 0 5 10		# row 10 of the screen: the third window of the list
+sleep 0.3
+click 0 5 10
+t_check "a click selects the third window, a second click opens it ($w3)" wait_for "window #$w3 " 5
+span() { screen | sed -n 's/.*s (\([0-9.]*\) ms).*/\1/p' | head -1; }
+before=$(span)
+tm send-keys -t ft -l $'\e[<64;80;20M'	# wheel up over the lanes: zoom in
+t_check "the wheel zooms in (span $before ms halves)" \
+	wait_for "s \($(awk -v s="$before" 'BEGIN { printf "%.3f", s / 2 }') ms\)" 5
+keys z t
+t_check "t switches to folio lanes" wait_for 'lanes: folios' 5
+first=$(q "$db" "SELECT first_index FROM windows WHERE id = $w3")
+last=$(q "$db" "SELECT last_index FROM windows WHERE id = $w3")
+ino3=$(q "$db" "SELECT ino FROM windows WHERE id = $w3")
+idx=$(screen | sed -n "s/^ ino $ino3 idx \([0-9]*\) .*/\1/p" | tr '\n' ' ')
+t_check "folio lanes are pages of inode $ino3 ($idx)" test -n "$idx"
+expect_idx=$(q "$db" "SELECT DISTINCT findex FROM events WHERE ino = $ino3 AND findex IS NOT NULL AND ts BETWEEN
+	(SELECT start_ns - max((end_ns - start_ns) / 10, 1000) FROM windows WHERE id = $w3) AND
+	(SELECT end_ns + max((end_ns - start_ns) / 10, 1000) FROM windows WHERE id = $w3) ORDER BY 1" | tr '\n' ' ')
+t_eq "folio lanes: the page indexes the view's events touch ($first-$last)" "$expect_idx" "$idx"
+keys Q
+check_clean "mouse" 0
+
+# --- ASan + LSan: a scripted session over every screen, no error, no leak ------------------------------
+if [ -n "${FT_ASAN_BIN:-}" ] && [ -x "$FT_ASAN_BIN" ]; then
+	run "ASAN_OPTIONS=detect_leaks=1:log_path=$T_TMP/asan LSAN_OPTIONS=suppressions=$FT_ROOT/tests/lsan.supp" \
+		"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$T_TMP/ubsan" \
+		"$FT_ASAN_BIN tui --bench-keys 'n n PgDn Enter + - - - l h n N z t t j k p Down q F1 q" \
+		"/ dirty Enter f pid=$racer Enter g 13.9 Enter ? ilock Enter g w$w1 Enter p q q q' $db" \
+		'; echo "asan-rc=$?"'
+	t_check "ASan build: a scripted session over every screen ends" wait_for '^asan-rc=' 120
+	t_match "ASan build: exit status 0" "asan-rc=0" "$(screen)"
+	t_eq "ASan build: no sanitizer report (errors, leaks)" "" "$(cat "$T_TMP"/asan* "$T_TMP"/ubsan* 2>/dev/null | head -20)"
+	tm send-keys -t ft C-l
+fi
+
+# --- usage -------------------------------------------------------------------------------------------------------
+"$FT" tui > /dev/null 2>&1; rc=$?
+t_eq "tui without DB: usage error" 2 "$rc"
+"$FT" tui "$db" < /dev/null > /dev/null 2> "$T_TMP/err"; rc=$?
+t_eq "tui without a terminal: exit 1" 1 "$rc"
+t_match "tui without a terminal: says so" "must be a terminal" "$(cat "$T_TMP/err")"
+t_done

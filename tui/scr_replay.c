@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * scr_replay.c - the replay pane of a window: the stored replay under each
+ * model variant (outcome, schedule, exploration counts, where it broke),
+ * and the selected variant's steps, each beside the recorded event of the
+ * same task and tracepoint.  'r' runs the replay (tui.c) and re-queries.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "state.h"
+#include "term.h"
+
+static int outcome_color(const char *o)
+{
+	if (!strcmp(o, "ok"))
+		return TC_SEV0 + 5;
+	if (!strcmp(o, "data_loss"))
+		return TC_SEV0;
+	if (!strcmp(o, "dirty_dropped"))
+		return TC_SEV0 + 2;
+	return TC_SEV0 + 1;
+}
+
+void scr_replay_query(struct tui *t)
+{
+	int n = tq_replays(t->q, t->win.id, t->rp, (int)(sizeof(t->rp) / sizeof(t->rp[0])));
+
+	t->nrp = n < 0 ? 0 : n;
+	if (t->rp_sel >= t->nrp)
+		t->rp_sel = 0;
+	t->nsteps = 0;
+	if (t->nrp) {
+		n = tq_replay_steps(t->q, t->rp[t->rp_sel].id, &t->win, t->steps, RP_MAXSTEPS);
+		t->nsteps = n < 0 ? 0 : n;
+	}
+}
+
+void scr_replay_draw(struct tui *t)
+{
+	const struct tq_window *w = &t->win;
+	int y;
+
+	draw_title(t, " replay of window #%lld %s  ino %lld pages %lld-%lld  writer %d  |  stored rows of "
+		   "'foliotrace replay --window %lld'", (long long)w->id, tq_sev_name(w->sev),
+		   (long long)w->ino, (long long)w->first, (long long)w->last, w->writer, (long long)w->id);
+	attrset(term_attr(TC_AXIS) | A_BOLD);
+	mvprintw(2, 1, "%-10s %-16s %-28s %9s %9s  %s", "model", "outcome", "schedule", "explored",
+		 "bad", "where");
+	attrset(A_NORMAL);
+	if (!t->nrp)
+		mvprintw(3, 1, "no stored replay of this window: press r to run one (all variants, explored)");
+	for (int i = 0; i < t->nrp; i++) {
+		const struct tq_replay *r = &t->rp[i];
+		char ex[24], bad[24];
+
+		snprintf(ex, sizeof(ex), r->explored >= 0 ? "%lld" : "-", (long long)r->explored);
+		snprintf(bad, sizeof(bad), r->bad >= 0 ? "%lld" : "-", (long long)r->bad);
+		attrset(i == t->rp_sel ? term_attr(TC_SEL) : (int)A_NORMAL);
+		mvprintw(3 + i, 1, "%-10s ", r->model);
+		if (i != t->rp_sel)
+			attrset(term_attr(outcome_color(r->outcome)));
+		printw("%-16s", r->outcome);
+		attrset(i == t->rp_sel ? term_attr(TC_SEL) : (int)A_NORMAL);
+		printw(" %-28.28s %9s %9s  %s", r->schedule, ex, bad, r->where);
+		attrset(A_NORMAL);
+	}
+	y = 4 + (t->nrp ? t->nrp : 1);
+	if (t->nrp) {
+		attrset(term_attr(TC_AXIS) | A_BOLD);
+		mvprintw(y++, 1, "steps under %s (%d), beside the recorded events:", t->rp[t->rp_sel].model,
+			 t->nsteps);
+		mvprintw(y++, 1, "%4s %-4s %-20s %5s  %-52s %s", "#", "task", "step", "page", "tracepoints",
+			 "recorded event");
+		attrset(A_NORMAL);
+	}
+	for (int i = t->rp_scroll; i < t->nsteps && y < t->rows - 1; i++, y++) {
+		const struct tq_step *s = &t->steps[i];
+		char page[16], ev[80];
+
+		snprintf(page, sizeof(page), s->page >= 0 ? "%d" : "-", s->page);
+		if (s->event >= 0)
+			snprintf(ev, sizeof(ev), "#%lld %s", (long long)s->event, s->event_name);
+		else
+			snprintf(ev, sizeof(ev), "%s", s->tracepoints[0] ? "(not found in the trace)" : "");
+		if (s->hits[0])
+			attrset(term_attr(TC_SEV0));
+		mvprintw(y, 1, "%4d %-4s %-20.20s %5s  %-52.52s %s%s%s", i + 1, s->task, s->step, page,
+			 s->tracepoints[0] ? s->tracepoints : "(no tracepoint)", ev,
+			 s->hits[0] ? "  breaks: " : "", s->hits);
+		attrset(A_NORMAL);
+	}
+	draw_status(t, " r run replay  Up/Down model  PgDn/PgUp steps  n/N window  Enter timeline  F1/H help  q back");
+}
