@@ -46,7 +46,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 
-.PHONY: all check check-long bench asan asan-bin check-asan-inner install uninstall deps demo clean help docs \
+.PHONY: all check check-long check-lab lab bench asan asan-bin check-asan-inner install uninstall deps demo clean help docs \
         fuzz fuzz-bin fuzz-inner fuzz-regress-bin
 
 all: $(BIN) foliotrace
@@ -104,6 +104,18 @@ asan-bin:
 
 check-long: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so fuzz-regress-bin
 	$(Q)FT_LONG=1 FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
+
+# The kernel lab (tests/lab/README.md): root, qemu (installed if missing),
+# a Debian mirror.  `make lab` records; `make check-lab` is a quick lab run
+# checked against this build (tests/t8001-lab.sh).
+KERNEL     ?= linux-image-5.10.0-32-amd64
+LAB_ARGS   ?=
+lab:
+	$(Q)KERNEL=$(KERNEL) tests/lab/lab.sh $(LAB_ARGS)
+
+check-lab: all
+	$(Q)FT_LAB=1 FT_LAB_KERNEL=$(KERNEL) FT_ONLY=t8001 FT_BIN=$(abspath $(BIN)) \
+	  FT_BUILD=$(abspath $(BUILD)) tests/run.sh
 
 # ASan + UBSan build of everything, then the test suite against it.
 asan:
@@ -207,7 +219,7 @@ clean:
 	rm -rf build build-asan foliotrace
 
 help:
-	@echo "targets: all check check-long asan bench install uninstall deps demo docs clean"
-	@echo "variables: V=1 (verbose), PREFIX, DESTDIR, CC, CFLAGS"
+	@echo "targets: all check check-long check-lab lab asan bench install uninstall deps demo docs clean"
+	@echo "variables: V=1 (verbose), PREFIX, DESTDIR, CC, CFLAGS, KERNEL and LAB_ARGS (lab)"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -74,12 +74,31 @@ struct caps {
 	int punch_holds_inval;	/* the write cleanup holds it exclusively */
 };
 
-static struct caps variant_of(const char *release)
+/*
+ * The upstream version of the traced kernel.  Debian's release string keeps
+ * the patch level at 0 ("6.1.0-56-amd64") and names the upstream version in
+ * the uname version field instead ("#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2
+ * (...)"); without that, 6.1.0 would read as pre-fix code.
+ */
+static int kernel_version(const char *release, const char *uname, int *maj, int *min, int *pat)
+{
+	const char *d = uname ? strstr(uname, " Debian ") : NULL;
+
+	*maj = *min = *pat = 0;
+	if (d && sscanf(d + 8, "%d.%d.%d", maj, min, pat) == 3)
+		return 0;
+	*maj = *min = *pat = 0;
+	if (!release || sscanf(release, "%d.%d.%d", maj, min, pat) < 2)
+		return -1;
+	return 0;
+}
+
+static struct caps variant_of(const char *release, const char *uname)
 {
 	struct caps c = { VAR_PREFIX, 0, 0 };
-	int maj = 0, min = 0, pat = 0;
+	int maj, min, pat;
 
-	if (!release || sscanf(release, "%d.%d.%d", &maj, &min, &pat) < 2)
+	if (kernel_version(release, uname, &maj, &min, &pat) < 0)
 		return c;
 	c.has_inval = maj > 5 || (maj == 5 && min >= 15);
 	if (maj > 6 || (maj == 6 && min >= 12))
@@ -1173,7 +1192,7 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	struct an an = { .s = s, .r = r, .e = e }, *a = &an;
 	struct store_iter *it = NULL;
 	struct store_event se;
-	char release[128], sql[512];
+	char release[128], uname[512], sql[512];
 	int64_t bs, ps;
 	int ret;
 
@@ -1191,7 +1210,10 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	snprintf(sql, sizeof(sql), "SELECT n_events FROM traces WHERE id = %lld",
 		 (long long)a->trace_id);
 	r->events = (uint64_t)q_int(a, sql);
-	a->caps = variant_of(release);
+	snprintf(sql, sizeof(sql), "SELECT coalesce(uname, '') FROM traces WHERE id = %lld",
+		 (long long)a->trace_id);
+	q_text(a, sql, uname, sizeof(uname));
+	a->caps = variant_of(release, uname);
 	snprintf(r->variant, sizeof(r->variant), "%s", variant_names[a->caps.var]);
 	snprintf(a->implied_lock, sizeof(a->implied_lock),
 		 "invalidate_lock exclusive, implied by the %s code (kernel has 198dd8aedee6)",

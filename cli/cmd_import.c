@@ -34,6 +34,11 @@ const char cmd_import_usage[] =
 "  -q, --quiet            no progress line and no summary\n"
 "      --decoder-mem=MB   address-space limit of the decoder (default 4096)\n"
 "      --decoder-cpu=S    CPU-time limit of the decoder (default 3600)\n"
+"      --uname-version=V  the traced kernel's `uname -v`, which trace-cmd\n"
+"                         does not save; Debian names the upstream version\n"
+"                         only there (\"... Debian 6.1.192-2 ...\" for the\n"
+"                         release 6.1.0-56-amd64), and analyze picks the\n"
+"                         code variant from it\n"
 "  -h, --help             show this help\n"
 "\n"
 "exit status: 0 on success, 1 if the import failed (the message names the\n"
@@ -90,6 +95,7 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 		{ "decoder-mem", required_argument, NULL, 'M' },
 		{ "decoder-cpu", required_argument, NULL, 'C' },
 		{ "no-sandbox", no_argument, NULL, 'N' },
+		{ "uname-version", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -123,6 +129,7 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 			o.cpu_limit = (unsigned)v;
 			break;
 		case 'N': o.no_sandbox = 1; break;
+		case 'U': o.uname_version = optarg; break;
 		case 'h': return cmd_help(cmd_import_usage);
 		default: return cmd_usage_error("import", "unknown option");
 		}

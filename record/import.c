@@ -208,6 +208,29 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 	}
 	if (getenv("FOLIOTRACE_TIMING"))
 		fprintf(stderr, "timing: load done at %.3f s\n", now() - t_start);
+	if (o->uname_version) {
+		/*
+		 * trace-cmd saves "sysname nodename release machine": the version
+		 * field (`uname -v`), where Debian names the upstream version, is
+		 * lost.  Insert it where the recorder's own uname has it.
+		 */
+		sqlite3_stmt *q = NULL;
+
+		if (sqlite3_prepare_v2(store_db(s), "UPDATE traces SET uname = CASE WHEN uname IS NULL "
+				       "THEN ?1 WHEN instr(uname, ' x86_64') > 0 THEN substr(uname, 1, "
+				       "instr(uname, ' x86_64')) || ?1 || substr(uname, instr(uname, "
+				       "' x86_64')) ELSE uname || ' ' || ?1 END WHERE id = ?2",
+				       -1, &q, NULL) != SQLITE_OK ||
+		    sqlite3_bind_text(q, 1, o->uname_version, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_int64(q, 2, st->trace_id) != SQLITE_OK ||
+		    sqlite3_step(q) != SQLITE_DONE) {
+			ret = ft_error(e, -EIO, "%s: storing the uname version: %s", tmp,
+				       sqlite3_errmsg(store_db(s)));
+			sqlite3_finalize(q);
+			goto out;
+		}
+		sqlite3_finalize(q);
+	}
 	ret = store_trace_finish(s, st->trace_id, e);
 	if (getenv("FOLIOTRACE_TIMING")) {
 		struct rusage self, kids;

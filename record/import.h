@@ -27,6 +27,7 @@ struct import_opts {
 	uint64_t mem_limit;	/* decoder address-space limit, bytes */
 	unsigned cpu_limit;	/* decoder CPU seconds */
 	int no_sandbox;		/* decode in-process (debugging only) */
+	const char *uname_version; /* `uname -v` of the traced kernel, or NULL */
 };
 
 int import_trace(const struct import_opts *o, struct import_stats *st,

@@ -5,7 +5,9 @@
 # racing workload in batches until the first lost page or the time budget,
 # then extracts trace.dat with trace-cmd and powers off.
 # Parameters come from the kernel command line: lab_budget=SECONDS
-# lab_rounds=ROUNDS_PER_BATCH lab_delay=USEC lab_bufkb=KB.
+# lab_rounds=ROUNDS_PER_BATCH lab_delay=USEC|LO-HI lab_dstep=USEC lab_bufkb=KB
+# lab_cont=1 (go on after a lost page until the budget).
+# Progress: one line per batch on the console (and in /out/workload.log).
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
@@ -17,6 +19,7 @@ rounds=100
 delay=0
 bufkb=32768
 dstep=50
+cont=0
 for a in $(cat /proc/cmdline); do
 	case $a in
 	lab_budget=*) budget=${a#*=} ;;
@@ -24,6 +27,7 @@ for a in $(cat /proc/cmdline); do
 	lab_delay=*) delay=${a#*=} ;;
 	lab_bufkb=*) bufkb=${a#*=} ;;
 	lab_dstep=*) dstep=${a#*=} ;;
+	lab_cont=*) cont=${a#*=} ;;
 	esac
 done
 
@@ -35,8 +39,8 @@ finish() {
 	poweroff -f
 }
 
-for m in virtio virtio_ring virtio_pci virtio_blk 9pnet 9pnet_virtio fscache 9p \
-	crc32c_generic libcrc32c xfs; do
+# Dependency order, computed by lab.sh for this kernel (built-ins left out).
+for m in $(cat /modules/order); do
 	insmod /modules/$m.ko || log "insmod $m failed"
 done
 mkdir -p /out /mnt /sys/kernel/tracing
@@ -117,6 +121,7 @@ attempts=0
 lost_total=0
 verr_total=0
 race_total=0
+reread_total=0
 : >/out/workload.log
 while :; do
 	now=$(cut -d. -f1 /proc/uptime)
@@ -135,11 +140,13 @@ while :; do
 	*) d=$delay ;;
 	esac
 	: >$T/trace # keep only the current batch in the ring buffer
-	/lab/shortwrite -f /mnt/race -t -D -L -n "$rounds" -p 64 -k 32 -H 256 \
+	/lab/shortwrite -f /mnt/race -t -D -C -L -n "$rounds" -p 64 -k 32 -H 256 \
 		-d "$d" -o /out/batch.kv >/tmp/sw.out 2>/tmp/sw.err
 	rc=$?
 	lost=$(sed -n 's/^lost_pages=//p' /out/batch.kv 2>/dev/null)
 	verr=$(sed -n 's/^verify_errors=//p' /out/batch.kv 2>/dev/null)
+	reread=$(sed -n 's/^reread_lost_pages=//p' /out/batch.kv 2>/dev/null)
+	reread=${reread:-0}
 	lost=${lost:-0}
 	verr=${verr:-0}
 	# The punch race leaves the page cache right (no buffered mismatch) and
@@ -152,10 +159,12 @@ while :; do
 	lost_total=$((lost_total + lost))
 	verr_total=$((verr_total + verr))
 	race_total=$((race_total + race))
+	reread_total=$((reread_total + reread))
 	now=$(cut -d. -f1 /proc/uptime)
-	echo "batch=$batch delay_us=$d rc=$rc attempts=$attempts lost_pages=$lost verify_errors=$verr race_lost=$race race_total=$race_total elapsed=$((now - start))" |
+	echo "batch=$batch delay_us=$d rc=$rc attempts=$attempts lost_pages=$lost verify_errors=$verr race_lost=$race race_total=$race_total reread_lost=$reread elapsed=$((now - start))" |
 		tee -a /out/workload.log
-	if [ "$rc" -ne 0 ] || [ "$race" -gt 0 ]; then
+	cp /tmp/sw.err /out/batch.err
+	if [ "$rc" -ne 0 ] || { [ "$race" -gt 0 ] && [ "$cont" != 1 ]; }; then
 		echo 0 >$T/tracing_on
 		cp /tmp/sw.out /out/shortwrite-lossy.out
 		cp /tmp/sw.err /out/shortwrite-lossy.err
@@ -177,10 +186,14 @@ end=$(cut -d. -f1 /proc/uptime)
 	echo "lost_pages_total=$lost_total"
 	echo "verify_errors_total=$verr_total"
 	echo "race_lost_pages_total=$race_total"
+	echo "reread_lost_pages_total=$reread_total"
 	echo "elapsed_s=$((end - start))"
 	echo "rounds_per_batch=$rounds"
 	echo "delay_us=$delay"
 	echo "host_pin=$(sed -n "s/.*lab_pin=\([^ ]*\).*/\1/p" /proc/cmdline)"
+	echo "kernel=$(uname -r)"
+	echo "uname_version=$(uname -v)"
+	echo "xfs_kernel_warnings=$(dmesg | grep -ciE 'xfs.*(warn|error|corrupt|assert)|WARNING:|BUG:')"
 } >/out/summary.kv
 cat /out/summary.kv
 for c in $T/per_cpu/cpu*; do

@@ -68,6 +68,7 @@ struct opts {
 	long delay_us;     /* -t: delay before the racing store */
 	bool threaded;
 	bool direct_verify;
+	bool drop_verify;
 	bool tolerate_loss;
 	bool quiet;
 };
@@ -87,6 +88,8 @@ struct counters {
 	long long pages_dirtied;
 	long verify_errors;
 	long lost_pages;
+	long mmap_view_errors;
+	long reread_lost_pages;
 };
 
 static const char *prog = "shortwrite";
@@ -144,6 +147,11 @@ static void usage(FILE *f)
 		"            after each truncate: the copied pages (unless punched by -H)\n"
 		"            must still match (else lost), the cut pages must read as\n"
 		"            zeros (else a verify error)\n"
+		"  -C        with -D, after the O_DIRECT check: compare the mmap view of\n"
+		"            the written pages with what was written (mmap_view_errors),\n"
+		"            then unmap them (MADV_DONTNEED), drop them from the page cache\n"
+		"            (POSIX_FADV_DONTNEED) and re-read them buffered: pages wrong\n"
+		"            now were not on disk (reread_lost_pages)\n"
 		"  -L        count lost/mismatching pages but exit 0 (default: exit 3)\n"
 		"  -q        no progress messages on stderr\n"
 		"  -h        this help\n"
@@ -158,7 +166,7 @@ static void usage(FILE *f)
 		"the mmap store) sfr_every threaded file_size full_writes\n"
 		"short_writes full_bytes short_bytes short_requested_bytes mmap_stores\n"
 		"fsyncs sync_file_ranges punches punch_bytes pages_dirtied verify_errors\n"
-		"lost_pages truncates.\n"
+		"lost_pages truncates; with -C also mmap_view_errors reread_lost_pages.\n"
 		"\n"
 		"Trace expectations (XFS, single-threaded): full_writes+short_writes\n"
 		"xfs_file_buffered_write events, short_writes of them with bytecount\n"
@@ -303,23 +311,29 @@ static void read_full(int fd, void *buf, off_t off, size_t len, bool direct)
 	}
 }
 
+/* Count the pages of buf (holding [off, off+len)) that differ from the pattern. */
+static long check_pages(const char *buf, off_t off, size_t len, uint64_t tag, const char *what,
+			const struct opts *o)
+{
+	long bad = 0;
+
+	for (size_t p = 0; p < len; p += (size_t)page_size) {
+		if (!check_pattern(buf + p, off + (off_t)p, (size_t)page_size, tag)) {
+			bad++;
+			if (!o->quiet)
+				fprintf(stderr, "%s: %s: page at offset %lld (tag %c) mismatches\n",
+					prog, what, (long long)(off + (off_t)p), (char)tag);
+		}
+	}
+	return bad;
+}
+
 /* Compare len bytes at off (read through fd) with the expected pattern. */
 static long verify_range(int fd, void *buf, off_t off, size_t len, uint64_t tag, bool direct,
 			 const struct opts *o)
 {
-	long bad = 0;
-
 	read_full(fd, buf, off, len, direct);
-	for (size_t p = 0; p < len; p += (size_t)page_size) {
-		if (!check_pattern((char *)buf + p, off + (off_t)p, (size_t)page_size, tag)) {
-			bad++;
-			if (!o->quiet)
-				fprintf(stderr, "%s: %s read: page at offset %lld (tag %c) mismatches\n",
-					prog, direct ? "O_DIRECT" : "buffered",
-					(long long)(off + (off_t)p), (char)tag);
-		}
-	}
-	return bad;
+	return check_pages(buf, off, len, tag, direct ? "O_DIRECT read" : "buffered read", o);
 }
 
 /* Count the pages in [off, off+len) (read through fd) that are not all zeros. */
@@ -374,7 +388,13 @@ static void emit(FILE *f, const char *sep, const char *end, const struct opts *o
 		c->punch_bytes, sep, c->pages_dirtied, sep);
 	fprintf(f, "verify_errors=%ld%slost_pages=%ld%s", c->verify_errors, sep, c->lost_pages,
 		sep);
-	fprintf(f, "truncates=%ld%s", c->truncates, end);
+	if (o->drop_verify) {
+		fprintf(f, "truncates=%ld%s", c->truncates, sep);
+		fprintf(f, "mmap_view_errors=%ld%sreread_lost_pages=%ld%s", c->mmap_view_errors,
+			sep, c->reread_lost_pages, end);
+	} else {
+		fprintf(f, "truncates=%ld%s", c->truncates, end);
+	}
 }
 
 int main(int argc, char **argv)
@@ -404,7 +424,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	while ((ch = getopt_long(argc, argv, "f:o:n:p:k:w:g:r:m:H:s:T:td:DLqh", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "f:o:n:p:k:w:g:r:m:H:s:T:td:DCLqh", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'f': o.file = optarg; break;
@@ -422,6 +442,7 @@ int main(int argc, char **argv)
 		case 't': o.threaded = true; break;
 		case 'd': o.delay_us = parse_long(optarg, 'd', 0, 10000000); break;
 		case 'D': o.direct_verify = true; break;
+		case 'C': o.drop_verify = true; break;
 		case 'L': o.tolerate_loss = true; break;
 		case 'q': o.quiet = true; break;
 		case 'h': usage(stdout); return 0;
@@ -610,6 +631,29 @@ int main(int argc, char **argv)
 			lost += verify_range(dfd, vbuf, store_off, ps, TAG_MMAP, true, &o);
 			c.lost_pages += lost;
 		}
+		if (o.direct_verify && o.drop_verify) {
+			/* The mmap view, then the pages as read back after eviction. */
+			c.mmap_view_errors +=
+				check_pages(map + full_off, full_off, full_len, TAG_FULL, "mmap view", &o) +
+				check_pages(map + short_off, short_off, copied_len, TAG_SHORT, "mmap view",
+					    &o) +
+				check_pages(map + store_off, store_off, ps, TAG_MMAP, "mmap view", &o);
+			if (madvise(map + base, (size_t)region_bytes, MADV_DONTNEED) != 0)
+				die("madvise(MADV_DONTNEED)");
+			if (fdatasync(fd) != 0)
+				die("fdatasync");
+			errno = posix_fadvise(fd, base, region_bytes, POSIX_FADV_DONTNEED);
+			if (errno)
+				die("posix_fadvise(DONTNEED)");
+			static const char what[] = "re-read after dropping the cache";
+			read_full(fd, vbuf, full_off, full_len, false);
+			long lost = check_pages(vbuf, full_off, full_len, TAG_FULL, what, &o);
+			read_full(fd, vbuf, short_off, copied_len, false);
+			lost += check_pages(vbuf, short_off, copied_len, TAG_SHORT, what, &o);
+			read_full(fd, vbuf, store_off, ps, false);
+			lost += check_pages(vbuf, store_off, ps, TAG_MMAP, what, &o);
+			c.reread_lost_pages += lost;
+		}
 
 		/* 5. punch a hole at the start of the region */
 		if (o.punch_pages > 0) {
@@ -687,7 +731,8 @@ int main(int argc, char **argv)
 		if (fclose(f) != 0)
 			die("write %s", o.out);
 	}
-	if ((c.verify_errors || c.lost_pages) && !o.tolerate_loss)
+	if ((c.verify_errors || c.lost_pages || c.mmap_view_errors || c.reread_lost_pages) &&
+	    !o.tolerate_loss)
 		return 3;
 	return 0;
 }
