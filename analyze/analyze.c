@@ -549,7 +549,7 @@ static int in_gap(struct an *a, int64_t t0, int64_t t1)
 static void judge(struct an *a, struct window *w)
 {
 	struct { int64_t first, last; } dels[64];
-	int ndels = 0, dropped_by = 0;
+	int ndels = 0, dropped_by = 0, before_lock = 0;
 	char *p = NULL;
 	size_t left = 0;
 
@@ -585,6 +585,17 @@ static void judge(struct an *a, struct window *w)
 			covered |= h->first <= dels[d].last && hl >= dels[d].first;
 		if (covered)
 			continue;
+		/*
+		 * A lock held across the cleanup (traced, or implied by the
+		 * code) excludes faults and page-cache inserts while it is held;
+		 * the window starts at the writer's last traced event, before
+		 * that lock is taken (untraced), so another task's event seen
+		 * here came before the lock: the cleanup saw its folio.
+		 */
+		if (w->lock) {
+			before_lock++;
+			continue;
+		}
 		if (!p && racing_of(a, w)) {
 			p = w->racing;
 			left = RACING_LEN;
@@ -618,6 +629,9 @@ static void judge(struct an *a, struct window *w)
 		return;
 	}
 	w->verdict = w->lock ? V_PROTECTED : V_UNSAFE;
+	if (before_lock && racing_of(a, w))
+		snprintf(w->racing, RACING_LEN, "%d page-cache event(s) of other tasks on the range "
+			 "before the cleanup took the lock", before_lock);
 }
 
 /* Writes a judged window (its id: wid_base + wid). */

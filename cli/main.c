@@ -12,8 +12,6 @@
 #include "cmd.h"
 #include "../core/store.h"
 
-static int cmd_stub(int argc, char **argv, struct ft_err *e);
-
 static const struct cmd commands[] = {
 	{ "import", cmd_import, CMD_DB_WRITE,
 	  "decode a trace-cmd trace.dat file into a new database", cmd_import_usage },
@@ -78,21 +76,6 @@ static void usage(FILE *f)
 		"   foliotrace import trace.dat -o trace.db\n"
 		"   foliotrace info trace.db\n"
 		"   foliotrace sql trace.db \"SELECT event, count(*) FROM events_v GROUP BY 1\"\n");
-}
-
-static int cmd_stub(int argc, char **argv, struct ft_err *e)
-{
-	const struct cmd *c = find(argv[0]);
-
-	(void)argc;
-	(void)e;
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: foliotrace %s ...\n\n%s.\n\nNot implemented yet.\n",
-		       argv[0], c ? c->summary : "");
-		return FT_EXIT_OK;
-	}
-	fprintf(stderr, "foliotrace: %s: not implemented yet\n", argv[0]);
-	return FT_EXIT_FAIL;
 }
 
 int cmd_help(const char *text)

@@ -901,7 +901,8 @@ static int leave_wal(struct store *s, struct ft_err *e)
 
 		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
 			mode = sqlite3_column_text(st, 0);
-		if (mode && !strcmp((const char *)mode, "delete")) {
+		/* "delete", or "memory" for an in-memory database: not WAL */
+		if (mode && strcmp((const char *)mode, "wal")) {
 			sqlite3_finalize(st);
 			return 0;
 		}

@@ -12,8 +12,10 @@ W=$LAB_TMP/shortwrite
 T=$LAB_TMP
 db=$T/lost.db
 q() { "$FT" sql --csv "$db" "$1" | tail -n +2 | tr -d '\r'; }
-lost=0
-for rounds in 40 120 400; do
+lost=0 n=0
+# Losses are random: try until a recording both lost events and kept some
+# of the writer's punches (too many losses can take every window away).
+for rounds in 40 120 40 400 120 40; do
 	rm -f "$db"
 	# 4 KB per cpu holds a few dozen events: a burst of writes overflows it
 	# between two reads of the recorder.
@@ -21,14 +23,14 @@ for rounds in 40 120 400; do
 		"$W" -q -f "$LAB_MNT/l$rounds.dat" -n "$rounds" -o "$T/l.kv" > /dev/null 2> "$T/err" ||
 		{ t_fail "record: $(head -c 300 "$T/err")"; break; }
 	lost=$(q "SELECT lost_events FROM traces")
-	[ "${lost:-0}" -gt 0 ] && break
+	"$FT" analyze -q "$db" || { t_fail "analyze"; break; }
+	n=$(q "SELECT count(*) FROM windows")
+	rm -f "$LAB_MNT/l$rounds.dat"
+	[ "${lost:-0}" -gt 0 ] && [ "$n" -gt 0 ] && break
 done
 t_check "the tiny buffer lost events (${lost:-0}, $rounds rounds)" [ "${lost:-0}" -gt 0 ]
 t_check "the losses are stored per cpu" [ "$(q "SELECT count(*) FROM lost")" -gt 0 ]
-"$FT" analyze -q "$db"
-t_eq "analyze exits 0" 0 "$?"
-n=$(q "SELECT count(*) FROM windows")
-t_check "the workload's punches gave windows ($n)" [ "$n" -gt 0 ]
+t_check "the workload's punches gave windows despite the losses ($n)" [ "$n" -gt 0 ]
 unplaced=$(q "SELECT count(*) FROM lost WHERE kind != 'missed' AND count > 0")
 placed=$(q "SELECT count(*) FROM lost WHERE kind = 'missed' AND count > 0 AND ts_after IS NOT NULL")
 overlap=$(q "SELECT count(*) FROM windows w WHERE EXISTS (SELECT 1 FROM lost l WHERE l.kind = 'missed'
