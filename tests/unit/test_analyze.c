@@ -161,6 +161,8 @@ static const struct scenario corpus[] = {
 	{ "pre-fix, fault after the punch", "5.10.223", 0, sc_fault_after_punch, { "unsafe" }, 8, 15 },
 	{ "pre-fix, fault outside the range", "5.10.223", 0, sc_fault_outside_range, { "unsafe" }, 8, 15 },
 	{ "upstream, no fault", "6.18.44", 0, sc_no_fault, { "protected" }, 8, 15 },
+	/* the cleanup's lock is untraced: a fault seen in the window came before it */
+	{ "upstream, fault before the implied lock", "6.18.44", 0, sc_prefix_hit, { "protected" }, 8, 15 },
 	{ "6.1.192 (fix backported)", "6.1.192", 0, sc_no_fault, { "protected" }, 8, 15 },
 	{ "6.1.50 (before the backport)", "6.1.50", 0, sc_no_fault, { "unsafe" }, 8, 15 },
 	{ "pre-fix, writer holds MMAPLOCK_EXCL", "5.10.223", 0, sc_traced_mmaplock, { "protected" }, 8, 15 },
