@@ -288,16 +288,9 @@ static struct folio *folio_get(struct fmap *m, int64_t ino, int64_t idx, int cre
 	int64_t base = idx >> FCHUNK_SHIFT;
 	struct fchunk *c = m->last;
 	struct folio *f;
-	uint64_t k;
 
 	if (!c || c->ino != ino || c->base != base) {
-		c = NULL;
-		if (m->cap) {
-			k = fmix(ino, base) & (m->cap - 1);
-			while (m->slot[k] && (m->slot[k]->ino != ino || m->slot[k]->base != base))
-				k = (k + 1) & (m->cap - 1);
-			c = m->slot[k];
-		}
+		c = m->cap ? *fmap_pos(m, ino, base) : NULL;
 		if (!c) {
 			if (!create)
 				return NULL;
@@ -308,10 +301,7 @@ static struct folio *folio_get(struct fmap *m, int64_t ino, int64_t idx, int cre
 				return NULL;
 			c->ino = ino;
 			c->base = base;
-			k = fmix(ino, base) & (m->cap - 1);
-			while (m->slot[k])
-				k = (k + 1) & (m->cap - 1);
-			m->slot[k] = c;
+			*fmap_pos(m, ino, base) = c;
 			m->n++;
 		}
 		m->last = c;

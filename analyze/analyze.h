@@ -2,7 +2,7 @@
 /*
  * analyze.h - happens-before, folio state and unsafe-window detection over
  * the events of a database; results go back into it (windows, hb_edges,
- * folios, meta 'analysis:*').  Running it twice gives the same tables.
+ * meta 'analysis:*'; folio lifetimes are counted, the folios view lists them).  Running it twice gives the same tables.
  */
 #ifndef FT_ANALYZE_H
 #define FT_ANALYZE_H

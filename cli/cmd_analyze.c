@@ -17,7 +17,7 @@ const char cmd_analyze_usage[] =
 "    after the release), wakeups, page-cache slots (a delete orders the next\n"
 "    add of the index), and locks taken without a tracepoint, implied from\n"
 "    the kernel's code variant (marked implied);\n"
-"  - folio lifetimes (folios): page-cache insertion to deletion;\n"
+"  - folio lifetimes: counted (the folios view lists them from the events);\n"
 "  - unsafe windows (windows) of the delalloc punch race (198dd8aedee6):\n"
 "    from a short buffered write's cleanup to its delalloc punch, with a\n"
 "    verdict: loss, hit, dropped, unsafe, unknown or protected.\n"
