@@ -106,8 +106,9 @@ check-long: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so fuzz-regress-
 	$(Q)FT_LONG=1 FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
 
 # The kernel lab (tests/lab/README.md): root, qemu (installed if missing),
-# a Debian mirror.  `make lab` records; `make check-lab` is a quick lab run
-# checked against this build (tests/t8001-lab.sh).
+# a Debian mirror.  `make lab` records; `make check-lab` runs only the quick
+# lab run checked against this build (tests/t8001-lab.sh), which `make check`
+# also runs unless FT_LAB=0.
 KERNEL     ?= linux-image-5.10.0-32-amd64
 LAB_ARGS   ?=
 lab:

@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential pkg-config libtraceevent-dev libtracefs-dev libtracecmd-dev
       libsqlite3-dev libncurses-dev trace-cmd xfsprogs sqlite3 tmux time
       clang libclang-rt-14-dev fiu-utils libfiu-dev
-      chromium)	# chromium: tests/t6001 renders the report headless
+      chromium	# tests/t6001 renders the report headless
+      qemu-system-x86 busybox-static)	# tests/t8001 boots a Debian kernel (the lab)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
