@@ -35,7 +35,8 @@
 # of -s per batch. The guest stops at the first batch with a page that the
 # page cache still holds but O_DIRECT reads as zeros (the punch race).
 # Exit status: 0 when trace.dat came back and parses (whether or not the race
-# was hit: see $OUT/summary.kv), 1 otherwise.
+# was hit: see $OUT/summary.kv), 3 when the kernel package cannot be fetched
+# (mirror unreachable, package gone), 2 on bad usage, 1 otherwise.
 #
 # Measured figures: tests/lab/README.md.
 set -euo pipefail
@@ -125,11 +126,15 @@ APT=(-o Dir::Etc::SourceList="$A/sources.list" -o Dir::Etc::SourceParts=/dev/nul
 deb=$(ls "$A"/cache/"$KPKG"_*.deb 2>/dev/null | head -1 || true)
 if [[ -z $deb ]]; then
 	log "fetching $KPKG from $mirror $SUITE"
-	apt-get "${APT[@]}" update >/dev/null
+	apt-get "${APT[@]}" update >/dev/null 2>"$WORK/apt.err" || {
+		cat "$WORK/apt.err" >&2
+		log "cannot fetch $KPKG: apt-get update of $mirror $SUITE failed"
+		exit 3
+	}
 	(cd "$A/cache" && apt-get "${APT[@]}" download "$KPKG" >/dev/null 2>"$WORK/apt.err") || {
 		cat "$WORK/apt.err" >&2
-		log "available: $(apt-cache "${APT[@]}" search --names-only '^linux-image-[0-9.]+-[0-9]+-amd64$' | cut -d' ' -f1 | sort -V | tail -3 | tr '\n' ' ')"
-		exit 1
+		log "cannot fetch $KPKG; available: $(apt-cache "${APT[@]}" search --names-only '^linux-image-[0-9.]+-[0-9]+-amd64$' | cut -d' ' -f1 | sort -V | tail -3 | tr '\n' ' ')"
+		exit 3
 	}
 	deb=$(ls "$A"/cache/"$KPKG"_*.deb | head -1)
 fi
