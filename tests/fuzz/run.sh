@@ -50,7 +50,34 @@ run_one() {
 	echo "$name: done ($(grep -c 'pulse\|NEW' "$log") progress lines)"
 }
 
+# The watchdog: a libFuzzer job that passes -rss_limit_mb prints a heap
+# profile, and the sanitizer's StopTheWorld for it can deadlock (seen with
+# fuzz-import: the job stopped under its tracer, 't', for 16 minutes while
+# the campaign waited).  A fuzz job stopped ('t' or 'T') for 60 s is killed
+# with its children; the libFuzzer parent counts it as a crash and goes on.
+watchdog() {
+	local -A seen=()
+	local pid comm
+	while sleep 10; do
+		while read -r pid comm; do
+			seen[$pid]=$((${seen[$pid]:-0} + 1))
+			[ "${seen[$pid]}" -ge 6 ] || continue
+			echo "watchdog: killed $comm $pid, stopped for 60 s ($(date -u +%FT%TZ))" >>"$B/logs/watchdog.log"
+			pkill -9 -P "$pid" 2>/dev/null
+			kill -9 "$pid" 2>/dev/null
+			unset "seen[$pid]"
+		done < <(ps -eo pid=,stat=,comm= | awk '$2 ~ /^[tT]/ && $3 ~ /^fuzz-/ { print $1, $3 }')
+	done
+}
+
 start=$(date +%s)
+mkdir -p "$B/logs"
+: >"$B/logs/watchdog.log"
+wd=
+if [ "$SECS" -gt 0 ]; then
+	watchdog &
+	wd=$!
+fi
 pids=()
 [ "$SECS" -gt 0 ] || names_run=() # FUZZ_SECONDS=0: triage only
 for n in ${names_run[@]+"${names_run[@]}"}; do
@@ -59,7 +86,9 @@ for n in ${names_run[@]+"${names_run[@]}"}; do
 	pids+=($!)
 	if [ ${#pids[@]} -ge "$JOBS" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
 done
-wait
+# The remaining run_one jobs (all but the watchdog).
+for j in $(jobs -p); do [ "$j" = "$wd" ] || wait "$j"; done
+[ -z "$wd" ] || kill "$wd" 2>/dev/null
 end=$(date +%s)
 
 # Totals and triage.  libFuzzer's fork mode prints "stat::number_of_executed_units"
@@ -93,5 +122,6 @@ total_execs=0
 			echo "  $(basename "$a"): $who: ${site:-?}"
 		done
 	done
+	echo "watchdog kills (jobs stuck stopped for 60 s): $(grep -c . "$B/logs/watchdog.log")"
 	echo "total: $total_execs executions"
 } | tee -a "$B/campaigns.log"
