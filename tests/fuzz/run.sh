@@ -103,7 +103,8 @@ total_execs=0
 		total_execs=$((total_execs + execs))
 		cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1)
 		found=$(ls "$B/artifacts/$n" 2>/dev/null | wc -l)
-		cpu=$(awk '{printf "%.0f", $1 + $2}' "$B/logs/$n.cpu" 2>/dev/null)
+		# The last line: time(1) writes "Command exited ..." first for a killed job.
+		cpu=$(tail -1 "$B/logs/$n.cpu" 2>/dev/null | awk '{printf "%.0f", $1 + $2}')
 		echo "$n: $execs executions, ${cpu:-?} CPU s, ${cov:-cov: ?}, corpus $(ls "$B/corpus/$n" | wc -l), saved findings $found"
 		for a in "$B/artifacts/$n"/*; do
 			[ -f "$a" ] || continue
