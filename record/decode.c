@@ -16,6 +16,14 @@
 struct dec {
 	struct emitter *em;
 	struct tracecmd_input *handles[EMIT_MAX_BUFFERS];
+	int cpus[EMIT_MAX_BUFFERS];
+	/* Per buffer and cpu: the file offset of the last record + 1 (0: none
+	 * yet).  A cpu's records are read page after page, so their offsets
+	 * only grow; a record at or before the last one means the library is
+	 * going round a damaged page (seen: the same 3 records forever, with
+	 * timestamps still growing), which would fill the disk. */
+	unsigned long long *next_off[EMIT_MAX_BUFFERS];
+	int looped_buf, looped_cpu;
 	int nbuf;
 };
 
@@ -44,6 +52,16 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int multi
 	(void)multi_cpu;
 	for (b = 0; b < d->nbuf && d->handles[b] != h; b++)
 		;
+	if (b < d->nbuf && rec->cpu >= 0 && rec->cpu < d->cpus[b]) {
+		unsigned long long *next = &d->next_off[b][rec->cpu];
+
+		if (rec->offset < *next) {
+			d->looped_buf = b;
+			d->looped_cpu = rec->cpu;
+			return -1; /* a negative value stops the iteration */
+		}
+		*next = rec->offset + 1;
+	}
 	emitter_record(d->em, b < d->nbuf ? b : -1, rec);
 	return 0;
 }
@@ -77,15 +95,26 @@ static void send_meta(struct emitter *em, struct tracecmd_input *h)
 
 static int add_buffer(struct dec *d, struct tracecmd_input *h, const char *name)
 {
-	if (emitter_add_buffer(d->em, name, tracecmd_cpus(h), tracecmd_get_trace_clock(h)) < 0)
+	int cpus = tracecmd_cpus(h);
+
+	if (cpus < 0 || cpus > EMIT_MAX_CPUS || d->nbuf >= EMIT_MAX_BUFFERS)
 		return -1;
+	d->next_off[d->nbuf] = calloc((size_t)cpus + 1, sizeof(unsigned long long));
+	if (!d->next_off[d->nbuf])
+		return -1;
+	if (emitter_add_buffer(d->em, name, cpus, tracecmd_get_trace_clock(h)) < 0) {
+		free(d->next_off[d->nbuf]);
+		d->next_off[d->nbuf] = NULL;
+		return -1;
+	}
+	d->cpus[d->nbuf] = cpus;
 	d->handles[d->nbuf++] = h;
 	return 0;
 }
 
 int decode_trace_fd(int fd, struct wire_writer *w)
 {
-	struct dec d = { 0 };
+	struct dec d = { .looped_buf = -1 };
 	struct tracecmd_input *top;
 	int ret = 1, n;
 
@@ -153,6 +182,13 @@ int decode_trace_fd(int fd, struct wire_writer *w)
 	tracecmd_iterate_events_multi(d.handles, d.nbuf, on_record, &d);
 	if (w->failed)
 		goto out;
+	if (d.looped_buf >= 0) {
+		fail(w, "corrupt trace: the records of cpu %d%s%s go back to an earlier offset "
+		     "(a damaged ring-buffer page the decoder would read forever)",
+		     d.looped_cpu, d.looped_buf ? " of buffer instance " : "",
+		     d.looped_buf ? tracecmd_buffer_instance_name(top, d.looped_buf - 1) ?: "?" : "");
+		goto out;
+	}
 	emitter_phase(d.em, "reading ring-buffer statistics");
 	for (int b = 0; b < d.nbuf; b++)
 		emitter_stats_text(d.em, b, -1, tracecmd_get_cpustats(d.handles[b]));
@@ -164,5 +200,7 @@ out:
 		tracecmd_close(d.handles[b]);
 	tracecmd_close(top);
 	emitter_free(d.em);
+	for (int b = 0; b < d.nbuf; b++)
+		free(d.next_off[b]);
 	return ret;
 }

@@ -59,7 +59,7 @@ t_eq "lab.sh brought a trace back" 0 "$rc"
 kv() { sed -n "s/^$1=//p" "$out/$2" | head -1; }
 attempts=$(kv attempts summary.kv)
 race=$(kv race_lost_pages_total summary.kv)
-echo "# $kernel: $attempts attempts in $(kv elapsed_s summary.kv) s, race pages $race," \
+echo "# $(kv kernel summary.kv): $attempts attempts in $(kv elapsed_s summary.kv) s, race pages $race," \
 	"re-read lost $(kv reread_lost_pages_total summary.kv), XFS warnings $(kv xfs_kernel_warnings summary.kv)"
 t_check "the guest ran attempts ($attempts)" test "${attempts:-0}" -gt 0
 

@@ -110,13 +110,15 @@ total_execs=0
 			[ -f "$a" ] || continue
 			# Re-run the finding alone and look at the first frame of ours
 			# or of a library in the report.
-			site=$(timeout 60 "$B/fuzz/fuzz-$n" "$a" 2>&1 |
-				grep -E '^ +#[0-9]+ ' |
+			timeout 60 "$B/fuzz/fuzz-$n" "$a" >"$B/logs/triage.out" 2>&1
+			rrc=$?
+			site=$(grep -E '^ +#[0-9]+ ' "$B/logs/triage.out" |
 				grep -vE 'libasan|libubsan|compiler-rt|fuzzer::|LLVMFuzzer|__libc|_start|__interceptor_|__sanitizer|internal_| in (malloc|calloc|realloc|free|strdup) ' |
 				head -1 | sed -E 's/^ +#[0-9]+ 0x[0-9a-f]+ in //')
 			case $site in
 			*libtracecmd*|*libtraceevent*|*libtracefs*|*libsqlite*|*libzstd*|*libc.so*) who=library ;;
-			"") who="no crash on re-run" ;;
+			"") if [ "$rrc" -eq 124 ]; then who="hang: still running after 60 s"
+			    else who="no crash on re-run"; fi ;;
 			*/work/*|*core/*|*record/*|*analyze/*|*replay/*|*cli/*) who=foliotrace ;;
 			*) who="unattributed" ;;
 			esac
