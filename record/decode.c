@@ -17,6 +17,7 @@ struct dec {
 	struct emitter *em;
 	struct tracecmd_input *handles[EMIT_MAX_BUFFERS];
 	int cpus[EMIT_MAX_BUFFERS];
+	int page_size[EMIT_MAX_BUFFERS];
 	/* Per buffer and cpu: the file offset of the last record + 1 (0: none
 	 * yet).  A cpu's records are read page after page, so their offsets
 	 * only grow; a record at or before the last one means the library is
@@ -61,6 +62,16 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int multi
 			return -1; /* a negative value stops the iteration */
 		}
 		*next = rec->offset + 1;
+		/* A record lies inside its page (real traces, v6 and v7 alike:
+		 * at most 4092 of 4096).  libtracecmd hands out records whose
+		 * size runs past the page on damaged files; reading those would
+		 * read past the library's page buffer. */
+		if (d->page_size[b] > 0 && rec->size > 0 &&
+		    rec->offset % (unsigned)d->page_size[b] + (unsigned)rec->size >
+		    (unsigned long long)d->page_size[b]) {
+			emitter_skip_overlong(d->em);
+			return 0;
+		}
 	}
 	emitter_record(d->em, b < d->nbuf ? b : -1, rec);
 	return 0;
@@ -108,6 +119,7 @@ static int add_buffer(struct dec *d, struct tracecmd_input *h, const char *name)
 		return -1;
 	}
 	d->cpus[d->nbuf] = cpus;
+	d->page_size[d->nbuf] = tracecmd_page_size(h);
 	d->handles[d->nbuf++] = h;
 	return 0;
 }

@@ -25,7 +25,7 @@ struct emitter {
 	int64_t nsyms;
 	char **symnames;
 	size_t symcap;
-	unsigned long long events, bad_records;
+	unsigned long long events, bad_records, overlong_records;
 };
 
 /* Symbol ids are dense in the stream; the loader maps them to its own. */
@@ -278,10 +278,17 @@ void emitter_stats_text(struct emitter *em, int b, int cpu, const char *text)
 	}
 }
 
+void emitter_skip_overlong(struct emitter *em)
+{
+	em->overlong_records++;
+}
+
 void emitter_done(struct emitter *em)
 {
 	if (em->bad_records)
 		emitter_meta_int(em, "bad_records", (long long)em->bad_records);
+	if (em->overlong_records)
+		emitter_meta_int(em, "overlong_records", (long long)em->overlong_records);
 	wire_begin(em->w, WIRE_DONE);
 	wire_put_u64(em->w, em->events);
 	wire_end(em->w);

@@ -41,6 +41,9 @@ void emitter_lost(struct emitter *em, int b, int cpu, long long count,
 /* Ring-buffer statistics text ("CPU: n" blocks, or one cpu's stats file
  * when cpu >= 0): overrun, commit overrun and dropped events. */
 void emitter_stats_text(struct emitter *em, int b, int cpu, const char *text);
+/* A record the decoder refused without reading it: its data would run past
+ * the end of its ring-buffer page.  Counted and reported at the end. */
+void emitter_skip_overlong(struct emitter *em);
 void emitter_done(struct emitter *em);
 
 #endif

@@ -54,6 +54,11 @@ static int on_meta(struct loader *l, struct wire_cur *c, struct ft_err *e)
 			l->label, val);
 		return 0;
 	}
+	if (!strcmp(key, "overlong_records")) {
+		ft_warn("%s: %s corrupt records that claim more bytes than their ring-buffer page "
+			"holds were skipped", l->label, val);
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strcmp(keys[i].key, key))
 			continue;

@@ -113,7 +113,7 @@ total_execs=0
 			timeout 60 "$B/fuzz/fuzz-$n" "$a" >"$B/logs/triage.out" 2>&1
 			rrc=$?
 			site=$(grep -E '^ +#[0-9]+ ' "$B/logs/triage.out" |
-				grep -vE 'libasan|libubsan|compiler-rt|fuzzer::|LLVMFuzzer|__libc|_start|__interceptor_|__sanitizer|internal_| in (malloc|calloc|realloc|free|strdup) ' |
+				grep -vE 'libasan|libubsan|compiler-rt|fuzzer::|LLVMFuzzer|__libc|_start|__interceptor_|__sanitizer|internal_| string/| libio/| stdio-common/| in (malloc|calloc|realloc|free|strdup) ' |
 				head -1 | sed -E 's/^ +#[0-9]+ 0x[0-9a-f]+ in //')
 			case $site in
 			*libtracecmd*|*libtraceevent*|*libtracefs*|*libsqlite*|*libzstd*|*libc.so*) who=library ;;
