@@ -42,6 +42,27 @@ static int fail(struct wire_writer *w, const char *fmt, ...)
 	return 1;
 }
 
+/* Where record @rec of buffer @b stands: 0 to emit it, 1 to skip it (its
+ * data runs past its page), -1 when the cpu went back (a loop). */
+static int place_record(struct dec *d, int b, const struct tep_record *rec)
+{
+	unsigned long long *next, ps = (unsigned long long)d->page_size[b];
+
+	if (rec->cpu < 0 || rec->cpu >= d->cpus[b])
+		return 0; /* emitter_record counts it as bad */
+	next = &d->next_off[b][rec->cpu];
+	if (rec->offset < *next)
+		return -1;
+	*next = rec->offset + 1;
+	/* A record lies inside its page (real traces, v6 and v7 alike: at
+	 * most 4092 of 4096).  libtracecmd hands out records whose size runs
+	 * past the page on damaged files; reading those would read past the
+	 * library's page buffer. */
+	if (ps > 0 && rec->size > 0 && rec->offset % ps + (unsigned)rec->size > ps)
+		return 1;
+	return 0;
+}
+
 static int on_record(struct tracecmd_input *h, struct tep_record *rec, int multi_cpu,
 		     void *data)
 {
@@ -53,27 +74,20 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int multi
 	(void)multi_cpu;
 	for (b = 0; b < d->nbuf && d->handles[b] != h; b++)
 		;
-	if (b < d->nbuf && rec->cpu >= 0 && rec->cpu < d->cpus[b]) {
-		unsigned long long *next = &d->next_off[b][rec->cpu];
-
-		if (rec->offset < *next) {
-			d->looped_buf = b;
-			d->looped_cpu = rec->cpu;
-			return -1; /* a negative value stops the iteration */
-		}
-		*next = rec->offset + 1;
-		/* A record lies inside its page (real traces, v6 and v7 alike:
-		 * at most 4092 of 4096).  libtracecmd hands out records whose
-		 * size runs past the page on damaged files; reading those would
-		 * read past the library's page buffer. */
-		if (d->page_size[b] > 0 && rec->size > 0 &&
-		    rec->offset % (unsigned)d->page_size[b] + (unsigned)rec->size >
-		    (unsigned long long)d->page_size[b]) {
-			emitter_skip_overlong(d->em);
-			return 0;
-		}
+	if (b == d->nbuf) {
+		emitter_record(d->em, -1, rec); /* counted as bad */
+		return 0;
 	}
-	emitter_record(d->em, b < d->nbuf ? b : -1, rec);
+	switch (place_record(d, b, rec)) {
+	case -1:
+		d->looped_buf = b;
+		d->looped_cpu = rec->cpu;
+		return -1; /* a negative value stops the iteration */
+	case 1:
+		emitter_skip_overlong(d->em);
+		return 0;
+	}
+	emitter_record(d->em, b, rec);
 	return 0;
 }
 

@@ -56,17 +56,23 @@ run_one() {
 # the campaign waited).  A fuzz job stopped ('t' or 'T') for 60 s is killed
 # with its children; the libFuzzer parent counts it as a crash and goes on.
 watchdog() {
-	local -A seen=()
+	# seen: pid -> consecutive 10 s samples in a stopped state.  A job that
+	# runs again between samples starts over (LeakSanitizer stops a job
+	# briefly at every exit; those stops must not add up).
+	local -A seen=() now=()
 	local pid comm
 	while sleep 10; do
+		now=()
 		while read -r pid comm; do
-			seen[$pid]=$((${seen[$pid]:-0} + 1))
-			[ "${seen[$pid]}" -ge 6 ] || continue
+			now[$pid]=$((${seen[$pid]:-0} + 1))
+			[ "${now[$pid]}" -ge 6 ] || continue
 			echo "watchdog: killed $comm $pid, stopped for 60 s ($(date -u +%FT%TZ))" >>"$B/logs/watchdog.log"
 			pkill -9 -P "$pid" 2>/dev/null
 			kill -9 "$pid" 2>/dev/null
-			unset "seen[$pid]"
+			unset "now[$pid]"
 		done < <(ps -eo pid=,stat=,comm= | awk '$2 ~ /^[tT]/ && $3 ~ /^fuzz-/ { print $1, $3 }')
+		seen=()
+		for pid in "${!now[@]}"; do seen[$pid]=${now[$pid]}; done
 	done
 }
 
