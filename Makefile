@@ -26,7 +26,7 @@ Q := @
 endif
 
 CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c
-ANALYZE_SRC := analyze/hb.c analyze/analyze.c analyze/timeline.c analyze/window.c
+ANALYZE_SRC := analyze/hb.c analyze/variant.c analyze/analyze.c analyze/timeline.c analyze/window.c
 REPLAY_SRC := replay/model.c replay/variants.c replay/explore.c replay/scenario.c replay/window.c
 REPORT_SRC := report/report.c report/query.c report/html.c report/markdown.c report/svg.c \
               report/export.c

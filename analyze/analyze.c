@@ -44,6 +44,7 @@
 #include "../core/event.h"
 #include "../core/kinds.h"
 #include "hb.h"
+#include "variant.h"
 
 static const char *const verdict_names[V__COUNT] = {
 	"loss", "hit", "dropped", "unsafe", "unknown", "protected",
@@ -60,53 +61,6 @@ int verdict_from_name(const char *name)
 		if (!strcmp(verdict_names[v], name))
 			return v;
 	return -1;
-}
-
-/* --- code variants ------------------------------------------------------ */
-
-enum variant { VAR_PREFIX, VAR_FIX, VAR_V62, VAR_UPSTREAM };
-
-static const char *const variant_names[] = { "prefix", "fix", "v6.2", "upstream" };
-
-struct caps {
-	enum variant var;
-	int has_inval;		/* MMAPLOCK is mapping->invalidate_lock (>= 5.15) */
-	int punch_holds_inval;	/* the write cleanup holds it exclusively */
-};
-
-/*
- * The upstream version of the traced kernel.  Debian's release string keeps
- * the patch level at 0 ("6.1.0-56-amd64") and names the upstream version in
- * the uname version field instead ("#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2
- * (...)"); without that, 6.1.0 would read as pre-fix code.
- */
-static int kernel_version(const char *release, const char *uname, int *maj, int *min, int *pat)
-{
-	const char *d = uname ? strstr(uname, " Debian ") : NULL;
-
-	*maj = *min = *pat = 0;
-	if (d && sscanf(d + 8, "%d.%d.%d", maj, min, pat) == 3)
-		return 0;
-	*maj = *min = *pat = 0;
-	if (!release || sscanf(release, "%d.%d.%d", maj, min, pat) < 2)
-		return -1;
-	return 0;
-}
-
-static struct caps variant_of(const char *release, const char *uname)
-{
-	struct caps c = { VAR_PREFIX, 0, 0 };
-	int maj, min, pat;
-
-	if (kernel_version(release, uname, &maj, &min, &pat) < 0)
-		return c;
-	c.has_inval = maj > 5 || (maj == 5 && min >= 15);
-	if (maj > 6 || (maj == 6 && min >= 12))
-		c.var = VAR_UPSTREAM;
-	else if ((maj == 6 && min >= 2) || (maj == 6 && min == 1 && pat >= 92))
-		c.var = VAR_V62;	/* 6.1.92+ has the whole series backported */
-	c.punch_holds_inval = c.var >= VAR_FIX;
-	return c;
 }
 
 /* --- symbols of interest -------------------------------------------------- */
@@ -646,7 +600,7 @@ static void write_window(struct an *a, struct window *w)
 		 "\"racing\":\"%s\",\"variant\":\"%s\"}",
 		 w->pid, w->lock ? w->lock : "", w->lock && strstr(w->lock, "implied") ? "true" : "false",
 		 w->range_inferred ? "true" : "false", w->racing ? w->racing : "",
-		 variant_names[a->caps.var]);
+		 variant_name(a->caps.var));
 	sqlite3_bind_int64(st, 1, a->trace_id);
 	sqlite3_bind_text(st, 2, verdict_name(w->verdict), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, w->dev);
@@ -1191,12 +1145,13 @@ static int load_gaps(struct an *a)
 }
 
 
-int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
+int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analyze_result *r,
+		     struct ft_err *e)
 {
 	struct an an = { .s = s, .r = r, .e = e }, *a = &an;
 	struct store_iter *it = NULL;
 	struct store_event se;
-	char release[128], uname[512], sql[512];
+	char sql[512];
 	int64_t bs, ps;
 	int ret;
 
@@ -1208,20 +1163,16 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	if (a->trace_id <= 0)
 		return ft_error(e, -EINVAL, "%s: no complete trace to analyse (an interrupted "
 				"import or recording?)", store_path(s));
-	snprintf(sql, sizeof(sql), "SELECT kernel_release FROM traces WHERE id = %lld",
-		 (long long)a->trace_id);
-	q_text(a, sql, release, sizeof(release));
 	snprintf(sql, sizeof(sql), "SELECT n_events FROM traces WHERE id = %lld",
 		 (long long)a->trace_id);
 	r->events = (uint64_t)q_int(a, sql);
-	snprintf(sql, sizeof(sql), "SELECT coalesce(uname, '') FROM traces WHERE id = %lld",
-		 (long long)a->trace_id);
-	q_text(a, sql, uname, sizeof(uname));
-	a->caps = variant_of(release, uname);
-	snprintf(r->variant, sizeof(r->variant), "%s", variant_names[a->caps.var]);
+	if (variant_detect(s, a->trace_id, o ? o->variant : NULL, &a->caps, e) < 0)
+		return -1;
+	snprintf(r->variant, sizeof(r->variant), "%s", variant_name(a->caps.var));
+	note(r, a->caps.why);
 	snprintf(a->implied_lock, sizeof(a->implied_lock),
 		 "invalidate_lock exclusive, implied by the %s code (kernel has 198dd8aedee6)",
-		 variant_names[a->caps.var]);
+		 variant_name(a->caps.var));
 	snprintf(sql, sizeof(sql), "SELECT coalesce(page_size, 4096) FROM traces WHERE id = %lld",
 		 (long long)a->trace_id);
 	ps = q_int(a, sql);
@@ -1230,8 +1181,6 @@ int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
 	bs = q_int(a, sql);
 	a->page_shift = ps > 0 && (ps & (ps - 1)) == 0 ? __builtin_ctzll((unsigned long long)ps) : 12;
 	a->block_shift = bs > 0 && (bs & (bs - 1)) == 0 ? __builtin_ctzll((unsigned long long)bs) : 12;
-	if (!release[0])
-		note(r, "kernel release unknown: no implied locks (treated as pre-fix code)");
 	a->fault_events_recorded = has_event(a, "mm_filemap_add_to_page_cache") ||
 		has_event(a, "xfs_write_fault") || has_event(a, "xfs_filemap_fault");
 	if (!a->fault_events_recorded)
@@ -1392,4 +1341,9 @@ out:
 	fmap_free(&a->fm);
 	free(a->gaps);
 	return ret < 0 ? ret : 0;
+}
+
+int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e)
+{
+	return analyze_run_opts(s, NULL, r, e);
 }

@@ -34,9 +34,17 @@ struct analyze_result {
 	uint64_t hb_edges, hb_joins, hb_entries;
 	uint64_t folios;
 	char variant[32];	/* code variant inferred from the kernel */
-	char notes[2048];	/* events the trace lacks, inferences made */
+	char notes[4096];	/* events the trace lacks, inferences made */
 };
 
+/* What the user may decide instead of the trace. */
+struct analyze_opts {
+	const char *variant;	/* code variant name, or NULL: from the trace */
+};
+
+/* Analyses the newest complete trace of s (opts may be NULL). */
+int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analyze_result *r,
+		     struct ft_err *e);
 int analyze_run(struct store *s, struct analyze_result *r, struct ft_err *e);
 
 #endif

@@ -9,7 +9,7 @@
 #include "../analyze/analyze.h"
 
 const char cmd_analyze_usage[] =
-"usage: foliotrace analyze [-q] DB\n"
+"usage: foliotrace analyze [-q] [--variant V] DB\n"
 "\n"
 "Analyse the events of DB and write the results back into it:\n"
 "  - happens-before edges between tasks (hb_edges): XFS inode locks with\n"
@@ -26,6 +26,8 @@ const char cmd_analyze_usage[] =
 "\n"
 "options:\n"
 "  -q, --quiet     print nothing on success\n"
+"      --variant V the kernel's code variant instead of the one the trace\n"
+"                  shows: prefix, fix, v6.2 or upstream\n"
 "  -h, --help      show this help\n"
 "\n"
 "exit status: 0 on success, 1 on failure, 2 on a usage error.\n"
@@ -37,10 +39,12 @@ int cmd_analyze(int argc, char **argv, struct ft_err *e)
 {
 	static const struct option opts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "variant", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct analyze_result r;
+	struct analyze_opts o = { 0 };
 	struct store *s = NULL;
 	struct timespec t0, t1;
 	int quiet = 0, c, ret;
@@ -50,6 +54,7 @@ int cmd_analyze(int argc, char **argv, struct ft_err *e)
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q': quiet = 1; break;
+		case 'V': o.variant = optarg; break;
 		case 'h': return cmd_help(cmd_analyze_usage);
 		default: return cmd_usage_error("analyze", "unknown option");
 		}
@@ -59,7 +64,7 @@ int cmd_analyze(int argc, char **argv, struct ft_err *e)
 	if (store_open(&s, argv[optind], STORE_READWRITE, e) < 0)
 		return FT_EXIT_FAIL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = analyze_run(s, &r, e);
+	ret = analyze_run_opts(s, &o, &r, e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	store_close(s);
 	if (ret < 0)

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * variant.h - which code the traced kernel runs for the delalloc punch race.
+ *
+ * Terms.  A *variant* is one version of the buffered-write failure path and
+ * the locks it holds: prefix (truncate + punch under IOLOCK_EXCL only), fix
+ * (198dd8aedee6: the same under invalidate_lock exclusive), v6.2 (the
+ * release scan keeps dirty folios, punches clean ranges under
+ * invalidate_lock), upstream (6.12+: XFS takes invalidate_lock itself).
+ * *Capabilities* are the facts the analysis needs from the variant: whether
+ * MMAPLOCK is mapping->invalidate_lock, and whether the write cleanup holds
+ * it exclusively (an implied lock: no tracepoint marks it).
+ *
+ * variant_detect() decides from, in order: a user override; the kernel's
+ * own symbols; the version string as a fallback.  It says which evidence it
+ * used in caps->why.
+ */
+#ifndef FT_ANALYZE_VARIANT_H
+#define FT_ANALYZE_VARIANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/err.h"
+#include "../core/store.h"
+
+enum variant { VAR_PREFIX, VAR_FIX, VAR_V62, VAR_UPSTREAM, VAR__COUNT };
+
+struct caps {
+	enum variant var;
+	int has_inval;		/* MMAPLOCK is mapping->invalidate_lock (>= 5.15) */
+	int punch_holds_inval;	/* the write cleanup holds it exclusively */
+	char why[384];		/* the evidence that chose the variant */
+};
+
+/* "prefix", "fix", "v6.2", "upstream"; "?" out of range. */
+const char *variant_name(int v);
+/* The variant named `name`, or -1. */
+int variant_from_name(const char *name);
+
+/*
+ * Decides the variant of trace `trace_id` of s.  override: a variant name
+ * from the user, or NULL.  Returns 0, or a negative error code with e set
+ * (an unknown override name; a failing query).
+ */
+int variant_detect(struct store *s, int64_t trace_id, const char *override, struct caps *c,
+		   struct ft_err *e);
+
+#endif
