@@ -25,8 +25,9 @@ else
 Q := @
 endif
 
-CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c
-ANALYZE_SRC := analyze/hb.c analyze/variant.c analyze/analyze.c analyze/timeline.c analyze/window.c
+CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c \
+              core/kfingerprint.c
+ANALYZE_SRC := analyze/hb.c analyze/variant.c analyze/folio.c analyze/windows.c analyze/punch.c analyze/analyze.c analyze/timeline.c analyze/window.c
 REPLAY_SRC := replay/model.c replay/variants.c replay/explore.c replay/scenario.c replay/window.c
 REPORT_SRC := report/report.c report/query.c report/html.c report/markdown.c report/svg.c \
               report/export.c

@@ -2,35 +2,66 @@
 /*
  * analyze.c - one pass over a trace's events in time order.
  *
- * For every event: (1) happens-before (hb.c): xfs_ilock/xfs_iunlock per
- * (dev, ino, lock class) with rw-semaphore semantics, sched_wakeup, and
- * page-cache slot edges; locks the kernel takes without a tracepoint are
- * added as *implied* operations from the code variant (variant_of());
- * (2) folio state: cached / dirty (and by whom) / written back, per
- * (ino, page index); folio lifetimes go to the folios table; (3) the race
- * detectors (detectors[] below) see the event with that context.
+ * Modules.  analyze.c (this file) owns the pass: setup, step() per event,
+ * the lock wiring to hb.c, the folio state machine, and the results.
+ * hb.c: happens-before (vector clocks, lock requests and grants).
+ * folio.c: the folio map.  windows.c: the life cycle and verdicts of
+ * windows and the fates of folios.  punch.c: the delalloc punch detector.
+ * variant.c: which code the kernel runs.
  *
- * Delalloc punch detector (family "delalloc_punch").  A buffered write is
- * the span of a task's xfs_ilock(IOLOCK_EXCL, caller xfs_file_buffered_write)
- * .. xfs_iunlock(IOLOCK_EXCL).  Inside it, every delalloc punch
- * (xfs_ilock(ILOCK_EXCL, caller xfs_bmap_punch_delalloc_range)) closes a
- * window that opened at the writer's first event after its last progress
- * (reservation, folio add, dirtying): that is where the cleanup starts
- * (truncate_pagecache_range on pre-fix kernels; the release scan later).
- * The range comes from the punch's extent updates (caller
- * xfs_bmap_del_extent_delay), or the write's reservation when those were
- * not recorded.  Verdicts, first that applies:
- *   hit      another task added, looked up (page_mkwrite) or dirtied a folio
- *            of the range inside the window;
- *   loss     a hit whose folio was later written back over a hole or
- *            dropped while dirty (updated after the window closes);
- *   dropped  the cleanup deleted a folio of the range that another task had
- *            dirtied (what 198dd8aedee6 alone still allowed);
- *   unknown  events were lost in the window's time range, or the trace
- *            lacks the events that would show a fault;
+ * Terms.
+ *   request   an xfs_ilock/xfs_ilock_nowait event: fired before the lock is
+ *             taken (docs/kernel-paths.md); the task may sleep or be
+ *             preempted before the grant.
+ *   grant     placed at the task's first later non-scheduler event.
+ *   release   an xfs_iunlock event: fired after the lock is dropped.
+ *   implied   a lock the code takes without a tracepoint (invalidate_lock
+ *             of the fixed write cleanup; its shared side in filemap_fault's
+ *             page-cache insert from 5.15 on), from the code variant.
+ *   window    the stretch of one failed buffered write's cleanup in which a
+ *             racing task can re-create and dirty a folio of the range that
+ *             the punch then strips of its delalloc extent.
+ *   unbacked  a folio that is dirty while no extent or reservation lies
+ *             under it.
+ *   lost      an unbacked folio written back over a hole, or a dirty folio
+ *             deleted from the page cache by anything but a user's truncate
+ *             or hole punch (IOLOCK_EXCL + MMAPLOCK_EXCL held).
+ *
+ * Window life cycle (functions of windows.c and punch.c):
+ *
+ *   punch request --window_open--> OPEN --writer's next event--> GRANTED
+ *   GRANTED --punch release: window_close (judge, watch_unbacked)--> CLOSED
+ *   CLOSED, no folio watched --window_done--> WRITTEN
+ *   CLOSED, folios watched --each folio's fate (folio_lost_over_hole,
+ *          folio_deleted_dirty, a clean writeback: folio_unwatch)--> WRITTEN
+ *   end of trace: punch_on_end closes OPEN ones, window_flush writes all.
+ *   A loss seen after its window was written amends that row (attribute).
+ *
+ * Verdicts, first that applies:
+ *   loss      a folio the window left unbacked was later written back over
+ *             a hole or dropped while dirty;
+ *   hit       another task added, looked up (page_mkwrite) or dirtied a
+ *             folio of the range inside the window, or a folio of the
+ *             punched range is dirty (by another task) when the punch ends;
+ *   dropped   the cleanup deleted a folio of the range that another task had
+ *             dirtied (what 198dd8aedee6 alone still allowed);
+ *   unknown   events were lost in the window's time range, the trace lacks
+ *             the events that would show a fault, or the trace contradicts
+ *             the lock that would protect it;
  *   protected the writer held invalidate_lock (MMAPLOCK) exclusively across
- *            the window: traced, or implied by the code variant;
- *   unsafe   nothing excluded faults.
+ *             the window: traced, or implied by the code variant;
+ *   unsafe    nothing excluded faults.
+ * A lost folio that no window explains is written as a window of family
+ * "folio_loss" with verdict loss and the events that show it.
+ *
+ * Invariants (checked after every event by `make debug` builds and by
+ * analyze_opts.debug):
+ *   A1. hb_check(): H1-H4 of hb.h.
+ *   A2. window_check(): W1-W3 of windows.c.
+ *   A3. A folio under writeback (wb) is not dirty, and a folio that is dirty
+ *       or under writeback is cached.
+ *   A4. Lost folios = explained + unexplained.
+ *
  * Adding a race family: write its hooks and add a row to detectors[].
  */
 #include "analyze.h"
@@ -40,11 +71,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-#include "../core/event.h"
 #include "../core/kinds.h"
-#include "hb.h"
-#include "variant.h"
+#include "an.h"
 
 static const char *const verdict_names[V__COUNT] = {
 	"loss", "hit", "dropped", "unsafe", "unknown", "protected",
@@ -63,15 +91,8 @@ int verdict_from_name(const char *name)
 	return -1;
 }
 
-/* --- symbols of interest -------------------------------------------------- */
 
-enum role {
-	R_NONE,
-	R_WRITE,		/* xfs_file_buffered_write (IOLOCK_EXCL) */
-	R_PUNCH,		/* xfs_bmap_punch_delalloc_range */
-	R_DEL_DELAY,		/* xfs_bmap_del_extent_delay */
-	R_FAULT,		/* __xfs_write_fault, __xfs_filemap_fault */
-};
+/* --- symbols of interest -------------------------------------------------- */
 
 static enum role role_of(const char *sym)
 {
@@ -90,335 +111,10 @@ static enum role role_of(const char *sym)
 	return R_NONE;
 }
 
-/* --- folio state ---------------------------------------------------------- */
 
-/* One page-cache index of one inode (32 bytes: millions stay cached). */
-struct folio {
-	int64_t slot_id;	/* event of the slot's last add/delete */
-	int32_t dirtied_by;	/* pid */
-	int32_t watch;		/* window index + 1 whose hit this folio is */
-	int32_t slot_task;	/* task of that event (hb index), -1 none */
-	uint32_t slot_clock;	/* its epoch */
-	uint8_t used, cached, dirty, order;
-	uint8_t live;		/* a lifetime (add .. delete) is open */
-};
+/* --- per task, symbols, history ---------------------------------------------- */
 
-/*
- * Folios live in chunks of FCHUNK consecutive indexes of one inode, found
- * through an open-addressing table of chunk pointers keyed by (ino, index /
- * FCHUNK): the events of a write or a writeback walk neighbouring indexes,
- * which then share a chunk (one lookup, cached in `last`, and one region of
- * memory) instead of one random probe each into a table of all folios.
- */
-#define FCHUNK_SHIFT 4
-#define FCHUNK (1 << FCHUNK_SHIFT)
-
-struct fchunk {
-	int64_t ino, base;	/* base = index >> FCHUNK_SHIFT */
-	int queued;		/* in the dead ring */
-	struct folio f[FCHUNK];
-};
-
-/*
- * A chunk none of whose folios is cached, dirty or watched is dead: it only
- * remembers its slots' last add/delete (for slot happens-before edges).  The
- * last FDEAD dead chunks are kept in a ring; older ones are freed, so memory
- * follows the folios that are still open, plus a bounded tail.  A folio
- * re-added after its chunk was freed gets no slot edge from its old delete.
- */
-#define FDEAD 16384
-
-struct fmap {
-	struct fchunk **slot;
-	uint64_t cap, n;	/* slots (a power of two), chunks */
-	struct fchunk *last;	/* the chunk of the previous lookup */
-	struct fchunk **dead;	/* ring of FDEAD */
-	uint64_t dhead, dn;
-	uint64_t freed;		/* chunks freed */
-};
-
-static uint32_t fmix(int64_t ino, int64_t base)
-{
-	uint64_t x = (uint64_t)ino * 0x9E3779B97F4A7C15ull ^ (uint64_t)base * 0xC2B2AE3D27D4EB4Full;
-
-	x ^= x >> 31;
-	return (uint32_t)(x * 0x94D049BB133111EBull >> 32);
-}
-
-static int fmap_grow(struct fmap *m)
-{
-	uint64_t cap = m->cap ? m->cap * 2 : 1 << 10;
-	struct fchunk **n = calloc(cap, sizeof(*n));
-
-	if (!n)
-		return -1;
-	for (uint64_t i = 0; i < m->cap; i++) {
-		struct fchunk *c = m->slot[i];
-		uint64_t k;
-
-		if (!c)
-			continue;
-		k = fmix(c->ino, c->base) & (cap - 1);
-		while (n[k])
-			k = (k + 1) & (cap - 1);
-		n[k] = c;
-	}
-	free(m->slot);
-	m->slot = n;
-	m->cap = cap;
-	return 0;
-}
-
-static void fmap_free(struct fmap *m)
-{
-	for (uint64_t i = 0; i < m->cap; i++)
-		free(m->slot[i]);
-	free(m->slot);
-	free(m->dead);
-	memset(m, 0, sizeof(*m));
-}
-
-static struct fchunk **fmap_pos(struct fmap *m, int64_t ino, int64_t base)
-{
-	uint64_t k = fmix(ino, base) & (m->cap - 1);
-
-	while (m->slot[k] && (m->slot[k]->ino != ino || m->slot[k]->base != base))
-		k = (k + 1) & (m->cap - 1);
-	return &m->slot[k];
-}
-
-static int chunk_dead(const struct fchunk *c)
-{
-	for (int i = 0; i < FCHUNK; i++)
-		if (c->f[i].cached || c->f[i].dirty || c->f[i].watch)
-			return 0;
-	return 1;
-}
-
-/* Frees a chunk (linear probing: re-place the rest of its cluster). */
-static void fmap_drop(struct fmap *m, struct fchunk *c)
-{
-	struct fchunk **p = fmap_pos(m, c->ino, c->base);
-	uint64_t k = (uint64_t)(p - m->slot);
-
-	*p = NULL;
-	m->n--;
-	for (k = (k + 1) & (m->cap - 1); m->slot[k]; k = (k + 1) & (m->cap - 1)) {
-		struct fchunk *x = m->slot[k];
-
-		m->slot[k] = NULL;
-		*fmap_pos(m, x->ino, x->base) = x;
-	}
-	if (m->last == c)
-		m->last = NULL;
-	free(c);
-	m->freed++;
-}
-
-/* The folio at (ino, idx) may have left its chunk dead: queue the chunk. */
-static void fmap_maybe_dead(struct fmap *m, int64_t ino, int64_t idx)
-{
-	struct fchunk *c;
-
-	if (!m->cap || !(c = *fmap_pos(m, ino, idx >> FCHUNK_SHIFT)) || c->queued || !chunk_dead(c))
-		return;
-	if (!m->dead && !(m->dead = calloc(FDEAD, sizeof(*m->dead))))
-		return;		/* kept: only memory is lost */
-	if (m->dn == FDEAD) {
-		struct fchunk *old = m->dead[m->dhead];
-
-		m->dhead = (m->dhead + 1) % FDEAD;
-		m->dn--;
-		old->queued = 0;
-		if (chunk_dead(old))
-			fmap_drop(m, old);
-	}
-	m->dead[(m->dhead + m->dn++) % FDEAD] = c;
-	c->queued = 1;
-}
-
-static struct folio *folio_get(struct fmap *m, int64_t ino, int64_t idx, int create)
-{
-	int64_t base = idx >> FCHUNK_SHIFT;
-	struct fchunk *c = m->last;
-	struct folio *f;
-
-	if (!c || c->ino != ino || c->base != base) {
-		c = m->cap ? *fmap_pos(m, ino, base) : NULL;
-		if (!c) {
-			if (!create)
-				return NULL;
-			if ((m->n + 1) * 2 > m->cap && fmap_grow(m) < 0)
-				return NULL;
-			c = calloc(1, sizeof(*c));
-			if (!c)
-				return NULL;
-			c->ino = ino;
-			c->base = base;
-			*fmap_pos(m, ino, base) = c;
-			m->n++;
-		}
-		m->last = c;
-	}
-	f = &c->f[idx & (FCHUNK - 1)];
-	if (!f->used) {
-		if (!create)
-			return NULL;
-		f->used = 1;
-	}
-	return f;
-}
-
-/* --- history of recent events that can race a window ------------------- */
-
-enum hkind { H_ADD, H_LOOKUP, H_DIRTY, H_DELETE };
-
-struct hrec {
-	int64_t id, ino, first, count;	/* page range */
-	int pid;
-	enum hkind kind;
-	int was_dirty_by;		/* H_DELETE: dirtier of the deleted folio, or 0 */
-};
-
-#define HIST 65536
-
-/* --- windows ---------------------------------------------------------------- */
-
-struct window {
-	const char *family;
-	int64_t dev, ino, start_id, end_id, start_ts, end_ts;
-	int64_t first, last;		/* page range, inclusive */
-	int pid;
-	int verdict;
-	int range_inferred;
-	const char *lock;		/* what protects it (static text), or NULL */
-	char *racing;			/* evidence text, allocated when needed */
-	int racers[8], nracers;
-	int64_t wid;			/* 1, 2, ... in opening order */
-	int closed;			/* judged */
-	int watchers;			/* folios whose fate may still turn it to loss */
-};
-
-/*
- * Windows in memory are the pending ones: open, or judged `hit` while a
- * folio they watch may still be lost.  The others are written as soon as
- * they are judged, so memory follows the open state, not the trace length.
- * Pending windows are found by wid (tasks and folios hold wids).
- */
-struct wmap {
-	struct window **slot;
-	uint64_t cap, n;
-};
-
-static struct window **wmap_pos(struct wmap *m, int64_t wid)
-{
-	uint64_t k = ((uint64_t)wid * 0x9E3779B97F4A7C15ull >> 20) & (m->cap - 1);
-
-	while (m->slot[k] && m->slot[k]->wid != wid)
-		k = (k + 1) & (m->cap - 1);
-	return &m->slot[k];
-}
-
-static struct window *wmap_get(struct wmap *m, int64_t wid)
-{
-	return m->cap && wid > 0 ? *wmap_pos(m, wid) : NULL;
-}
-
-static int wmap_put(struct wmap *m, struct window *w)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		struct wmap g = { calloc(m->cap ? m->cap * 2 : 64, sizeof(*g.slot)),
-				  m->cap ? m->cap * 2 : 64, m->n };
-
-		if (!g.slot)
-			return -1;
-		for (uint64_t i = 0; i < m->cap; i++)
-			if (m->slot[i])
-				*wmap_pos(&g, m->slot[i]->wid) = m->slot[i];
-		free(m->slot);
-		*m = g;
-	}
-	*wmap_pos(m, w->wid) = w;
-	m->n++;
-	return 0;
-}
-
-/* Removes wid (linear probing: re-place the rest of its cluster). */
-static void wmap_del(struct wmap *m, int64_t wid)
-{
-	struct window **p = wmap_pos(m, wid);
-	uint64_t k = (uint64_t)(p - m->slot);
-
-	if (!*p)
-		return;
-	*p = NULL;
-	m->n--;
-	for (k = (k + 1) & (m->cap - 1); m->slot[k]; k = (k + 1) & (m->cap - 1)) {
-		struct window *w = m->slot[k];
-
-		m->slot[k] = NULL;
-		*wmap_pos(m, w->wid) = w;
-	}
-}
-
-#define RACING_LEN 512
-
-
-/* Per-task state for the detector. */
-struct tstate {
-	int pid, used;
-	int in_write;
-	int64_t write_ino;
-	int64_t alloc_first, alloc_count;	/* last reservation (pages) */
-	int64_t last_progress;			/* id */
-	int64_t last_progress_ts;
-	int mmap_excl;				/* traced MMAPLOCK_EXCL holds */
-	int io_excl;				/* traced IOLOCK_EXCL holds */
-	int in_fault;
-	int64_t punching;			/* wid of the open window, 0 none */
-	int64_t pre_off, pre_len;		/* last bmap pre-update of the punch */
-};
-
-struct an {
-	struct store *s;
-	struct analyze_result *r;
-	struct ft_err *e;
-	struct caps caps;
-	struct hb *hb;
-	struct fmap fm;
-	char **syms;
-	int64_t nsyms;
-	unsigned char *roles;		/* enum role per symbol id */
-	int64_t trace_id;
-	int page_shift, block_shift;
-	struct hrec *hist;
-	uint64_t hn;
-	struct wmap pend;		/* pending windows */
-	int64_t nw;			/* windows opened */
-	int64_t wid_base;		/* windows.id = wid_base + wid */
-	sqlite3_stmt *ins_window;
-	int qerr;			/* a setup query failed */
-	struct tstate *ts;
-	int nts;
-	int fault_events_recorded;
-	/* losses with a time range, and whether some have none */
-	struct { int64_t a, b; } *gaps;
-	int ngaps;
-	int unlocalized_loss;
-	char implied_lock[160];
-	sqlite3_stmt *ins_edge;
-	int err;
-};
-
-/* The evidence text of w; out of memory fails the analysis (a->err). */
-static char *racing_of(struct an *a, struct window *w)
-{
-	if (!w->racing && !(w->racing = calloc(1, RACING_LEN)))
-		a->err = 1;
-	return w->racing;
-}
-
-static struct tstate *tstate_of(struct an *a, int t)
+struct tstate *tstate_of(struct an *a, int t)
 {
 	if (t >= a->nts) {
 		int n = t + 64;
@@ -443,6 +139,27 @@ static const char *sym(struct an *a, const struct ft_event *ev)
 	return id >= 0 && id < a->nsyms ? a->syms[id] : NULL;
 }
 
+void hist_add(struct an *a, int64_t id, int pid, enum hkind k, int64_t ino,
+	      int64_t first, int64_t count, int was_dirty_by)
+{
+	struct hrec *h = &a->hist[a->hn++ % HIST];
+
+	h->id = id;
+	h->pid = pid;
+	h->kind = k;
+	h->ino = ino;
+	h->first = first;
+	h->count = count > 0 ? count : 1;
+	h->was_dirty_by = was_dirty_by;
+}
+
+/* --- locks ---------------------------------------------------------------------- */
+
+struct hb_lock lock_id(int64_t dev, int64_t ino, int cls)
+{
+	return (struct hb_lock){ dev, ino, cls };
+}
+
 static void on_edge(void *ctx, int64_t src, int64_t dst, enum hb_why why, int implied)
 {
 	static const char *const whys[] = { "lock", "wakeup", "slot" };
@@ -460,268 +177,135 @@ static void on_edge(void *ctx, int64_t src, int64_t dst, enum hb_why why, int im
 	sqlite3_reset(st);
 }
 
-static uint64_t lock_key(int64_t dev, int64_t ino, int cls)
+static const char *class_name(int cls)
 {
-	return ((uint64_t)ino << 8) ^ ((uint64_t)dev << 40) ^ (uint64_t)cls;
+	return cls == FT_LOCK_IOLOCK ? "IOLOCK" : cls == FT_LOCK_ILOCK ? "ILOCK" :
+		cls == FT_LOCK_MMAPLOCK ? "MMAPLOCK" : "lock";
 }
 
-static void hist_add(struct an *a, int64_t id, int pid, enum hkind k, int64_t ino,
-		     int64_t first, int64_t count, int was_dirty_by)
-{
-	struct hrec *h = &a->hist[a->hn++ % HIST];
+static void note(struct analyze_result *r, const char *msg);
 
-	h->id = id;
-	h->pid = pid;
-	h->kind = k;
-	h->ino = ino;
-	h->first = first;
-	h->count = count > 0 ? count : 1;
-	h->was_dirty_by = was_dirty_by;
+/* The trace contradicts mutual exclusion (hb.h): say so, with the events. */
+static void on_conflict(void *ctx, const struct hb_lock *l, int holder, int64_t holder_ev,
+			int task, int64_t grant_ev)
+{
+	struct an *a = ctx;
+	char why[256];
+
+	a->r->lock_conflicts++;
+	if (a->ncontra == a->capcontra) {
+		int cap = a->capcontra ? a->capcontra * 2 : 16;
+		void *p = realloc(a->contra, (size_t)cap * sizeof(*a->contra));
+
+		if (!p) {
+			a->err = 1;
+			return;
+		}
+		a->contra = p;
+		a->capcontra = cap;
+	}
+	a->contra[a->ncontra++] = (struct contra){ l->dev, l->ino, holder_ev, grant_ev, l->cls,
+						   hb_pid(a->hb, holder), hb_pid(a->hb, task) };
+	snprintf(why, sizeof(why), "%s of inode %lld: pid %d showed event %lld under it after "
+		 "pid %d was granted it at event %lld (lost events, or a tracepoint placed "
+		 "otherwise than expected)", class_name(l->cls), (long long)l->ino,
+		 hb_pid(a->hb, holder), (long long)holder_ev, hb_pid(a->hb, task),
+		 (long long)grant_ev);
+	window_doubt_lock(a, l->dev, l->ino, why);
+	if (a->r->lock_conflicts <= 5) {
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "mutual exclusion contradicted: %s", why);
+		note(a->r, msg);
+	}
 }
 
-static int in_gap(struct an *a, int64_t t0, int64_t t1)
+/* Requests (xfs_ilock*) and releases (xfs_iunlock) of the classes in flags. */
+static void lock_ops(struct an *a, int t, const struct ft_event *ev, int64_t id)
 {
-	if (a->unlocalized_loss)
-		return 1;
-	for (int i = 0; i < a->ngaps; i++)
-		if (a->gaps[i].a <= t1 && a->gaps[i].b >= t0)
-			return 1;
-	return 0;
-}
+	static const struct { int mask, excl, cls; } classes[] = {
+		{ 0x03, 0x01, FT_LOCK_IOLOCK },
+		{ 0x0c, 0x04, FT_LOCK_ILOCK },
+		{ 0x30, 0x10, FT_LOCK_MMAPLOCK },
+	};
+	int f = ft_event_has(ev, FT_C_FLAGS) ? (int)ev->v[FT_C_FLAGS] : 0;
 
-/* Decides a window's verdict from the history between its ends. */
-static void judge(struct an *a, struct window *w)
-{
-	struct { int64_t first, last; } dels[64];
-	int ndels = 0, dropped_by = 0, before_lock = 0;
-	char *p = NULL;
-	size_t left = 0;
+	for (int i = 0; i < 3; i++) {
+		struct hb_lock l;
 
-	/*
-	 * The history is in event order: walk back from the newest entry to
-	 * the window's start.  A folio another task touched and the writer's
-	 * cleanup later deleted is not left behind unbacked: its data was
-	 * dropped instead (a delete seen first in this backward walk covers
-	 * the earlier events of its index).
-	 */
-	for (uint64_t back = 0; back < a->hn && back < HIST; back++) {
-		struct hrec *h = &a->hist[(a->hn - 1 - back) % HIST];
-		int64_t hl = h->first + h->count - 1;
-		int covered = 0;
-
-		if (h->id <= w->start_id)
-			break;
-		if (h->id >= w->end_id || h->ino != w->ino || hl < w->first || h->first > w->last)
+		if (!(f & classes[i].mask))
 			continue;
-		if (h->kind == H_DELETE && h->pid == w->pid) {
-			if (ndels < 64) {
-				dels[ndels].first = h->first;
-				dels[ndels].last = hl;
-				ndels++;
-			}
-			if (h->was_dirty_by && h->was_dirty_by != w->pid)
-				dropped_by = h->was_dirty_by;
+		l = lock_id(ev->v[FT_C_DEV], ev->v[FT_C_INO], classes[i].cls);
+		if (ev->kind == FT_K_IUNLOCK)
+			hb_release(a->hb, t, &l, !!(f & classes[i].excl), id, 0);
+		else
+			hb_request(a->hb, t, &l, !!(f & classes[i].excl), id,
+				   ev->kind == FT_K_ILOCK_NOWAIT);
+	}
+}
+
+/* --- detectors -------------------------------------------------------------
+ *
+ * A race family is one row of detectors[]: on_event sees every event in
+ * order (after happens-before, before the shared task and folio state are
+ * updated for it) and opens, extends and closes that family's windows;
+ * on_end closes what the trace left open.  Windows are judged and written
+ * by windows.c once final.
+ */
+
+static const struct detector {
+	const char *family;
+	void (*on_event)(struct an *a, struct tstate *ts, int t, int64_t id,
+			 const struct ft_event *ev, enum role role);
+	void (*on_end)(struct an *a);
+} detectors[] = {
+	{ "delalloc_punch", punch_on_event, punch_on_end },
+};
+
+#define NDETECTORS (sizeof(detectors) / sizeof(detectors[0]))
+
+/* --- folio state ------------------------------------------------------------------ */
+
+/* A lifetime ended (or the trace did): count it.  Lifetimes are not stored:
+ * the folios view computes them from the events when asked. */
+static void folio_lifetime_end(struct an *a, struct folio *f)
+{
+	if (!f->live)
+		return;
+	f->live = 0;
+	a->r->folios++;
+}
+
+/*
+ * Writeback of task t took folios dirty; the mapping xfs_map_blocks finds
+ * decides their fate.  xfs_map_blocks caches its last mapping and fires
+ * only when it looks a new one up, so a folio is decided by the next
+ * lookup of the task, or by the cached one at the task's next writeback
+ * folio (or the trace's end).
+ */
+static void wb_decide(struct an *a, struct tstate *ts, int final, int64_t id, int64_t tsns)
+{
+	int keep = 0;
+
+	for (int i = 0; i < ts->nwb; i++) {
+		struct folio *f = folio_get(&a->fm, ts->wb[i].ino, ts->wb[i].idx, 0);
+		int covered = ts->map_valid && ts->map_ino == ts->wb[i].ino &&
+			ts->wb[i].idx >= ts->map_first && ts->wb[i].idx <= ts->map_last;
+
+		if (!f || !f->wb)
+			continue;
+		if (!covered && !final) {
+			ts->wb[keep++] = ts->wb[i];
 			continue;
 		}
-		if (h->pid == w->pid || h->kind == H_DELETE)
-			continue;
-		for (int d = 0; d < ndels; d++)
-			covered |= h->first <= dels[d].last && hl >= dels[d].first;
-		if (covered)
-			continue;
-		/*
-		 * A lock held across the cleanup (traced, or implied by the
-		 * code) excludes faults and page-cache inserts while it is held;
-		 * the window starts at the writer's last traced event, before
-		 * that lock is taken (untraced), so another task's event seen
-		 * here came before the lock: the cleanup saw its folio.
-		 */
-		if (w->lock) {
-			before_lock++;
-			continue;
-		}
-		if (!p && racing_of(a, w)) {
-			p = w->racing;
-			left = RACING_LEN;
-		}
-		if (p) {
-			static const char *const kn[] = { "page_add", "mkwrite_lookup", "dirty", "" };
-			int n = snprintf(p, left, "%s%s@%lld(pid %d, index %lld)",
-					 p == w->racing ? "" : ", ", kn[h->kind], (long long)h->id,
-					 h->pid, (long long)h->first);
-
-			if (n > 0 && (size_t)n < left) {
-				p += n;
-				left -= (size_t)n;
-			}
-		}
-		if (w->nracers < 8)
-			w->racers[w->nracers++] = h->pid;
-		w->verdict = V_HIT;
+		f->wb = 0;
+		if (covered && ts->map_hole)
+			folio_lost_over_hole(a, f, ts->wb[i].ino, ts->map_dev, ts->wb[i].idx, id, tsns);
+		else if (f->watch)
+			folio_unwatch(a, f);	/* written to real blocks: no longer at risk */
+		fmap_maybe_dead(&a->fm, ts->wb[i].ino, ts->wb[i].idx);
 	}
-	if (w->verdict == V_HIT)
-		return;
-	if (dropped_by) {
-		w->verdict = V_DROPPED;
-		if (racing_of(a, w))
-			snprintf(w->racing, RACING_LEN,
-				 "cleanup deleted a folio dirtied by pid %d", dropped_by);
-		return;
-	}
-	if (!a->fault_events_recorded || in_gap(a, w->start_ts, w->end_ts)) {
-		w->verdict = V_UNKNOWN;
-		return;
-	}
-	w->verdict = w->lock ? V_PROTECTED : V_UNSAFE;
-	if (before_lock && racing_of(a, w))
-		snprintf(w->racing, RACING_LEN, "%d page-cache event(s) of other tasks on the range "
-			 "before the cleanup took the lock", before_lock);
-}
-
-/* Writes a judged window (its id: wid_base + wid). */
-static void write_window(struct an *a, struct window *w)
-{
-	sqlite3_stmt *st = a->ins_window;
-	char tasks[160], ev[1200];
-	size_t n;
-
-	n = (size_t)snprintf(tasks, sizeof(tasks), "[%d", w->pid);
-	for (int k = 0; k < w->nracers && n < sizeof(tasks) - 16; k++) {
-		int dup = 0;
-
-		for (int j = 0; j < k; j++)
-			dup |= w->racers[j] == w->racers[k];
-		if (!dup && w->racers[k] != w->pid)
-			n += (size_t)snprintf(tasks + n, sizeof(tasks) - n, ",%d", w->racers[k]);
-	}
-	snprintf(tasks + n, sizeof(tasks) - n, "]");
-	snprintf(ev, sizeof(ev),
-		 "{\"writer\":%d,\"lock\":\"%s\",\"implied\":%s,\"range_inferred\":%s,"
-		 "\"racing\":\"%s\",\"variant\":\"%s\"}",
-		 w->pid, w->lock ? w->lock : "", w->lock && strstr(w->lock, "implied") ? "true" : "false",
-		 w->range_inferred ? "true" : "false", w->racing ? w->racing : "",
-		 variant_name(a->caps.var));
-	sqlite3_bind_int64(st, 1, a->trace_id);
-	sqlite3_bind_text(st, 2, verdict_name(w->verdict), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, w->dev);
-	sqlite3_bind_int64(st, 4, w->ino);
-	sqlite3_bind_int64(st, 5, w->start_id);
-	sqlite3_bind_int64(st, 6, w->end_id);
-	sqlite3_bind_int64(st, 7, w->start_ts);
-	sqlite3_bind_int64(st, 8, w->end_ts);
-	sqlite3_bind_int64(st, 9, w->first);
-	sqlite3_bind_int64(st, 10, w->last);
-	sqlite3_bind_text(st, 11, tasks, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 12, ev, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 13, w->family, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 14, a->wid_base + w->wid);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		a->err = 1;
-	sqlite3_reset(st);
-	a->r->by_verdict[w->verdict]++;
-	a->r->windows++;
-}
-
-/* A window's verdict is final: write it and forget it. */
-static void window_done(struct an *a, struct window *w)
-{
-	write_window(a, w);
-	wmap_del(&a->pend, w->wid);
-	free(w->racing);
-	free(w);
-}
-
-/* The folio no longer decides its window's fate. */
-static void unwatch(struct an *a, struct folio *f)
-{
-	struct window *w = wmap_get(&a->pend, f->watch);
-
-	f->watch = 0;
-	if (w && --w->watchers == 0 && w->closed)
-		window_done(a, w);
-}
-
-/* The punch of task state t finished: judge its window, watch hit folios. */
-static void close_window(struct an *a, struct tstate *t)
-{
-	struct window *w = wmap_get(&a->pend, t->punching);
-
-	t->punching = 0;
-	if (!w)
-		return;
-	if (w->first < 0) {		/* no extent events: use the reservation */
-		w->first = t->alloc_first;
-		w->last = t->alloc_first + (t->alloc_count > 0 ? t->alloc_count : 1) - 1;
-		w->range_inferred = 1;
-	}
-	judge(a, w);
-	if (w->verdict == V_HIT) {
-		for (int64_t i = w->first; i <= w->last && i - w->first < 4096; i++) {
-			struct folio *f = folio_get(&a->fm, w->ino, i, 0);
-
-			if (f && f->dirty && f->dirtied_by != w->pid && f->watch != w->wid) {
-				unwatch(a, f);
-				f->watch = w->wid;
-				w->watchers++;
-			}
-		}
-	}
-	w->closed = 1;
-	if (!w->watchers)
-		window_done(a, w);
-}
-
-/* The writer's last progress: where its next window (cleanup) may start. */
-static void mark_progress(struct tstate *t, int64_t id, const struct ft_event *ev)
-{
-	t->last_progress = id;
-	t->last_progress_ts = (int64_t)ev->ts;
-}
-
-static void open_window(struct an *a, struct tstate *t, int64_t id, const struct ft_event *ev)
-{
-	struct window *w = calloc(1, sizeof(*w));
-
-	if (!w || (w->wid = ++a->nw, wmap_put(&a->pend, w) < 0)) {
-		free(w);
-		a->err = 1;
-		return;
-	}
-	w->family = "delalloc_punch";
-	w->dev = ev->v[FT_C_DEV];
-	w->ino = ev->v[FT_C_INO];
-	w->pid = t->pid;
-	w->end_id = id;
-	w->end_ts = (int64_t)ev->ts;
-	/*
-	 * The cleanup (truncate_pagecache_range, the release scan) has no
-	 * tracepoint and may start right after the writer's last progress: the
-	 * window is everything after that event (exclusive) up to the punch.
-	 */
-	w->start_id = t->last_progress ? t->last_progress : id;
-	w->start_ts = t->last_progress ? t->last_progress_ts : (int64_t)ev->ts;
-	w->first = w->last = -1;
-	w->verdict = V_UNSAFE;
-	if (t->mmap_excl)
-		w->lock = "invalidate_lock (MMAPLOCK) exclusive, traced";
-	else if (a->caps.punch_holds_inval)
-		w->lock = a->implied_lock;
-	t->punching = w->wid;
-}
-
-static void extent_range(struct an *a, struct window *w, int64_t off, int64_t len)
-{
-	int64_t first, last;
-
-	if (off < 0 || len <= 0 || len > (1LL << 40) || off > (1LL << 40))
-		return;
-	/* file blocks -> pages */
-	first = (off << a->block_shift) >> a->page_shift;
-	last = (((off + len) << a->block_shift) - 1) >> a->page_shift;
-	if (w->first < 0 || first < w->first)
-		w->first = first;
-	if (last > w->last)
-		w->last = last;
+	ts->nwb = keep;
 }
 
 static int64_t range_pages(struct an *a, const struct ft_event *ev, int64_t *count)
@@ -734,137 +318,87 @@ static int64_t range_pages(struct an *a, const struct ft_event *ev, int64_t *cou
 	return first;
 }
 
-/* A hit's folio met its fate: the window's verdict becomes loss. */
-static void mark_loss(struct an *a, struct folio *f, int64_t idx, const char *how, int64_t id)
+/* Page-cache add, delete and dirtying of (ino, idx). */
+static void folio_event(struct an *a, struct tstate *ts, int t, int64_t id,
+			const struct ft_event *ev, int64_t ino, int *progress)
 {
-	struct window *w = wmap_get(&a->pend, f->watch);
+	int64_t idx = ev->v[FT_C_FINDEX];
+	int64_t dev = ft_event_has(ev, FT_C_DEV) ? ev->v[FT_C_DEV] : 0;
+	struct folio *f = folio_get(&a->fm, ino, idx, 1);
+	int order = ft_event_has(ev, FT_C_FORDER) ? (int)ev->v[FT_C_FORDER] : 0;
+	int own = ts->in_write && ino == ts->write_ino;
 
-	if (!w)
+	if (!f) {
+		a->err = 1;
 		return;
-
-	w->verdict = V_LOSS;
-	if (racing_of(a, w))
-		snprintf(w->racing + strlen(w->racing), RACING_LEN - strlen(w->racing),
-			 "; folio %lld %s at event %lld", (long long)idx, how, (long long)id);
-}
-
-/* A lifetime ended (or the trace did): count it.  Lifetimes are not stored:
- * the folios view computes them from the events when asked. */
-static void folio_lifetime_end(struct an *a, struct folio *f)
-{
-	if (!f->live)
-		return;
-	f->live = 0;
-	a->r->folios++;
-}
-
-static void lock_ops(struct an *a, int t, const struct ft_event *ev, int64_t id, int release)
-{
-	static const struct { int mask, excl, cls; } classes[] = {
-		{ 0x03, 0x01, FT_LOCK_IOLOCK },
-		{ 0x0c, 0x04, FT_LOCK_ILOCK },
-		{ 0x30, 0x10, FT_LOCK_MMAPLOCK },
-	};
-	int f = ft_event_has(ev, FT_C_FLAGS) ? (int)ev->v[FT_C_FLAGS] : 0;
-
-	for (int i = 0; i < 3; i++) {
-		uint64_t key;
-
-		if (!(f & classes[i].mask))
-			continue;
-		key = lock_key(ev->v[FT_C_DEV], ev->v[FT_C_INO], classes[i].cls);
-		if (release)
-			hb_release(a->hb, t, key, !!(f & classes[i].excl), id, 0);
-		else
-			hb_acquire(a->hb, t, key, !!(f & classes[i].excl), id, 0);
 	}
-}
-
-/* --- detectors -------------------------------------------------------------
- *
- * A race family is one row of detectors[]: on_event sees every event in
- * order (after happens-before, before the shared task and folio state are
- * updated for it) and opens, extends and closes that family's windows;
- * on_end closes what the trace left open.  Windows are judged with judge()
- * or a family's own rules and written by window_done() once final.
- */
-
-static void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
-			   const struct ft_event *ev, enum role role)
-{
-	int f = ft_event_has(ev, FT_C_FLAGS) ? (int)ev->v[FT_C_FLAGS] : 0;
-	int64_t ino = ft_event_has(ev, FT_C_INO) ? ev->v[FT_C_INO] : -1;
-
+	if (ev->kind != FT_K_DIRTY) {
+		/* page-cache slot: the previous add/delete of the index
+		 * happens before this one */
+		if (f->slot_id)
+			hb_slot_acquire(a->hb, t, f->slot_task, f->slot_clock, f->slot_id, id);
+		f->slot_task = t;
+		f->slot_clock = hb_slot_release(a->hb, t);
+		f->slot_id = id;
+	}
 	switch (ev->kind) {
-	case FT_K_ILOCK:
-		/* the punch of a buffered write's failed tail: the window closes */
-		if ((f & 0x04) && role == R_PUNCH && ts->in_write && ino == ts->write_ino &&
-		    !ts->punching && ft_event_has(ev, FT_C_DEV)) {
-			if (a->caps.punch_holds_inval && !ts->mmap_excl)
-				hb_acquire(a->hb, t, lock_key(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK),
-					   1, id, 1);
-			open_window(a, ts, id, ev);
-		}
-		break;
-	case FT_K_IUNLOCK:
-		if ((f & 0x04) && role == R_PUNCH && ts->punching && ft_event_has(ev, FT_C_DEV)) {
-			if (a->caps.punch_holds_inval && !ts->mmap_excl)
-				hb_release(a->hb, t, lock_key(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK),
-					   1, id, 1);
-			close_window(a, ts);
-			mark_progress(ts, id, ev);
-		}
-		if ((f & 0x01) && ts->in_write && ino == ts->write_ino && ts->punching)
-			close_window(a, ts);
-		break;
-	case FT_K_IEXT_REMOVE:
-	case FT_K_BMAP_PRE_UPDATE:
-	case FT_K_BMAP_POST_UPDATE:
-	case FT_K_IEXT_INSERT:
-		if (ts->punching && role == R_DEL_DELAY) {
-			struct window *w = wmap_get(&a->pend, ts->punching);
+	case FT_K_PAGE_ADD:
+		f->cached = 1;
+		f->dirty = 0;
+		f->wb = 0;
+		f->order = (uint8_t)(order < 0 || order > 20 ? 0 : order);
+		folio_lifetime_end(a, f);	/* a re-add ends the old one */
+		f->live = 1;
+		hist_add(a, id, ev->pid, H_ADD, ino, idx, 1LL << f->order, 0);
+		if (a->caps.has_inval && !own && dev) {
+			/* filemap_fault/readahead insert under invalidate_lock S */
+			struct hb_lock l = lock_id(dev, ino, FT_LOCK_MMAPLOCK);
 
-			/* Removed blocks: a whole removal, or the pre-update extent
-			 * minus what the post-update keeps. */
-			if (ev->kind == FT_K_IEXT_REMOVE) {
-				extent_range(a, w, ev->v[FT_C_EXT_OFF], ev->v[FT_C_EXT_LEN]);
-			} else if (ev->kind == FT_K_BMAP_PRE_UPDATE) {
-				ts->pre_off = ev->v[FT_C_EXT_OFF];
-				ts->pre_len = ev->v[FT_C_EXT_LEN];
-			} else if (ev->kind == FT_K_BMAP_POST_UPDATE && ts->pre_len > 0) {
-				int64_t po = ev->v[FT_C_EXT_OFF], pl = ev->v[FT_C_EXT_LEN];
-				int64_t pre_end = ts->pre_off + ts->pre_len;
-
-				if (po == ts->pre_off && po + pl < pre_end)	/* tail removed */
-					extent_range(a, w, po + pl, pre_end - (po + pl));
-				else if (po > ts->pre_off)			/* head removed */
-					extent_range(a, w, ts->pre_off, po - ts->pre_off);
-				ts->pre_len = 0;
-			}
+			hb_acquire(a->hb, t, &l, 0, id);
+			hb_release(a->hb, t, &l, 0, id, 1);
 		}
+		*progress |= own;
 		break;
-	default:
+	case FT_K_PAGE_DELETE:
+		hist_add(a, id, ev->pid, H_DELETE, ino, idx, 1LL << f->order,
+			 f->dirty ? f->dirtied_by : 0);
+		/* A truncate or hole punch owns its range (IOLOCK and MMAPLOCK
+		 * exclusive): discarding dirty data there is what the user asked
+		 * for, not a loss. */
+		if (f->dirty && !(ts->io_excl && ts->mmap_excl))
+			folio_deleted_dirty(a, ts, f, ino, dev, idx, id, (int64_t)ev->ts);
+		folio_lifetime_end(a, f);
+		f->cached = f->dirty = f->wb = 0;
+		if (f->watch)
+			folio_unwatch(a, f);
+		fmap_maybe_dead(&a->fm, ino, idx);
+		break;
+	default:	/* FT_K_DIRTY: clean -> dirty */
+		f->dirty = 1;
+		f->wb = 0;
+		f->dirtied_by = ev->pid;
+		f->dirty_id = id;
+		f->cached = 1;	/* a dirty folio is cached, even if its add was not traced */
+		hist_add(a, id, ev->pid, H_DIRTY, ino, idx, 1LL << f->order, 0);
+		*progress |= own;
 		break;
 	}
 }
 
-static void punch_on_end(struct an *a)
+/* The unclaimed deletions of a write that ended: no window judged them. */
+static void write_ended(struct an *a, struct tstate *ts)
 {
-	for (int t = 0; t < a->nts; t++)
-		if (a->ts[t].punching)
-			close_window(a, &a->ts[t]);
+	ts->in_write = 0;
+	for (int i = 0; i < ts->ndrops && i < 8; i++) {
+		a->r->lost_explained--;
+		loss_unexplained(a, ts->write_dev, ts->write_ino, ts->drops[i].idx, ts->drops[i].by,
+				 0, ts->drops[i].id, ts->drops[i].ts, "deleted while dirty by the "
+				 "cleanup of a write that no punch window judged");
+	}
+	ts->ndrops = 0;
 }
 
-static const struct detector {
-	const char *family;
-	void (*on_event)(struct an *a, struct tstate *ts, int t, int64_t id,
-			 const struct ft_event *ev, enum role role);
-	void (*on_end)(struct an *a);
-} detectors[] = {
-	{ "delalloc_punch", punch_on_event, punch_on_end },
-};
-
-#define NDETECTORS (sizeof(detectors) / sizeof(detectors[0]))
+static void debug_check(struct an *a, int64_t id);
 
 static void step(struct an *a, int64_t id, const struct ft_event *ev)
 {
@@ -881,7 +415,7 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 		return;
 	}
 	ts->pid = ev->pid;
-	hb_event(a->hb, t, id);
+	hb_event(a->hb, t, id, ev->kind == FT_K_SCHED_WAKEUP);
 	s = sym(a, ev);
 	role = s ? (enum role)a->roles[ev->v[FT_C_CALLER]] : R_NONE;
 	/* Detectors see the event with the task state from before it. */
@@ -893,15 +427,17 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 	case FT_K_ILOCK_NOWAIT:
 		if (!has_ino)
 			break;
-		lock_ops(a, t, ev, id, 0);
+		lock_ops(a, t, ev, id);
 		if (ft_event_has(ev, FT_C_FLAGS)) {
 			int f = (int)ev->v[FT_C_FLAGS];
 
 			if ((f & 0x01) && role == R_WRITE && !ts->in_write) {
 				ts->in_write = 1;
 				ts->write_ino = ino;
+				ts->write_dev = ev->v[FT_C_DEV];
 				ts->alloc_count = 0;
-				mark_progress(ts, id, ev);
+				ts->ndrops = 0;
+				progress = 1;
 			}
 			if (f & 0x10)
 				ts->mmap_excl++;
@@ -912,7 +448,7 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 	case FT_K_IUNLOCK:
 		if (!has_ino)
 			break;
-		lock_ops(a, t, ev, id, 1);
+		lock_ops(a, t, ev, id);
 		if (ft_event_has(ev, FT_C_FLAGS)) {
 			int f = (int)ev->v[FT_C_FLAGS];
 
@@ -923,7 +459,7 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 			if ((f & 0x20) && ts->in_fault)
 				ts->in_fault = 0;
 			if ((f & 0x01) && ts->in_write && ino == ts->write_ino)
-				ts->in_write = 0;
+				write_ended(a, ts);
 		}
 		break;
 	case FT_K_SCHED_WAKEUP:
@@ -954,105 +490,98 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 	case FT_K_PAGE_ADD:
 	case FT_K_PAGE_DELETE:
 	case FT_K_DIRTY:
-		if (!has_ino || !ft_event_has(ev, FT_C_FINDEX)) {
-			if (ev->kind != FT_K_DIRTY || !ft_event_has(ev, FT_C_INO))
-				break;
-			ino = ev->v[FT_C_INO];	/* dirty events name the bdi, not always a dev */
-			if (!ft_event_has(ev, FT_C_FINDEX))
-				break;
-		}
-		{
-			int64_t idx = ev->v[FT_C_FINDEX];
-			struct folio *f = folio_get(&a->fm, ino, idx, 1);
-			int order = ft_event_has(ev, FT_C_FORDER) ? (int)ev->v[FT_C_FORDER] : 0;
-
-			if (!f) {
-				a->err = 1;
-				break;
-			}
-			if (ev->kind != FT_K_DIRTY) {
-				/* page-cache slot: the previous add/delete of the index
-				 * happens before this one */
-				if (f->slot_id)
-					hb_slot_acquire(a->hb, t, f->slot_task, f->slot_clock, f->slot_id, id);
-				f->slot_task = t;
-				f->slot_clock = hb_slot_release(a->hb, t);
-				f->slot_id = id;
-			}
-			if (ev->kind == FT_K_PAGE_ADD) {
-				f->cached = 1;
-				f->dirty = 0;
-				f->order = (uint8_t)(order < 0 || order > 20 ? 0 : order);
-				folio_lifetime_end(a, f);	/* a re-add ends the old one */
-				f->live = 1;
-				hist_add(a, id, ev->pid, H_ADD, ino, idx, 1LL << f->order, 0);
-				if (a->caps.has_inval && !(ts->in_write && ino == ts->write_ino)) {
-					/* filemap_fault/readahead insert under invalidate_lock S */
-					uint64_t key = lock_key(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK);
-
-					hb_acquire(a->hb, t, key, 0, id, 1);
-					hb_release(a->hb, t, key, 0, id, 1);
-				}
-				if (ts->in_write && ino == ts->write_ino)
-					progress = 1;
-			} else if (ev->kind == FT_K_PAGE_DELETE) {
-				hist_add(a, id, ev->pid, H_DELETE, ino, idx, 1LL << f->order,
-					 f->dirty ? f->dirtied_by : 0);
-				/* A truncate or hole punch owns its range (IOLOCK and
-				 * MMAPLOCK exclusive): discarding dirty data there is
-				 * what the user asked for, not a loss. */
-				if (f->dirty && f->watch && !(ts->io_excl && ts->mmap_excl))
-					mark_loss(a, f, idx, "deleted while dirty", id);
-				folio_lifetime_end(a, f);
-				f->cached = f->dirty = 0;
-				if (f->watch)
-					unwatch(a, f);
-				fmap_maybe_dead(&a->fm, ino, idx);
-			} else {
-				f->dirty = 1;
-				f->dirtied_by = ev->pid;
-				hist_add(a, id, ev->pid, H_DIRTY, ino, idx, 1LL << f->order, 0);
-				if (ts->in_write && ino == ts->write_ino)
-					progress = 1;
-			}
-		}
+		/* dirty events name the bdi, not always a dev */
+		if (!ft_event_has(ev, FT_C_INO) || !ft_event_has(ev, FT_C_FINDEX) ||
+		    (!has_ino && ev->kind != FT_K_DIRTY))
+			break;
+		folio_event(a, ts, t, id, ev, ev->v[FT_C_INO], &progress);
 		break;
 	case FT_K_WRITEBACK_FOLIO:
+		wb_decide(a, ts, 1, id, (int64_t)ev->ts);
 		if (has_ino && ft_event_has(ev, FT_C_OFFSET)) {
 			int64_t n, first = range_pages(a, ev, &n);
 
 			for (int64_t i = 0; i < n && i < 4096; i++) {
 				struct folio *f = folio_get(&a->fm, ino, first + i, 0);
 
-				if (f && f->dirty) {
-					f->dirty = 0;
-					/* keep watch: the mapping decides below */
+				if (!f || !f->dirty)
+					continue;
+				f->dirty = 0;
+				f->wb = 1;
+				if (ts->nwb < WB_PEND) {
+					ts->wb[ts->nwb].ino = ino;
+					ts->wb[ts->nwb].idx = first + i;
+					ts->nwb++;
 				}
 			}
+			ts->map_dev = ev->v[FT_C_DEV];
 		}
 		break;
 	case FT_K_MAP_BLOCKS_FOUND:
 	case FT_K_MAP_BLOCKS_ALLOC:
-		if (has_ino && ft_event_has(ev, FT_C_OFFSET) && ft_event_has(ev, FT_C_EXT_BLOCK) &&
-		    ev->v[FT_C_EXT_BLOCK] == -2) {
-			int64_t n, first = range_pages(a, ev, &n);
-
-			for (int64_t i = 0; i < n && i < 4096; i++) {
-				struct folio *f = folio_get(&a->fm, ino, first + i, 0);
-
-				if (f && f->watch) {
-					mark_loss(a, f, first + i, "written back over a hole", id);
-					unwatch(a, f);
-				}
-			}
+		if (has_ino && ft_event_has(ev, FT_C_EXT_OFF) && ft_event_has(ev, FT_C_EXT_LEN) &&
+		    ft_event_has(ev, FT_C_EXT_BLOCK) && ev->v[FT_C_EXT_LEN] > 0 &&
+		    ev->v[FT_C_EXT_OFF] >= 0 && ev->v[FT_C_EXT_OFF] < (1LL << 40) &&
+		    ev->v[FT_C_EXT_LEN] < (1LL << 40)) {
+			/* the mapping found, in pages: it decides the folios taken */
+			ts->map_valid = 1;
+			ts->map_ino = ino;
+			ts->map_dev = ev->v[FT_C_DEV];
+			ts->map_first = (ev->v[FT_C_EXT_OFF] << a->block_shift) >> a->page_shift;
+			ts->map_last = (((ev->v[FT_C_EXT_OFF] + ev->v[FT_C_EXT_LEN]) << a->block_shift) - 1)
+				>> a->page_shift;
+			ts->map_hole = ev->v[FT_C_EXT_BLOCK] == -2;
+			wb_decide(a, ts, 0, id, (int64_t)ev->ts);
 		}
 		break;
 	default:
 		break;
 	}
 	/* The window opens at the writer's first event after its last progress. */
-	if (ts->in_write && progress)
-		mark_progress(ts, id, ev);
+	if (ts->in_write && progress) {
+		ts->last_progress = id;
+		ts->last_progress_ts = (int64_t)ev->ts;
+	}
+	if (a->debug)
+		debug_check(a, id);
+}
+
+static void check_folio(void *ctx, int64_t ino, int64_t idx, struct folio *f)
+{
+	int *bad = ctx;
+
+	(void)ino;
+	(void)idx;
+	if ((f->wb && f->dirty) || ((f->dirty || f->wb) && !f->cached))
+		*bad = 1;
+}
+
+/* A1-A4 of the design block. */
+static void debug_check(struct an *a, int64_t id)
+{
+	int bad = 0;
+	const char *what = NULL;
+
+	if (hb_check(a->hb) < 0)
+		what = "A1 (hb_check)";
+	else if (window_check(a) < 0)
+		what = "A2 (window_check)";
+	else if ((id & 1023) == 0 && (fmap_each(&a->fm, check_folio, &bad), bad))
+		what = "A3 (folio state)";
+	else if (a->r->lost_folios != a->r->lost_explained + a->r->lost_unexplained)
+		what = "A4 (lost folio counts)";
+	if (what) {
+		fprintf(stderr, "foliotrace: analysis invariant %s broken after event %lld\n", what,
+			(long long)id);
+		abort();
+	}
+}
+
+static void lifetime_end_cb(void *ctx, int64_t ino, int64_t idx, struct folio *f)
+{
+	(void)ino;
+	(void)idx;
+	folio_lifetime_end(ctx, f);
 }
 
 /* --- the job --------------------------------------------------------------- */
@@ -1149,6 +678,7 @@ int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analy
 		     struct ft_err *e)
 {
 	struct an an = { .s = s, .r = r, .e = e }, *a = &an;
+	
 	struct store_iter *it = NULL;
 	struct store_event se;
 	char sql[512];
@@ -1202,7 +732,7 @@ int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analy
 	for (int64_t i = 0; a->roles && i < a->nsyms; i++)
 		a->roles[i] = (unsigned char)role_of(a->syms[i]);
 	a->hist = calloc(HIST, sizeof(*a->hist));
-	a->hb = hb_new(on_edge, a);
+	a->hb = hb_new(on_edge, on_conflict, a);
 	if (!a->hist || !a->hb || !a->roles || load_gaps(a) < 0 || a->qerr) {
 		ret = a->qerr ? ft_error(e, -EIO, "%s: reading the database: %s", store_path(s),
 					 sqlite3_errmsg(store_db(s))) :
@@ -1271,22 +801,26 @@ int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analy
 		goto out;
 	for (size_t d = 0; d < NDETECTORS; d++)
 		detectors[d].on_end(a);
-	for (uint64_t i = 0; i < a->fm.cap; i++)
-		for (int j = 0; a->fm.slot[i] && j < FCHUNK; j++)
-			folio_lifetime_end(a, &a->fm.slot[i]->f[j]);
-	/* What is still pending is final now: the trace ended. */
-	{
-		struct window **left = calloc(a->pend.n + 1, sizeof(*left));
-		uint64_t nl = 0;
+	for (int t = 0; t < a->nts; t++)
+		wb_decide(a, &a->ts[t], 1, 0, 0);
+	hb_finish(a->hb);
+	fmap_each(&a->fm, lifetime_end_cb, a);
+	window_flush(a);	/* what is still pending is final now: the trace ended */
+	if (a->debug)
+		debug_check(a, 0);
+	if (r->lock_conflicts > 5) {
+		char msg[160];
 
-		for (uint64_t i = 0; left && i < a->pend.cap; i++)
-			if (a->pend.slot[i])
-				left[nl++] = a->pend.slot[i];
-		for (uint64_t i = 0; i < nl; i++)
-			window_done(a, left[i]);
-		if (!left)
-			a->err = 1;
-		free(left);
+		snprintf(msg, sizeof(msg), "mutual exclusion contradicted %llu times in all "
+			 "(the first 5 are named above)", (unsigned long long)r->lock_conflicts);
+		note(r, msg);
+	}
+	if (r->lost_unexplained) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "%llu lost folio(s) that no window of a known race "
+			 "explains: windows of family folio_loss", (unsigned long long)r->lost_unexplained);
+		note(r, msg);
 	}
 	if (a->err) {
 		ret = ft_error(e, -EIO, "%s: writing the analysis failed: %s", store_path(s),
@@ -1312,6 +846,18 @@ int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analy
 			sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
 			sqlite3_bind_text(st, 2, r->variant, -1, SQLITE_STATIC);
 			ok = sqlite3_step(st) == SQLITE_DONE;
+			sqlite3_reset(st);
+		}
+		snprintf(key, sizeof(key), "analysis:%lld:lost_folios", (long long)a->trace_id);
+		if (ok) {
+			char val[96];
+
+			snprintf(val, sizeof(val), "%llu %llu %llu", (unsigned long long)r->lost_folios,
+				 (unsigned long long)r->lost_explained,
+				 (unsigned long long)r->lost_unexplained);
+			sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 2, val, -1, SQLITE_TRANSIENT);
+			ok = sqlite3_step(st) == SQLITE_DONE;
 		}
 		sqlite3_finalize(st);
 		if (!ok) {
@@ -1327,16 +873,12 @@ out:
 	if (ret < 0)
 		store_rollback(s);	/* previous results stay as they were */
 	hb_free(a->hb);
+	free(a->contra);
 	store_symbols_free(a->syms, a->nsyms);
 	free(a->roles);
 	free(a->hist);
 	sqlite3_finalize(a->ins_window);
-	for (uint64_t i = 0; i < a->pend.cap; i++)
-		if (a->pend.slot[i]) {
-			free(a->pend.slot[i]->racing);
-			free(a->pend.slot[i]);
-		}
-	free(a->pend.slot);
+	window_free_all(a);
 	free(a->ts);
 	fmap_free(&a->fm);
 	free(a->gaps);

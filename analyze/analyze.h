@@ -33,6 +33,10 @@ struct analyze_result {
 	uint64_t by_verdict[V__COUNT];
 	uint64_t hb_edges, hb_joins, hb_entries;
 	uint64_t folios;
+	uint64_t lost_folios;		/* dirty folios written back over a hole or dropped */
+	uint64_t lost_explained;	/* of which a window explains */
+	uint64_t lost_unexplained;	/* of which none does (family folio_loss) */
+	uint64_t lock_conflicts;	/* contradictions of mutual exclusion seen */
 	char variant[32];	/* code variant inferred from the kernel */
 	char notes[4096];	/* events the trace lacks, inferences made */
 };

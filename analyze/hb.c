@@ -15,22 +15,40 @@ struct vc {
 };
 
 #define MAX_PENDING 4
+#define MAX_REQ 4
+#define MAX_OWE 4
+
+struct req {
+	struct hb_lock key;
+	int excl, trylock;
+};
+
+struct owe {
+	struct hb_lock key;
+	int grantee;
+	int64_t grant_ev;
+	int64_t armed;		/* the holder's event that had to release it, 0 none yet */
+};
 
 struct task {
 	int pid;
 	struct vc vc;
 	int npending;
 	struct { int64_t src; enum hb_why why; int implied; } pending[MAX_PENDING];
+	int64_t last_id;	/* its last non-scheduler event */
+	int nreq, nowe;
+	struct req req[MAX_REQ];
+	struct owe owe[MAX_OWE];
 };
 
 struct waiter {
-	int t, excl, implied;
+	int t, excl;
 };
 
-#define MAX_SHARED 6
+#define MAX_SHARED 16
 
 struct lockobj {
-	uint64_t key;
+	struct hb_lock key;
 	int used;
 	struct vc rel;		/* clock of the last exclusive release */
 	int64_t rel_id;
@@ -42,12 +60,13 @@ struct lockobj {
 	int nsh;		/* shared holders listed in sh[] */
 	int nextra;		/* further shared holders, not listed */
 	int sh[MAX_SHARED];
-	struct waiter *w;
+	struct waiter *w;	/* implied acquires waiting for a release */
 	int nw, capw;
 };
 
 struct hb {
 	hb_edge_fn fn;
+	hb_conflict_fn cf;
 	void *ctx;
 	struct task *tasks;
 	int ntasks, captasks;
@@ -55,7 +74,7 @@ struct hb {
 	uint32_t pidcap;
 	struct lockobj *locks;
 	uint64_t lockcap, nlocks;
-	uint64_t joins, edges;
+	uint64_t joins, edges, conflicts;
 };
 
 static int vc_reserve(struct vc *v, uint32_t n)
@@ -171,13 +190,14 @@ static void vc_copy(struct vc *dst, const struct vc *src)
 	dst->n = src->n;
 }
 
-struct hb *hb_new(hb_edge_fn fn, void *ctx)
+struct hb *hb_new(hb_edge_fn fn, hb_conflict_fn cf, void *ctx)
 {
 	struct hb *h = calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
 	h->fn = fn;
+	h->cf = cf;
 	h->ctx = ctx;
 	h->pidcap = 1 << 12;
 	h->pidmap = calloc(h->pidcap, sizeof(*h->pidmap));
@@ -267,7 +287,18 @@ int hb_task(struct hb *h, int pid)
 	return h->ntasks++;
 }
 
-static struct lockobj *lock_get(struct hb *h, uint64_t key)
+static uint32_t lock_hash(const struct hb_lock *l)
+{
+	return mix((uint64_t)l->ino * 0x9E3779B97F4A7C15ull ^ mix((uint64_t)l->dev) ^
+		   (uint64_t)(uint32_t)l->cls << 40);
+}
+
+static int lock_eq(const struct hb_lock *a, const struct hb_lock *b)
+{
+	return a->ino == b->ino && a->dev == b->dev && a->cls == b->cls;
+}
+
+static struct lockobj *lock_get(struct hb *h, const struct hb_lock *key)
 {
 	uint64_t k;
 
@@ -280,7 +311,7 @@ static struct lockobj *lock_get(struct hb *h, uint64_t key)
 		for (uint64_t i = 0; i < h->lockcap; i++) {
 			if (!h->locks[i].used)
 				continue;
-			k = mix(h->locks[i].key) & (cap - 1);
+			k = lock_hash(&h->locks[i].key) & (cap - 1);
 			while (n[k].used)
 				k = (k + 1) & (cap - 1);
 			n[k] = h->locks[i];
@@ -289,13 +320,13 @@ static struct lockobj *lock_get(struct hb *h, uint64_t key)
 		h->locks = n;
 		h->lockcap = cap;
 	}
-	k = mix(key) & (h->lockcap - 1);
-	while (h->locks[k].used && h->locks[k].key != key)
+	k = lock_hash(key) & (h->lockcap - 1);
+	while (h->locks[k].used && !lock_eq(&h->locks[k].key, key))
 		k = (k + 1) & (h->lockcap - 1);
 	if (!h->locks[k].used) {
 		memset(&h->locks[k], 0, sizeof(h->locks[k]));
 		h->locks[k].used = 1;
-		h->locks[k].key = key;
+		h->locks[k].key = *key;
 		h->locks[k].excl = -1;
 		h->locks[k].rel_task = -1;
 		h->locks[k].shared_task = -1;
@@ -321,16 +352,8 @@ static void add_pending(struct task *t, int64_t src, enum hb_why why, int implie
 	}
 }
 
-void hb_event(struct hb *h, int t, int64_t id)
-{
-	struct task *tk = &h->tasks[t];
-
-	for (int i = 0; i < tk->npending; i++)
-		edge(h, tk->pending[i].src, id, tk->pending[i].why, tk->pending[i].implied);
-	tk->npending = 0;
-}
-
-/* Joins the lock's released clocks into task t (grant). */
+/* Joins the lock's released clocks into task t (grant).  deferred: the
+ * edges attach to t's next event (an implied acquire waited). */
 static void grant(struct hb *h, int t, struct lockobj *l, int excl, int64_t dst,
 		  int deferred, int implied)
 {
@@ -356,10 +379,17 @@ static void grant(struct hb *h, int t, struct lockobj *l, int excl, int64_t dst,
 		l->shared.n = 0;
 		l->shared_task = -1;
 		l->excl = t;
-	} else if (l->nsh < MAX_SHARED) {
-		l->sh[l->nsh++] = t;
+		l->nsh = 0;	/* t's own shared hold, if any, becomes exclusive */
+	} else if (l->excl == t) {
+		/* already held exclusively (lost events): nothing to add */
 	} else {
-		l->nextra++;
+		for (int i = 0; i < l->nsh; i++)
+			if (l->sh[i] == t)
+				return;
+		if (l->nsh < MAX_SHARED)
+			l->sh[l->nsh++] = t;
+		else
+			l->nextra++;
 	}
 }
 
@@ -376,48 +406,14 @@ static int conflicts(const struct lockobj *l, int t, int excl)
 	return 0;
 }
 
-void hb_acquire(struct hb *h, int t, uint64_t key, int exclusive, int64_t id, int implied)
+/* The lock state of a release by t (not the epoch step). */
+static void release_state(struct hb *h, struct lockobj *l, int t, int exclusive, int64_t id,
+			  int implied)
 {
-	struct lockobj *l = lock_get(h, key);
-
-	if (!l)
-		return;
-	if (conflicts(l, t, exclusive)) {
-		/* xfs_ilock fires before the grant: the grant follows a release. */
-		if (l->nw == l->capw) {
-			int cap = l->capw ? l->capw * 2 : 4;
-			struct waiter *w = realloc(l->w, (size_t)cap * sizeof(*w));
-
-			if (!w)
-				return;
-			l->w = w;
-			l->capw = cap;
-		}
-		l->w[l->nw].t = t;
-		l->w[l->nw].excl = exclusive;
-		l->w[l->nw].implied = implied;
-		l->nw++;
-		return;
-	}
-	grant(h, t, l, exclusive, id, 0, implied);
-}
-
-void hb_release(struct hb *h, int t, uint64_t key, int exclusive, int64_t id, int implied)
-{
-	struct lockobj *l = lock_get(h, key);
 	struct task *tk = &h->tasks[t];
 	int i;
 
-	if (!l)
-		return;
-	/* Drop a waiting request of t (a try-lock that failed, or lost events). */
-	for (i = 0; i < l->nw; i++)
-		if (l->w[i].t == t) {
-			memmove(&l->w[i], &l->w[i + 1], (size_t)(l->nw - i - 1) * sizeof(*l->w));
-			l->nw--;
-			break;
-		}
-	if (exclusive) {
+	if (exclusive || l->excl == t) {
 		vc_copy(&l->rel, &tk->vc);
 		l->rel_id = id;
 		l->rel_task = t;
@@ -438,15 +434,217 @@ void hb_release(struct hb *h, int t, uint64_t key, int exclusive, int64_t id, in
 		else if (l->nextra)
 			l->nextra--;
 	}
+}
+
+static void epoch_step(struct task *tk, int t)
+{
 	vc_set(&tk->vc, (uint32_t)t, vc_get(&tk->vc, (uint32_t)t) + 1);
-	/* Grant waiters in order while they are compatible. */
+}
+
+/*
+ * Holder `ho` of l conflicts with a grant to t at event id: the holder was
+ * already out of the lock, its xfs_iunlock still to come.  Its release is
+ * placed at its last event, and it owes the traced release next.
+ */
+static void early_release(struct hb *h, struct lockobj *l, int ho, int t, int64_t id)
+{
+	struct task *hk = &h->tasks[ho];
+
+	release_state(h, l, ho, l->excl == ho, hk->last_id, 0);
+	epoch_step(hk, ho);
+	if (hk->nowe < MAX_OWE) {
+		hk->owe[hk->nowe].key = l->key;
+		hk->owe[hk->nowe].grantee = t;
+		hk->owe[hk->nowe].grant_ev = id;
+		hk->owe[hk->nowe].armed = 0;
+		hk->nowe++;
+	}
+}
+
+static void report(struct hb *h, const struct hb_lock *l, int holder, int64_t hev, int t,
+		   int64_t gev)
+{
+	h->conflicts++;
+	if (h->cf)
+		h->cf(h->ctx, l, holder, hev, t, gev);
+}
+
+/* Grants t's pending requests at its event id. */
+static int grant_requests(struct hb *h, int t, int64_t id)
+{
+	struct task *tk = &h->tasks[t];
+	int granted = 0;
+
+	for (int r = 0; r < tk->nreq; r++) {
+		struct req q = tk->req[r];
+		struct lockobj *l = lock_get(h, &q.key);
+
+		tk = &h->tasks[t];
+		if (!l)
+			continue;
+		if (conflicts(l, t, q.excl)) {
+			if (q.trylock)
+				continue;	/* xfs_ilock_nowait failed: t goes on without it */
+			if (l->excl >= 0 && l->excl != t)
+				early_release(h, l, l->excl, t, id);
+			if (q.excl) {
+				while (l->nsh && !(l->nsh == 1 && l->sh[0] == t)) {
+					int ho = l->sh[0] == t ? l->sh[1] : l->sh[0];
+
+					early_release(h, l, ho, t, id);
+				}
+				l->nextra = 0;	/* unlisted holders: nothing to name */
+			}
+		}
+		grant(h, t, l, q.excl, id, 0, 0);
+		granted = 1;
+	}
+	tk->nreq = 0;
+	return granted;
+}
+
+int hb_event(struct hb *h, int t, int64_t id, int sched)
+{
+	struct task *tk = &h->tasks[t];
+	int granted = 0;
+
+	for (int i = 0; i < tk->npending; i++)
+		edge(h, tk->pending[i].src, id, tk->pending[i].why, tk->pending[i].implied);
+	tk->npending = 0;
+	if (sched)
+		return 0;
+	/* Owed releases armed at its previous event and still owed: that
+	 * event was not the release; mutual exclusion is contradicted. */
+	for (int i = 0; i < tk->nowe;) {
+		struct owe *o = &tk->owe[i];
+
+		if (o->armed) {
+			report(h, &o->key, t, o->armed, o->grantee, o->grant_ev);
+			*o = tk->owe[--tk->nowe];
+			continue;
+		}
+		o->armed = id;
+		i++;
+	}
+	if (tk->nreq)
+		granted = grant_requests(h, t, id);
+	h->tasks[t].last_id = id;
+	return granted;
+}
+
+void hb_request(struct hb *h, int t, const struct hb_lock *l, int exclusive, int64_t id,
+		int trylock)
+{
+	struct task *tk = &h->tasks[t];
+
+	(void)id;
+	if (tk->nreq < MAX_REQ) {
+		tk->req[tk->nreq].key = *l;
+		tk->req[tk->nreq].excl = exclusive;
+		tk->req[tk->nreq].trylock = trylock;
+		tk->nreq++;
+	}
+}
+
+void hb_acquire(struct hb *h, int t, const struct hb_lock *key, int exclusive, int64_t id)
+{
+	struct lockobj *l = lock_get(h, key);
+
+	if (!l)
+		return;
+	if (conflicts(l, t, exclusive)) {
+		/* an implied acquire waits for the holder's release */
+		if (l->nw == l->capw) {
+			int cap = l->capw ? l->capw * 2 : 4;
+			struct waiter *w = realloc(l->w, (size_t)cap * sizeof(*w));
+
+			if (!w)
+				return;
+			l->w = w;
+			l->capw = cap;
+		}
+		l->w[l->nw].t = t;
+		l->w[l->nw].excl = exclusive;
+		l->nw++;
+		return;
+	}
+	grant(h, t, l, exclusive, id, 0, 1);
+}
+
+void hb_release(struct hb *h, int t, const struct hb_lock *key, int exclusive, int64_t id,
+		int implied)
+{
+	struct lockobj *l = lock_get(h, key);
+	struct task *tk = &h->tasks[t];
+	int i;
+
+	if (!l)
+		return;
+	/* The release t owed: its state was settled at the grant it let in. */
+	for (i = 0; i < tk->nowe; i++)
+		if (lock_eq(&tk->owe[i].key, key)) {
+			tk->owe[i] = tk->owe[--tk->nowe];
+			return;
+		}
+	/* A request of t never granted (lost events): drop it. */
+	for (i = 0; i < tk->nreq; i++)
+		if (lock_eq(&tk->req[i].key, key)) {
+			tk->req[i] = tk->req[--tk->nreq];
+			break;
+		}
+	for (i = 0; i < l->nw; i++)
+		if (l->w[i].t == t) {
+			memmove(&l->w[i], &l->w[i + 1], (size_t)(l->nw - i - 1) * sizeof(*l->w));
+			l->nw--;
+			break;
+		}
+	release_state(h, l, t, exclusive, id, implied);
+	epoch_step(tk, t);
+	/* Grant waiting implied acquires in order while they are compatible. */
 	while (l->nw && !conflicts(l, l->w[0].t, l->w[0].excl)) {
 		struct waiter w = l->w[0];
 
 		memmove(&l->w[0], &l->w[1], (size_t)(l->nw - 1) * sizeof(*l->w));
 		l->nw--;
-		grant(h, w.t, l, w.excl, 0, 1, w.implied);
+		grant(h, w.t, l, w.excl, 0, 1, 1);
 	}
+}
+
+void hb_finish(struct hb *h)
+{
+	for (int t = 0; t < h->ntasks; t++) {
+		struct task *tk = &h->tasks[t];
+
+		for (int i = 0; i < tk->nowe; i++)
+			if (tk->owe[i].armed)
+				report(h, &tk->owe[i].key, t, tk->owe[i].armed, tk->owe[i].grantee,
+				       tk->owe[i].grant_ev);
+		tk->nowe = 0;
+	}
+}
+
+int hb_pid(const struct hb *h, int t)
+{
+	return t >= 0 && t < h->ntasks ? h->tasks[t].pid : -1;
+}
+
+int hb_holds(struct hb *h, int t, const struct hb_lock *key)
+{
+	struct lockobj *l = lock_get(h, key);
+
+	if (!l)
+		return 0;
+	if (l->excl == t)
+		return 1;
+	for (int i = 0; i < l->nsh; i++)
+		if (l->sh[i] == t)
+			return 1;
+	return 0;
+}
+
+uint64_t hb_conflicts(const struct hb *h)
+{
+	return h->conflicts;
 }
 
 void hb_wakeup(struct hb *h, int t, int to, int64_t id)
@@ -495,6 +693,9 @@ int hb_check(const struct hb *h)
 				return -1;		/* H1 */
 		if (vc_get(v, (uint32_t)i) == 0)
 			return -1;			/* H2: own entry starts at 1 */
+		for (int o = 0; o < h->tasks[i].nowe; o++)
+			if (hb_holds((struct hb *)h, i, &h->tasks[i].owe[o].key))
+				return -1;		/* H4: owes only what it no longer holds */
 	}
 	for (uint64_t k = 0; k < h->lockcap; k++) {
 		const struct lockobj *l = &h->locks[k];

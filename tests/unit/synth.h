@@ -175,10 +175,15 @@ static inline void sy_trunc_delete(struct synth *y, int pid, int64_t ino, int64_
 	      FT_C_OFFSET, idx << 12, FT_C_FORDER, I64(0), -1);
 }
 
-/* Punch [first, alloc end) of the reservation: the extent keeps its head. */
-static inline void sy_punch(struct synth *y, int pid, int64_t ino, int64_t first)
+/* The punch's xfs_ilock: a request (the lock is taken later). */
+static inline void sy_punch_request(struct synth *y, int pid, int64_t ino)
 {
 	sy_lock(y, pid, 0, ino, L_IX, S_PUNCH);
+}
+
+/* Under the punch's lock: remove [first, alloc end), keep the head; unlock. */
+static inline void sy_punch_granted(struct synth *y, int pid, int64_t ino, int64_t first)
+{
 	sy_ev(y, pid, T_PRE, FT_C_DEV, I64(SY_DEV), FT_C_INO, ino, FT_C_EXT_OFF, y->alloc_off,
 	      FT_C_EXT_LEN, y->alloc_len, FT_C_EXT_BLOCK, I64(SY_DELAY(4)),
 	      FT_C_CALLER, y->sym_ids[S_DELDELAY], -1);
@@ -186,6 +191,13 @@ static inline void sy_punch(struct synth *y, int pid, int64_t ino, int64_t first
 	      FT_C_EXT_LEN, first - y->alloc_off, FT_C_EXT_BLOCK, I64(SY_DELAY(2)),
 	      FT_C_CALLER, y->sym_ids[S_DELDELAY], -1);
 	sy_lock(y, pid, 1, ino, L_IX, S_PUNCH);
+}
+
+/* Punch [first, alloc end) of the reservation: the extent keeps its head. */
+static inline void sy_punch(struct synth *y, int pid, int64_t ino, int64_t first)
+{
+	sy_punch_request(y, pid, ino);
+	sy_punch_granted(y, pid, ino, first);
 }
 
 static inline void sy_write_end(struct synth *y, int pid, int64_t ino)

@@ -33,6 +33,18 @@ static void short_write(struct synth *y, int64_t ino, void (*in_window)(struct s
 }
 
 static void fault_8(struct synth *y) { sy_fault(y, F, INO, 8, 1); }
+
+/* short_write() whose fault comes between the punch's request and grant. */
+static void short_write_preempted(struct synth *y)
+{
+	sy_write_begin(y, W, INO, 0, 16);
+	for (int i = 0; i < 8; i++)
+		sy_copy(y, W, INO, i);
+	sy_cleanup_start(y, W, INO, 8);
+	sy_punch_request(y, W, INO);
+	fault_8(y);
+	sy_punch_granted(y, W, INO, 8);
+}
 static void lost_here(struct synth *y) { sy_lost(y, 17); }
 
 static void sc_prefix_loss(struct synth *y)
@@ -134,6 +146,31 @@ static void sc_two_inodes(struct synth *y)
 	sy_write_end(y, W + 1, INO + 1);
 }
 
+static void sc_upstream_fault_before_lock(struct synth *y)
+{
+	/* The fault dirties folio 8 before the cleanup takes invalidate_lock;
+	 * the upstream release scan keeps the dirty folio and punches only the
+	 * clean rest of the range (9-15). */
+	sy_write_begin(y, W, INO, 0, 16);
+	for (int i = 0; i < 8; i++)
+		sy_copy(y, W, INO, i);
+	sy_cleanup_start(y, W, INO, 8);
+	fault_8(y);
+	sy_punch(y, W, INO, 9);
+	sy_write_end(y, W, INO);
+}
+
+static void sc_preempted_punch(struct synth *y)
+{
+	/* The punch's xfs_ilock is a request: the writer is preempted before
+	 * it takes ILOCK; the fault takes ILOCK, finds the delalloc extent and
+	 * dirties folio 8; only then does the writer get the lock and punch.
+	 * Writeback then meets the folio over a hole (the 5.10 lab's misses). */
+	short_write_preempted(y);
+	sy_write_end(y, W, INO);
+	sy_writeback(y, B, INO, 8, 1);
+}
+
 static void sc_double_punch(struct synth *y)
 {
 	/* 6.x retry: the write punches twice; the fault lands in the second. */
@@ -162,7 +199,8 @@ static const struct scenario corpus[] = {
 	{ "pre-fix, fault outside the range", "5.10.223", 0, sc_fault_outside_range, { "unsafe" }, 8, 15 },
 	{ "upstream, no fault", "6.18.44", 0, sc_no_fault, { "protected" }, 8, 15 },
 	/* the cleanup's lock is untraced: a fault seen in the window came before it */
-	{ "upstream, fault before the implied lock", "6.18.44", 0, sc_prefix_hit, { "protected" }, 8, 15 },
+	{ "upstream, fault before the implied lock", "6.18.44", 0, sc_upstream_fault_before_lock, { "protected" }, 9, 15 },
+	{ "pre-fix, fault between the punch's request and grant", "5.10.223", 0, sc_preempted_punch, { "loss" }, 8, 15 },
 	{ "6.1.192 (fix backported)", "6.1.192", 0, sc_no_fault, { "protected" }, 8, 15 },
 	{ "6.1.50 (before the backport)", "6.1.50", 0, sc_no_fault, { "unsafe" }, 8, 15 },
 	{ "pre-fix, writer holds MMAPLOCK_EXCL", "5.10.223", 0, sc_traced_mmaplock, { "protected" }, 8, 15 },
@@ -279,50 +317,147 @@ static void edges_cb(void *ctx, int64_t src, int64_t dst, enum hb_why why, int i
 	log[4] = implied;
 }
 
+static void conflict_cb(void *ctx, const struct hb_lock *l, int holder, int64_t hev, int t,
+			int64_t gev)
+{
+	int64_t *log = ctx;
+
+	(void)l;
+	log[0]++;
+	log[1] = holder;
+	log[2] = hev;
+	log[3] = t;
+	log[4] = gev;
+}
+
+#define LK(ino) (&(struct hb_lock){ 7 << 20, (ino), 2 })
+
 static void test_hb(void)
 {
-	int64_t log[5] = { 0 };
-	struct hb *h = hb_new(edges_cb, log);
+	int64_t log[5] = { 0 }, clog[5] = { 0 };
+	struct hb *h = hb_new(edges_cb, conflict_cb, log);
 	int a = hb_task(h, 1), b = hb_task(h, 2), c = hb_task(h, 3);
 	uint32_t ea;
 
-	/* a holds L exclusively; b requests it (xfs_ilock fires first) and is
-	 * granted at a's release: edge release(a) -> b's next event. */
-	hb_event(h, a, 1);
-	hb_acquire(h, a, 42, 1, 1, 0);
-	hb_event(h, b, 2);
-	hb_acquire(h, b, 42, 1, 2, 0);
+	/* a requests L exclusively (xfs_ilock fires first) and is granted at its
+	 * next event; b requests while a holds it and is granted at its first
+	 * event after a's release: edge release(a) -> that event. */
+	hb_event(h, a, 1, 0);
+	hb_request(h, a, LK(42), 1, 1, 0);
+	hb_event(h, a, 2, 0);
+	CHECK(hb_holds(h, a, LK(42)), "a request is granted at the task's next event");
+	hb_event(h, b, 3, 0);
+	hb_request(h, b, LK(42), 1, 3, 0);
 	ea = hb_epoch(h, a);
 	CHECK(!hb_ordered(h, a, ea, b), "a's event is not yet ordered before b");
-	hb_event(h, a, 3);
-	hb_release(h, a, 42, 1, 3, 0);
-	CHECK(hb_ordered(h, a, ea, b), "release(a) -> deferred grant(b) orders a before b");
-	hb_event(h, b, 4);
-	CHECK(log[0] == 1 && log[1] == 3 && log[2] == 4 && log[3] == HB_LOCK,
-	      "edge 3 -> 4 reported at b's next event");
-	/* shared holders do not order each other; an exclusive acquire after a
-	 * shared release is ordered */
-	hb_event(h, b, 5);
-	hb_release(h, b, 42, 1, 5, 0);
-	hb_event(h, a, 6);
-	hb_acquire(h, a, 77, 0, 6, 0);
-	hb_event(h, c, 7);
-	hb_acquire(h, c, 77, 0, 7, 0);
-	hb_event(h, a, 8);
-	hb_release(h, a, 77, 0, 8, 0);
+	hb_event(h, a, 4, 0);
+	hb_release(h, a, LK(42), 1, 4, 0);
+	hb_event(h, b, 5, 1);
+	CHECK(!hb_holds(h, b, LK(42)), "a scheduler event of the waiter is not its grant");
+	hb_event(h, b, 6, 0);
+	CHECK(hb_ordered(h, a, ea, b) && hb_holds(h, b, LK(42)),
+	      "release(a) -> grant(b) orders a before b");
+	CHECK(log[0] == 1 && log[1] == 4 && log[2] == 6 && log[3] == HB_LOCK,
+	      "edge 4 -> 6 (release -> first event under the lock)");
+	hb_event(h, b, 7, 0);
+	hb_release(h, b, LK(42), 1, 7, 0);
+	/* Request is not grant: a requests (then is preempted), c takes the
+	 * lock, works under it and releases; only then does a show an event.
+	 * c's section comes first: edge release(c) -> a's first event. */
+	hb_event(h, a, 8, 0);
+	hb_request(h, a, LK(43), 1, 8, 0);
+	hb_event(h, a, 9, 1);			/* a's sched_switch: preempted */
+	hb_event(h, c, 10, 0);
+	hb_request(h, c, LK(43), 0, 10, 0);
+	hb_event(h, c, 11, 0);
+	CHECK(hb_holds(h, c, LK(43)) && !hb_holds(h, a, LK(43)),
+	      "the later request is granted first when its task runs first");
+	ea = hb_epoch(h, c);
+	hb_event(h, c, 12, 0);
+	hb_release(h, c, LK(43), 0, 12, 0);
+	hb_event(h, a, 13, 0);
+	CHECK(hb_holds(h, a, LK(43)) && hb_ordered(h, c, ea, a) && log[1] == 12 && log[2] == 13,
+	      "the preempted requester's grant follows the other section's release (12 -> 13)");
+	CHECK(!hb_ordered(h, a, hb_epoch(h, a), c), "and not the other way round");
+	hb_event(h, a, 14, 0);
+	hb_release(h, a, LK(43), 1, 14, 0);
+	/* xfs_iunlock fires after the release: b's grant may show before a's
+	 * xfs_iunlock event; accepted when a's next event is that release. */
+	hb_free(h);
+	h = hb_new(NULL, conflict_cb, clog);
+	a = hb_task(h, 1);
+	b = hb_task(h, 2);
+	c = hb_task(h, 3);
+	hb_event(h, a, 1, 0);
+	hb_request(h, a, LK(5), 1, 1, 0);
+	hb_event(h, a, 2, 0);			/* a under the lock */
+	hb_event(h, b, 3, 0);
+	hb_request(h, b, LK(5), 1, 3, 0);
+	hb_event(h, b, 4, 0);			/* b's first event: a must be out */
+	CHECK(hb_holds(h, b, LK(5)) && hb_ordered(h, a, 1, b), "a late xfs_iunlock: b is granted "
+	      "after a's last event");
+	hb_event(h, a, 5, 1);			/* a's wakeup of b: a scheduler event */
+	hb_event(h, a, 6, 0);
+	hb_release(h, a, LK(5), 1, 6, 0);	/* the owed release */
+	hb_event(h, a, 7, 0);
+	CHECK(clog[0] == 0, "the owed release came next: no contradiction");
+	/* ... but a holder that shows another event under the lock first
+	 * contradicts mutual exclusion: reported with the events. */
+	hb_event(h, c, 8, 0);
+	hb_request(h, c, LK(6), 1, 8, 0);
+	hb_event(h, c, 9, 0);
+	hb_event(h, a, 10, 0);
+	hb_request(h, a, LK(6), 1, 10, 0);
+	hb_event(h, a, 11, 0);			/* a granted while c holds it */
+	hb_event(h, c, 12, 0);			/* c goes on under the lock */
+	hb_event(h, c, 13, 0);
+	CHECK(clog[0] == 1 && clog[1] == c && clog[2] == 12 && clog[3] == a && clog[4] == 11,
+	      "overlapping sections are reported (holder c at 12, grant to a at 11)");
+	/* A failed trylock (xfs_ilock_nowait) is dropped, not waited for. */
+	hb_event(h, b, 14, 0);
+	hb_request(h, b, LK(6), 1, 14, 1);
+	hb_event(h, b, 15, 0);
+	CHECK(!hb_holds(h, b, LK(6)) && hb_holds(h, a, LK(6)), "a conflicting trylock fails");
+	/* Lock identity is exact: inodes 2^32 apart are two locks. */
+	hb_event(h, c, 16, 0);
+	hb_request(h, c, LK(7), 1, 16, 0);
+	hb_event(h, c, 17, 0);
+	hb_event(h, b, 18, 0);
+	hb_request(h, b, LK(7 + (1LL << 32)), 1, 18, 0);
+	hb_event(h, b, 19, 0);
+	hb_event(h, c, 20, 0);
+	hb_event(h, b, 21, 0);
+	CHECK(hb_holds(h, b, LK(7 + (1LL << 32))) && hb_holds(h, c, LK(7)) && clog[0] == 1,
+	      "inode 7 and inode 7 + 2^32 are different locks");
+	CHECK(hb_check(h) == 0, "invariants H1-H4 hold");
+	hb_free(h);
+	/* shared holders do not order each other; an exclusive acquire after
+	 * shared releases is ordered after all of them */
+	h = hb_new(edges_cb, NULL, log);
+	a = hb_task(h, 1);
+	b = hb_task(h, 2);
+	c = hb_task(h, 3);
+	hb_event(h, a, 6, 0);
+	hb_request(h, a, LK(77), 0, 6, 0);
+	hb_event(h, c, 7, 0);
+	hb_request(h, c, LK(77), 0, 7, 0);
+	hb_event(h, a, 8, 0);
+	hb_release(h, a, LK(77), 0, 8, 0);
+	hb_event(h, c, 8, 0);
 	CHECK(!hb_ordered(h, a, hb_epoch(h, a) - 1, c), "shared holders stay concurrent");
-	hb_event(h, c, 9);
-	hb_release(h, c, 77, 0, 9, 0);
-	hb_event(h, b, 10);
-	hb_acquire(h, b, 77, 1, 10, 0);
+	hb_event(h, c, 9, 0);
+	hb_release(h, c, LK(77), 0, 9, 0);
+	hb_event(h, b, 10, 0);
+	hb_request(h, b, LK(77), 1, 10, 0);
+	hb_event(h, b, 11, 0);
 	CHECK(hb_ordered(h, a, hb_epoch(h, a) - 1, b) && hb_ordered(h, c, hb_epoch(h, c) - 1, b),
 	      "an exclusive acquire follows every shared release");
 	/* wakeups */
-	hb_event(h, c, 11);
+	hb_event(h, c, 12, 0);
 	ea = hb_epoch(h, c);
-	hb_wakeup(h, c, a, 11);
+	hb_wakeup(h, c, a, 12);
 	CHECK(hb_ordered(h, c, ea, a), "wakeup orders the waker before the wakee");
-	CHECK(hb_check(h) == 0, "invariants H1-H3 hold");
+	CHECK(hb_check(h) == 0, "invariants H1-H4 hold");
 	hb_free(h);
 }
 

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * an.h - what the modules of one analysis pass share (internal to
+ * analyze/): the pass state, per-task state, pending windows and the
+ * history of recent page-cache events.  See analyze.c for the design.
+ */
+#ifndef FT_ANALYZE_AN_H
+#define FT_ANALYZE_AN_H
+
+#include <stdint.h>
+
+#include "../core/event.h"
+#include "../core/kinds.h"
+#include "analyze.h"
+#include "folio.h"
+#include "hb.h"
+#include "variant.h"
+
+/* What a caller symbol tells about the code path of an event. */
+enum role {
+	R_NONE,
+	R_WRITE,		/* xfs_file_buffered_write (IOLOCK_EXCL) */
+	R_PUNCH,		/* xfs_bmap_punch_delalloc_range */
+	R_DEL_DELAY,		/* xfs_bmap_del_extent_delay */
+	R_FAULT,		/* __xfs_write_fault, __xfs_filemap_fault */
+};
+
+/* --- history of recent events that can race a window ------------------- */
+
+enum hkind { H_ADD, H_LOOKUP, H_DIRTY, H_DELETE };
+
+struct hrec {
+	int64_t id, ino, first, count;	/* page range */
+	int pid;
+	enum hkind kind;
+	int was_dirty_by;		/* H_DELETE: dirtier of the deleted folio, or 0 */
+};
+
+#define HIST 65536
+
+/* --- windows ---------------------------------------------------------------- */
+
+#define RACING_LEN 768
+
+struct window {
+	const char *family;
+	int64_t dev, ino, start_id, end_id, start_ts, end_ts;
+	int64_t first, last;		/* page range, inclusive */
+	int pid;
+	int verdict;
+	int range_inferred;
+	int granted;			/* end_id is the grant of the punch's lock */
+	const char *lock;		/* what protects it (static text), or NULL */
+	char *racing;			/* evidence text, allocated when needed */
+	int racers[8], nracers;
+	int64_t wid;			/* 1, 2, ... in opening order */
+	int closed;			/* judged */
+	int watchers;			/* folios whose fate may still turn it to loss */
+	int doubt;			/* the trace contradicts the lock that protects it */
+};
+
+/*
+ * Windows in memory are the pending ones: open, or judged `hit` while a
+ * folio they watch may still be lost.  The others are written as soon as
+ * they are judged, so memory follows the open state, not the trace length.
+ * Pending windows are found by wid (tasks and folios hold wids).
+ */
+struct wmap {
+	struct window **slot;
+	uint64_t cap, n;
+};
+
+/* Per-task state. */
+#define WB_PEND 16
+
+struct tstate {
+	int pid;
+	int in_write;
+	int64_t write_ino, write_dev;
+	int64_t alloc_first, alloc_count;	/* last reservation (pages) */
+	int64_t last_progress;			/* id */
+	int64_t last_progress_ts;
+	int mmap_excl;				/* traced MMAPLOCK_EXCL holds */
+	int io_excl;				/* traced IOLOCK_EXCL holds */
+	int in_fault;
+	int64_t punching;			/* wid of the open window, 0 none */
+	int punch_wait;				/* its lock requested, not yet granted */
+	int64_t pre_off, pre_len;		/* last bmap pre-update of the punch */
+	/* writeback: folios taken dirty whose mapping is still to be seen,
+	 * and the last mapping xfs_map_blocks looked up (pages) */
+	int nwb;
+	struct { int64_t ino, idx; } wb[WB_PEND];
+	int64_t map_ino, map_dev, map_first, map_last;
+	int map_hole, map_valid;
+	/* dirty folios of other tasks the write's cleanup deleted, not yet
+	 * claimed by a window */
+	int ndrops;
+	struct { int64_t idx, id, ts; int by; } drops[8];
+};
+
+struct an {
+	struct store *s;
+	struct analyze_result *r;
+	struct ft_err *e;
+	struct caps caps;
+	struct hb *hb;
+	struct fmap fm;
+	char **syms;
+	int64_t nsyms;
+	unsigned char *roles;		/* enum role per symbol id */
+	int64_t trace_id;
+	int page_shift, block_shift;
+	struct hrec *hist;
+	uint64_t hn;
+	struct wmap pend;		/* pending windows */
+	int64_t nw;			/* windows opened */
+	int64_t wid_base;		/* windows.id = wid_base + wid */
+	sqlite3_stmt *ins_window;
+	int qerr;			/* a setup query failed */
+	struct tstate *ts;
+	int nts;
+	int fault_events_recorded;
+	/* losses with a time range, and whether some have none */
+	struct { int64_t a, b; } *gaps;
+	int ngaps;
+	int unlocalized_loss;
+	char implied_lock[160];
+	sqlite3_stmt *ins_edge;
+	/* contradictions of mutual exclusion the trace showed */
+	struct contra { int64_t dev, ino, holder_ev, grant_ev; int cls, holder, task; } *contra;
+	int ncontra, capcontra;
+	/* the last closed windows, to attribute a later loss (a ring) */
+	struct recent { int64_t wid, ino, first, last; } recent[256];
+	uint64_t nrecent;
+	int debug;			/* check invariants as the pass goes */
+	int err;
+};
+
+/* windows.c: the life of a window, its verdict and its row. */
+struct window *window_open(struct an *a, struct tstate *t, const char *family, int64_t id,
+			   const struct ft_event *ev);
+struct window *window_get(struct an *a, int64_t wid);
+void window_close(struct an *a, struct tstate *t);
+void window_flush(struct an *a);
+void window_free_all(struct an *a);
+char *window_racing(struct an *a, struct window *w);
+void window_doubt_lock(struct an *a, int64_t dev, int64_t ino, const char *why);
+int window_check(struct an *a);
+
+/* The fates of folios (windows.c). */
+void folio_lost_over_hole(struct an *a, struct folio *f, int64_t ino, int64_t dev,
+			  int64_t idx, int64_t id, int64_t ts);
+void folio_deleted_dirty(struct an *a, struct tstate *t, struct folio *f, int64_t ino,
+			 int64_t dev, int64_t idx, int64_t id, int64_t ts);
+void folio_unwatch(struct an *a, struct folio *f);
+void loss_unexplained(struct an *a, int64_t dev, int64_t ino, int64_t idx, int by, int64_t from,
+		      int64_t id, int64_t ts, const char *how);
+
+/* punch.c: the delalloc punch detector. */
+void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
+		    const struct ft_event *ev, enum role role);
+void punch_on_end(struct an *a);
+
+/* analyze.c */
+struct tstate *tstate_of(struct an *a, int t);
+void hist_add(struct an *a, int64_t id, int pid, enum hkind k, int64_t ino,
+	      int64_t first, int64_t count, int was_dirty_by);
+struct hb_lock lock_id(int64_t dev, int64_t ino, int cls);
+
+#endif
