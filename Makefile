@@ -47,7 +47,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 
-.PHONY: all check check-long check-lab lab bench asan asan-bin check-asan-inner install uninstall deps demo clean help docs \
+.PHONY: all check debug debug-bin check-long check-lab lab bench asan asan-bin check-asan-inner install uninstall deps demo clean help docs \
         fuzz fuzz-bin fuzz-inner fuzz-regress-bin
 
 all: $(BIN) foliotrace
@@ -96,9 +96,21 @@ ASAN_FLAGS := CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointe
               LDFLAGS="-fsanitize=address,undefined"
 
 # The hostile-input tests also run against an ASan+UBSan build (FT_ASAN_BIN).
-check: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so asan-bin fuzz-regress-bin
+check: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so asan-bin fuzz-regress-bin debug-bin
 	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) \
-	  FT_ASAN_BIN=$(abspath build-asan/foliotrace) tests/run.sh
+	  FT_ASAN_BIN=$(abspath build-asan/foliotrace) FT_DEBUG_BIN=$(abspath build-debug/foliotrace) \
+	  tests/run.sh
+
+# The debug build: the analysis checks its invariants (A1-A4 in
+# analyze/analyze.c, hb_check()) after every event and aborts on a breach.
+# `make debug` runs the analysis tests and the real-kernel corpus with it.
+debug-bin:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-debug CFLAGS="-O1 -g" EXTRA_CFLAGS=-DFT_DEBUG \
+	  build-debug/foliotrace $(patsubst $(BUILD)/%,build-debug/%,$(UNIT_BIN))
+
+debug: debug-bin
+	$(Q)FT_ONLY="test_analyze t3" FT_BIN=$(abspath build-debug/foliotrace) \
+	  FT_BUILD=$(abspath build-debug) tests/run.sh
 
 asan-bin:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan $(ASAN_FLAGS) build-asan/foliotrace

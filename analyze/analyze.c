@@ -686,6 +686,11 @@ int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analy
 	int ret;
 
 	memset(r, 0, sizeof(*r));
+#ifdef FT_DEBUG
+	a->debug = 1;		/* `make debug`: A1-A4 after every event */
+#endif
+	if (getenv("FOLIOTRACE_CHECK_INVARIANTS"))
+		a->debug = 1;
 	a->trace_id = q_int(a, "SELECT id FROM traces WHERE complete = 1 ORDER BY id DESC LIMIT 1");
 	if (a->qerr)
 		return ft_error(e, -EIO, "%s: reading the database: %s", store_path(s),

@@ -78,6 +78,12 @@ int cmd_analyze(int argc, char **argv, struct ft_err *e)
 		printf("  happens-before: %llu cross-task edges, %llu joins\n",
 		       (unsigned long long)r.hb_edges, (unsigned long long)r.hb_joins);
 		printf("  folio lifetimes: %llu\n", (unsigned long long)r.folios);
+		printf("  lost folios: %llu (explained by windows %llu, by none %llu)\n",
+		       (unsigned long long)r.lost_folios, (unsigned long long)r.lost_explained,
+		       (unsigned long long)r.lost_unexplained);
+		if (r.lock_conflicts)
+			printf("  lock contradictions: %llu (see the notes)\n",
+			       (unsigned long long)r.lock_conflicts);
 		printf("  windows: %llu", (unsigned long long)r.windows);
 		for (int v = 0; v < V__COUNT; v++)
 			if (r.by_verdict[v])

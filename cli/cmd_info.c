@@ -138,6 +138,19 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 		       txt(q.st, 0), sqlite3_column_int64(q.st, 1));
 	sqlite3_finalize(q.st);
 	printf("\n");
+	ret = q_prep(&q, "SELECT value FROM meta WHERE key LIKE 'analysis:%:lost_folios' "
+		     "ORDER BY key DESC LIMIT 1", e);
+	if (ret < 0)
+		return ret;
+	if (sqlite3_step(q.st) == SQLITE_ROW) {
+		long long lost = 0, expl = 0, unexpl = 0;
+
+		if (sscanf(txt(q.st, 0), "%lld %lld %lld", &lost, &expl, &unexpl) == 3)
+			printf("lost folios (dirty data written back over a hole, or dropped): %lld; "
+			       "explained by windows %lld, by none %lld%s\n", lost, expl, unexpl,
+			       unexpl ? " (family folio_loss)" : "");
+	}
+	sqlite3_finalize(q.st);
 
 	ret = q_prep(&q, "SELECT dev >> 20, dev & 1048575, ino, count(*), min(ts), max(ts) "
 		     "FROM events WHERE ino IS NOT NULL AND dev IS NOT NULL "
@@ -218,6 +231,28 @@ static int json_out(sqlite3 *db, int top, struct ft_err *e)
 			       "ON k.id = e.kind GROUP BY e.kind ORDER BY k.name", e);
 	if (ret < 0)
 		return ret;
+
+	printf(",\"windows\":");
+	ret = json_name_counts(db, "SELECT verdict, count(*) FROM windows GROUP BY verdict "
+			       "ORDER BY verdict", e);
+	if (ret < 0)
+		return ret;
+	ret = q_prep(&q, "SELECT value FROM meta WHERE key LIKE 'analysis:%:lost_folios' "
+		     "ORDER BY key DESC LIMIT 1", e);
+	if (ret < 0)
+		return ret;
+	{
+		long long lost = 0, expl = 0, unexpl = 0;
+		int have = sqlite3_step(q.st) == SQLITE_ROW &&
+			sscanf(txt(q.st, 0), "%lld %lld %lld", &lost, &expl, &unexpl) == 3;
+
+		if (have)
+			printf(",\"lost_folios\":{\"total\":%lld,\"explained\":%lld,"
+			       "\"unexplained\":%lld}", lost, expl, unexpl);
+		else
+			printf(",\"lost_folios\":null");
+	}
+	sqlite3_finalize(q.st);
 
 	printf(",\"inodes\":[");
 	ret = q_prep(&q, "SELECT dev, ino, count(*) FROM events WHERE ino IS NOT NULL AND dev "

@@ -122,6 +122,18 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 		printf("(no windows%s%s; run 'foliotrace analyze' first if you have not)\n",
 		       verdict ? " with verdict " : "", verdict ? verdict : "");
 	sqlite3_finalize(st);
+	st = NULL;
+	if (!json && sqlite3_prepare_v2(store_db(s), "SELECT value FROM meta WHERE key LIKE "
+					"'analysis:%:lost_folios' ORDER BY key DESC LIMIT 1", -1, &st,
+					NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		long long lost = 0, expl = 0, unexpl = 0;
+
+		if (sscanf((const char *)sqlite3_column_text(st, 0), "%lld %lld %lld", &lost, &expl,
+			   &unexpl) == 3)
+			printf("lost folios: %lld (explained by windows %lld, by none %lld)\n", lost,
+			       expl, unexpl);
+	}
+	sqlite3_finalize(st);
 	store_close(s);
 	return FT_EXIT_OK;
 }

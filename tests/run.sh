@@ -6,7 +6,8 @@
 # "skipped: <reason>"; the runner counts them and ends with the line
 # "N passed, N failed, N skipped".  Exit status 1 if anything failed.
 #
-# FT_ONLY=pattern runs only the tests whose file name matches.
+# FT_ONLY="pattern ..." runs only the tests whose file name contains one of
+# the patterns.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 : "${FT_BIN:?FT_BIN must name the foliotrace binary}"
@@ -18,6 +19,16 @@ pass=0 fail=0 skip=0
 failed_tests=()
 tmpout=$(mktemp)
 trap 'rm -f "$tmpout"' EXIT
+
+# Whether FT_ONLY lets test file $1 run.
+selected() {
+	local p
+	[ -z "${FT_ONLY:-}" ] && return 0
+	for p in $FT_ONLY; do
+		[[ $1 == *"$p"* ]] && return 0
+	done
+	return 1
+}
 
 run_one() {
 	local name=$1; shift
@@ -50,13 +61,13 @@ run_one() {
 for t in "$FT_BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
-	[ -n "${FT_ONLY:-}" ] && [[ $name != *$FT_ONLY* ]] && continue
+	selected "$name" || continue
 	run_one "$name" "$t"
 done
 for t in tests/t[0-9][0-9][0-9][0-9]-*.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t")
-	[ -n "${FT_ONLY:-}" ] && [[ $name != *$FT_ONLY* ]] && continue
+	selected "$name" || continue
 	run_one "$name" bash "$t"
 done
 
