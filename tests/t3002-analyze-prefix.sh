@@ -9,6 +9,9 @@
 #   write's truncate threw the mmap store away) lies in a `dropped` window
 #   (or a loss whose folio a later cleanup deleted while dirty), and there
 #   are as many dropped windows as such pages;
+# - the folios the analysis counts as lost (written back over a hole, or
+#   deleted while dirty) are as many as the pages the guest lost in the
+#   traced batch (lost_pages), and a window explains each of them;
 # - one window per delalloc punch, none protected on this kernel.
 . "$FT_ROOT/tests/lib/harness.sh"
 t_tmpdir
@@ -24,7 +27,10 @@ for n in a b; do
 	t_eq "$n: one window per delalloc punch" \
 		"$(q "SELECT count(*) FROM events_v WHERE event = 'xfs_ilock' AND caller =
 		      'xfs_bmap_punch_delalloc_range' AND ino = $ino")" \
-		"$(q "SELECT count(*) FROM windows WHERE ino = $ino")"
+		"$(q "SELECT count(*) FROM windows WHERE ino = $ino AND family = 'delalloc_punch'")"
+	t_eq "$n: lost folios = the pages the guest lost in the batch, each explained by a window" \
+		"$(kv lost_pages) $(kv lost_pages) 0" \
+		"$(q "SELECT value FROM meta WHERE key LIKE 'analysis:%:lost_folios'")"
 	t_eq "$n: nothing protected on a pre-fix kernel" 0 \
 		"$(q "SELECT count(*) FROM windows WHERE verdict = 'protected'")"
 	race=$(kv race_lost_pages)

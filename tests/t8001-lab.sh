@@ -12,7 +12,9 @@
 #   a `dropped` window, and there are no other `dropped` windows;
 # - post-fix (6.1.92+): the guest lost nothing and every window is
 #   `protected`;
-# - either way: one window per delalloc punch of the workload's file.
+# - either way: one window per delalloc punch of the workload's file, and
+#   the analysis counts as many lost folios as the guest lost pages in the
+#   traced batch, each explained by a window.
 # Part of `make check` (and so of CI): runs as root when qemu can be had
 # and the kernel package is cached in $LAB or the Debian mirror answers;
 # FT_LAB=0 skips it.  FT_LAB_KERNEL (default linux-image-5.10.0-32-amd64),
@@ -72,7 +74,12 @@ ino=$(kv ino batch.kv)
 t_eq "one window per delalloc punch of the workload's file" \
 	"$(q "SELECT count(*) FROM events_v WHERE event = 'xfs_ilock' AND caller =
 	      'xfs_bmap_punch_delalloc_range' AND ino = $ino")" \
-	"$(q "SELECT count(*) FROM windows WHERE ino = $ino")"
+	"$(q "SELECT count(*) FROM windows WHERE ino = $ino AND family = 'delalloc_punch'")"
+# Every page the guest lost in the traced batch (race and truncate alike) is
+# a lost folio of the analysis, and a window explains each.
+t_eq "lost folios = pages the guest lost in the traced batch ($(kv lost_pages batch.kv)), all explained" \
+	"$(kv lost_pages batch.kv) $(kv lost_pages batch.kv) 0" \
+	"$(q "SELECT value FROM meta WHERE key LIKE 'analysis:%:lost_folios'")"
 
 # The upstream version from the guest's `uname -v` (Debian) or release.
 ver=$(kv uname_version summary.kv | sed -n 's/.* Debian \([0-9]*\.[0-9]*\.[0-9]*\).*/\1/p')
