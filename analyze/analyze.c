@@ -398,6 +398,89 @@ static void write_ended(struct an *a, struct tstate *ts)
 	ts->ndrops = 0;
 }
 
+/* xfs_ilock / xfs_ilock_nowait / xfs_iunlock of task t: happens-before, and
+ * what the task holds (a buffered write, MMAPLOCK/IOLOCK exclusive, a fault). */
+static void lock_event(struct an *a, struct tstate *ts, int t, int64_t id,
+		       const struct ft_event *ev, enum role role, int *progress)
+{
+	int64_t ino = ev->v[FT_C_INO];
+	int f = ft_event_has(ev, FT_C_FLAGS) ? (int)ev->v[FT_C_FLAGS] : 0;
+
+	lock_ops(a, t, ev, id);
+	if (ev->kind != FT_K_IUNLOCK) {
+		if ((f & 0x01) && role == R_WRITE && !ts->in_write) {
+			ts->in_write = 1;
+			ts->write_ino = ino;
+			ts->write_dev = ev->v[FT_C_DEV];
+			ts->alloc_count = 0;
+			ts->ndrops = 0;
+			*progress = 1;
+		}
+		if (f & 0x10)
+			ts->mmap_excl++;
+		if (f & 0x01)
+			ts->io_excl++;
+		return;
+	}
+	if ((f & 0x10) && ts->mmap_excl)
+		ts->mmap_excl--;
+	if ((f & 0x01) && ts->io_excl)
+		ts->io_excl--;
+	if ((f & 0x20) && ts->in_fault)
+		ts->in_fault = 0;
+	if ((f & 0x01) && ts->in_write && ino == ts->write_ino)
+		write_ended(a, ts);
+}
+
+/* Writeback of a folio started (iomap_writepage / iomap_writeback_folio):
+ * what it takes dirty waits for the mapping that decides its fate. */
+static void writeback_folio(struct an *a, struct tstate *ts, int64_t id, const struct ft_event *ev)
+{
+	int64_t n, first, ino;
+
+	wb_decide(a, ts, 1, id, (int64_t)ev->ts);
+	if (!ft_event_has(ev, FT_C_INO) || !ft_event_has(ev, FT_C_DEV) ||
+	    !ft_event_has(ev, FT_C_OFFSET))
+		return;
+	ino = ev->v[FT_C_INO];
+	first = range_pages(a, ev, &n);
+	for (int64_t i = 0; i < n && i < 4096; i++) {
+		struct folio *f = folio_get(&a->fm, ino, first + i, 0);
+
+		if (!f || !f->dirty)
+			continue;
+		f->dirty = 0;
+		f->wb = 1;
+		if (ts->nwb < WB_PEND) {
+			ts->wb[ts->nwb].ino = ino;
+			ts->wb[ts->nwb].idx = first + i;
+			ts->nwb++;
+		}
+	}
+	ts->map_dev = ev->v[FT_C_DEV];
+}
+
+/* xfs_map_blocks looked a mapping up: it decides the folios taken. */
+static void map_blocks(struct an *a, struct tstate *ts, int64_t id, const struct ft_event *ev)
+{
+	int64_t off, len;
+
+	if (!ft_event_has(ev, FT_C_EXT_OFF) || !ft_event_has(ev, FT_C_EXT_LEN) ||
+	    !ft_event_has(ev, FT_C_EXT_BLOCK))
+		return;
+	off = ev->v[FT_C_EXT_OFF];
+	len = ev->v[FT_C_EXT_LEN];
+	if (len <= 0 || off < 0 || off >= (1LL << 40) || len >= (1LL << 40))
+		return;
+	ts->map_valid = 1;
+	ts->map_ino = ev->v[FT_C_INO];
+	ts->map_dev = ev->v[FT_C_DEV];
+	ts->map_first = (off << a->block_shift) >> a->page_shift;
+	ts->map_last = (((off + len) << a->block_shift) - 1) >> a->page_shift;
+	ts->map_hole = ev->v[FT_C_EXT_BLOCK] == -2;	/* HOLESTARTBLOCK */
+	wb_decide(a, ts, 0, id, (int64_t)ev->ts);
+}
+
 static void debug_check(struct an *a, int64_t id);
 
 static void step(struct an *a, int64_t id, const struct ft_event *ev)
@@ -425,42 +508,9 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 	switch (ev->kind) {
 	case FT_K_ILOCK:
 	case FT_K_ILOCK_NOWAIT:
-		if (!has_ino)
-			break;
-		lock_ops(a, t, ev, id);
-		if (ft_event_has(ev, FT_C_FLAGS)) {
-			int f = (int)ev->v[FT_C_FLAGS];
-
-			if ((f & 0x01) && role == R_WRITE && !ts->in_write) {
-				ts->in_write = 1;
-				ts->write_ino = ino;
-				ts->write_dev = ev->v[FT_C_DEV];
-				ts->alloc_count = 0;
-				ts->ndrops = 0;
-				progress = 1;
-			}
-			if (f & 0x10)
-				ts->mmap_excl++;
-			if (f & 0x01)
-				ts->io_excl++;
-		}
-		break;
 	case FT_K_IUNLOCK:
-		if (!has_ino)
-			break;
-		lock_ops(a, t, ev, id);
-		if (ft_event_has(ev, FT_C_FLAGS)) {
-			int f = (int)ev->v[FT_C_FLAGS];
-
-			if ((f & 0x10) && ts->mmap_excl)
-				ts->mmap_excl--;
-			if ((f & 0x01) && ts->io_excl)
-				ts->io_excl--;
-			if ((f & 0x20) && ts->in_fault)
-				ts->in_fault = 0;
-			if ((f & 0x01) && ts->in_write && ino == ts->write_ino)
-				write_ended(a, ts);
-		}
+		if (has_ino)
+			lock_event(a, ts, t, id, ev, role, &progress);
 		break;
 	case FT_K_SCHED_WAKEUP:
 		if (ft_event_has(ev, FT_C_PEER_PID)) {
@@ -497,42 +547,12 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 		folio_event(a, ts, t, id, ev, ev->v[FT_C_INO], &progress);
 		break;
 	case FT_K_WRITEBACK_FOLIO:
-		wb_decide(a, ts, 1, id, (int64_t)ev->ts);
-		if (has_ino && ft_event_has(ev, FT_C_OFFSET)) {
-			int64_t n, first = range_pages(a, ev, &n);
-
-			for (int64_t i = 0; i < n && i < 4096; i++) {
-				struct folio *f = folio_get(&a->fm, ino, first + i, 0);
-
-				if (!f || !f->dirty)
-					continue;
-				f->dirty = 0;
-				f->wb = 1;
-				if (ts->nwb < WB_PEND) {
-					ts->wb[ts->nwb].ino = ino;
-					ts->wb[ts->nwb].idx = first + i;
-					ts->nwb++;
-				}
-			}
-			ts->map_dev = ev->v[FT_C_DEV];
-		}
+		writeback_folio(a, ts, id, ev);
 		break;
 	case FT_K_MAP_BLOCKS_FOUND:
 	case FT_K_MAP_BLOCKS_ALLOC:
-		if (has_ino && ft_event_has(ev, FT_C_EXT_OFF) && ft_event_has(ev, FT_C_EXT_LEN) &&
-		    ft_event_has(ev, FT_C_EXT_BLOCK) && ev->v[FT_C_EXT_LEN] > 0 &&
-		    ev->v[FT_C_EXT_OFF] >= 0 && ev->v[FT_C_EXT_OFF] < (1LL << 40) &&
-		    ev->v[FT_C_EXT_LEN] < (1LL << 40)) {
-			/* the mapping found, in pages: it decides the folios taken */
-			ts->map_valid = 1;
-			ts->map_ino = ino;
-			ts->map_dev = ev->v[FT_C_DEV];
-			ts->map_first = (ev->v[FT_C_EXT_OFF] << a->block_shift) >> a->page_shift;
-			ts->map_last = (((ev->v[FT_C_EXT_OFF] + ev->v[FT_C_EXT_LEN]) << a->block_shift) - 1)
-				>> a->page_shift;
-			ts->map_hole = ev->v[FT_C_EXT_BLOCK] == -2;
-			wb_decide(a, ts, 0, id, (int64_t)ev->ts);
-		}
+		if (has_ino)
+			map_blocks(a, ts, id, ev);
 		break;
 	default:
 		break;
@@ -674,34 +694,26 @@ static int load_gaps(struct an *a)
 }
 
 
-int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analyze_result *r,
-		     struct ft_err *e)
+/* Phase 1: what the trace is (kernel variant, sizes, what it lacks), and
+ * the state of the pass.  Returns 0 or a negative error code. */
+static int pass_setup(struct an *a, const struct analyze_opts *o)
 {
-	struct an an = { .s = s, .r = r, .e = e }, *a = &an;
-	
-	struct store_iter *it = NULL;
-	struct store_event se;
+	struct analyze_result *r = a->r;
+	struct store *s = a->s;
 	char sql[512];
 	int64_t bs, ps;
-	int ret;
 
-	memset(r, 0, sizeof(*r));
-#ifdef FT_DEBUG
-	a->debug = 1;		/* `make debug`: A1-A4 after every event */
-#endif
-	if (getenv("FOLIOTRACE_CHECK_INVARIANTS"))
-		a->debug = 1;
 	a->trace_id = q_int(a, "SELECT id FROM traces WHERE complete = 1 ORDER BY id DESC LIMIT 1");
 	if (a->qerr)
-		return ft_error(e, -EIO, "%s: reading the database: %s", store_path(s),
+		return ft_error(a->e, -EIO, "%s: reading the database: %s", store_path(s),
 				sqlite3_errmsg(store_db(s)));
 	if (a->trace_id <= 0)
-		return ft_error(e, -EINVAL, "%s: no complete trace to analyse (an interrupted "
+		return ft_error(a->e, -EINVAL, "%s: no complete trace to analyse (an interrupted "
 				"import or recording?)", store_path(s));
 	snprintf(sql, sizeof(sql), "SELECT n_events FROM traces WHERE id = %lld",
 		 (long long)a->trace_id);
 	r->events = (uint64_t)q_int(a, sql);
-	if (variant_detect(s, a->trace_id, o ? o->variant : NULL, &a->caps, e) < 0)
+	if (variant_detect(s, a->trace_id, o ? o->variant : NULL, &a->caps, a->e) < 0)
 		return -1;
 	snprintf(r->variant, sizeof(r->variant), "%s", variant_name(a->caps.var));
 	note(r, a->caps.why);
@@ -731,79 +743,92 @@ int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analy
 	if (!has_event(a, "xfs_map_blocks_found") && !has_event(a, "xfs_map_blocks_alloc"))
 		note(r, "no xfs_map_blocks_* events in the trace (not recorded, or no writeback): "
 		     "writeback over holes (loss) cannot be seen");
-	if (store_symbols(s, &a->syms, &a->nsyms, e) < 0)
+	if (store_symbols(s, &a->syms, &a->nsyms, a->e) < 0)
 		return -1;
 	a->roles = calloc((size_t)a->nsyms + 1, 1);
 	for (int64_t i = 0; a->roles && i < a->nsyms; i++)
 		a->roles[i] = (unsigned char)role_of(a->syms[i]);
 	a->hist = calloc(HIST, sizeof(*a->hist));
 	a->hb = hb_new(on_edge, on_conflict, a);
-	if (!a->hist || !a->hb || !a->roles || load_gaps(a) < 0 || a->qerr) {
-		ret = a->qerr ? ft_error(e, -EIO, "%s: reading the database: %s", store_path(s),
-					 sqlite3_errmsg(store_db(s))) :
-			ft_error(e, -ENOMEM, "out of memory");
-		goto out;
-	}
+	if (!a->hist || !a->hb || !a->roles || load_gaps(a) < 0 || a->qerr)
+		return a->qerr ? ft_error(a->e, -EIO, "%s: reading the database: %s", store_path(s),
+					  sqlite3_errmsg(store_db(s))) :
+			ft_error(a->e, -ENOMEM, "out of memory");
 	if (a->unlocalized_loss)
 		note(r, "the ring buffer lost events that no gap places in time: every window "
 		     "without a hit is unknown");
-	ret = store_begin(s, e);
-	if (ret < 0)
-		goto out;
-	/* Previous results of this trace go (hb_edges has no trace column: with
-	 * one trace in the database they all go, which SQLite does at once). */
+	return 0;
+}
+
+/* Phase 2 (in the transaction): previous results go; statements for the
+ * new ones. */
+static int results_begin(struct an *a)
+{
+	struct store *s = a->s;
+	char sql[512];
+	int ret;
+
+	/* hb_edges has no trace column: with one trace in the database they
+	 * all go, which SQLite does at once. */
 	snprintf(sql, sizeof(sql), "DELETE FROM windows WHERE trace_id = %lld; "
 		 "%s DELETE FROM meta WHERE key LIKE 'analysis:%lld:%%';", (long long)a->trace_id,
 		 q_int(a, "SELECT count(*) FROM traces") == 1 ? "DELETE FROM hb_edges;" :
 		 "DELETE FROM hb_edges WHERE src IN (SELECT id FROM events WHERE trace_id = "
 		 "(SELECT max(id) FROM traces WHERE complete = 1));", (long long)a->trace_id);
-	ret = store_exec(s, sql, e);
+	ret = store_exec(s, sql, a->e);
 	if (ret == 0)
-		ret = store_exec(s, "PRAGMA cache_size = -65536;", e);
+		ret = store_exec(s, "PRAGMA cache_size = -65536;", a->e);
 	a->wid_base = q_int(a, "SELECT coalesce(max(id), 0) FROM windows");
 	if (ret == 0 && a->qerr)
-		ret = ft_error(e, -EIO, "%s: reading the database: %s", store_path(s),
+		ret = ft_error(a->e, -EIO, "%s: reading the database: %s", store_path(s),
 			       sqlite3_errmsg(store_db(s)));
 	if (ret < 0)
-		goto out;
+		return ret;
 	if (sqlite3_prepare_v2(store_db(s), "INSERT OR IGNORE INTO hb_edges (src, dst, why, implied) "
 			       "VALUES (?, ?, ?, ?)", -1, &a->ins_edge, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(store_db(s), "INSERT INTO windows (trace_id, family, verdict, dev, ino, "
 			       "start_event, end_event, start_ns, end_ns, first_index, last_index, tasks, "
 			       "evidence, id) VALUES (?1, ?13, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-			       "?14)", -1, &a->ins_window, NULL) != SQLITE_OK) {
-		ret = ft_error(e, -EIO, "%s: %s", store_path(s), sqlite3_errmsg(store_db(s)));
-		goto out;
-	}
-	{
-		/* Only the kinds a step or a detector looks at. */
-		static const int used[] = {
-			FT_K_ILOCK, FT_K_ILOCK_NOWAIT, FT_K_IUNLOCK, FT_K_SCHED_WAKEUP,
-			FT_K_WRITE_FAULT, FT_K_IOMAP_ALLOC, FT_K_IOMAP_FOUND, FT_K_PAGE_ADD,
-			FT_K_PAGE_DELETE, FT_K_DIRTY, FT_K_WRITEBACK_FOLIO, FT_K_MAP_BLOCKS_FOUND,
-			FT_K_MAP_BLOCKS_ALLOC, FT_K_IEXT_REMOVE, FT_K_IEXT_INSERT,
-			FT_K_BMAP_PRE_UPDATE, FT_K_BMAP_POST_UPDATE,
-		};
-		char kinds[256] = "";
-		size_t n = 0;
+			       "?14)", -1, &a->ins_window, NULL) != SQLITE_OK)
+		return ft_error(a->e, -EIO, "%s: %s", store_path(s), sqlite3_errmsg(store_db(s)));
+	return 0;
+}
 
-		for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
-			n += (size_t)snprintf(kinds + n, sizeof(kinds) - n, "%s%d", i ? "," : "", used[i]);
-		ret = store_iter_open_kinds(s, a->trace_id, -1, kinds, &it, e);
-	}
+/* Phase 3: every event the pass looks at, then the end of the trace. */
+static int pass_run(struct an *a)
+{
+	/* Only the kinds a step or a detector looks at. */
+	static const int used[] = {
+		FT_K_ILOCK, FT_K_ILOCK_NOWAIT, FT_K_IUNLOCK, FT_K_SCHED_WAKEUP,
+		FT_K_WRITE_FAULT, FT_K_IOMAP_ALLOC, FT_K_IOMAP_FOUND, FT_K_PAGE_ADD,
+		FT_K_PAGE_DELETE, FT_K_DIRTY, FT_K_WRITEBACK_FOLIO, FT_K_MAP_BLOCKS_FOUND,
+		FT_K_MAP_BLOCKS_ALLOC, FT_K_IEXT_REMOVE, FT_K_IEXT_INSERT,
+		FT_K_BMAP_PRE_UPDATE, FT_K_BMAP_POST_UPDATE,
+	};
+	struct analyze_result *r = a->r;
+	struct store_iter *it = NULL;
+	struct store_event se;
+	char kinds[256] = "";
+	size_t n = 0;
+	int ret;
+
+	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
+		n += (size_t)snprintf(kinds + n, sizeof(kinds) - n, "%s%d", i ? "," : "", used[i]);
+	ret = store_iter_open_kinds(a->s, a->trace_id, -1, kinds, &it, a->e);
 	if (ret < 0)
-		goto out;
+		return ret;
 	if (!store_iter_packed(it))
 		note(r, "no complete event blocks for this trace (a damaged database?): events "
 		     "read row by row, which is slower");
-	while ((ret = store_iter_next(it, &se, e)) > 0) {
+	while ((ret = store_iter_next(it, &se, a->e)) > 0) {
 		step(a, se.id, &se.ev);
 		r->relevant++;
 		if (a->err)
 			break;
 	}
+	store_iter_close(it);
 	if (ret < 0)
-		goto out;
+		return ret;
 	for (size_t d = 0; d < NDETECTORS; d++)
 		detectors[d].on_end(a);
 	for (int t = 0; t < a->nts; t++)
@@ -827,62 +852,73 @@ int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analy
 			 "explains: windows of family folio_loss", (unsigned long long)r->lost_unexplained);
 		note(r, msg);
 	}
-	if (a->err) {
-		ret = ft_error(e, -EIO, "%s: writing the analysis failed: %s", store_path(s),
-			       sqlite3_errmsg(store_db(s)));
-		goto out;
-	}
+	if (a->err)
+		return ft_error(a->e, -EIO, "%s: writing the analysis failed: %s", store_path(a->s),
+				sqlite3_errmsg(store_db(a->s)));
 	hb_stats(a->hb, &r->hb_joins, &r->hb_entries, &r->hb_edges);
-	{
-		sqlite3_stmt *st = NULL;
-		int ok = sqlite3_prepare_v2(store_db(s), "INSERT OR REPLACE INTO meta VALUES (?, ?)", -1,
-					    &st, NULL) == SQLITE_OK;
+	return 0;
+}
+
+/* Phase 4: notes, variant and lost-folio counts into meta. */
+static int results_meta(struct an *a)
+{
+	struct analyze_result *r = a->r;
+	char lost[96];
+	const struct { const char *key, *val; } rows[] = {
+		{ "notes", r->notes }, { "variant", r->variant }, { "lost_folios", lost },
+	};
+	sqlite3_stmt *st = NULL;
+	int ok = sqlite3_prepare_v2(store_db(a->s), "INSERT OR REPLACE INTO meta VALUES (?, ?)", -1,
+				    &st, NULL) == SQLITE_OK;
+
+	snprintf(lost, sizeof(lost), "%llu %llu %llu", (unsigned long long)r->lost_folios,
+		 (unsigned long long)r->lost_explained, (unsigned long long)r->lost_unexplained);
+	for (size_t i = 0; ok && i < sizeof(rows) / sizeof(rows[0]); i++) {
 		char key[64];
 
-		snprintf(key, sizeof(key), "analysis:%lld:notes", (long long)a->trace_id);
-		if (ok) {
-			sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 2, r->notes, -1, SQLITE_STATIC);
-			ok = sqlite3_step(st) == SQLITE_DONE;
-			sqlite3_reset(st);
-		}
-		snprintf(key, sizeof(key), "analysis:%lld:variant", (long long)a->trace_id);
-		if (ok) {
-			sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 2, r->variant, -1, SQLITE_STATIC);
-			ok = sqlite3_step(st) == SQLITE_DONE;
-			sqlite3_reset(st);
-		}
-		snprintf(key, sizeof(key), "analysis:%lld:lost_folios", (long long)a->trace_id);
-		if (ok) {
-			char val[96];
-
-			snprintf(val, sizeof(val), "%llu %llu %llu", (unsigned long long)r->lost_folios,
-				 (unsigned long long)r->lost_explained,
-				 (unsigned long long)r->lost_unexplained);
-			sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(st, 2, val, -1, SQLITE_TRANSIENT);
-			ok = sqlite3_step(st) == SQLITE_DONE;
-		}
-		sqlite3_finalize(st);
-		if (!ok) {
-			ret = ft_error(e, -EIO, "%s: writing the analysis failed: %s", store_path(s),
-				       sqlite3_errmsg(store_db(s)));
-			goto out;
-		}
+		snprintf(key, sizeof(key), "analysis:%lld:%s", (long long)a->trace_id, rows[i].key);
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, rows[i].val, -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
 	}
-	ret = store_commit(s, e);
-out:
-	store_iter_close(it);
-	sqlite3_finalize(a->ins_edge);
-	if (ret < 0)
+	sqlite3_finalize(st);
+	return ok ? 0 : ft_error(a->e, -EIO, "%s: writing the analysis failed: %s",
+				 store_path(a->s), sqlite3_errmsg(store_db(a->s)));
+}
+
+int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analyze_result *r,
+		     struct ft_err *e)
+{
+	struct an an = { .s = s, .r = r, .e = e }, *a = &an;
+	int ret, begun = 0;
+
+	memset(r, 0, sizeof(*r));
+#ifdef FT_DEBUG
+	a->debug = 1;		/* `make debug`: A1-A4 after every event */
+#endif
+	if (getenv("FOLIOTRACE_CHECK_INVARIANTS"))
+		a->debug = 1;
+	ret = pass_setup(a, o);
+	if (ret == 0 && (ret = store_begin(s, e)) == 0)
+		begun = 1;
+	if (ret == 0)
+		ret = results_begin(a);
+	if (ret == 0)
+		ret = pass_run(a);
+	if (ret == 0)
+		ret = results_meta(a);
+	if (ret == 0)
+		ret = store_commit(s, e);
+	if (ret < 0 && begun)
 		store_rollback(s);	/* previous results stay as they were */
+	sqlite3_finalize(a->ins_edge);
+	sqlite3_finalize(a->ins_window);
 	hb_free(a->hb);
 	free(a->contra);
 	store_symbols_free(a->syms, a->nsyms);
 	free(a->roles);
 	free(a->hist);
-	sqlite3_finalize(a->ins_window);
 	window_free_all(a);
 	free(a->ts);
 	fmap_free(&a->fm);
