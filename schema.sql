@@ -13,7 +13,15 @@
 -- PRAGMA application_id and the meta row ('application', 'foliotrace').
 -- Bump FT_SCHEMA_VERSION in core/store.h and add a migration when this changes.
 
--- Key/value facts about the database itself.
+-- Key/value facts about the database and its traces:
+--   'application'              'foliotrace' (with PRAGMA application_id)
+--   'trace:<id>:kallsyms'      entries of the trace's kallsyms (0: it has
+--                              none), from trace.dat or /proc/kallsyms
+--   'trace:<id>:ksyms'         which names of core/kfingerprint.h they list,
+--                              space-separated (the code variant's evidence)
+--   'analysis:<id>:variant'    the code variant analyze used
+--   'analysis:<id>:notes'      its notes, one a line (analyze writes more
+--                              'analysis:<id>:*' rows; a rerun replaces them)
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value ANY

@@ -545,6 +545,43 @@ int store_trace_set_int(struct store *s, int64_t trace_id, const char *col,
 	return trace_set(s, trace_id, col, NULL, val, e);
 }
 
+/* meta row 'trace:<id>:<key>' (text when text is not NULL, else val). */
+static int trace_meta(struct store *s, int64_t trace_id, const char *key, const char *text,
+		      int64_t val, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char name[96];
+	int ret;
+
+	ret = ensure_tx(s, e);
+	if (ret < 0)
+		return ret;
+	ret = prep(s, &st, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", e);
+	if (ret < 0)
+		return ret;
+	snprintf(name, sizeof(name), "trace:%lld:%s", (long long)trace_id, key);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	if (text)
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 2, val);
+	ret = step_done(s, st, e, "writing trace metadata");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_trace_set_meta_text(struct store *s, int64_t trace_id, const char *key,
+			      const char *val, struct ft_err *e)
+{
+	return trace_meta(s, trace_id, key, val ? val : "", 0, e);
+}
+
+int store_trace_set_meta_int(struct store *s, int64_t trace_id, const char *key,
+			     int64_t val, struct ft_err *e)
+{
+	return trace_meta(s, trace_id, key, NULL, val, e);
+}
+
 int store_add_buffer(struct store *s, int64_t trace_id, const char *name,
 		     int cpus, const char *clock, int64_t *id, struct ft_err *e)
 {

@@ -69,6 +69,15 @@ int store_trace_set_text(struct store *s, int64_t trace_id, const char *col,
 int store_trace_set_int(struct store *s, int64_t trace_id, const char *col,
 			int64_t val, struct ft_err *e);
 
+/*
+ * Sets a fact about the trace that has no traces column: the meta row
+ * 'trace:<id>:<key>' (see schema.sql, table meta).
+ */
+int store_trace_set_meta_text(struct store *s, int64_t trace_id, const char *key,
+			      const char *val, struct ft_err *e);
+int store_trace_set_meta_int(struct store *s, int64_t trace_id, const char *key,
+			     int64_t val, struct ft_err *e);
+
 int store_add_buffer(struct store *s, int64_t trace_id, const char *name,
 		     int cpus, const char *clock, int64_t *id, struct ft_err *e);
 int store_add_type(struct store *s, int64_t trace_id, int format_id,
