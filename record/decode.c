@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "../core/kfingerprint.h"
 #include "emit.h"
 #include "tracecmd_priv.h"
 
@@ -91,6 +95,55 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int multi
 	return 0;
 }
 
+/*
+ * The trace's kallsyms: how many entries libtracecmd loaded (0: the file
+ * has none) and which names of core/kfingerprint.h they list, for the
+ * code variant (analyze/variant.c).  libtraceevent has no name lookup; its
+ * one way to list the functions it holds is tep_print_funcs(), which
+ * prints them to stdout, so stdout goes to an anonymous file meanwhile.
+ */
+static void send_kallsyms(struct emitter *em, struct tep_handle *tep)
+{
+	int n = tep_get_function_count(tep), out, saved;
+	uint32_t present = 0;
+	char names[512];
+	struct stat st;
+
+	emitter_meta_int(em, "kallsyms", n > 0 ? n : 0);
+	if (n <= 0)
+		return;
+	out = memfd_create("foliotrace-kallsyms", MFD_CLOEXEC);
+	if (out < 0)
+		return;
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	if (dup2(out, STDOUT_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		close(out);
+		return;
+	}
+	tep_print_funcs(tep);
+	fflush(stdout);
+	if (saved >= 0) {
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+	} else {
+		close(STDOUT_FILENO);
+	}
+	if (fstat(out, &st) == 0 && st.st_size > 0) {
+		void *text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, out, 0);
+
+		if (text != MAP_FAILED) {
+			kfp_scan(&present, text, (size_t)st.st_size, 1); /* "ADDR NAME [MOD]" */
+			munmap(text, (size_t)st.st_size);
+		}
+	}
+	close(out);
+	kfp_format(present, names, sizeof(names));
+	emitter_meta(em, "ksyms", names);
+}
+
 static void send_meta(struct emitter *em, struct tracecmd_input *h)
 {
 	const char *uname = tracecmd_get_uname(h);
@@ -116,6 +169,7 @@ static void send_meta(struct emitter *em, struct tracecmd_input *h)
 	emitter_meta(em, "clock", tracecmd_get_trace_clock(h));
 	emitter_meta_int(em, "cpus", tracecmd_cpus(h));
 	emitter_meta_int(em, "page_size", tracecmd_page_size(h));
+	send_kallsyms(em, tracecmd_get_tep(h));
 }
 
 static int add_buffer(struct dec *d, struct tracecmd_input *h, const char *name)

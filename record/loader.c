@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/kfingerprint.h"
 #include "../core/kinds.h"
 
 #define MAX_WIRE_TYPES	65536
@@ -40,10 +41,13 @@ static int bad(struct loader *l, struct ft_err *e, const char *what)
 
 static int on_meta(struct loader *l, struct wire_cur *c, struct ft_err *e)
 {
-	static const struct { const char *key; int is_int; } keys[] = {
-		{ "file_version", 1 }, { "compression", 0 }, { "uname", 0 },
-		{ "host", 0 }, { "kernel_release", 0 }, { "clock", 0 },
-		{ "cpus", 1 }, { "page_size", 1 },
+	/* in_meta: a meta row 'trace:<id>:<key>', not a traces column. */
+	static const struct { const char *key; int is_int, in_meta; } keys[] = {
+		{ "file_version", 1, 0 }, { "compression", 0, 0 }, { "uname", 0, 0 },
+		{ "host", 0, 0 }, { "kernel_release", 0, 0 }, { "clock", 0, 0 },
+		{ "cpus", 1, 0 }, { "page_size", 1, 0 },
+		{ "kallsyms", 1, 1 },	/* entries of the trace's kallsyms; 0: none */
+		{ "ksyms", 0, 1 },	/* the core/kfingerprint.h names they list */
 	};
 	const char *key = wire_get_str(c), *val = wire_get_str(c);
 
@@ -69,7 +73,16 @@ static int on_meta(struct loader *l, struct wire_cur *c, struct ft_err *e)
 			if (*end || v < 0 || v > (1LL << 40))
 				return ft_error(e, -EINVAL, "%s: corrupt trace: absurd %s '%s'",
 						l->label, key, val);
-			return store_trace_set_int(l->s, l->trace_id, key, v, e);
+			return keys[i].in_meta ? store_trace_set_meta_int(l->s, l->trace_id, key, v, e) :
+				store_trace_set_int(l->s, l->trace_id, key, v, e);
+		}
+		if (keys[i].in_meta) {
+			uint32_t present;
+
+			/* Only names of the table: both ends are the same build. */
+			if (kfp_parse(val, &present, 1) < 0)
+				return bad(l, e, "kernel symbol names");
+			return store_trace_set_meta_text(l->s, l->trace_id, key, val, e);
 		}
 		return store_trace_set_text(l->s, l->trace_id, key, val, e);
 	}

@@ -30,6 +30,7 @@
 #include <kbuffer.h>
 
 #include "../core/durable.h"
+#include "../core/kfingerprint.h"
 #include "../core/store.h"
 #include "../core/wire.h"
 #include "datfile.h"
@@ -328,6 +329,18 @@ static void send_meta(struct rec *r)
 	emitter_meta(r->em, "clock", tracing_clock(r->tr));
 	emitter_meta_int(r->em, "cpus", r->ncpu);
 	emitter_meta_int(r->em, "page_size", sysconf(_SC_PAGESIZE));
+	{
+		/* As import stores a trace-cmd file's kallsyms (decode.c). */
+		uint32_t ksyms = 0;
+		int n = tracing_kallsyms(r->tr, &ksyms);
+		char names[512];
+
+		emitter_meta_int(r->em, "kallsyms", n > 0 ? n : 0);
+		if (n > 0) {
+			kfp_format(ksyms, names, sizeof(names));
+			emitter_meta(r->em, "ksyms", names);
+		}
+	}
 }
 
 /* bdi ("major:minor" of the disk) -> dev of every mounted xfs. */

@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "../core/kfingerprint.h"
 #include "normalize.h"
 
 #define MAX_SYSTEMS 32
@@ -25,6 +26,8 @@ struct tracing {
 	int enabled;
 	const char *systems[MAX_SYSTEMS + 1];
 	int nsystems;
+	int kallsyms;		/* entries loaded from /proc/kallsyms */
+	uint32_t ksyms;		/* core/kfingerprint.h names among them */
 };
 
 static int ensure_tracefs(struct ft_err *e)
@@ -124,8 +127,28 @@ static int apply_filters(struct tracing *t, const struct tracing_opts *o, struct
 	return 0;
 }
 
-static int load_kallsyms(struct tep_handle *tep)
+/* Lines "ADDR TYPE NAME" of a kallsyms text, but absolute symbols (type
+ * A/a: x86-64 per-cpu offsets), which libtraceevent skips. */
+static int count_kallsyms(const char *buf, size_t len)
 {
+	const char *p = buf, *end = buf + len;
+	int n = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *sp;
+		const char *le = eol ? eol : end;
+
+		sp = memchr(p, ' ', (size_t)(le - p));
+		if (sp && le - sp > 3 && sp[2] == ' ' && sp[1] != 'A' && sp[1] != 'a')
+			n++;
+		p = eol ? eol + 1 : end;
+	}
+	return n;
+}
+
+static int load_kallsyms(struct tracing *t)
+{
+	struct tep_handle *tep = t->tep;
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char *buf = NULL;
 	size_t len = 0;
@@ -158,6 +181,11 @@ static int load_kallsyms(struct tep_handle *tep)
 	fclose(f);
 	buf[len] = '\0';
 	ret = tep_parse_kallsyms(tep, buf);
+	/* What import records from a trace-cmd file's kallsyms (decode.c):
+	 * the entries libtraceevent keeps (not the absolute ones), counted
+	 * here because libtracefs may have loaded them into tep already. */
+	t->kallsyms = count_kallsyms(buf, len);
+	kfp_scan(&t->ksyms, buf, len, 2);	/* "ADDR TYPE NAME [MOD]" */
 	free(buf);
 	return ret;
 }
@@ -255,7 +283,7 @@ int tracing_open(struct tracing **out, const struct tracing_opts *o, struct ft_e
 		ret = ft_error(e, -EINVAL, "cannot read the event formats from tracefs");
 		goto fail;
 	}
-	load_kallsyms(t->tep);		/* best effort: callers stay unresolved without it */
+	load_kallsyms(t);		/* best effort: callers stay unresolved without it */
 	tracefs_load_cmdlines(NULL, t->tep);
 	ret = apply_filters(t, o, e);
 	if (ret < 0)
@@ -301,6 +329,11 @@ int tracing_cpus(const struct tracing *t) { return t->cpus; }
 struct tep_handle *tracing_tep(struct tracing *t) { return t->tep; }
 const char *tracing_missing(const struct tracing *t) { return t->missing; }
 int tracing_enabled_count(const struct tracing *t) { return t->enabled; }
+int tracing_kallsyms(const struct tracing *t, uint32_t *ksyms)
+{
+	*ksyms = t->ksyms;
+	return t->kallsyms;
+}
 
 char *tracing_cpu_stats(struct tracing *t, int cpu)
 {

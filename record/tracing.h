@@ -46,6 +46,9 @@ struct tep_handle *tracing_tep(struct tracing *t);
 /* Events asked for that this kernel lacks (comma-separated, "" if none). */
 const char *tracing_missing(const struct tracing *t);
 int tracing_enabled_count(const struct tracing *t);
+/* Entries read from /proc/kallsyms (0: none readable); *ksyms gets the
+ * core/kfingerprint.h names among them. */
+int tracing_kallsyms(const struct tracing *t, uint32_t *ksyms);
 /* Stops tracing these tasks' events (set_event_notrace_pid). */
 int tracing_exclude_pids(struct tracing *t, const int *pids, int n);
 /* Text of per_cpu/cpuN/stats (malloc'd) or NULL. */
