@@ -12,8 +12,12 @@
  * it exclusively (an implied lock: no tracepoint marks it).
  *
  * variant_detect() decides from, in order: a user override; the kernel's
- * own symbols; the version string as a fallback.  It says which evidence it
- * used in caps->why.
+ * own symbols (the fingerprint table in variant.c over the names of
+ * core/kfingerprint.h that the trace's kallsyms list, stored at import or
+ * record: docs/variants.md); the version string as a fallback, when the
+ * trace has no kallsyms or no row matches.  Customer kernels backport
+ * fixes without changing their version, so the version comes last.  It
+ * says which evidence it used in caps->why.
  */
 #ifndef FT_ANALYZE_VARIANT_H
 #define FT_ANALYZE_VARIANT_H
@@ -30,7 +34,7 @@ struct caps {
 	enum variant var;
 	int has_inval;		/* MMAPLOCK is mapping->invalidate_lock (>= 5.15) */
 	int punch_holds_inval;	/* the write cleanup holds it exclusively */
-	char why[384];		/* the evidence that chose the variant */
+	char why[512];		/* the evidence that chose the variant */
 };
 
 /* "prefix", "fix", "v6.2", "upstream"; "?" out of range. */
