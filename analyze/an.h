@@ -120,6 +120,7 @@ struct an {
 	struct tstate *ts;
 	int nts;
 	int fault_events_recorded;
+	int waking_recorded;		/* wakeup edges from sched_waking */
 	/* losses with a time range, and whether some have none */
 	struct { int64_t a, b; } *gaps;
 	int ngaps;

@@ -498,7 +498,7 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 		return;
 	}
 	ts->pid = ev->pid;
-	hb_event(a->hb, t, id, ev->kind == FT_K_SCHED_WAKEUP);
+	hb_event(a->hb, t, id, ev->kind == FT_K_SCHED_WAKEUP || ev->kind == FT_K_SCHED_WAKING);
 	s = sym(a, ev);
 	role = s ? (enum role)a->roles[ev->v[FT_C_CALLER]] : R_NONE;
 	/* Detectors see the event with the task state from before it. */
@@ -513,7 +513,13 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 			lock_event(a, ts, t, id, ev, role, &progress);
 		break;
 	case FT_K_SCHED_WAKEUP:
-		if (ft_event_has(ev, FT_C_PEER_PID)) {
+	case FT_K_SCHED_WAKING:
+		/* sched_waking fires in the waker's context; sched_wakeup may
+		 * fire on the wakee's cpu under whatever task runs there (a
+		 * remote wakeup): it names the waker only when nothing better
+		 * was recorded. */
+		if (ft_event_has(ev, FT_C_PEER_PID) &&
+		    (ev->kind == FT_K_SCHED_WAKING) == a->waking_recorded) {
 			int to = hb_task(a->hb, (int)ev->v[FT_C_PEER_PID]);
 
 			if (to >= 0 && tstate_of(a, to))
@@ -738,8 +744,9 @@ static int pass_setup(struct an *a, const struct analyze_opts *o)
 		     "inferred from the write's reservation");
 	if (!has_event(a, "xfs_ilock"))
 		note(r, "xfs_ilock/xfs_iunlock not recorded: no writes or punches can be found");
-	if (!has_event(a, "sched_wakeup"))
-		note(r, "sched_wakeup not recorded: no wakeup happens-before edges");
+	a->waking_recorded = has_event(a, "sched_waking");
+	if (!a->waking_recorded && !has_event(a, "sched_wakeup"))
+		note(r, "sched_waking/sched_wakeup not recorded: no wakeup happens-before edges");
 	if (!has_event(a, "xfs_map_blocks_found") && !has_event(a, "xfs_map_blocks_alloc"))
 		note(r, "no xfs_map_blocks_* events in the trace (not recorded, or no writeback): "
 		     "writeback over holes (loss) cannot be seen");
@@ -799,7 +806,7 @@ static int pass_run(struct an *a)
 {
 	/* Only the kinds a step or a detector looks at. */
 	static const int used[] = {
-		FT_K_ILOCK, FT_K_ILOCK_NOWAIT, FT_K_IUNLOCK, FT_K_SCHED_WAKEUP,
+		FT_K_ILOCK, FT_K_ILOCK_NOWAIT, FT_K_IUNLOCK, FT_K_SCHED_WAKEUP, FT_K_SCHED_WAKING,
 		FT_K_WRITE_FAULT, FT_K_IOMAP_ALLOC, FT_K_IOMAP_FOUND, FT_K_PAGE_ADD,
 		FT_K_PAGE_DELETE, FT_K_DIRTY, FT_K_WRITEBACK_FOLIO, FT_K_MAP_BLOCKS_FOUND,
 		FT_K_MAP_BLOCKS_ALLOC, FT_K_IEXT_REMOVE, FT_K_IEXT_INSERT,

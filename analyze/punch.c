@@ -64,7 +64,7 @@ void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 	int has_dev = ft_event_has(ev, FT_C_DEV);
 
 	/* The first event of the writer after its punch request: the grant. */
-	if (ts->punch_wait && ev->kind != FT_K_SCHED_WAKEUP) {
+	if (ts->punch_wait && ev->kind != FT_K_SCHED_WAKEUP && ev->kind != FT_K_SCHED_WAKING) {
 		struct window *w = window_get(a, ts->punching);
 
 		ts->punch_wait = 0;

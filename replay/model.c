@@ -21,7 +21,7 @@
  *            a deadlock.  Reader/writer fairness (a reader queueing behind a
  *            waiting writer) is not modelled.
  *
- * Invariants checked after every step (numbering of kernel-paths-detail.md
+ * Invariants checked after every step (numbering of docs/kernel-paths.md
  * section 4), each a named outcome:
  *   I1 unbacked_dirty    a dirty or under-writeback folio inside EOF whose
  *                        block is a hole (no delalloc, no allocated block).
