@@ -407,6 +407,12 @@ static int replay_window(const struct replay_opts *o, int64_t id, struct ft_err 
 		return FT_EXIT_FAIL;
 	if (window_facts_load(s, id, &f, e) < 0)
 		goto out;
+	if (strcmp(f.family, "delalloc_punch")) {
+		ft_error(e, -EOPNOTSUPP, "%s: window %lld is of family '%s': the model replays the "
+			 "delalloc punch race only (family delalloc_punch)", o->db, (long long)id,
+			 f.family);
+		goto out;
+	}
 	in.ino = (uint64_t)f.ino;
 	in.first = f.first;
 	in.last = f.last;

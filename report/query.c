@@ -254,7 +254,8 @@ int query_unreplayed(struct store *s, const struct rp_doc *d, int64_t **out, int
 		return ft_error(e, -ENOMEM, "%s: out of memory", d->db);
 	}
 	for (int i = 0; i < d->nwin; i++) {
-		if (!d->win[i].detailed)
+		/* the model knows the delalloc punch race only */
+		if (!d->win[i].detailed || strcmp(d->win[i].family, "delalloc_punch"))
 			continue;
 		sqlite3_bind_int64(st, 1, d->win[i].id);
 		if (sqlite3_step(st) != SQLITE_ROW) {
