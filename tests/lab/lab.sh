@@ -24,10 +24,24 @@
 #
 # Usage: tests/lab/lab.sh [-k KERNEL_PACKAGE] [-b BUDGET_S] [-n ROUNDS_PER_BATCH]
 #                         [-d DELAY_US|LO-HI] [-s DELAY_STEP_US] [-B BUFFER_KB]
-#                         [-T QEMU_TIMEOUT_S] [-P HOST_CPULIST] [-c]
+#                         [-T QEMU_TIMEOUT_S] [-P HOST_CPULIST] [-c] [-K N [-E M]]
+#                         [-p PAGES] [-r READABLE] [-m STORE] [-g GAP]
+#                         [-R REGION] [-H PUNCH] [-A GUEST_CPULIST]
 # -k also comes from $KERNEL; $LAB_SUITE overrides the Debian suite.
 # -c: keep going after a lost page (until the budget; the trace then holds
 # the last batch only).
+# -K N: keep up to N batches with a race loss, each in $OUT/loss-NNN
+# (trace.dat of that batch alone, guest.kv: the guest's record of it,
+# shortwrite.kv/.err), and go on until the budget or N kept; the guest then
+# saves a slim kallsyms (xfs module and iomap code) in every trace.dat.
+# -E M (with -K): also keep every M-th batch, lossy or not, in $OUT/sample-NNN
+# (the post-fix kernel's batches; NNN counts all kept batches).
+# Workload shape (shortwrite options; defaults as before): -p pages per
+# short write (64), -r its readable pages (shortwrite -k, 32), -m store
+# into that page of the unwritten tail (0), -g hole pages before the short
+# write (= -p), -R region pages (2 * -p + full write + gap), -H pages
+# punched at the region's start (the whole region); -A runs the workload
+# under taskset -c in the guest (vCPU pinning; default none).
 # -P pins QEMU to host CPUs (taskset -c): with -P 0 both vCPU threads share one
 # host CPU, so the host preempts a vCPU at arbitrary points (a natural widening
 # of kernel windows; no kernel change).
@@ -53,7 +67,16 @@ BUFKB=32768
 QTIMEOUT=
 PIN=
 CONT=0
-while getopts k:b:n:d:s:B:T:P:ch opt; do
+KEEP=0
+EVERY=0
+PAGES=64
+READABLE=32
+STORE=0
+GAP=
+REGION=
+PUNCH=
+GPIN=none
+while getopts k:b:n:d:s:B:T:P:cK:p:r:m:g:R:H:A:E:h opt; do
 	case $opt in
 	k) KPKG=$OPTARG ;;
 	b) BUDGET=$OPTARG ;;
@@ -64,13 +87,29 @@ while getopts k:b:n:d:s:B:T:P:ch opt; do
 	T) QTIMEOUT=$OPTARG ;;
 	P) PIN=$OPTARG ;;
 	c) CONT=1 ;;
+	K) KEEP=$OPTARG ;;
+	E) EVERY=$OPTARG ;;
+	p) PAGES=$OPTARG ;;
+	r) READABLE=$OPTARG ;;
+	m) STORE=$OPTARG ;;
+	g) GAP=$OPTARG ;;
+	R) REGION=$OPTARG ;;
+	H) PUNCH=$OPTARG ;;
+	A) GPIN=$OPTARG ;;
 	*)
-		sed -n '2,34p' "$0"
+		sed -n '2,53p' "$0"
 		exit 2
 		;;
 	esac
 done
 QTIMEOUT=${QTIMEOUT:-$((BUDGET + 300))}
+# shortwrite's region: full write (W = P) + gap + short write + P spare.
+REGION=${REGION:-$((PAGES + ${GAP:-$PAGES} + 2 * PAGES))}
+PUNCH=${PUNCH:-$REGION}
+SW="-p,$PAGES,-k,$READABLE,-H,$PUNCH"
+[[ $STORE == 0 ]] || SW+=",-m,$STORE"
+[[ -z $GAP ]] || SW+=",-g,$GAP"
+[[ $REGION == $((PAGES + ${GAP:-$PAGES} + 2 * PAGES)) ]] || SW+=",-r,$REGION"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 
@@ -235,18 +274,19 @@ mkfs.xfs -q -f -m bigtime=0,inobtcount=0 -i nrext64=0 "$IMG"
 
 # 6. boot.
 GOUT=$OUT
-rm -f "$GOUT"/{trace.dat,dmesg.txt,workload.log,summary.kv,batch.kv,batch.err,shortwrite-lossy.out,shortwrite-lossy.kv,shortwrite-lossy.err,lossy-batch.kv,guest-env.txt,extract.log,ringbuf-stats.txt,console.log,run.kv}
-log "booting $KVER under QEMU TCG (budget ${BUDGET}s, ${ROUNDS} rounds/batch, delay ${DELAY}us)"
+rm -f "$GOUT"/{trace.dat,dmesg.txt,workload.log,summary.kv,batch.kv,batch.err,shortwrite-lossy.out,shortwrite-lossy.kv,shortwrite-lossy.err,lossy-batch.kv,guest-env.txt,extract.log,ringbuf-stats.txt,console.log,run.kv,guest.kv,shortwrite.kv,shortwrite.err}
+rm -rf "$GOUT"/{loss,sample}-[0-9][0-9][0-9]
+log "booting $KVER under QEMU TCG (budget ${BUDGET}s, ${ROUNDS} rounds/batch, delay ${DELAY}us, shortwrite ${SW//,/ }, guest pin $GPIN, keep $KEEP)"
 t0=$(date +%s)
 PINCMD=()
 [[ -n $PIN ]] && PINCMD=(taskset -c "$PIN")
 "${PINCMD[@]}" timeout "$QTIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
 	-nographic -no-reboot -monitor none -serial stdio \
 	-kernel "$KDIR/boot/vmlinuz-$KVER" -initrd "$WORK/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=4 lab_budget=$BUDGET lab_rounds=$ROUNDS lab_delay=$DELAY lab_dstep=$DSTEP lab_bufkb=$BUFKB lab_pin=${PIN:-none} lab_cont=$CONT" \
+	-append "console=ttyS0 panic=-1 loglevel=4 lab_budget=$BUDGET lab_rounds=$ROUNDS lab_delay=$DELAY lab_dstep=$DSTEP lab_bufkb=$BUFKB lab_pin=${PIN:-none} lab_cont=$CONT lab_keep=$KEEP lab_every=$EVERY lab_sw=$SW lab_gpin=$GPIN" \
 	-drive file="$IMG",if=virtio,format=raw,cache=unsafe \
 	-virtfs local,path="$GOUT",mount_tag=out,security_model=none,id=out \
-	</dev/null 2>&1 | tee "$WORK/console.log" | grep --line-buffered -E '^(guest:|batch=|cpu[0-9]|attempts=|lost_pages_total=)' || true
+	</dev/null 2>&1 | tee "$WORK/console.log" | grep --line-buffered -E '^(guest:|batch=|cpu[0-9]|attempts=|lost_pages_total=|kept_batches=)' || true
 cp "$WORK/console.log" "$OUT/console.log"
 t1=$(date +%s)
 log "qemu ran $((t1 - t0))s (wall)"
@@ -261,6 +301,10 @@ log "qemu ran $((t1 - t0))s (wall)"
 	echo "buffer_kb=$BUFKB"
 	echo "host_pin=${PIN:-none}"
 	echo "continue_after_loss=$CONT"
+	echo "keep_lossy_batches=$KEEP"
+	echo "keep_every_nth_batch=$EVERY"
+	echo "shortwrite_shape=${SW//,/ }"
+	echo "guest_pin=$GPIN"
 	echo "qemu_wall_s=$((t1 - t0))"
 	echo "guest_uptime_at_mount_s=$(sed -n 's/^guest: uptime at mount: //p' "$OUT/console.log" | tr -d '\r')"
 } >"$OUT/run.kv"
@@ -282,4 +326,12 @@ if [[ -f $OUT/lossy-batch.kv ]]; then
 	cat "$OUT/lossy-batch.kv"
 	grep -E '^(rounds|verify_errors|lost_pages)=' "$OUT/shortwrite-lossy.kv"
 fi
+for d in "$OUT"/{loss,sample}-[0-9][0-9][0-9]; do
+	[[ -d $d ]] || continue
+	if trace-cmd report -i "$d/trace.dat" >/dev/null 2>"$WORK/report.err"; then
+		log "${d##*/}: $(stat -c %s "$d/trace.dat") bytes, $(grep '^race_offsets=' "$d/guest.kv")"
+	else
+		log "${d##*/}: trace-cmd report failed: $(head -3 "$WORK/report.err")"
+	fi
+done
 ls -la "$OUT"
