@@ -58,6 +58,10 @@ run_one() {
 	fi
 }
 
+# The suite leaves tracefs mounted or not, as it found it.
+tracefs_state() { [ -e /sys/kernel/tracing/trace_clock ] && echo mounted || echo unmounted; }
+tracefs_before=$(tracefs_state)
+
 for t in "$FT_BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
@@ -70,6 +74,16 @@ for t in tests/t[0-9][0-9][0-9][0-9]-*.sh; do
 	selected "$name" || continue
 	run_one "$name" bash "$t"
 done
+
+tracefs_after=$(tracefs_state)
+if [ "$tracefs_after" != "$tracefs_before" ]; then
+	echo "--- the suite found tracefs $tracefs_before and left it $tracefs_after: FAILED"
+	fail=$((fail + 1))
+	failed_tests+=("(tracefs left $tracefs_after)")
+else
+	pass=$((pass + 1))
+	echo "tracefs left as found ($tracefs_before)"
+fi
 
 echo
 [ ${#failed_tests[@]} -gt 0 ] && echo "failed: ${failed_tests[*]}"

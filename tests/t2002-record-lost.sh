@@ -6,8 +6,9 @@
 # count the same losses).  Needs root and tracefs; skipped otherwise.
 . "$FT_ROOT/tests/lib/harness.sh"
 [ "$(id -u)" -eq 0 ] || t_skip "must run as root"
-[ -d /sys/kernel/tracing/events/raw_syscalls ] || t_skip "no raw_syscalls events in tracefs"
 t_tmpdir
+t_tracefs || t_skip "tracefs is not mounted at /sys/kernel/tracing and cannot be mounted"
+[ -d /sys/kernel/tracing/events/raw_syscalls ] || t_skip "no raw_syscalls events in tracefs"
 db=$T_TMP/lost.db
 lost=0
 for n in 300000 1000000 3000000; do

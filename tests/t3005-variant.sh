@@ -22,6 +22,9 @@
 # - record stores the running kernel's names the same way (root only).
 . "$FT_ROOT/tests/lib/harness.sh"
 t_tmpdir
+# trace-cmd and record mount tracefs when it is not: mount it here, so that the
+# harness unmounts it again at exit (the machine is left as found).
+[ "$(id -u)" -eq 0 ] && t_tracefs
 fix=$FT_ROOT/tests/fixtures
 q() { "$FT" sql --csv "$1" "$2" | tail -n +2 | tr -d '\r'; }
 variant() { q "$1" "SELECT value FROM meta WHERE key LIKE 'analysis:%:variant'"; }
@@ -160,7 +163,7 @@ else
 fi
 
 # --- record stores the running kernel's names (root, tracefs) ------------------
-if [ "$(id -u)" -eq 0 ] && [ -r /proc/kallsyms ] &&
+if [ "$(id -u)" -eq 0 ] && [ -r /proc/kallsyms ] && t_tracefs &&
 	"$FT" record -q -e sched:sched_switch -d 1 -o "$T_TMP/rec.db" >/dev/null 2>&1; then
 	want=$(awk -v want="$names" '
 		BEGIN { n = split(want, w, /[ \t\n]+/); for (i = 1; i <= n; i++) if (w[i] != "") k[w[i]] = 1 }

@@ -35,7 +35,18 @@ t_tmpdir() {
 }
 t_cleanup() {
 	[ -n "${T_TMP:-}" ] && rm -rf "$T_TMP"
+	[ -n "${T_MOUNTED_TRACEFS:-}" ] && umount /sys/kernel/tracing 2>/dev/null
 	return 0
+}
+
+# t_tracefs: tracefs at /sys/kernel/tracing, mounted for this test when it
+# is not (and unmounted again at exit: call t_tmpdir first); returns 1 when
+# it cannot be had.
+t_tracefs() {
+	[ -e /sys/kernel/tracing/trace_clock ] && return 0
+	[ -d /sys/kernel/tracing ] && mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null ||
+		return 1
+	T_MOUNTED_TRACEFS=1
 }
 
 t_done() { [ "$T_FAILS" -eq 0 ]; }

@@ -73,6 +73,7 @@ lab_test_begin() {
 	set +e
 	# shellcheck source=xfs-lab.sh
 	. "$FT_ROOT/tests/lib/xfs-lab.sh"
+	LAB_MOUNT_BEFORE=$(lab_tracefs_mounted)
 	lab_require trace-cmd
 	rc=$?
 	[ "$rc" -eq 0 ] || exit "$rc"
@@ -83,9 +84,15 @@ lab_test_begin() {
 		{ t_fail "workload builds"; exit 1; }
 }
 
-# lab_test_end: cleans up and checks that tracefs is as it was.
+# lab_test_end: cleans up and checks that tracefs is as it was: settings and
+# other instances (read before the cleanup, which unmounts tracefs again when
+# the test mounted it), and mounted or not as before.
 lab_test_end() {
+	local state foreign
+	state=$(lab_tracing_state)
+	foreign=$(lab_foreign_instances)
 	lab_cleanup
-	t_eq "top-level tracing settings unchanged" "$LAB_BEFORE" "$(lab_tracing_state)"
-	t_eq "other tracing instances unchanged" "$LAB_FOREIGN_BEFORE" "$(lab_foreign_instances)"
+	t_eq "top-level tracing settings unchanged" "$LAB_BEFORE" "$state"
+	t_eq "other tracing instances unchanged" "$LAB_FOREIGN_BEFORE" "$foreign"
+	t_eq "tracefs mounted as before the test" "$LAB_MOUNT_BEFORE" "$(lab_tracefs_mounted)"
 }

@@ -374,6 +374,11 @@ lab_tracing_state() {
 	sort "$LAB_TRACEFS/set_event"
 }
 
+# lab_tracefs_mounted: "yes" when tracefs is mounted at $LAB_TRACEFS, else "no".
+lab_tracefs_mounted() {
+	if [[ -e $LAB_TRACEFS/trace_clock ]]; then echo yes; else echo no; fi
+}
+
 # lab_foreign_instances: instances that lab_* did not create (sorted, one per line).
 lab_foreign_instances() {
 	local d n mine
