@@ -301,6 +301,9 @@ static int migrate(struct store *s, int64_t from, struct ft_err *e)
 	}
 }
 
+/* How long a writer waits for another one (busy timeout, ms). */
+#define STORE_BUSY_WRITE_MS	60000
+
 int store_open(struct store **out, const char *path, enum store_mode mode,
 	       struct ft_err *e)
 {
@@ -324,7 +327,8 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, 5000);
+	/* A second writer (analyze) waits for the first instead of failing. */
+	sqlite3_busy_timeout(s->db, mode == STORE_READWRITE ? STORE_BUSY_WRITE_MS : 5000);
 	ret = check_identity(s, &ver, e);
 	if (ret < 0)
 		goto fail;
@@ -1325,7 +1329,24 @@ int store_exec(struct store *s, const char *sql, struct ft_err *e)
 
 int store_begin(struct store *s, struct ft_err *e)
 {
-	return ensure_tx(s, e);
+	int ret;
+
+	/*
+	 * IMMEDIATE: the write lock is taken now, under the busy timeout.  A
+	 * deferred BEGIN that reads and then writes gets SQLITE_BUSY at once
+	 * (no waiting: deadlock avoidance) when another writer holds it.
+	 */
+	if (s->in_tx)
+		return 0;
+	ret = exec(s, "BEGIN IMMEDIATE", e);
+	if (ret == 0)
+		s->in_tx = 1;
+	else if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_BUSY) {
+		ft_err_clear(e);
+		ret = ft_error(e, ret, "%s: database is locked: another writer (analyze, record) "
+			       "held it for more than %d s", s->path, STORE_BUSY_WRITE_MS / 1000);
+	}
+	return ret;
 }
 
 int store_commit(struct store *s, struct ft_err *e)
