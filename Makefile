@@ -25,7 +25,7 @@ else
 Q := @
 endif
 
-CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c \
+CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c core/termsafe.c \
               core/kfingerprint.c
 ANALYZE_SRC := analyze/hb.c analyze/variant.c analyze/folio.c analyze/windows.c analyze/punch.c analyze/analyze.c analyze/timeline.c analyze/window.c
 REPLAY_SRC := replay/model.c replay/variants.c replay/explore.c replay/scenario.c replay/window.c

@@ -2,7 +2,10 @@
 #include "err.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "termsafe.h"
 
 int ft_verror(struct ft_err *e, int code, const char *fmt, va_list ap)
 {
@@ -49,18 +52,40 @@ void ft_err_clear(struct ft_err *e)
 	e->msg[0] = '\0';
 }
 
+/* Messages quote trace and database text: made safe line by line. */
+static void put_safe_lines(const char *s)
+{
+	const char *nl;
+
+	while ((nl = strchr(s, '\n'))) {
+		char *line = strndup(s, (size_t)(nl - s));
+
+		ft_term_put(stderr, line ? line : "?", 0, 0);
+		fputc('\n', stderr);
+		free(line);
+		s = nl + 1;
+	}
+	ft_term_put(stderr, s, 0, 0);
+}
+
 void ft_err_print(const struct ft_err *e)
 {
-	fprintf(stderr, "foliotrace: %s\n", e->code ? e->msg : "unknown error");
+	fputs("foliotrace: ", stderr);
+	put_safe_lines(e->code ? e->msg : "unknown error");
+	fputc('\n', stderr);
 }
 
 void ft_warn(const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
+	int n;
 
 	fputs("foliotrace: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	put_safe_lines(n >= 0 && msg ? msg : "(out of memory)");
+	free(n >= 0 ? msg : NULL);
 	fputc('\n', stderr);
 }

@@ -7,7 +7,10 @@
 
 /* Writes s as a JSON string literal (quotes included); NULL writes null. */
 void json_str(FILE *f, const char *s);
-/* Writes s[0..n) as a JSON string literal, invalid UTF-8 bytes escaped. */
+/*
+ * Writes s[0..n) as a JSON string literal: valid UTF-8 as is; controls, DEL,
+ * C1 and bidi controls as \uXXXX; a byte that is not UTF-8 as \ufffd.
+ */
 void json_strn(FILE *f, const char *s, size_t n);
 
 #endif
