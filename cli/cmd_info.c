@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "../core/json.h"
 #include "../core/store.h"
+#include "../core/termsafe.h"
 
 const char cmd_info_usage[] =
 "usage: foliotrace info [--json] DB\n"
@@ -42,11 +43,29 @@ static int q_prep(struct q *q, const char *sql, struct ft_err *e)
 	return 0;
 }
 
+/* 1: a row, 0: the end, < 0: the query failed (a damaged file), in e */
+static int q_row(struct q *q, struct ft_err *e)
+{
+	int rc = sqlite3_step(q->st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return ft_error(e, -1, "query failed: %s", sqlite3_errmsg(q->db));
+}
+
 static const char *txt(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
 
 	return s ? (const char *)s : NULL;
+}
+
+/* Database text for the terminal: made safe, "?" for NULL. */
+static const char *tt(sqlite3_stmt *st, int i)
+{
+	return txt(st, i) ? ft_term_s(txt(st, i)) : "?";
 }
 
 static void print_ns(int64_t ns)
@@ -66,20 +85,20 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 		     " FROM buffers b WHERE b.trace_id = traces.id) FROM traces ORDER BY id", e);
 	if (ret < 0)
 		return ret;
-	while (sqlite3_step(q.st) == SQLITE_ROW) {
+	while ((ret = q_row(&q, e)) > 0) {
 		int64_t first = sqlite3_column_int64(q.st, 8), last = sqlite3_column_int64(q.st, 9);
 
-		printf("trace %lld: %s%s\n", sqlite3_column_int64(q.st, 0), txt(q.st, 1),
+		printf("trace %lld: %s%s\n", sqlite3_column_int64(q.st, 0), tt(q.st, 1),
 		       sqlite3_column_int(q.st, 13) ? "" : "  ** INCOMPLETE **");
-		printf("  host      %s\n  kernel    %s\n  clock     %s\n", txt(q.st, 2),
-		       txt(q.st, 3), txt(q.st, 4));
+		printf("  host      %s\n  kernel    %s\n  clock     %s\n", tt(q.st, 2),
+		       tt(q.st, 3), tt(q.st, 4));
 		printf("  cpus      %d\n", sqlite3_column_int(q.st, 5));
 		if (sqlite3_column_type(q.st, 6) == SQLITE_NULL)
 			printf("  file      none (recorded live)\n");
 		else
 			printf("  file      version %d, %s\n", sqlite3_column_int(q.st, 6),
-			       txt(q.st, 7) && *txt(q.st, 7) ? txt(q.st, 7) : "uncompressed");
-		printf("  buffers   %s\n", txt(q.st, 16) ? txt(q.st, 16) : "-");
+			       txt(q.st, 7) && *txt(q.st, 7) ? tt(q.st, 7) : "uncompressed");
+		printf("  buffers   %s\n", txt(q.st, 16) ? tt(q.st, 16) : "-");
 		printf("  span      ");
 		print_ns(last - first);
 		printf(" s (");
@@ -89,20 +108,22 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 		printf(")\n  events    %lld\n", sqlite3_column_int64(q.st, 10));
 		printf("  lost      %lld%s\n", sqlite3_column_int64(q.st, 11),
 		       sqlite3_column_int64(q.st, 12) ? " (+ gaps of unknown size)" : "");
-		printf("  made by   %s at %s\n", txt(q.st, 14), txt(q.st, 15));
+		printf("  made by   %s at %s\n", tt(q.st, 14), tt(q.st, 15));
 	}
 	sqlite3_finalize(q.st);
+	if (ret < 0)
+		return ret;
 
 	ret = q_prep(&q, "SELECT l.cpu, l.kind, l.count, l.ts_before, l.ts_after, "
 		     "CASE b.name WHEN '' THEN '(top)' ELSE b.name END "
 		     "FROM lost l JOIN buffers b ON b.id = l.buffer_id ORDER BY l.id LIMIT 50", e);
 	if (ret < 0)
 		return ret;
-	for (int first = 1; sqlite3_step(q.st) == SQLITE_ROW; first = 0) {
+	for (int first = 1; (ret = q_row(&q, e)) > 0; first = 0) {
 		if (first)
 			printf("\nlost events:\n");
-		printf("  buffer %s cpu %d: %s %lld", txt(q.st, 5), sqlite3_column_int(q.st, 0),
-		       txt(q.st, 1), sqlite3_column_int64(q.st, 2));
+		printf("  buffer %s cpu %d: %s %lld", tt(q.st, 5), sqlite3_column_int(q.st, 0),
+		       tt(q.st, 1), sqlite3_column_int64(q.st, 2));
 		if (sqlite3_column_type(q.st, 4) != SQLITE_NULL) {
 			printf(" between ");
 			if (sqlite3_column_type(q.st, 3) != SQLITE_NULL)
@@ -115,6 +136,8 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 		printf("\n");
 	}
 	sqlite3_finalize(q.st);
+	if (ret < 0)
+		return ret;
 
 	ret = q_prep(&q, "SELECT et.system, et.name, sum(et.n_events), k.name FROM event_types et "
 		     "JOIN kinds k ON k.id = et.kind GROUP BY et.system, et.name "
@@ -122,35 +145,41 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 	if (ret < 0)
 		return ret;
 	printf("\nevent counts:\n");
-	while (sqlite3_step(q.st) == SQLITE_ROW)
-		printf("  %10lld  %s:%s%s%s\n", sqlite3_column_int64(q.st, 2), txt(q.st, 0),
-		       txt(q.st, 1), strcmp(txt(q.st, 3), "other") ? "  -> " : "",
-		       strcmp(txt(q.st, 3), "other") ? txt(q.st, 3) : "");
+	while ((ret = q_row(&q, e)) > 0)
+		printf("  %10lld  %s:%s%s%s\n", sqlite3_column_int64(q.st, 2), tt(q.st, 0),
+		       tt(q.st, 1), strcmp(tt(q.st, 3), "other") ? "  -> " : "",
+		       strcmp(tt(q.st, 3), "other") ? tt(q.st, 3) : "");
 	sqlite3_finalize(q.st);
+	if (ret < 0)
+		return ret;
 
 	ret = q_prep(&q, "SELECT verdict, count(*) FROM windows GROUP BY verdict ORDER BY CASE verdict "
 		     "WHEN 'loss' THEN 0 WHEN 'hit' THEN 1 WHEN 'dropped' THEN 2 WHEN 'unsafe' THEN 3 "
 		     "WHEN 'unknown' THEN 4 ELSE 5 END", e);
 	if (ret < 0)
 		return ret;
-	for (int first = 1; sqlite3_step(q.st) == SQLITE_ROW; first = 0)
+	for (int first = 1; (ret = q_row(&q, e)) > 0; first = 0)
 		printf("%s%s %lld", first ? "\nwindows (foliotrace windows lists them): " : ", ",
-		       txt(q.st, 0), sqlite3_column_int64(q.st, 1));
+		       tt(q.st, 0), sqlite3_column_int64(q.st, 1));
 	sqlite3_finalize(q.st);
+	if (ret < 0)
+		return ret;
 	printf("\n");
 	ret = q_prep(&q, "SELECT value FROM meta WHERE key LIKE 'analysis:%:lost_folios' "
 		     "ORDER BY key DESC LIMIT 1", e);
 	if (ret < 0)
 		return ret;
-	if (sqlite3_step(q.st) == SQLITE_ROW) {
+	if ((ret = q_row(&q, e)) > 0) {
 		long long lost = 0, expl = 0, unexpl = 0;
 
-		if (sscanf(txt(q.st, 0), "%lld %lld %lld", &lost, &expl, &unexpl) == 3)
+		if (sscanf(tt(q.st, 0), "%lld %lld %lld", &lost, &expl, &unexpl) == 3)
 			printf("lost folios (dirty data written back over a hole, or dropped): %lld; "
 			       "explained by windows %lld, by none %lld%s\n", lost, expl, unexpl,
 			       unexpl ? " (family folio_loss)" : "");
 	}
 	sqlite3_finalize(q.st);
+	if (ret < 0)
+		return ret;
 
 	ret = q_prep(&q, "SELECT dev >> 20, dev & 1048575, ino, count(*), min(ts), max(ts) "
 		     "FROM events WHERE ino IS NOT NULL AND dev IS NOT NULL "
@@ -159,11 +188,13 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 		return ret;
 	sqlite3_bind_int(q.st, 1, top);
 	printf("\ninodes (most events first):\n");
-	while (sqlite3_step(q.st) == SQLITE_ROW)
+	while ((ret = q_row(&q, e)) > 0)
 		printf("  dev %d:%d ino %lld (0x%llx): %lld events\n", sqlite3_column_int(q.st, 0),
 		       sqlite3_column_int(q.st, 1), sqlite3_column_int64(q.st, 2),
 		       sqlite3_column_int64(q.st, 2), sqlite3_column_int64(q.st, 3));
 	sqlite3_finalize(q.st);
+	if (ret < 0)
+		return ret;
 	return 0;
 }
 
@@ -171,18 +202,20 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 static int json_name_counts(sqlite3 *db, const char *sql, struct ft_err *e)
 {
 	struct q q = { db, NULL };
-	int first;
+	int first, ret;
 
 	if (q_prep(&q, sql, e) < 0)
 		return -1;
 	putchar('{');
-	for (first = 1; sqlite3_step(q.st) == SQLITE_ROW; first = 0) {
+	for (first = 1; (ret = q_row(&q, e)) > 0; first = 0) {
 		printf("%s", first ? "" : ",");
 		json_str(stdout, txt(q.st, 0));
 		printf(":%lld", sqlite3_column_int64(q.st, 1));
 	}
 	putchar('}');
 	sqlite3_finalize(q.st);
+	if (ret < 0)
+		return ret;
 	return 0;
 }
 
@@ -197,7 +230,7 @@ static int json_out(sqlite3 *db, int top, struct ft_err *e)
 		     "complete, tool, uname, page_size FROM traces ORDER BY id", e);
 	if (ret < 0)
 		return ret;
-	for (first = 1; sqlite3_step(q.st) == SQLITE_ROW; first = 0) {
+	for (first = 1; (ret = q_row(&q, e)) > 0; first = 0) {
 		printf("%s{\"id\":%lld,\"source\":", first ? "" : ",", sqlite3_column_int64(q.st, 0));
 		json_str(stdout, txt(q.st, 1));
 		printf(",\"host\":");
@@ -220,6 +253,8 @@ static int json_out(sqlite3 *db, int top, struct ft_err *e)
 		printf(",\"page_size\":%d}", sqlite3_column_int(q.st, 16));
 	}
 	sqlite3_finalize(q.st);
+	if (ret < 0)
+		return ret;
 
 	printf("],\"event_counts\":");
 	ret = json_name_counts(db, "SELECT name, sum(n_events) FROM event_types "
@@ -243,8 +278,8 @@ static int json_out(sqlite3 *db, int top, struct ft_err *e)
 		return ret;
 	{
 		long long lost = 0, expl = 0, unexpl = 0;
-		int have = sqlite3_step(q.st) == SQLITE_ROW &&
-			sscanf(txt(q.st, 0), "%lld %lld %lld", &lost, &expl, &unexpl) == 3;
+		int have = (ret = q_row(&q, e)) > 0 &&
+			sscanf(tt(q.st, 0), "%lld %lld %lld", &lost, &expl, &unexpl) == 3;
 
 		if (have)
 			printf(",\"lost_folios\":{\"total\":%lld,\"explained\":%lld,"
@@ -253,6 +288,8 @@ static int json_out(sqlite3 *db, int top, struct ft_err *e)
 			printf(",\"lost_folios\":null");
 	}
 	sqlite3_finalize(q.st);
+	if (ret < 0)
+		return ret;
 
 	printf(",\"inodes\":[");
 	ret = q_prep(&q, "SELECT dev, ino, count(*) FROM events WHERE ino IS NOT NULL AND dev "
@@ -260,7 +297,7 @@ static int json_out(sqlite3 *db, int top, struct ft_err *e)
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int(q.st, 1, top);
-	for (first = 1; sqlite3_step(q.st) == SQLITE_ROW; first = 0) {
+	for (first = 1; (ret = q_row(&q, e)) > 0; first = 0) {
 		int64_t dev = sqlite3_column_int64(q.st, 0);
 
 		printf("%s{\"dev\":\"%lld:%lld\",\"ino\":%lld,\"events\":%lld}", first ? "" : ",",
@@ -268,13 +305,15 @@ static int json_out(sqlite3 *db, int top, struct ft_err *e)
 		       sqlite3_column_int64(q.st, 1), sqlite3_column_int64(q.st, 2));
 	}
 	sqlite3_finalize(q.st);
+	if (ret < 0)
+		return ret;
 
 	printf("],\"lost\":[");
 	ret = q_prep(&q, "SELECT b.name, l.cpu, l.kind, l.count, l.ts_before, l.ts_after FROM lost l "
 		     "JOIN buffers b ON b.id = l.buffer_id ORDER BY l.id", e);
 	if (ret < 0)
 		return ret;
-	for (first = 1; sqlite3_step(q.st) == SQLITE_ROW; first = 0) {
+	for (first = 1; (ret = q_row(&q, e)) > 0; first = 0) {
 		printf("%s{\"buffer\":", first ? "" : ",");
 		json_str(stdout, txt(q.st, 0));
 		printf(",\"cpu\":%d,\"kind\":", sqlite3_column_int(q.st, 1));
@@ -291,6 +330,8 @@ static int json_out(sqlite3 *db, int top, struct ft_err *e)
 			printf("%lld}", sqlite3_column_int64(q.st, 5));
 	}
 	sqlite3_finalize(q.st);
+	if (ret < 0)
+		return ret;
 	printf("]}\n");
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "../analyze/analyze.h"
 #include "../core/json.h"
+#include "../core/termsafe.h"
 
 const char cmd_windows_usage[] =
 "usage: foliotrace windows [--verdict V] [--json] DB\n"
@@ -23,8 +24,22 @@ const char cmd_windows_usage[] =
 "                    last_index, tasks and evidence\n"
 "  -h, --help        show this help\n"
 "\n"
+"Text from the database (family, tasks, evidence) is made safe for the\n"
+"terminal: control characters and invalid UTF-8 are shown escaped (\\x1b);\n"
+"--json keeps valid UTF-8 and escapes the rest the JSON way.\n"
+"\n"
 "exit status: 0 on success (also when there are no windows), 1 if DB\n"
-"cannot be read, 2 on a usage error.\n";
+"cannot be read (a damaged file is an error, not an empty list) or the\n"
+"output cannot be written, 2 on a usage error.\n";
+
+static void heading(int json)
+{
+	if (json)
+		putchar('[');
+	else
+		printf("%-5s %-15s %-9s %-12s %-15s %-27s %-16s %s\n", "id", "family", "verdict",
+		       "inode", "pages", "time (s)", "tasks", "evidence");
+}
 
 int cmd_windows(int argc, char **argv, struct ft_err *e)
 {
@@ -37,7 +52,7 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 	const char *verdict = NULL;
 	struct store *s = NULL;
 	sqlite3_stmt *st = NULL;
-	int json = 0, c, n = 0;
+	int json = 0, c, n = 0, rc, ret = FT_EXIT_FAIL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -77,12 +92,10 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 	}
 	if (verdict)
 		sqlite3_bind_text(st, 1, verdict, -1, SQLITE_STATIC);
-	if (json)
-		putchar('[');
-	else
-		printf("%-5s %-15s %-9s %-12s %-15s %-27s %-16s %s\n", "id", "family", "verdict",
-		       "inode", "pages", "time (s)", "tasks", "evidence");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	/* the heading comes with the first row: a damaged file prints nothing */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !ferror(stdout)) {
+		if (!n)
+			heading(json);
 		int64_t dev = sqlite3_column_int64(st, 3);
 		const char *tasks = (const char *)sqlite3_column_text(st, 11);
 		const char *evd = (const char *)sqlite3_column_text(st, 12);
@@ -94,12 +107,17 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 			json_str(stdout, (const char *)sqlite3_column_text(st, 2));
 			printf(",\"dev\":\"%lld:%lld\",\"ino\":%lld,\"start_ns\":%lld,\"end_ns\":%lld,"
 			       "\"start_event\":%lld,\"end_event\":%lld,\"first_index\":%lld,"
-			       "\"last_index\":%lld,\"tasks\":%s,\"evidence\":%s}",
+			       "\"last_index\":%lld,\"tasks\":",
 			       (long long)(dev >> 20), (long long)(dev & 0xfffff),
 			       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
 			       sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7),
 			       sqlite3_column_int64(st, 8), sqlite3_column_int64(st, 9),
-			       sqlite3_column_int64(st, 10), tasks ? tasks : "[]", evd ? evd : "{}");
+			       sqlite3_column_int64(st, 10));
+			/* JSON from the file: its strings escaped like ours */
+			json_raw(stdout, tasks ? tasks : "[]");
+			printf(",\"evidence\":");
+			json_raw(stdout, evd ? evd : "{}");
+			putchar('}');
 		} else {
 			char inode[32], pages[40], span[64];
 
@@ -109,31 +127,58 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 				 sqlite3_column_int64(st, 10));
 			snprintf(span, sizeof(span), "%.6f-%.6f", sqlite3_column_int64(st, 5) / 1e9,
 				 sqlite3_column_int64(st, 6) / 1e9);
-			printf("%-5lld %-15s %-9s %-12s %-15s %-27s %-16s %s\n",
-			       sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
-			       sqlite3_column_text(st, 2), inode, pages, span, tasks ? tasks : "",
-			       sqlite3_column_text(st, 13) ? (const char *)sqlite3_column_text(st, 13) : "");
+			/* every text column may be hostile: made safe for the terminal */
+			printf("%-5lld ", sqlite3_column_int64(st, 0));
+			ft_term_put(stdout, (const char *)sqlite3_column_text(st, 1), 15, 0);
+			putchar(' ');
+			ft_term_put(stdout, (const char *)sqlite3_column_text(st, 2), 9, 0);
+			printf(" %-12s %-15s %-27s ", inode, pages, span);
+			ft_term_put(stdout, tasks, 16, 0);
+			putchar(' ');
+			ft_term_put(stdout, (const char *)sqlite3_column_text(st, 13), 0, 0);
+			putchar('\n');
 		}
 		n++;
 	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		/* a damaged file is an error, not "no windows" */
+		fflush(stdout);
+		ft_error(e, -1, "%s: reading the windows: %s", argv[optind],
+			 sqlite3_errmsg(store_db(s)));
+		goto out;
+	}
+	if (rc == SQLITE_ROW)
+		goto out;	/* stdout failed: main() reports it */
+	if (!n)
+		heading(json);
 	if (json)
 		printf("]\n");
 	else if (!n)
 		printf("(no windows%s%s; run 'foliotrace analyze' first if you have not)\n",
-		       verdict ? " with verdict " : "", verdict ? verdict : "");
+		       verdict ? " with verdict " : "", verdict ? ft_term_s(verdict) : "");
 	sqlite3_finalize(st);
 	st = NULL;
-	if (!json && sqlite3_prepare_v2(store_db(s), "SELECT value FROM meta WHERE key LIKE "
-					"'analysis:%:lost_folios' ORDER BY key DESC LIMIT 1", -1, &st,
-					NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		long long lost = 0, expl = 0, unexpl = 0;
+	if (!json) {
+		if (sqlite3_prepare_v2(store_db(s), "SELECT value FROM meta WHERE key LIKE "
+				       "'analysis:%:lost_folios' ORDER BY key DESC LIMIT 1", -1, &st,
+				       NULL) != SQLITE_OK ||
+		    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+			ft_error(e, -1, "%s: reading the analysis summary: %s", argv[optind],
+				 sqlite3_errmsg(store_db(s)));
+			goto out;
+		}
+		if (rc == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+			long long lost = 0, expl = 0, unexpl = 0;
 
-		if (sscanf((const char *)sqlite3_column_text(st, 0), "%lld %lld %lld", &lost, &expl,
-			   &unexpl) == 3)
-			printf("lost folios: %lld (explained by windows %lld, by none %lld)\n", lost,
-			       expl, unexpl);
+			if (sscanf((const char *)sqlite3_column_text(st, 0), "%lld %lld %lld", &lost,
+				   &expl, &unexpl) == 3)
+				printf("lost folios: %lld (explained by windows %lld, by none %lld)\n",
+				       lost, expl, unexpl);
+		}
 	}
+	ret = FT_EXIT_OK;
+out:
 	sqlite3_finalize(st);
 	store_close(s);
-	return FT_EXIT_OK;
+	return ret;
 }

@@ -3,6 +3,8 @@
  * main.c - the foliotrace command dispatcher.  See cmd.h for the checklist
  * to add a subcommand.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,8 @@ static const struct cmd commands[] = {
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int run_main(int argc, char **argv);
 
 static const struct cmd *find(const char *name)
 {
@@ -96,7 +100,56 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	return FT_EXIT_USAGE;
 }
 
+/*
+ * A closed standard descriptor would be handed to the next file opened (a
+ * trace, an output file) and our output written into it: hold it with
+ * /dev/null opened read-only, so that writing fails (EBADF) and the check
+ * at exit reports it.
+ */
+static void hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDONLY);
+
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
+/*
+ * Every command's output is checked at exit: a full disk, a closed or
+ * broken stdout make the command fail (status 1) with a message, never a
+ * silently truncated output with status 0.  A reader that went away (EPIPE,
+ * with SIGPIPE ignored) fails quietly, as with the default SIGPIPE.
+ */
+static int finish_output(const char *name, int ret)
+{
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+	int err = errno;
+
+	if (fclose(stdout) != 0 && !bad) {
+		bad = 1;
+		err = errno;
+	}
+	if (!bad)
+		return ret;
+	if (err != EPIPE)
+		fprintf(stderr, "foliotrace%s%s: writing the output failed: %s\n", name ? " " : "",
+			name ? name : "", err ? strerror(err) : "write error");
+	return ret == FT_EXIT_OK ? FT_EXIT_FAIL : ret;
+}
+
 int main(int argc, char **argv)
+{
+	hold_std_fds();
+	return finish_output(argc > 1 && find(argv[1]) ? argv[1] : NULL, run_main(argc, argv));
+}
+
+static int run_main(int argc, char **argv)
 {
 	struct ft_err e = FT_ERR_INIT;
 	const struct cmd *c;

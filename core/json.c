@@ -46,3 +46,24 @@ void json_str(FILE *f, const char *s)
 	}
 	json_strn(f, s, strlen(s));
 }
+
+void json_raw(FILE *f, const char *json)
+{
+	size_t n = strlen(json), i = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t l = ft_utf8_next(json + i, n - i, &cp);
+
+		if (!l) {
+			fputs("\\ufffd", f);
+			i++;
+		} else if (ft_term_cp_unsafe(cp) && cp != '\n' && cp != '\r' && cp != '\t') {
+			fprintf(f, "\\u%04x", (unsigned)cp);
+			i += l;
+		} else {
+			fwrite(json + i, 1, l, f);
+			i += l;
+		}
+	}
+}

@@ -12,5 +12,11 @@ void json_str(FILE *f, const char *s);
  * C1 and bidi controls as \uXXXX; a byte that is not UTF-8 as \ufffd.
  */
 void json_strn(FILE *f, const char *s, size_t n);
+/*
+ * Writes JSON text that json_valid() accepted (a database column) with the
+ * same escaping inside its strings: controls, C1 and bidi controls as
+ * \uXXXX, bytes that are not UTF-8 as \ufffd.  JSON whitespace is kept.
+ */
+void json_raw(FILE *f, const char *json);
 
 #endif
