@@ -9,6 +9,7 @@
 #include "../analyze/timeline.h"
 #include "../core/json.h"
 #include "../core/kinds.h"
+#include "../core/termsafe.h"
 
 #define MAX_ROWS	200000
 #define MAX_LANES	8
@@ -32,7 +33,11 @@ const char cmd_timeline_usage[] =
 "                    last, pc_state, ext_state}\n"
 "  -h, --help        show this help\n"
 "\n"
-"exit status: 0 on success, 1 if DB cannot be read, 2 on a usage error.\n";
+"Task and event names from the database are made safe for the terminal\n"
+"(control characters and invalid UTF-8 shown escaped, \\x1b).\n"
+"\n"
+"exit status: 0 on success, 1 if DB cannot be read or the output cannot\n"
+"be written, 2 on a usage error.\n";
 
 struct row {
 	struct tl_entry t;
@@ -60,18 +65,38 @@ static int collect(void *c_, const struct tl_entry *t)
 	return 0;
 }
 
+/* Set when a lookup failed (a damaged file): the command fails at the end. */
+static int lookup_failed;
+
 /* One name looked up by key, with a statement prepared once (st). */
 static char *lookup(sqlite3 *db, sqlite3_stmt **st, const char *sql, int64_t key)
 {
 	char *out = NULL;
+	int rc;
 
-	if (!*st && sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+	if (!*st && sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+		lookup_failed = 1;
 		return NULL;
+	}
 	sqlite3_bind_int64(*st, 1, key);
-	if (sqlite3_step(*st) == SQLITE_ROW && sqlite3_column_text(*st, 0))
+	rc = sqlite3_step(*st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(*st, 0))
 		out = strdup((const char *)sqlite3_column_text(*st, 0));
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		lookup_failed = 1;
 	sqlite3_reset(*st);
 	return out;
+}
+
+/* A lane heading "comm/pid" in 28 columns: the comm made safe and cut. */
+static void lane_head(const char *comm, int pid)
+{
+	char num[16], safe[160];
+	size_t cols;
+
+	snprintf(num, sizeof(num), "/%d", pid);
+	cols = ft_term_safe(safe, sizeof(safe), comm ? comm : "?", 28 - strlen(num));
+	printf(" %s%s%*s", safe, num, (int)(28 - cols - strlen(num)), "");
 }
 
 #define Q_COMM "SELECT comm FROM tasks WHERE pid = ?"
@@ -137,15 +162,13 @@ int cmd_timeline(int argc, char **argv, struct ft_err *e)
 		printf("%-18s", "time (s)");
 		for (int k = 0; k < nl; k++) {
 			char *comm = lookup(store_db(s), &q_comm, Q_COMM, lanes[k]);
-			char head[40];
 
-			snprintf(head, sizeof(head), "%s/%d", comm ? comm : "?", lanes[k]);
-			printf(" %-28.28s", head);
+			lane_head(comm, lanes[k]);
 			free(comm);
 		}
 		printf(" %-13s %-9s %s\n", "pages", "cache", "extent");
 	}
-	for (int i = 0; i < c.n; i++) {
+	for (int i = 0; i < c.n && !ferror(stdout); i++) {
 		struct row *r = &c.rows[i];
 		char *name = lookup(store_db(s), &q_event, Q_EVENT, r->t.type_id);
 
@@ -166,13 +189,22 @@ int cmd_timeline(int argc, char **argv, struct ft_err *e)
 			char pages[32];
 
 			printf("%-18.9f", r->t.ts / 1e9);
-			for (int k = 0; k < nl; k++)
-				printf(" %-28.28s", lanes[k] == r->t.pid ? (name ? name : "?") : "");
+			for (int k = 0; k < nl; k++) {
+				putchar(' ');
+				ft_term_put(stdout, lanes[k] == r->t.pid ? (name ? name : "?") : "",
+					    28, 28);
+			}
 			snprintf(pages, sizeof(pages), "%lld-%lld", (long long)r->t.first,
 				 (long long)r->t.last);
 			printf(" %-13s %-9s %s\n", pages, r->pc, r->ext);
 		}
 		free(name);
+	}
+	if (lookup_failed) {
+		fflush(stdout);
+		ft_error(e, -1, "%s: reading task and event names: %s", argv[optind],
+			 sqlite3_errmsg(store_db(s)));
+		goto out;
 	}
 	if (json)
 		printf("]\n");
