@@ -61,4 +61,10 @@ int cmd_help(const char *usage);
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Parses a size: a number with an optional suffix K, M, G, T (powers of
+ * 1024; KB, MB, KiB, ... accepted).  Returns 0, or -1 when it is not one.
+ */
+int cmd_parse_size(const char *s, long long *out);
+
 #endif

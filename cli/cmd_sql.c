@@ -4,27 +4,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "../core/json.h"
 #include "../core/store.h"
+#include "../core/termsafe.h"
 
 const char cmd_sql_usage[] =
-"usage: foliotrace sql [--csv | --json] DB QUERY\n"
+"usage: foliotrace sql [--csv | --json] [--timeout S] [--max-memory SIZE] DB QUERY\n"
 "\n"
 "Run one read-only SQL statement on a foliotrace database and print the\n"
 "result.  The database is opened read-only: statements that would change\n"
-"it are refused.  Useful tables and views: events_v (events with names),\n"
-"events, event_types, event_fields, tasks, traces, lost, kinds, symbols;\n"
-"docs/schema.md describes them.  ft_field(type_id, payload, 'name') decodes\n"
-"any recorded field from an event's raw payload.\n"
+"it are refused, and so are ATTACH, DETACH, fts3_tokenizer(),\n"
+"load_extension() and pragmas that lift the protections (SQLite's\n"
+"defensive mode is on).  Useful tables and views: events_v (events with\n"
+"names), events, event_types, event_fields, tasks, traces, lost, kinds,\n"
+"symbols; docs/schema.md describes them.  ft_field(type_id, payload, 'name')\n"
+"decodes any recorded field from an event's raw payload.\n"
+"\n"
+"The table output makes text safe for the terminal: control characters,\n"
+"C1 controls and invalid UTF-8 are shown escaped (\\x1b, \\u009b), a\n"
+"backslash as \\\\.  --csv writes the database's bytes exactly when stdout is\n"
+"not a terminal (a file, a pipe) and the escaped form on a terminal;\n"
+"--json keeps valid UTF-8 and escapes controls (\\u001b), invalid bytes\n"
+"become \\ufffd.\n"
 "\n"
 "options:\n"
 "      --csv       comma-separated values with a header line (RFC 4180)\n"
 "      --json      a JSON array with one object per row\n"
+"      --timeout=S stop the query after S seconds (default 300; 0: no limit)\n"
+"      --max-memory=SIZE\n"
+"                  stop the query when SQLite holds more than SIZE of memory\n"
+"                  (K, M, G suffixes; default 2G; 0: no limit)\n"
 "  -h, --help      show this help\n"
 "\n"
-"exit status: 0 on success, 1 if the query fails, 2 on a usage error.\n"
+"exit status: 0 on success, 1 if the query fails, goes beyond a limit or\n"
+"the output cannot be written, 2 on a usage error.\n"
 "\n"
 "example:\n"
 "  foliotrace sql trace.db \"SELECT event, count(*) FROM events_v GROUP BY 1\"\n";
@@ -56,6 +74,27 @@ static char *cell_text(sqlite3_stmt *st, int i)
 	default:
 		return strdup((const char *)sqlite3_column_text(st, i));
 	}
+}
+
+/* A cell for the table: made safe for the terminal. */
+static char *cell_safe(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_TEXT) {
+		const char *t = (const char *)sqlite3_column_text(st, i);
+
+		return ft_term_dupn(t, t ? (size_t)sqlite3_column_bytes(st, i) : 0);
+	}
+	return cell_text(st, i);
+}
+
+/* A safe cell, padded to w columns. */
+static void put_padded(const char *t, int w)
+{
+	size_t cols = ft_term_width(t);
+
+	fputs(t, stdout);
+	for (size_t k = cols; k < (size_t)(w > 0 ? w : 0); k++)
+		putchar(' ');
 }
 
 static void csv_cell(const char *s)
@@ -97,23 +136,30 @@ static void json_cell(sqlite3_stmt *st, int i)
 
 static int run_table(sqlite3_stmt *st, struct ft_err *e)
 {
-	int ncol = sqlite3_column_count(st), nrows = 0, rc, *w;
-	char **cells;
+	int ncol = sqlite3_column_count(st), nrows = 0, rc = SQLITE_DONE, *w;
+	char **cells, **names;
 
 	w = calloc((size_t)ncol + 1, sizeof(*w));
+	names = calloc((size_t)ncol + 1, sizeof(*names));
 	cells = calloc((size_t)TABLE_SAMPLE * (size_t)(ncol + 1), sizeof(*cells));
-	if (!w || !cells) {
+	if (!w || !cells || !names) {
 		free(w);
 		free(cells);
+		free(names);
 		return ft_error(e, -1, "out of memory");
 	}
-	for (int i = 0; i < ncol; i++)
-		w[i] = (int)strlen(sqlite3_column_name(st, i));
+	/* column names may come from the file too (a view's) */
+	for (int i = 0; i < ncol; i++) {
+		const char *nm = sqlite3_column_name(st, i);
+
+		names[i] = ft_term_dupn(nm, nm ? strlen(nm) : 0);
+		w[i] = names[i] ? (int)ft_term_width(names[i]) : 0;
+	}
 	/* Widths come from the first TABLE_SAMPLE rows; the rest stream. */
 	while (nrows < TABLE_SAMPLE && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int i = 0; i < ncol; i++) {
-			char *t = cell_text(st, i);
-			int len = t ? (int)strlen(t) : 0;
+			char *t = cell_safe(st, i);
+			int len = t ? (int)ft_term_width(t) : 0;
 
 			cells[(size_t)nrows * (size_t)ncol + (size_t)i] = t;
 			if (len > w[i])
@@ -121,8 +167,10 @@ static int run_table(sqlite3_stmt *st, struct ft_err *e)
 		}
 		nrows++;
 	}
-	for (int i = 0; i < ncol; i++)
-		printf("%s%-*s", i ? "  " : "", w[i], sqlite3_column_name(st, i));
+	for (int i = 0; i < ncol; i++) {
+		fputs(i ? "  " : "", stdout);
+		put_padded(names[i] ? names[i] : "", w[i]);
+	}
 	putchar('\n');
 	for (int i = 0; i < ncol; i++) {
 		printf("%s", i ? "  " : "");
@@ -134,48 +182,61 @@ static int run_table(sqlite3_stmt *st, struct ft_err *e)
 		for (int i = 0; i < ncol; i++) {
 			char *t = cells[(size_t)r * (size_t)ncol + (size_t)i];
 
-			printf("%s%-*s", i ? "  " : "", w[i], t ? t : "");
+			fputs(i ? "  " : "", stdout);
+			put_padded(t ? t : "", w[i]);
 			free(t);
 		}
 		putchar('\n');
 	}
-	if (nrows == TABLE_SAMPLE) {
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if (nrows == TABLE_SAMPLE && rc == SQLITE_ROW) {
+		while (!ferror(stdout) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			for (int i = 0; i < ncol; i++) {
-				char *t = cell_text(st, i);
+				char *t = cell_safe(st, i);
 
-				printf("%s%-*s", i ? "  " : "", w[i], t ? t : "");
+				fputs(i ? "  " : "", stdout);
+				put_padded(t ? t : "", w[i]);
 				free(t);
 			}
 			putchar('\n');
 		}
 	}
+	for (int i = 0; i < ncol; i++)
+		free(names[i]);
+	free(names);
 	free(w);
 	free(cells);
+	if (rc == SQLITE_ROW)
+		return 0;	/* stdout failed: main() reports it */
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int run(sqlite3_stmt *st, enum fmt fmt, struct ft_err *e)
 {
 	int ncol = sqlite3_column_count(st), rc, first = 1;
+	/* CSV is the data, byte for byte, unless a terminal shows it */
+	int safe = fmt == FMT_CSV && isatty(STDOUT_FILENO);
 
 	if (fmt == FMT_TABLE)
 		return run_table(st, e);
 	if (fmt == FMT_CSV) {
 		for (int i = 0; i < ncol; i++) {
+			const char *nm = sqlite3_column_name(st, i);
+			char *t = safe ? ft_term_dupn(nm, nm ? strlen(nm) : 0) : NULL;
+
 			if (i)
 				putchar(',');
-			csv_cell(sqlite3_column_name(st, i));
+			csv_cell(t ? t : nm ? nm : "");
+			free(t);
 		}
 		printf("\r\n");
 	} else {
 		putchar('[');
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!ferror(stdout) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (fmt == FMT_CSV) {
 			for (int i = 0; i < ncol; i++) {
 				char *t = sqlite3_column_type(st, i) == SQLITE_NULL ? strdup("") :
-					  cell_text(st, i);
+					  safe ? cell_safe(st, i) : cell_text(st, i);
 
 				if (i)
 					putchar(',');
@@ -196,9 +257,87 @@ static int run(sqlite3_stmt *st, enum fmt fmt, struct ft_err *e)
 		putchar('}');
 		first = 0;
 	}
-	if (fmt == FMT_JSON)
+	if (ferror(stdout))
+		return 0;	/* main() reports it */
+	if (fmt == FMT_JSON && rc == SQLITE_DONE)
 		printf("]\n");
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The query's limits: a deadline checked by the progress handler. */
+static struct timespec deadline;
+
+static int past_deadline(void *unused)
+{
+	struct timespec now;
+
+	(void)unused;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline.tv_sec ||
+	       (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec);
+}
+
+/*
+ * What a query on a hostile file may not do, on top of the read-only
+ * connection: attach other files, read or set tokenizer pointers, load
+ * code, or lift the connection's protections.
+ */
+static int authorize(void *unused, int action, const char *a1, const char *a2,
+		     const char *db, const char *trigger)
+{
+	static const char *const pragmas[] = {
+		"query_only", "trusted_schema", "writable_schema", "hard_heap_limit",
+		"soft_heap_limit", "mmap_size", NULL,
+	};
+
+	(void)unused; (void)db; (void)trigger;
+	switch (action) {
+	case SQLITE_ATTACH:
+	case SQLITE_DETACH:
+		return SQLITE_DENY;
+	case SQLITE_FUNCTION:
+		if (a2 && (!strcasecmp(a2, "fts3_tokenizer") || !strcasecmp(a2, "load_extension")))
+			return SQLITE_DENY;
+		return SQLITE_OK;
+	case SQLITE_PRAGMA:
+		for (int i = 0; pragmas[i]; i++)
+			if (a1 && !strcasecmp(a1, pragmas[i]))
+				return SQLITE_DENY;
+		return SQLITE_OK;
+	default:
+		return SQLITE_OK;
+	}
+}
+
+/* Defensive mode, no FTS3 tokenizer pointers, no extensions, the limits. */
+static int harden(sqlite3 *db, double timeout, long long max_mem)
+{
+	int on = -1;
+
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on) != SQLITE_OK || on != 1)
+		return -1;
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, &on) != SQLITE_OK ||
+	    on != 0)
+		return -1;
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, &on) != SQLITE_OK ||
+	    on != 0)
+		return -1;
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
+	if (sqlite3_set_authorizer(db, authorize, NULL) != SQLITE_OK)
+		return -1;
+	if (timeout > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += (time_t)timeout;
+		deadline.tv_nsec += (long)((timeout - (double)(time_t)timeout) * 1e9);
+		if (deadline.tv_nsec >= 1000000000) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000;
+		}
+		sqlite3_progress_handler(db, 10000, past_deadline, NULL);
+	}
+	if (max_mem > 0)
+		sqlite3_hard_heap_limit64(max_mem);
+	return 0;
 }
 
 int cmd_sql(int argc, char **argv, struct ft_err *e)
@@ -206,6 +345,8 @@ int cmd_sql(int argc, char **argv, struct ft_err *e)
 	static const struct option opts[] = {
 		{ "csv", no_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "max-memory", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -213,13 +354,26 @@ int cmd_sql(int argc, char **argv, struct ft_err *e)
 	struct store *s = NULL;
 	sqlite3_stmt *st = NULL;
 	const char *tail = NULL, *db_path, *query;
-	int c, ret = FT_EXIT_FAIL;
+	int c, ret = FT_EXIT_FAIL, rc;
+	double timeout = 300;
+	long long max_mem = 2LL << 30;
+	char *end;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': fmt = FMT_CSV; break;
 		case 'j': fmt = FMT_JSON; break;
+		case 't':
+			timeout = strtod(optarg, &end);
+			if (end == optarg || *end || !(timeout >= 0 && timeout < 1e9))
+				return cmd_usage_error("sql", "--timeout wants seconds (0: no limit)");
+			break;
+		case 'm':
+			if (cmd_parse_size(optarg, &max_mem) < 0)
+				return cmd_usage_error("sql", "--max-memory wants a size such as 512M or 4G "
+						       "(0: no limit)");
+			break;
 		case 'h': return cmd_help(cmd_sql_usage);
 		default: return cmd_usage_error("sql", "unknown option");
 		}
@@ -230,8 +384,16 @@ int cmd_sql(int argc, char **argv, struct ft_err *e)
 	query = argv[optind + 1];
 	if (store_open(&s, db_path, STORE_READONLY, e) < 0)
 		return FT_EXIT_FAIL;
+	if (harden(store_db(s), timeout, max_mem) < 0) {
+		ft_error(e, -1, "%s: cannot set up the query's protections: %s", db_path,
+			 sqlite3_errmsg(store_db(s)));
+		goto out;
+	}
 	if (sqlite3_prepare_v2(store_db(s), query, -1, &st, &tail) != SQLITE_OK) {
-		ft_error(e, -1, "%s: %s", db_path, sqlite3_errmsg(store_db(s)));
+		ft_error(e, -1, "%s: %s%s", db_path, sqlite3_errmsg(store_db(s)),
+			 sqlite3_errcode(store_db(s)) == SQLITE_AUTH ?
+			 " (sql refuses ATTACH, DETACH, fts3_tokenizer(), load_extension() and "
+			 "pragmas that lift its protections)" : "");
 		goto out;
 	}
 	if (!st) {
@@ -250,7 +412,15 @@ int cmd_sql(int argc, char **argv, struct ft_err *e)
 	}
 	if (run(st, fmt, e) < 0) {
 		fflush(stdout);
-		ft_error(e, -1, "%s: %s", db_path, sqlite3_errmsg(store_db(s)));
+		rc = sqlite3_errcode(store_db(s)) & 0xff;
+		if (rc == SQLITE_INTERRUPT)
+			ft_error(e, -1, "%s: the query ran longer than %g s (--timeout)", db_path,
+				 timeout);
+		else if (rc == SQLITE_NOMEM && max_mem > 0)
+			ft_error(e, -1, "%s: the query needed more than %lld MiB of memory "
+				 "(--max-memory)", db_path, max_mem >> 20);
+		else
+			ft_error(e, -1, "%s: %s", db_path, sqlite3_errmsg(store_db(s)));
 		goto out;
 	}
 	ret = FT_EXIT_OK;

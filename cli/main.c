@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -86,6 +88,37 @@ int cmd_help(const char *text)
 {
 	fputs(text, stdout);
 	return FT_EXIT_OK;
+}
+
+int cmd_parse_size(const char *s, long long *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v, mul = 1;
+	char *end;
+	const char *u;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (*end) {
+		u = strchr(units, end[0] & ~0x20);
+		if (!u || !end[0])
+			return -1;
+		for (const char *k = units; k <= u; k++)
+			mul *= 1024;
+		end++;
+		if (!strcasecmp(end, "iB") || !strcasecmp(end, "B"))
+			end += strlen(end);
+		if (*end)
+			return -1;
+	}
+	if (v > (unsigned long long)INT64_MAX / mul)
+		return -1;
+	*out = (long long)(v * mul);
+	return 0;
 }
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)

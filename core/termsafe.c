@@ -168,6 +168,25 @@ size_t ft_term_safe(char *out, size_t n, const char *in, size_t maxcols)
 	return ft_term_safen(out, n, in, in ? strlen(in) : 0, maxcols, NULL);
 }
 
+size_t ft_term_width(const char *safe)
+{
+	size_t n = strlen(safe), i = 0, cols = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		size_t l = ft_utf8_next(safe + i, n - i, &cp);
+
+		if (!l) {
+			cols++;
+			i++;
+			continue;
+		}
+		cols += (size_t)ft_term_cp_width(cp);
+		i += l;
+	}
+	return cols;
+}
+
 char *ft_term_dupn(const char *in, size_t len)
 {
 	/* at most 4 output bytes per input byte (\xNN; \uNNNN is 6 for 2 or 3) */

@@ -60,6 +60,9 @@ size_t ft_term_safen(char *out, size_t n, const char *in, size_t len, size_t max
 /* The same for a NUL-terminated string; NULL gives "". */
 size_t ft_term_safe(char *out, size_t n, const char *in, size_t maxcols);
 
+/* Display columns of a string that is already safe (an ft_term_* output). */
+size_t ft_term_width(const char *safe);
+
 /* A malloc'ed safe copy of in[0..len) (no column limit); NULL if out of memory. */
 char *ft_term_dupn(const char *in, size_t len);
 
