@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "../core/json.h"
+#include "../core/termsafe.h"
 #include "../replay/model.h"
 #include "../replay/scenario.h"
 #include "../replay/window.h"
@@ -364,9 +365,9 @@ static void print_window(const struct window_facts *f, const struct scenario *sc
 			 const char *note)
 {
 	printf("window %lld: %s on ino %lld, pages %lld-%lld, writer pid %d; the trace's kernel "
-	       "runs the %s code\n", (long long)f->id, f->verdict, (long long)f->ino,
+	       "runs the %s code\n", (long long)f->id, ft_term_s(f->verdict), (long long)f->ino,
 	       (long long)f->first, (long long)f->last, f->writer,
-	       f->variant[0] ? f->variant : "(unknown)");
+	       f->variant[0] ? ft_term_s(f->variant) : "(unknown)");
 	if (f->write_known)
 		printf("  W  pid %d: buffered write of pages %lld-%lld, the copy stopped at page %lld\n",
 		       f->writer, (long long)f->write_first,
@@ -430,11 +431,13 @@ static int replay_window(const struct replay_opts *o, int64_t id, struct ft_err 
 		goto out;
 	}
 	expect = expected_outcome(&f);
-	if (o->json)
-		printf("{\"window\":%lld,\"verdict\":\"%s\",\"trace_model\":", (long long)id,
-		       f.verdict);
-	else
+	if (o->json) {
+		printf("{\"window\":%lld,\"verdict\":", (long long)id);
+		json_str(stdout, f.verdict);	/* from the file: escaped */
+		printf(",\"trace_model\":");
+	} else {
 		print_window(&f, &sc, note);
+	}
 	if (o->json) {
 		json_str(stdout, f.variant[0] ? f.variant : NULL);
 		printf(",\"expected\":");
@@ -468,7 +471,7 @@ static int replay_window(const struct replay_opts *o, int64_t id, struct ft_err 
 		printf("],\"matches_trace\":%s}\n", match < 0 ? "null" : match ? "true" : "false");
 	} else if (match >= 0) {
 		printf("\nthe trace shows %s: under %s, the kernel's code, the model gives %s, "
-		       "expected %s: %s\n", f.verdict, f.variant, got, expect,
+		       "expected %s: %s\n", ft_term_s(f.verdict), ft_term_s(f.variant), got, expect,
 		       match ? "agrees" : "DISAGREES");
 	}
 	if (window_replays_save(s, id, save, nk, e) < 0)
