@@ -22,6 +22,7 @@
 
 #include <sqlite3.h>
 
+#include "../core/termsafe.h"
 #include "query.h"
 #include "../core/store.h"
 
@@ -195,7 +196,9 @@ int tq_open(struct tq **out, const char *path, struct ft_err *e)
 				q->ntypes = id + 1;
 			}
 			free(q->types[id]);
-			q->types[id] = strdup((const char *)sqlite3_column_text(st, 1));
+			/* every text from the file is made safe for the terminal here */
+			q->types[id] = ft_term_dupn((const char *)sqlite3_column_text(st, 1),
+						    (size_t)sqlite3_column_bytes(st, 1));
 		}
 	}
 	sqlite3_finalize(st);
@@ -203,8 +206,8 @@ int tq_open(struct tq **out, const char *path, struct ft_err *e)
 	if (sqlite3_prepare_v2(q->db, "SELECT id, name FROM kinds WHERE id BETWEEN 0 AND 63",
 			       -1, &st, NULL) == SQLITE_OK)
 		while (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(q->kinds[sqlite3_column_int(st, 0)], sizeof(q->kinds[0]), "%s",
-				 (const char *)sqlite3_column_text(st, 1));
+			ft_term_safe(q->kinds[sqlite3_column_int(st, 0)], sizeof(q->kinds[0]),
+				     (const char *)sqlite3_column_text(st, 1), 0);
 	sqlite3_finalize(st);
 	*out = q;
 	return 0;
@@ -242,11 +245,13 @@ void tq_close_reads(struct tq *q)
 
 /* --- trace, inodes ------------------------------------------------------------ */
 
+/* A text column, made safe for the terminal (hostile files: core/termsafe.h). */
 static void col_str(sqlite3_stmt *st, int c, char *buf, size_t len)
 {
 	const unsigned char *t = sqlite3_column_text(st, c);
 
-	snprintf(buf, len, "%s", t ? (const char *)t : "");
+	ft_term_safen(buf, len, (const char *)t, t ? (size_t)sqlite3_column_bytes(st, c) : 0, 0,
+		      NULL);
 }
 
 int tq_trace(struct tq *q, struct tq_trace *t)
@@ -920,7 +925,7 @@ static void value_str(sqlite3_stmt *st, int c, char *buf, size_t len)
 		break;
 	}
 	default:
-		snprintf(buf, len, "\"%s\"", (const char *)sqlite3_column_text(st, c));
+		snprintf(buf, len, "\"%s\"", ft_term_s((const char *)sqlite3_column_text(st, c)));
 	}
 }
 
@@ -949,8 +954,10 @@ int tq_event_detail(struct tq *q, int64_t id, char lines[][256], int max)
 	snprintf(lines[n++], 256, "event #%lld  %.9f s  cpu %d  pid %d (%s)  %s:%s -> %s",
 		 sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1) / 1e9,
 		 sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
-		 sqlite3_column_text(st, 4) ? (const char *)sqlite3_column_text(st, 4) : "?",
-		 sqlite3_column_text(st, 5), sqlite3_column_text(st, 6), sqlite3_column_text(st, 7));
+		 sqlite3_column_text(st, 4) ? ft_term_s((const char *)sqlite3_column_text(st, 4)) : "?",
+		 ft_term_s((const char *)sqlite3_column_text(st, 5)),
+		 ft_term_s((const char *)sqlite3_column_text(st, 6)),
+		 ft_term_s((const char *)sqlite3_column_text(st, 7)));
 	lines[n][0] = 0;
 	append(lines[n], 256, "normalized:");
 	for (int c = 8; c < 24; c++) {
@@ -982,7 +989,8 @@ int tq_event_detail(struct tq *q, int64_t id, char lines[][256], int max)
 			char v[96];
 
 			value_str(st, 1, v, sizeof(v));
-			append(lines[n], 256, " %s=%s", sqlite3_column_text(st, 0), v);
+			append(lines[n], 256, " %s=%s",
+			       ft_term_s((const char *)sqlite3_column_text(st, 0)), v);
 		}
 	}
 	sqlite3_finalize(st);
