@@ -10,7 +10,7 @@
 
 const char cmd_export_usage[] =
 "usage: foliotrace export [--format perfetto|csv] [--what events|windows] -o OUT\n"
-"                         [--window N] [--from NS] [--to NS] [-q] DB\n"
+"                         [-f] [--window N] [--from NS] [--to NS] [-q] DB\n"
 "\n"
 "Export a database's events, windows and happens-before edges.\n"
 "\n"
@@ -30,13 +30,19 @@ const char cmd_export_usage[] =
 "with = or +: beware of spreadsheet formulas).\n"
 "\n"
 "The output is written as it is read (memory does not grow with the trace)\n"
-"to a temporary file renamed into place when complete.\n"
+"to a temporary file beside it (OUT.tmp-PID, removed on SIGINT/SIGTERM and\n"
+"by a later run if we were killed), fsynced and renamed into place when\n"
+"complete.  An existing file is replaced only with -f; a character device\n"
+"or FIFO (/dev/null, a named pipe, /dev/stdout) is written into, never\n"
+"replaced; a directory or symbolic link is refused, and so is DB itself.\n"
 "\n"
 "options:\n"
 "      --format=F     perfetto or csv\n"
 "      --what=W       csv only: events or windows\n"
 "  -o, --output=OUT   file (or prefix, see csv); - for stdout (not with a\n"
 "                     prefix)\n"
+"  -f, --force        replace OUT (both files with a prefix) if it is a\n"
+"                     regular file\n"
 "      --window=N     only the events of window N (start_event..end_event),\n"
 "                     that window and the edges between them\n"
 "      --from=NS, --to=NS  only events with ts in this range (trace clock\n"
@@ -45,7 +51,8 @@ const char cmd_export_usage[] =
 "  -h, --help         show this help\n"
 "\n"
 "exit status: 0 on success, 1 if the export could not be written (no\n"
-"file is left behind), 2 on a usage error.\n";
+"file is left behind), 2 on a usage error, 130 or 143 when interrupted by\n"
+"SIGINT or SIGTERM.\n";
 
 static int parse_i64(const char *s, int64_t *out)
 {
@@ -61,7 +68,8 @@ static int parse_i64(const char *s, int64_t *out)
 int cmd_export(int argc, char **argv, struct ft_err *e)
 {
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'X' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "what", required_argument, NULL, 'w' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "window", required_argument, NULL, 'W' },
@@ -77,9 +85,10 @@ int cmd_export(int argc, char **argv, struct ft_err *e)
 	int c, quiet = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:fqh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f':
+		case 'f': o.force = 1; break;
+		case 'X':
 			if (!strcmp(optarg, "perfetto"))
 				o.format = EXPORT_PERFETTO;
 			else if (!strcmp(optarg, "csv"))
@@ -122,6 +131,7 @@ int cmd_export(int argc, char **argv, struct ft_err *e)
 	if (o.format == EXPORT_CSV && o.what == EXPORT_ALL && !strcmp(o.out, "-"))
 		return cmd_usage_error("export", "csv to stdout wants --what events or --what windows");
 	o.db = argv[optind];
+	durable_signals();	/* SIGINT/SIGTERM remove the temp files */
 	if (export_write(&o, &st, e) < 0)
 		return FT_EXIT_FAIL;
 	if (!quiet)

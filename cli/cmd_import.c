@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "../core/durable.h"
 #include "../record/import.h"
 
 const char cmd_import_usage[] =
@@ -24,13 +25,19 @@ const char cmd_import_usage[] =
 "\n"
 "The file is decoded in a separate, resource-limited process: a corrupt or\n"
 "hostile trace ends in one error message, never in a crash or a partial\n"
-"database.  The database is written under a temporary name and renamed\n"
-"into place when complete.\n"
+"database.  The database is written under a temporary name (DB.tmp-PID,\n"
+"removed on SIGINT/SIGTERM, and by a later run if we were killed) and\n"
+"renamed into place when complete; without -f an existing DB, or one\n"
+"created meanwhile, is never replaced.  DB must not be TRACE.DAT; a second\n"
+"run writing the same DB at the same time fails at once.\n"
 "\n"
 "options:\n"
 "  -o, --output=DB        database to create (default: TRACE with .dat\n"
 "                         replaced by .db, in the current directory)\n"
-"  -f, --force            replace DB if it exists\n"
+"  -f, --force            replace DB if it is a regular file (never a\n"
+"                         directory, device, FIFO or link), and remove the\n"
+"                         SQLite side files (DB-journal, DB-wal, DB-shm) of\n"
+"                         an earlier database at that path\n"
 "  -q, --quiet            no progress line and no summary\n"
 "      --decoder-mem=MB   address-space limit of the decoder (default 4096)\n"
 "      --decoder-cpu=S    CPU-time limit of the decoder (default 3600)\n"
@@ -51,10 +58,15 @@ const char cmd_import_usage[] =
 
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (import_interrupted) {
+		/* a second Ctrl-C ends us at once, without our temp file */
+		durable_unlink_temps();
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	import_interrupted = 1;
-	signal(SIGINT, SIG_DFL);	/* a second Ctrl-C ends us at once */
-	signal(SIGTERM, SIG_DFL);
+	durable_interrupted = 1;
 }
 
 static char *default_output(const char *input)

@@ -9,8 +9,8 @@
 #include "../report/report.h"
 
 const char cmd_report_usage[] =
-"usage: foliotrace report [-o FILE] [--markdown] [--max-detail N] [--max-list N]\n"
-"                         [--no-replay] [-q] DB\n"
+"usage: foliotrace report [-o FILE] [-f] [--markdown] [--max-detail N]\n"
+"                         [--max-list N] [--no-replay] [-q] DB\n"
 "\n"
 "Write the postmortem of an analysed database as one self-contained HTML\n"
 "file (inline CSS and SVG, no script, nothing fetched from anywhere;\n"
@@ -33,7 +33,12 @@ const char cmd_report_usage[] =
 "options:\n"
 "  -o, --output=FILE   where to write (default: postmortem.html, or\n"
 "                      postmortem.md with --markdown; - for stdout); the\n"
-"                      file appears complete or not at all\n"
+"                      file appears complete or not at all (FILE.tmp-PID,\n"
+"                      fsynced and renamed; removed on SIGINT/SIGTERM); a\n"
+"                      character device or FIFO is written into, never\n"
+"                      replaced; a directory, symbolic link or DB itself\n"
+"                      is refused\n"
+"  -f, --force         replace FILE if it is a regular file\n"
 "      --markdown      Markdown instead of HTML (no figures: the events of\n"
 "                      each detailed window are listed instead)\n"
 "      --max-detail=N  windows shown in detail (default 30)\n"
@@ -43,7 +48,8 @@ const char cmd_report_usage[] =
 "  -h, --help          show this help\n"
 "\n"
 "exit status: 0 when the report was written, 1 if it could not be (no\n"
-"file is left behind), 2 on a usage error.\n";
+"file is left behind), 2 on a usage error, 130 or 143 when interrupted by\n"
+"SIGINT or SIGTERM.\n";
 
 static int parse_count(const char *s, int *out)
 {
@@ -60,6 +66,7 @@ int cmd_report(int argc, char **argv, struct ft_err *e)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "markdown", no_argument, NULL, 'm' },
 		{ "max-detail", required_argument, NULL, 'd' },
 		{ "max-list", required_argument, NULL, 'l' },
@@ -74,9 +81,10 @@ int cmd_report(int argc, char **argv, struct ft_err *e)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:fqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
+		case 'f': o.force = 1; break;
 		case 'm': o.format = REPORT_MARKDOWN; break;
 		case 'd':
 			if (parse_count(optarg, &o.max_detail) < 0)
@@ -97,5 +105,6 @@ int cmd_report(int argc, char **argv, struct ft_err *e)
 	o.db = argv[optind];
 	if (!o.out)
 		o.out = o.format == REPORT_MARKDOWN ? "postmortem.md" : "postmortem.html";
+	durable_signals();	/* SIGINT/SIGTERM remove the temp file */
 	return report_write(&o, e) < 0 ? FT_EXIT_FAIL : FT_EXIT_OK;
 }

@@ -16,15 +16,14 @@
 #include "datfile.h"
 #include "tracecmd_priv.h"
 
-int datfile_write(const char *dat, struct tracing *tr, char **cpu_files, int ncpu,
-		  struct ft_err *e)
+int datfile_write(const char *tmp, const char *dat, struct tracing *tr, char **cpu_files,
+		  int ncpu, struct ft_err *e)
 {
 	struct tracecmd_output *h;
 	struct utsname u;
-	char tmp[4200], uname_buf[400];
+	char uname_buf[400];
 	int ret = -1;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", dat, (int)getpid());
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	h = tracecmd_output_create(tmp);
 	if (!h)
@@ -47,11 +46,7 @@ int datfile_write(const char *dat, struct tracing *tr, char **cpu_files, int ncp
 	ret = 0;
 out:
 	tracecmd_output_close(h);
-	if (ret == 0 && rename(tmp, dat) < 0)
-		ret = -1;
-	if (ret < 0) {
-		unlink(tmp);
+	if (ret < 0)
 		return ft_error(e, -EIO, "%s: writing the trace-cmd file failed", dat);
-	}
 	return 0;
 }

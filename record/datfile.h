@@ -9,8 +9,9 @@
 #include "../core/err.h"
 #include "tracing.h"
 
-/* Writes dat (via a temporary name) from cpu_files[0..ncpu); 0 or < 0. */
-int datfile_write(const char *dat, struct tracing *tr, char **cpu_files, int ncpu,
-		  struct ft_err *e);
+/* Writes the file tmp (the caller renames it to dat: core/durable.h) from
+ * cpu_files[0..ncpu); dat names it in messages; 0 or < 0. */
+int datfile_write(const char *tmp, const char *dat, struct tracing *tr, char **cpu_files,
+		  int ncpu, struct ft_err *e);
 
 #endif

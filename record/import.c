@@ -17,9 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <signal.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,10 +126,12 @@ static int check_input(const char *path, struct stat *st, struct ft_err *e)
 int import_trace(const struct import_opts *o, struct import_stats *st,
 		 struct ft_err *e)
 {
-	struct sandbox_limits lim = { o->mem_limit, o->cpu_limit };
+	struct sandbox_limits lim = { .mem_bytes = o->mem_limit, .cpu_seconds = o->cpu_limit };
 	struct sandbox sb = { .fd = -1 };
 	struct store *s = NULL;
-	struct stat in_st, out_st;
+	struct durable_out out = { .fd = -1, .lock_fd = -1, .slot = -1 };
+	const char *inputs[] = { o->input, NULL };
+	struct stat in_st;
 	char *tmp = NULL, desc[160];
 	int in_fd = -1, ret, status;
 	double t_start = now();
@@ -140,20 +140,15 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 	ret = check_input(o->input, &in_st, e);
 	if (ret < 0)
 		return ret;
-	if (stat(o->output, &out_st) == 0) {
-		if (!o->force)
-			return ft_error(e, -EEXIST, "%s: already exists (use --force to replace it)",
-					o->output);
-		if (S_ISDIR(out_st.st_mode))
-			return ft_error(e, -EISDIR, "%s: is a directory", o->output);
-	}
+	/* OUT: checked, locked, stale temps swept (core/durable.h) */
+	ret = durable_begin(&out, o->output, DURABLE_SQLITE | (o->force ? DURABLE_FORCE : 0),
+			    "import", inputs, e);
+	if (ret < 0)
+		return ret;
+	tmp = out.tmp;
 	in_fd = open(o->input, O_RDONLY | O_CLOEXEC);
-	if (in_fd < 0)
-		return ft_error(e, -errno, "%s: %s", o->input, strerror(errno));
-	durable_remove_stale(o->output);
-	if (asprintf(&tmp, "%s.tmp-%d", o->output, (int)getpid()) < 0) {
-		tmp = NULL;
-		ret = ft_error(e, -ENOMEM, "out of memory");
+	if (in_fd < 0) {
+		ret = ft_error(e, -errno, "%s: %s", o->input, strerror(errno));
 		goto out;
 	}
 	ret = store_create(&s, tmp, e);
@@ -248,25 +243,13 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 		ret = ft_error(e, ret, "%s: cannot close the database", tmp);
 		goto out;
 	}
-	ret = durable_fsync(tmp, 0);
-	if (ret < 0) {
-		ret = ft_error(e, ret, "%s: fsync: %s", tmp, strerror(-ret));
+	if (import_interrupted) {
+		ret = ft_error(e, -EINTR, "%s: import interrupted; %s left unchanged",
+			       o->input, o->output);
 		goto out;
 	}
-	if (rename(tmp, o->output) < 0) {
-		ret = ft_error(e, -errno, "%s: cannot rename into place: %s", o->output,
-			       strerror(errno));
-		goto out;
-	}
-	{
-		char *d = strdup(o->output);
-
-		if (d) {
-			durable_fsync(dirname(d), 1);
-			free(d);
-		}
-	}
-	free(tmp);
+	/* fsync, OUT's stale side files, rename (no-replace without -f), fsync(dir) */
+	ret = durable_commit(&out, e);
 	tmp = NULL;
 out:
 	if (sb.pid > 0)
@@ -275,7 +258,6 @@ out:
 	if (tmp) {
 		size_t tl = strlen(tmp);
 
-		unlink(tmp);
 		/* The user knows the output path, not our temp file. */
 		if (ret < 0 && !strncmp(e->msg, tmp, tl) && e->msg[tl] == ':') {
 			char why[sizeof(e->msg)];
@@ -284,8 +266,8 @@ out:
 			ft_err_clear(e);
 			ft_error(e, ret, "%s:%s (nothing written)", o->output, why);
 		}
-		free(tmp);
 	}
+	durable_abort(&out);
 	if (in_fd >= 0)
 		close(in_fd);
 	return ret;

@@ -90,7 +90,8 @@ struct rec {
 	struct emitter *em;
 	struct ft_err *e;
 	int sink_err;
-	char *tmp;
+	char *tmp;			/* dbout.tmp, for progress and messages */
+	struct durable_out dbout, datout;	/* core/durable.h */
 	char label[128];
 	pid_t child;
 	int child_status;
@@ -470,7 +471,6 @@ int recorder_run(const struct recorder_opts *o, struct recorder_result *res,
 {
 	struct rec rr, *r = &rr;
 	char **dat_files = NULL;
-	struct stat sb;
 	double t0 = 0, last_commit;
 	int ret, go_fd = -1;
 
@@ -485,12 +485,23 @@ int recorder_run(const struct recorder_opts *o, struct recorder_result *res,
 		r->dat_fds[i] = -1;
 	pthread_mutex_init(&r->lock, NULL);
 
-	if (stat(o->output, &sb) == 0 && !o->force)
-		return ft_error(e, -EEXIST, "%s: already exists (use --force to replace it)",
-				o->output);
+	/* The outputs: checked, locked, stale temps of killed runs swept. */
+	if (o->dat && durable_same_target(o->output, o->dat))
+		return ft_error(e, -EINVAL, "%s: both the database and the --dat file: name two "
+				"files", o->output);
+	ret = durable_begin(&r->dbout, o->output, DURABLE_SQLITE | (o->force ? DURABLE_FORCE : 0),
+			    "record", NULL, e);
+	if (ret == 0 && o->dat)
+		ret = durable_begin(&r->datout, o->dat, o->force ? DURABLE_FORCE : 0, "record",
+				    NULL, e);
+	if (ret < 0) {
+		durable_abort(&r->dbout);
+		return ret;
+	}
+	r->tmp = r->dbout.tmp;
 	ret = tracing_open(&r->tr, &o->tr, e);
 	if (ret < 0)
-		return ret;
+		goto out;
 	snprintf(res->missing, sizeof(res->missing), "%s", tracing_missing(r->tr));
 	map_clock(r, tracing_clock(r->tr));
 	r->ncpu = tracing_cpus(r->tr);
@@ -535,15 +546,6 @@ int recorder_run(const struct recorder_opts *o, struct recorder_result *res,
 		}
 	}
 
-	/* What recordings killed earlier left (their pids are gone). */
-	durable_remove_stale(o->output);
-	if (o->dat)
-		durable_remove_stale(o->dat);
-	if (asprintf(&r->tmp, "%s.tmp-%d", o->output, (int)getpid()) < 0) {
-		r->tmp = NULL;
-		ret = ft_error(e, -ENOMEM, "out of memory");
-		goto out;
-	}
 	ret = store_create(&r->s, r->tmp, e);
 	if (ret == 0)
 		ret = store_set_live(r->s, e);
@@ -704,22 +706,23 @@ int recorder_run(const struct recorder_opts *o, struct recorder_result *res,
 	progress(r, t0, 1);
 	ret = store_close(r->s);
 	r->s = NULL;
-	if (ret == 0)
-		ret = durable_fsync(r->tmp, 0);
-	if (ret == 0 && rename(r->tmp, o->output) < 0)
-		ret = -errno;
 	if (ret < 0) {
 		ret = ft_error(e, ret, "%s: cannot write the database: %s", o->output, strerror(-ret));
 		goto out;
 	}
-	free(r->tmp);
 	r->tmp = NULL;
+	/* fsync, side files of an earlier OUT, rename (no-replace without -f), fsync(dir) */
+	ret = durable_commit(&r->dbout, e);
+	if (ret < 0)
+		goto out;
 	if (o->dat) {
 		for (int cpu = 0; cpu < r->ncpu; cpu++) {
 			close(r->dat_fds[cpu]);
 			r->dat_fds[cpu] = -1;
 		}
-		ret = datfile_write(o->dat, r->tr, dat_files, r->ncpu, e);
+		ret = datfile_write(r->datout.tmp, o->dat, r->tr, dat_files, r->ncpu, e);
+		if (ret == 0)
+			ret = durable_commit(&r->datout, e);
 	}
 out:
 	if (r->child > 0) {
@@ -765,16 +768,8 @@ out:
 	wire_writer_release(&r->w);
 	loader_free(r->ld);
 	store_close(r->s);
-	if (r->tmp) {
-		char side[4200];
-
-		unlink(r->tmp);
-		snprintf(side, sizeof(side), "%s-wal", r->tmp);
-		unlink(side);
-		snprintf(side, sizeof(side), "%s-shm", r->tmp);
-		unlink(side);
-		free(r->tmp);
-	}
+	durable_abort(&r->dbout);	/* no-ops after a commit */
+	durable_abort(&r->datout);
 	tracing_close(r->tr);
 	pthread_mutex_destroy(&r->lock);
 	return ret;

@@ -422,7 +422,8 @@ static int csv_windows(struct exp *x, FILE *f)
 int export_write(const struct export_opts *o, struct export_stats *stats, struct ft_err *e)
 {
 	struct exp x = { .o = o, .st = stats, .e = e };
-	struct out_file ev = { 0 }, win = { 0 };
+	struct out_file ev = { .d = { .fd = -1, .lock_fd = -1, .slot = -1 } }, win = ev;
+	char *wpath = NULL;
 	char *path = NULL;
 	int ret;
 
@@ -433,32 +434,34 @@ int export_write(const struct export_opts *o, struct export_stats *stats, struct
 	if ((ret = load_types(&x)) < 0 || (ret = event_range(&x)) < 0)
 		goto out;
 	if (o->format == EXPORT_PERFETTO) {
-		if ((ret = out_open(&ev, o->out, e)) < 0)
+		if ((ret = out_open(&ev, o->out, o->force, "export", o->db, e)) < 0)
 			goto out;
 		if ((ret = perfetto(&x, ev.f)) < 0)
 			goto out;
 		ret = out_commit(&ev, e);
 		goto out;
 	}
-	if (o->what != EXPORT_WINDOWS) {
-		if (o->what == EXPORT_ALL && asprintf(&path, "%s-events.csv", o->out) < 0) {
+	/* Both files planned (checked, locked) before either is written. */
+	if (o->what == EXPORT_ALL) {
+		if (asprintf(&path, "%s-events.csv", o->out) < 0)
+			path = NULL;
+		if (asprintf(&wpath, "%s-windows.csv", o->out) < 0)
+			wpath = NULL;
+		if (!path || !wpath) {
 			ret = ft_error(e, -ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((ret = out_open(&ev, path ? path : o->out, e)) < 0 || (ret = csv_events(&x, ev.f)) < 0)
-			goto out;
-		free(path);
-		path = NULL;
 	}
-	if (o->what != EXPORT_EVENTS) {
-		if (o->what == EXPORT_ALL && asprintf(&path, "%s-windows.csv", o->out) < 0) {
-			ret = ft_error(e, -ENOMEM, "out of memory");
-			goto out;
-		}
-		if ((ret = out_open(&win, path ? path : o->out, e)) < 0 ||
-		    (ret = csv_windows(&x, win.f)) < 0)
-			goto out;
-	}
+	if (o->what != EXPORT_WINDOWS &&
+	    (ret = out_open(&ev, path ? path : o->out, o->force, "export", o->db, e)) < 0)
+		goto out;
+	if (o->what != EXPORT_EVENTS &&
+	    (ret = out_open(&win, wpath ? wpath : o->out, o->force, "export", o->db, e)) < 0)
+		goto out;
+	if (ev.f && (ret = csv_events(&x, ev.f)) < 0)
+		goto out;
+	if (win.f && (ret = csv_windows(&x, win.f)) < 0)
+		goto out;
 	/* both complete: rename both */
 	if (ev.f && (ret = out_commit(&ev, e)) < 0)
 		goto out;
@@ -470,6 +473,7 @@ out:
 	if (win.f)
 		out_abort(&win);
 	free(path);
+	free(wpath);
 	for (int64_t i = 0; x.types && i < x.ntypes; i++)
 		free(x.types[i]);
 	free(x.types);

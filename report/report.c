@@ -187,42 +187,30 @@ static void summarise(struct rp_doc *d)
 		snprintf(p + k, room - (size_t)k, ".");
 }
 
-/* --- atomic output ------------------------------------------------------ */
+/* --- output: the one discipline of core/durable.h ------------------------ */
 
-int out_open(struct out_file *o, const char *path, struct ft_err *e)
+int out_open(struct out_file *o, const char *path, int force, const char *what,
+	     const char *input, struct ft_err *e)
 {
-	int fd;
+	const char *inputs[] = { input, NULL };
+	int ret;
 
 	memset(o, 0, sizeof(*o));
-	if (!strcmp(path, "-")) {
+	ret = durable_begin(&o->d, path, DURABLE_DIRECT | (force ? DURABLE_FORCE : 0), what,
+			    inputs, e);
+	if (ret < 0)
+		return ret;
+	if (o->d.fd == STDOUT_FILENO && !o->d.close_fd) {
 		o->f = stdout;
 		return 0;
 	}
-	o->path = strdup(path);
-	if (!o->path || asprintf(&o->tmp, "%s.tmp.XXXXXX", path) < 0) {
-		free(o->path);
-		o->path = NULL;
-		return ft_error(e, -ENOMEM, "%s: out of memory", path);
+	o->f = fdopen(o->d.fd, "w");
+	if (!o->f) {
+		ret = ft_error(e, -errno, "%s: cannot create: %s", path, strerror(errno));
+		durable_abort(&o->d);
+		return ret;
 	}
-	fd = mkstemp(o->tmp);
-	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
-		int err = errno;
-
-		if (fd >= 0) {
-			close(fd);
-			unlink(o->tmp);
-		}
-		free(o->tmp);
-		free(o->path);
-		memset(o, 0, sizeof(*o));
-		return ft_error(e, -err, "%s: cannot create: %s", path, strerror(err));
-	}
-	{
-		mode_t mask = umask(0);	/* mkstemp made it 0600: give it the usual mode */
-
-		umask(mask);
-		fchmod(fd, 0666 & ~mask);
-	}
+	o->d.close_fd = 0;	/* the FILE closes it */
 	return 0;
 }
 
@@ -231,37 +219,27 @@ int out_commit(struct out_file *o, struct ft_err *e)
 	FILE *f = o->f;
 	int ret = 0;
 
-	if (!o->tmp) {
-		if (fflush(f) != 0 || ferror(f))
-			ret = ft_error(e, -EIO, "standard output: write error");
+	if (!f)
+		return ft_error(e, -EINVAL, "output not open");
+	if (ferror(f) | fflush(f)) {
+		ret = ft_error(e, -EIO, "%s: write error: %s", f == stdout ? "standard output" :
+			       o->d.path, strerror(errno));
+		out_abort(o);
 		return ret;
 	}
-	if (ferror(f) | fflush(f) | fclose(f)) {
-		o->f = NULL;
-		ret = ft_error(e, -EIO, "%s: write error: %s", o->path, strerror(errno));
-	} else if (rename(o->tmp, o->path) < 0) {
-		o->f = NULL;
-		ret = ft_error(e, -errno, "%s: cannot rename into place: %s", o->path, strerror(errno));
-	}
+	ret = durable_commit(&o->d, e);	/* fsync, rename, fsync(dir); or just done */
+	if (f != stdout && fclose(f) != 0 && ret == 0)
+		ret = ft_error(e, -EIO, "write error: %s", strerror(errno));
 	o->f = NULL;
-	if (ret < 0)
-		unlink(o->tmp);
-	free(o->tmp);
-	free(o->path);
-	memset(o, 0, sizeof(*o));
 	return ret;
 }
 
 void out_abort(struct out_file *o)
 {
-	if (o->tmp) {
-		if (o->f)
-			fclose(o->f);
-		unlink(o->tmp);
-	}
-	free(o->tmp);
-	free(o->path);
-	memset(o, 0, sizeof(*o));
+	if (o->f && o->f != stdout)
+		fclose(o->f);
+	o->f = NULL;
+	durable_abort(&o->d);
 }
 
 /* --- replays in a child --------------------------------------------------- */
@@ -323,7 +301,7 @@ int report_write(const struct report_opts *o, struct ft_err *e)
 {
 	struct rp_doc d;
 	struct store *s = NULL;
-	struct out_file out = { 0 };
+	struct out_file out = { .d = { .fd = -1, .lock_fd = -1, .slot = -1 } };
 	int ret, ndetail = 0;
 
 	memset(&d, 0, sizeof(d));
@@ -345,21 +323,23 @@ int report_write(const struct report_opts *o, struct ft_err *e)
 			ndetail++;
 		}
 	}
+	/* OUT checked and locked before the replays (they may take a while) */
+	if ((ret = out_open(&out, o->out, o->force, "report", o->db, e)) < 0)
+		goto out;
 	if (o->run_replays && (ret = spawn_replays(&s, o, &d, e)) < 0)
 		goto out;
 	for (int i = 0; i < d.nwin; i++)
 		if (d.win[i].detailed && (ret = query_window_detail(s, &d.win[i], e)) < 0)
 			goto out;
-	if ((ret = out_open(&out, o->out, e)) < 0)
-		goto out;
 	ret = o->format == REPORT_MARKDOWN ? markdown_write(out.f, &d) : html_write(out.f, &d);
 	if (ret < 0) {
 		ft_error(e, ret, "%s: write error", o->out);
-		out_abort(&out);
 		goto out;
 	}
 	ret = out_commit(&out, e);
 out:
+	if (out.f)
+		out_abort(&out);
 	store_close(s);
 	doc_free(&d);
 	return ret;

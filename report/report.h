@@ -6,14 +6,16 @@
  * Both open the database read-only; the report may first run
  * `foliotrace replay DB --window N --explore` (a child process of the
  * same binary, which stores its results) for the detailed windows that
- * have no stored replay.  Output files appear complete or not at all:
- * they are written to a temporary file in the same directory and renamed.
+ * have no stored replay.  Output files appear complete or not at all,
+ * by the discipline of core/durable.h (temp file, -f to replace a regular
+ * file, written straight into a device or FIFO, never the input).
  */
 #ifndef FT_REPORT_H
 #define FT_REPORT_H
 
 #include <stdint.h>
 
+#include "../core/durable.h"
 #include "../core/err.h"
 
 enum report_format { REPORT_HTML, REPORT_MARKDOWN };
@@ -27,6 +29,7 @@ struct report_opts {
 	int run_replays;		/* spawn replays for detailed windows without one */
 	const char *self;		/* the binary to spawn (default /proc/self/exe) */
 	int quiet;
+	int force;			/* -f: replace a regular OUT */
 };
 
 /* Writes the report; 0 or a negative code with the message in *e. */
@@ -42,6 +45,7 @@ struct export_opts {
 	enum export_what what;		/* CSV only */
 	int64_t window;			/* -1: all; else that window's events */
 	int64_t from_ns, to_ns;		/* -1: unbounded */
+	int force;			/* -f: replace regular OUT files */
 };
 
 struct export_stats {
@@ -51,16 +55,18 @@ struct export_stats {
 int export_write(const struct export_opts *o, struct export_stats *st, struct ft_err *e);
 
 /*
- * Atomic output (shared by report and export): out_open() makes a
- * temporary file beside path ("-" gives stdout), out_commit() flushes,
- * closes and renames it into place, out_abort() removes it.
+ * Output of report and export (core/durable.h): out_open() plans path
+ * (a temp file beside it, or straight into a device, FIFO or "-" for
+ * stdout; refused when it is input or exists without force), out_commit()
+ * flushes, fsyncs and renames it into place, out_abort() removes it.
  */
 struct out_file {
-	char *path, *tmp;
-	void *f;			/* FILE * */
+	struct durable_out d;
+	void *f;			/* FILE *, NULL when not open */
 };
 
-int out_open(struct out_file *o, const char *path, struct ft_err *e);
+int out_open(struct out_file *o, const char *path, int force, const char *what,
+	     const char *input, struct ft_err *e);
 int out_commit(struct out_file *o, struct ft_err *e);
 void out_abort(struct out_file *o);
 

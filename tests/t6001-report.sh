@@ -25,7 +25,7 @@ done
 "$FT" report "$db" -o "$T_TMP/a.html"; rc=$?
 t_eq "report exits 0" 0 "$rc"
 t_check "report wrote the file" test -s "$T_TMP/a.html"
-t_eq "no temporary file left" "" "$(ls "$T_TMP" | grep '\.tmp\.' || true)"
+t_eq "no temporary file left" "" "$(ls "$T_TMP" | grep '\.tmp[.-]' || true)"
 
 q "$db" "SELECT id FROM windows WHERE verdict IN ('loss','hit','dropped','unsafe')
 	ORDER BY $sev, start_ns, id LIMIT 30" > "$T_TMP/detail.expect"
@@ -214,9 +214,9 @@ t_eq "missing DB: exit 1" 1 "$rc"
 t_check "missing DB: no output" test ! -e "$T_TMP/none.html"
 mkdir "$T_TMP/isdir.html"
 err=$("$FT" report --no-replay "$db" -o "$T_TMP/isdir.html" 2>&1); rc=$?
-t_eq "output cannot be renamed into place: exit 1" 1 "$rc"
-t_match "the message names the output" "isdir.html: cannot rename" "$err"
-t_eq "no temporary file left after the failure" "" "$(ls "$T_TMP" | grep '\.tmp\.' || true)"
+t_eq "a directory as the output: exit 1" 1 "$rc"
+t_match "the message names the output" "isdir.html: is a directory" "$err"
+t_eq "no temporary file left after the failure" "" "$(ls "$T_TMP" | grep '\.tmp[.-]' || true)"
 "$FT" report --max-detail x "$db" >/dev/null 2>&1; rc=$?
 t_eq "bad --max-detail: exit 2" 2 "$rc"
 
