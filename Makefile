@@ -4,7 +4,7 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= gcc
-PKGS      := libtraceevent libtracefs libtracecmd sqlite3 ncursesw
+PKGS      := libtraceevent libtracefs libtracecmd sqlite3 ncursesw libseccomp
 
 BUILD     ?= build
 BIN       := $(BUILD)/foliotrace

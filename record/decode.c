@@ -9,9 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "../core/kfingerprint.h"
 #include "emit.h"
@@ -100,46 +97,31 @@ static int on_record(struct tracecmd_input *h, struct tep_record *rec, int multi
  * has none) and which names of core/kfingerprint.h they list, for the
  * code variant (analyze/variant.c).  libtraceevent has no name lookup; its
  * one way to list the functions it holds is tep_print_funcs(), which
- * prints them to stdout, so stdout goes to an anonymous file meanwhile.
+ * prints them to stdout, so stdout is a memory stream meanwhile (glibc's
+ * stdout is an assignable variable): no file, no descriptor, no system
+ * call but malloc's, as the decoder's seccomp filter wants (sandbox.h).
  */
 static void send_kallsyms(struct emitter *em, struct tep_handle *tep)
 {
-	int n = tep_get_function_count(tep), out, saved;
+	int n = tep_get_function_count(tep);
 	uint32_t present = 0;
-	char names[512];
-	struct stat st;
+	char names[512], *text = NULL;
+	size_t len = 0;
+	FILE *mem, *saved;
 
 	emitter_meta_int(em, "kallsyms", n > 0 ? n : 0);
 	if (n <= 0)
 		return;
-	out = memfd_create("foliotrace-kallsyms", MFD_CLOEXEC);
-	if (out < 0)
+	mem = open_memstream(&text, &len);
+	if (!mem)
 		return;
-	fflush(stdout);
-	saved = dup(STDOUT_FILENO);
-	if (dup2(out, STDOUT_FILENO) < 0) {
-		if (saved >= 0)
-			close(saved);
-		close(out);
-		return;
-	}
+	saved = stdout;
+	stdout = mem;
 	tep_print_funcs(tep);
-	fflush(stdout);
-	if (saved >= 0) {
-		dup2(saved, STDOUT_FILENO);
-		close(saved);
-	} else {
-		close(STDOUT_FILENO);
-	}
-	if (fstat(out, &st) == 0 && st.st_size > 0) {
-		void *text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, out, 0);
-
-		if (text != MAP_FAILED) {
-			kfp_scan(&present, text, (size_t)st.st_size, 1); /* "ADDR NAME [MOD]" */
-			munmap(text, (size_t)st.st_size);
-		}
-	}
-	close(out);
+	stdout = saved;
+	if (fclose(mem) == 0 && text && len > 0)
+		kfp_scan(&present, text, len, 1); /* "ADDR NAME [MOD]" */
+	free(text);
 	kfp_format(present, names, sizeof(names));
 	emitter_meta(em, "ksyms", names);
 }

@@ -3,7 +3,7 @@
 # are missing.  Runs `apt-get update` once, only when something is missing.
 set -euo pipefail
 pkgs=(build-essential pkg-config libtraceevent-dev libtracefs-dev libtracecmd-dev
-      libsqlite3-dev libncurses-dev trace-cmd xfsprogs sqlite3 tmux time
+      libsqlite3-dev libncurses-dev libseccomp-dev trace-cmd xfsprogs sqlite3 tmux time
       clang libclang-rt-14-dev fiu-utils libfiu-dev
       chromium	# tests/t6001 renders the report headless
       qemu-system-x86 busybox-static)	# tests/t8001 boots a Debian kernel (the lab)
