@@ -236,9 +236,14 @@ static int perfetto_windows(struct exp *x, FILE *f)
 {
 	sqlite3_stmt *st;
 	int rc, ret = prep(x, &st, "SELECT id, verdict, family, start_ns, end_ns, "
-			   "coalesce(json_extract(evidence, '$.writer'), json_extract(tasks, '$[0]'), 0), "
+			   /* a row with damaged JSON is marked, not a failed export */
+			   "coalesce(CASE WHEN json_valid(evidence) THEN json_extract(evidence, "
+			   "'$.writer') END, CASE WHEN json_valid(tasks) THEN json_extract(tasks, "
+			   "'$[0]') END, 0), "
 			   "ino, first_index, last_index, start_event, end_event, "
-			   "coalesce(json_extract(evidence, '$.racing'), '') FROM windows WHERE trace_id = ?1 "
+			   "CASE WHEN json_valid(coalesce(evidence, '{}')) THEN "
+			   "coalesce(json_extract(evidence, '$.racing'), '') "
+			   "ELSE '(unreadable evidence)' END FROM windows WHERE trace_id = ?1 "
 			   "AND start_event >= ?2 AND end_event <= ?3 ORDER BY id", "reading windows");
 
 	if (ret < 0)

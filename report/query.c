@@ -161,16 +161,25 @@ int query_provenance(struct store *s, struct rp_doc *d, struct ft_err *e)
 
 /* --- the window list -------------------------------------------------- */
 
+#define RP_UNREADABLE "(unreadable evidence)"
+
 static const char window_cols[] =
 	"SELECT id, coalesce(dev, 0), coalesce(ino, -1), coalesce(start_event, 0), "
 	"coalesce(end_event, 0), coalesce(start_ns, 0), coalesce(end_ns, 0), "
 	"coalesce(first_index, -1), coalesce(last_index, -1), family, verdict, "
-	"coalesce(tasks, '[]'), coalesce(json_extract(evidence, '$.racing'), ''), "
-	"coalesce(json_extract(evidence, '$.lock'), ''), "
-	"coalesce(json_extract(evidence, '$.writer'), json_extract(tasks, '$[0]'), -1) "
+	/* a row whose JSON is damaged is shown unreadable, not a failed report */
+	"CASE WHEN json_valid(coalesce(tasks, '[]')) THEN coalesce(tasks, '[]') ELSE '[]' END, "
+	"CASE WHEN json_valid(coalesce(evidence, '{}')) "
+	"THEN coalesce(json_extract(evidence, '$.racing'), '') ELSE '" RP_UNREADABLE "' END, "
+	"CASE WHEN json_valid(coalesce(evidence, '{}')) "
+	"THEN coalesce(json_extract(evidence, '$.lock'), '') ELSE '' END, "
+	"coalesce(CASE WHEN json_valid(coalesce(evidence, '{}')) THEN json_extract(evidence, "
+	"'$.writer') END, CASE WHEN json_valid(coalesce(tasks, '[]')) THEN json_extract(tasks, "
+	"'$[0]') END, -1), "
+	"json_valid(coalesce(evidence, '{}')) AND json_valid(coalesce(tasks, '[]')) "
 	"FROM windows WHERE trace_id = ?1 AND verdict = ?2 ORDER BY start_ns, id LIMIT ?3";
 
-static int window_row(sqlite3_stmt *st, struct rp_window *w)
+static int window_row(sqlite3_stmt *st, struct rp_window *w, const char *db)
 {
 	memset(w, 0, sizeof(*w));
 	w->id = sqlite3_column_int64(st, 0);
@@ -188,6 +197,10 @@ static int window_row(sqlite3_stmt *st, struct rp_window *w)
 	w->racing = col_dup(st, 12);
 	w->lock = col_dup(st, 13);
 	w->writer = (int)sqlite3_column_int64(st, 14);
+	if (!sqlite3_column_int(st, 15))
+		ft_warn("%s: window %lld (row id %lld of table windows): its evidence or tasks "
+			"are not valid JSON: shown as %s", db, (long long)w->id, (long long)w->id,
+			RP_UNREADABLE);
 	return w->family && w->verdict && w->tasks && w->racing && w->lock ? 0 : -ENOMEM;
 }
 
@@ -219,7 +232,7 @@ int query_windows(struct store *s, struct rp_doc *d, int max_list, struct ft_err
 				}
 				d->win = n;
 			}
-			ret = window_row(st, &d->win[d->nwin++]);
+			ret = window_row(st, &d->win[d->nwin++], d->db);
 			if (ret < 0)
 				break;
 			if (rp_worth_reading(v))

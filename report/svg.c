@@ -13,9 +13,11 @@
  * Everything printed from the database goes through rp_xml().
  */
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "doc.h"
+#include "../core/termsafe.h"
 
 #define W_TOTAL	980
 #define W_LABEL	150
@@ -25,24 +27,34 @@
 
 void rp_xml(FILE *f, const char *s)
 {
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	size_t n = s ? strlen(s) : 0, i = 0;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		size_t l;
 
 		switch (c) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			/* control bytes are not allowed in XML; bytes >= 0x80 are
-			 * shown as their Latin-1 code point (valid, if odd) */
-			if (c < 0x20 && c != '\t' && c != '\n')
-				fputc('?', f);
-			else if (c >= 0x80)
-				fprintf(f, "&#%u;", c);
-			else
-				fputc(c, f);
+		case '<': fputs("&lt;", f); i++; continue;
+		case '>': fputs("&gt;", f); i++; continue;
+		case '&': fputs("&amp;", f); i++; continue;
+		case '"': fputs("&quot;", f); i++; continue;
+		case '\'': fputs("&#39;", f); i++; continue;
+		}
+		l = ft_utf8_next(s + i, n - i, &cp);
+		if (!l) {
+			fputs("&#xfffd;", f);	/* not UTF-8 */
+			i++;
+		} else if (cp < 0x20 && cp != '\t' && cp != '\n') {
+			fputc('?', f);		/* not allowed in XML */
+			i++;
+		} else if (cp >= 0x7f && ft_term_cp_unsafe(cp)) {
+			/* DEL, C1 (HTML maps &#155; to cp1252) and bidi controls: shown */
+			fprintf(f, "\\u%04x", (unsigned)cp);
+			i += l;
+		} else {
+			fwrite(s + i, 1, l, f);	/* valid UTF-8 as is */
+			i += l;
 		}
 	}
 }
