@@ -41,6 +41,9 @@ const char cmd_import_usage[] =
 "  -q, --quiet            no progress line and no summary\n"
 "      --decoder-mem=MB   address-space limit of the decoder (default 4096)\n"
 "      --decoder-cpu=S    CPU-time limit of the decoder (default 3600)\n"
+"      --decoder-timeout=S  wall-clock limit of the decoder (default 3600)\n"
+"      --no-sandbox       decode in this process, without any containment\n"
+"                         (debugging only: never on a file you did not make)\n"
 "      --uname-version=V  the traced kernel's `uname -v`, which trace-cmd\n"
 "                         does not save; Debian names the upstream version\n"
 "                         only there (\"... Debian 6.1.192-2 ...\" for the\n"
@@ -108,6 +111,7 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "decoder-mem", required_argument, NULL, 'M' },
 		{ "decoder-cpu", required_argument, NULL, 'C' },
+		{ "decoder-timeout", required_argument, NULL, 'T' },
 		{ "no-sandbox", no_argument, NULL, 'N' },
 		{ "uname-version", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
@@ -116,6 +120,7 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 	struct import_opts o = {
 		.mem_limit = 4096ull << 20,
 		.cpu_limit = 3600,
+		.wall_limit = 3600,
 	};
 	struct import_stats st;
 	char *out_alloc = NULL;
@@ -142,6 +147,12 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 						       optarg);
 			o.cpu_limit = (unsigned)v;
 			break;
+		case 'T':
+			if (parse_uint(optarg, 1u << 30, &v) < 0)
+				return cmd_usage_error("import", "--decoder-timeout wants seconds, got '%s'",
+						       optarg);
+			o.wall_limit = (unsigned)v;
+			break;
 		case 'N': o.no_sandbox = 1; break;
 		case 'U': o.uname_version = optarg; break;
 		case 'h': return cmd_help(cmd_import_usage);
@@ -159,6 +170,7 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 		o.output = out_alloc;
 	}
 	o.progress = !quiet && isatty(STDERR_FILENO);
+	o.quiet = quiet;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -171,6 +171,15 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 		ret = sandbox_start(&sb, &lim, decoder_main, NULL, in_fd, e);
 		if (ret < 0)
 			goto out;
+		if (sb.refused && !o->quiet) {
+			/* A container or a kernel without user namespaces: the
+			 * rest of the sandbox still applies (sandbox.h). */
+			char words[160];
+			const char *r = sandbox_refused_str(sb.refused, words, sizeof(words));
+
+			fprintf(stderr, "foliotrace: warning: decoder sandbox without: %s\n",
+				r ? r : "(the decoder did not report)");
+		}
 		ret = import_stream(s, sb.fd, o->input, in_st.st_size, o->progress, st, e);
 		if (ret < 0)
 			sandbox_kill(&sb);

@@ -26,7 +26,9 @@ struct import_opts {
 	int progress;		/* status line on stderr */
 	uint64_t mem_limit;	/* decoder address-space limit, bytes */
 	unsigned cpu_limit;	/* decoder CPU seconds */
+	unsigned wall_limit;	/* decoder wall-clock seconds; 0 = none */
 	int no_sandbox;		/* decode in-process (debugging only) */
+	int quiet;		/* no warning about refused sandbox parts */
 	const char *uname_version; /* `uname -v` of the traced kernel, or NULL */
 };
 
