@@ -107,6 +107,23 @@ if command -v script >/dev/null; then
 	t_check "sql --csv on a terminal: no ESC" inert "$T_TMP/csvtty.out"
 fi
 
+# HTML report and Perfetto export: valid UTF-8 as is (it was mangled into
+# Latin-1 code points / per-byte escapes), no raw ESC or C1
+u=$T_TMP/utf8.db
+"$FT" import -q "$FT_ROOT/tests/fixtures/xfs-race-5.10-a.dat" -o "$u" && "$FT" analyze -q "$u" ||
+	t_fail "import the fixture again"
+sqlite3 "$u" "UPDATE tasks SET comm = 'café中' || char(27) || '[2J' || char(155)" ||
+	t_fail "give the tasks UTF-8 names"
+"$FT" report --no-replay -q "$u" -o "$T_TMP/u.html"; rc=$?
+t_eq "report of UTF-8 comms exits 0" 0 "$rc"
+t_check "report: UTF-8 comm kept as is in HTML" grep -qF 'café中' "$T_TMP/u.html"
+t_check "report: no ESC or 0x9b in the HTML" inert "$T_TMP/u.html"
+t_check "report: the C1 control shown as \\u009b" grep -qF '\u009b' "$T_TMP/u.html"
+"$FT" export -q "$u" -o "$T_TMP/u.json"; rc=$?
+t_eq "export of UTF-8 comms exits 0" 0 "$rc"
+t_check "export: UTF-8 comm kept as is in the Perfetto JSON" grep -qF 'café中\u001b[2J\u009b' "$T_TMP/u.json"
+t_check "export: valid JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T_TMP/u.json"
+
 # --- the TUI, in tmux --------------------------------------------------------
 if ! command -v tmux >/dev/null; then
 	echo "skipped: tmux missing (TUI part)"

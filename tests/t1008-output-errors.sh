@@ -65,6 +65,22 @@ for c in "windows" "windows --json" "info" "info --json"; do
 	fi
 done
 
+# a window row whose JSON is damaged is marked, not a failed document
+cp "$db" "$T_TMP/c.db"
+w=$(sqlite3 "$T_TMP/c.db" "SELECT id FROM windows WHERE verdict = 'loss' ORDER BY id LIMIT 1")
+sqlite3 "$T_TMP/c.db" "UPDATE windows SET evidence = '{not json' WHERE id = $w"
+"$FT" report --no-replay "$T_TMP/c.db" -o "$T_TMP/c.html" 2> "$T_TMP/err"; rc=$?
+t_eq "report with a malformed evidence row: exit 0 (the document is written)" 0 "$rc"
+t_match "report: the warning names the row" "window $w \(row id $w of table windows\).*not valid JSON" \
+	"$(cat "$T_TMP/err")"
+t_check "report: the row is marked unreadable" grep -qF '(unreadable evidence)' "$T_TMP/c.html"
+t_check "report: the other windows are in the document" \
+	grep -qF "Window $(sqlite3 "$T_TMP/c.db" "SELECT id FROM windows WHERE verdict = 'loss' AND id != $w LIMIT 1")" "$T_TMP/c.html"
+"$FT" export -q "$T_TMP/c.db" -o "$T_TMP/c.json"; rc=$?
+t_eq "export with a malformed evidence row: exit 0" 0 "$rc"
+"$FT" windows "$T_TMP/c.db" > /dev/null; rc=$?
+t_eq "windows with a malformed evidence row: exit 0" 0 "$rc"
+
 # --- concurrent writers wait ----------------------------------------------
 cp "$db" "$T_TMP/b.db"
 # another writer holds the database for 2 s
