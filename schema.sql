@@ -19,6 +19,12 @@
 --                              none), from trace.dat or /proc/kallsyms
 --   'trace:<id>:ksyms'         which names of core/kfingerprint.h they list,
 --                              space-separated (the code variant's evidence)
+--   'trace:<id>:undescribed'   records of event types the trace does not
+--                              describe, skipped by the import (absent: 0)
+--   'trace:<id>:overlong'      corrupt records longer than their ring-buffer
+--                              page, skipped by the import (absent: 0)
+--   'trace:<id>:ts_backwards'  events whose timestamp is earlier than an
+--                              event before them (absent: 0)
 --   'analysis:<id>:variant'    the code variant analyze used
 --   'analysis:<id>:notes'      its notes, one a line (analyze writes more
 --                              'analysis:<id>:*' rows; a rerun replaces them)

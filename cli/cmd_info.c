@@ -18,7 +18,10 @@ const char cmd_info_usage[] =
 "release, trace clock, cpus, time span, number of events and lost events\n"
 "(per cpu and time range), then the event counts by type and the inodes\n"
 "with the most events.  A trace whose import or recording did not finish\n"
-"is marked INCOMPLETE.\n"
+"is marked INCOMPLETE.  Records the import skipped (of event types the\n"
+"trace does not describe, or overlong) and events whose timestamp is\n"
+"earlier than one before them are counted.  Text from the database is made\n"
+"safe for the terminal (control characters shown escaped, \\x1b).\n"
 "\n"
 "options:\n"
 "      --json      print one JSON object instead: {\"traces\": [...],\n"
@@ -73,6 +76,11 @@ static void print_ns(int64_t ns)
 	printf("%" PRId64 ".%09" PRId64, ns / 1000000000, ns % 1000000000);
 }
 
+/* Three columns from the trace's meta rows: skipped records, clock order. */
+#define META1(k) "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'trace:' || " \
+	"traces.id || ':" k "'), 0)"
+#define META3 META1("undescribed") ", " META1("overlong") ", " META1("ts_backwards")
+
 static int text_out(sqlite3 *db, int top, struct ft_err *e)
 {
 	struct q q = { db, NULL };
@@ -82,7 +90,7 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 		     "coalesce(clock, '?'), cpus, file_version, compression, first_ts, last_ts, "
 		     "n_events, lost_events, lost_unknown, complete, tool, created_at, "
 		     "(SELECT group_concat(CASE name WHEN '' THEN '(top)' ELSE name END, ', ') "
-		     " FROM buffers b WHERE b.trace_id = traces.id) FROM traces ORDER BY id", e);
+		     " FROM buffers b WHERE b.trace_id = traces.id), " META3 " FROM traces ORDER BY id", e);
 	if (ret < 0)
 		return ret;
 	while ((ret = q_row(&q, e)) > 0) {
@@ -109,6 +117,13 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 		printf("  lost      %lld%s\n", sqlite3_column_int64(q.st, 11),
 		       sqlite3_column_int64(q.st, 12) ? " (+ gaps of unknown size)" : "");
 		printf("  made by   %s at %s\n", tt(q.st, 14), tt(q.st, 15));
+		if (sqlite3_column_int64(q.st, 17) || sqlite3_column_int64(q.st, 18))
+			printf("  skipped   %lld records of event types the trace does not describe, "
+			       "%lld overlong records\n", sqlite3_column_int64(q.st, 17),
+			       sqlite3_column_int64(q.st, 18));
+		if (sqlite3_column_int64(q.st, 19))
+			printf("  order     %lld events have a timestamp earlier than an event before "
+			       "them (time ranges may miss them)\n", sqlite3_column_int64(q.st, 19));
 	}
 	sqlite3_finalize(q.st);
 	if (ret < 0)
@@ -227,7 +242,7 @@ static int json_out(sqlite3 *db, int top, struct ft_err *e)
 	printf("{\"traces\":[");
 	ret = q_prep(&q, "SELECT id, source, host, kernel_release, clock, cpus, file_version, "
 		     "compression, first_ts, last_ts, n_events, lost_events, lost_unknown, "
-		     "complete, tool, uname, page_size FROM traces ORDER BY id", e);
+		     "complete, tool, uname, page_size, " META3 " FROM traces ORDER BY id", e);
 	if (ret < 0)
 		return ret;
 	for (first = 1; (ret = q_row(&q, e)) > 0; first = 0) {
@@ -250,7 +265,10 @@ static int json_out(sqlite3 *db, int top, struct ft_err *e)
 		json_str(stdout, txt(q.st, 14));
 		printf(",\"uname\":");
 		json_str(stdout, txt(q.st, 15));
-		printf(",\"page_size\":%d}", sqlite3_column_int(q.st, 16));
+		printf(",\"page_size\":%d,\"undescribed_records\":%lld,\"overlong_records\":%lld,"
+		       "\"ts_backwards\":%lld}", sqlite3_column_int(q.st, 16),
+		       sqlite3_column_int64(q.st, 17), sqlite3_column_int64(q.st, 18),
+		       sqlite3_column_int64(q.st, 19));
 	}
 	sqlite3_finalize(q.st);
 	if (ret < 0)

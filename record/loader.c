@@ -21,6 +21,7 @@ struct loader {
 	int64_t trace_id;
 	int64_t *types;		/* wire type -> events.type_id, 0 = unknown */
 	uint64_t *type_counts;	/* wire type -> events seen */
+	uint64_t ts_backwards;	/* events earlier than one before them */
 	int64_t *syms;		/* wire symbol -> symbols.id */
 	uint32_t nsyms;
 	int64_t bufs[MAX_BUFS];
@@ -53,15 +54,22 @@ static int on_meta(struct loader *l, struct wire_cur *c, struct ft_err *e)
 
 	if (!wire_cur_done(c))
 		return bad(l, e, "metadata");
-	if (!strcmp(key, "bad_records")) {
-		ft_warn("%s: %s records of event types the trace does not describe were skipped",
-			l->label, val);
-		return 0;
-	}
-	if (!strcmp(key, "overlong_records")) {
-		ft_warn("%s: %s corrupt records that claim more bytes than their ring-buffer page "
-			"holds were skipped", l->label, val);
-		return 0;
+	/* Skipped records are counted in the database too (meta rows
+	 * 'trace:<id>:undescribed' and ':overlong'; info shows them). */
+	if (!strcmp(key, "bad_records") || !strcmp(key, "overlong_records")) {
+		char *end;
+		long long n = strtoll(val, &end, 10);
+
+		if (*end || n < 0)
+			return bad(l, e, "metadata");
+		if (key[0] == 'b')
+			ft_warn("%s: %s records of event types the trace does not describe were "
+				"skipped", l->label, val);
+		else
+			ft_warn("%s: %s corrupt records that claim more bytes than their ring-buffer "
+				"page holds were skipped", l->label, val);
+		return store_trace_set_meta_int(l->s, l->trace_id, key[0] == 'b' ? "undescribed" :
+						"overlong", n, e);
 	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strcmp(keys[i].key, key))
@@ -165,6 +173,8 @@ static int on_event(struct loader *l, struct wire_cur *c, struct ft_err *e)
 	if (ev.ts > INT64_MAX)
 		return ft_error(e, -EINVAL, "%s: corrupt trace: absurd timestamp %llu",
 				l->label, (unsigned long long)ev.ts);
+	if (l->st->events && ev.ts < l->st->last_ts)
+		l->ts_backwards++;	/* stored at the end, shown by info */
 	if (!l->st->events || ev.ts < l->st->first_ts)
 		l->st->first_ts = ev.ts;
 	if (ev.ts > l->st->last_ts)
@@ -364,6 +374,12 @@ int loader_finish(struct loader *l, struct ft_err *e)
 		ret = store_trace_set_int(l->s, l->trace_id, "first_ts", (int64_t)st->first_ts, e);
 	if (ret == 0 && st->events)
 		ret = store_trace_set_int(l->s, l->trace_id, "last_ts", (int64_t)st->last_ts, e);
+	if (ret == 0 && l->ts_backwards) {
+		ft_warn("%s: %llu events have a timestamp earlier than an event before them",
+			l->label, (unsigned long long)l->ts_backwards);
+		ret = store_trace_set_meta_int(l->s, l->trace_id, "ts_backwards",
+					       (int64_t)l->ts_backwards, e);
+	}
 	if (ret == 0)
 		ret = store_trace_set_int(l->s, l->trace_id, "lost_events", (int64_t)st->lost, e);
 	if (ret == 0)

@@ -81,6 +81,19 @@ t_eq "export with a malformed evidence row: exit 0" 0 "$rc"
 "$FT" windows "$T_TMP/c.db" > /dev/null; rc=$?
 t_eq "windows with a malformed evidence row: exit 0" 0 "$rc"
 
+# --- provenance: skipped records and clock order are in the database -------
+# (the loader stores them: tests/unit/test_provenance.c; info shows them)
+t_eq "a clean trace: info --json counts nothing skipped nor out of order" \
+	'"undescribed_records":0,"overlong_records":0,"ts_backwards":0' \
+	"$("$FT" info --json "$db" | grep -o '"undescribed_records":[0-9]*,"overlong_records":[0-9]*,"ts_backwards":[0-9]*')"
+cp "$db" "$T_TMP/p.db"
+sqlite3 "$T_TMP/p.db" "INSERT INTO meta VALUES ('trace:1:undescribed', 12), ('trace:1:ts_backwards', 3)"
+out=$("$FT" info "$T_TMP/p.db")
+t_match "info shows the skipped records" "skipped   12 records of event types the trace does not describe" "$out"
+t_match "info shows the events out of order" "order     3 events have a timestamp earlier" "$out"
+t_match "info --json too" '"undescribed_records":12,"overlong_records":0,"ts_backwards":3' \
+	"$("$FT" info --json "$T_TMP/p.db")"
+
 # --- concurrent writers wait ----------------------------------------------
 cp "$db" "$T_TMP/b.db"
 # another writer holds the database for 2 s
