@@ -24,7 +24,7 @@ static const char *const sides[] = { "-journal", "-wal", "-shm" };
 /* --- temps that a signal removes ------------------------------------------ */
 
 #define REG_SLOTS 8
-#define REG_NAMES 4	/* the temp and its three SQLite side files */
+#define REG_NAMES 5	/* the temp, its three SQLite side files, the lock file */
 static char *volatile reg[REG_SLOTS * REG_NAMES];
 
 void durable_unlink_temps(void)
@@ -48,6 +48,8 @@ static void reg_add(struct durable_out *o)
 		for (int i = 0; (o->flags & DURABLE_SQLITE) && i < NSIDES; i++)
 			if (asprintf(&names[i + 1], "%s%s", o->tmp, sides[i]) < 0)
 				names[i + 1] = NULL;
+		/* unlinked before the process ends and so unlocks: see lock_out() */
+		names[NSIDES + 1] = o->lock_path ? strdup(o->lock_path) : NULL;
 		/* the side files first: the temp's slot marks the slot as taken */
 		for (int i = REG_NAMES - 1; i >= 0; i--)
 			reg[s * REG_NAMES + i] = names[i];
