@@ -126,7 +126,8 @@ static int check_input(const char *path, struct stat *st, struct ft_err *e)
 int import_trace(const struct import_opts *o, struct import_stats *st,
 		 struct ft_err *e)
 {
-	struct sandbox_limits lim = { .mem_bytes = o->mem_limit, .cpu_seconds = o->cpu_limit };
+	struct sandbox_limits lim = { .mem_bytes = o->mem_limit, .cpu_seconds = o->cpu_limit,
+				      .wall_seconds = o->wall_limit };
 	struct sandbox sb = { .fd = -1 };
 	struct store *s = NULL;
 	struct durable_out out = { .fd = -1, .lock_fd = -1, .slot = -1 };
