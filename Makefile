@@ -96,7 +96,7 @@ ASAN_FLAGS := CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointe
               LDFLAGS="-fsanitize=address,undefined"
 
 # The hostile-input tests also run against an ASan+UBSan build (FT_ASAN_BIN).
-check: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so asan-bin fuzz-regress-bin debug-bin
+check: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so $(BUILD)/escape.so asan-bin fuzz-regress-bin debug-bin
 	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) \
 	  FT_ASAN_BIN=$(abspath build-asan/foliotrace) FT_DEBUG_BIN=$(abspath build-debug/foliotrace) \
 	  tests/run.sh
@@ -115,7 +115,7 @@ debug: debug-bin
 asan-bin:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan $(ASAN_FLAGS) build-asan/foliotrace
 
-check-long: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so fuzz-regress-bin
+check-long: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so $(BUILD)/escape.so fuzz-regress-bin
 	$(Q)FT_LONG=1 FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) tests/run.sh
 
 # The kernel lab (tests/lab/README.md): root, qemu (installed if missing),
@@ -178,6 +178,12 @@ $(BUILD)/fiu_nth.so: tests/fiu/fiu_nth.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -DFIU_ENABLE=1 -shared -fPIC -o $@ $< -lfiu
+
+# A stand-in for an exploit of the trace libraries (tests/t9006-sandbox.sh).
+$(BUILD)/escape.so: tests/sandbox/escape.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -shared -fPIC -o $@ $< -ldl
 
 $(BUILD)/gen_synth: bench/gen_synth.c tests/unit/synth.h $(LIB_OBJ)
 	@echo "  CC      $<"
