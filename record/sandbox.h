@@ -74,7 +74,8 @@ struct sandbox_limits {
 	unsigned wall_seconds;	/* wall-clock; 0 = no limit */
 };
 
-/* Which parts of the sandbox the kernel refused (bits of sandbox.refused). */
+/* Which parts of the sandbox the kernel refused (bits of sandbox.refused;
+ * what ASan builds leave out on purpose is not counted). */
 enum {
 	SB_NS_USER = 1 << 0,
 	SB_NS_NET = 1 << 1,

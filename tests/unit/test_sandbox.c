@@ -76,7 +76,7 @@ static int fn_fds(void *arg, int in_fd, int out_fd)
 	return write(out_fd, "ok", 2) == 2 ? 0 : 7;
 }
 
-static int fn_open(void *arg, int in_fd, int out_fd)
+static __attribute__((unused)) int fn_open(void *arg, int in_fd, int out_fd)
 {
 	(void)arg;
 	(void)in_fd;
@@ -96,7 +96,7 @@ static int fn_block(void *arg, int in_fd, int out_fd)
 
 /* Run with FOLIOTRACE_SANDBOX_SECCOMP=off: what the layers beneath the
  * filter give (getuid, prctl and the like are not in the allowlist). */
-static int fn_inspect(void *arg, int in_fd, int out_fd)
+static __attribute__((unused)) int fn_inspect(void *arg, int in_fd, int out_fd)
 {
 	struct rlimit fs, np, nf;
 	char buf[256];
