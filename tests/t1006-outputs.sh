@@ -16,10 +16,10 @@ root=0
 q() { "$FT" sql --csv "$1" "$2" | tail -n +2 | tr -d '\r'; }
 sum() { sha256sum < "$1" | cut -c1-64; }
 leftovers() { ls -a "$1" | grep -E '\.tmp-[0-9]|\.foliotrace-lock' || true; }
-# wait_for FILE REGEX: until FILE matches (10 s at most)
+# wait_for FILE REGEX: until FILE matches (60 s at most: a loaded machine)
 wait_for() {
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 1200); do
 		grep -qE "$2" "$1" 2>/dev/null && return 0
 		sleep 0.05
 	done
