@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_import.c - foliotrace import: trace.dat -> database. */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
@@ -39,6 +40,10 @@ const char cmd_import_usage[] =
 "                         SQLite side files (DB-journal, DB-wal, DB-shm) of\n"
 "                         an earlier database at that path\n"
 "  -q, --quiet            no progress line and no summary\n"
+"      --max-events=N     stop with an error when the trace holds more than N\n"
+"                         events (default 200000000; 0: no limit)\n"
+"      --max-db-size=SIZE stop with an error when the database grows past\n"
+"                         SIZE (K, M, G, T suffixes; default 64G; 0: no limit)\n"
 "      --decoder-mem=MB   address-space limit of the decoder (default 4096)\n"
 "      --decoder-cpu=S    CPU-time limit of the decoder (default 3600)\n"
 "      --decoder-timeout=S  wall-clock limit of the decoder (default 3600)\n"
@@ -114,6 +119,8 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 		{ "decoder-timeout", required_argument, NULL, 'T' },
 		{ "no-sandbox", no_argument, NULL, 'N' },
 		{ "uname-version", required_argument, NULL, 'U' },
+		{ "max-events", required_argument, NULL, 'E' },
+		{ "max-db-size", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -121,6 +128,7 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 		.mem_limit = 4096ull << 20,
 		.cpu_limit = 3600,
 		.wall_limit = 3600,
+		.lim = { .max_events = 200000000ull, .max_db_bytes = 64ull << 30 },
 	};
 	struct import_stats st;
 	char *out_alloc = NULL;
@@ -155,6 +163,27 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 			break;
 		case 'N': o.no_sandbox = 1; break;
 		case 'U': o.uname_version = optarg; break;
+		case 'E': {
+			char *end;
+			unsigned long long n;
+
+			errno = 0;
+			n = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-')
+				return cmd_usage_error("import", "--max-events wants a count, got '%s'",
+						       optarg);
+			o.lim.max_events = n;
+			break;
+		}
+		case 'S': {
+			long long n;
+
+			if (cmd_parse_size(optarg, &n) < 0)
+				return cmd_usage_error("import", "--max-db-size wants a size such as "
+						       "64G, got '%s'", optarg);
+			o.lim.max_db_bytes = (uint64_t)n;
+			break;
+		}
 		case 'h': return cmd_help(cmd_import_usage);
 		default: return cmd_usage_error("import", "unknown option");
 		}

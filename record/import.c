@@ -56,9 +56,40 @@ static void show_progress(const char *label, const struct import_stats *st,
 		(unsigned long long)st->lost, final ? "\n" : "");
 }
 
+/* Whether the import went past a limit (the database size costs a stat:
+ * checked every 4096 frames and at the end, frames 0). */
+static int over_limit(struct store *s, const char *label, const struct import_limits *lim,
+		      const struct import_stats *st, uint64_t frames, struct ft_err *e)
+{
+	sqlite3_stmt *st_pc = NULL;
+	uint64_t bytes = 0;
+
+	if (!lim)
+		return 0;
+	if (lim->max_events && st->events > lim->max_events)
+		return ft_error(e, -EFBIG, "%s: the trace holds more than %llu events (--max-events; "
+				"raise it to import the whole trace)", label,
+				(unsigned long long)lim->max_events);
+	if (!lim->max_db_bytes || (frames & 0xfff) != 0)
+		return 0;
+	/* pages of the database as this transaction sees it (the file itself
+	 * grows only when a transaction commits or the cache spills) */
+	if (sqlite3_prepare_v2(store_db(s), "SELECT page_count * page_size FROM pragma_page_count(), "
+			       "pragma_page_size()", -1, &st_pc, NULL) == SQLITE_OK &&
+	    sqlite3_step(st_pc) == SQLITE_ROW)
+		bytes = (uint64_t)sqlite3_column_int64(st_pc, 0);
+	sqlite3_finalize(st_pc);
+	if (bytes > lim->max_db_bytes)
+		return ft_error(e, -EFBIG, "%s: the database grew past %llu MB after %llu events "
+				"(--max-db-size; raise it to import the whole trace)", label,
+				(unsigned long long)(lim->max_db_bytes >> 20),
+				(unsigned long long)st->events);
+	return 0;
+}
+
 int import_stream(struct store *s, int fd, const char *label,
-		  int64_t source_size, int progress, struct import_stats *st,
-		  struct ft_err *e)
+		  int64_t source_size, int progress, const struct import_limits *lim,
+		  struct import_stats *st, struct ft_err *e)
 {
 	struct loader *l = NULL;
 	struct wire_reader r;
@@ -80,15 +111,19 @@ int import_stream(struct store *s, int fd, const char *label,
 			break;
 		}
 		ret = loader_frame(l, &f, e);
+		if (ret == 0)
+			ret = over_limit(s, label, lim, st, ++frames, e);
 		if (ret < 0)
 			break;
-		if (progress && (++frames & 0xffff) == 0)
+		if (progress && (frames & 0xffff) == 0)
 			show_progress(label, st, &last_print, 0);
 	}
 	if (progress)
 		show_progress(label, st, &last_print, 1);
 	if (ret == 0 && st->done)
 		ret = loader_finish(l, e);
+	if (ret == 0)
+		ret = over_limit(s, label, lim, st, 0, e);
 	wire_reader_release(&r);
 	loader_free(l);
 	return ret < 0 ? ret : 0;
@@ -165,7 +200,7 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 		}
 		decoder_main(NULL, in_fd, mfd);
 		lseek(mfd, 0, SEEK_SET);
-		ret = import_stream(s, mfd, o->input, in_st.st_size, o->progress, st, e);
+		ret = import_stream(s, mfd, o->input, in_st.st_size, o->progress, &o->lim, st, e);
 		close(mfd);
 		status = 0;
 	} else {
@@ -181,7 +216,7 @@ int import_trace(const struct import_opts *o, struct import_stats *st,
 			fprintf(stderr, "foliotrace: warning: decoder sandbox without: %s\n",
 				r ? r : "(the decoder did not report)");
 		}
-		ret = import_stream(s, sb.fd, o->input, in_st.st_size, o->progress, st, e);
+		ret = import_stream(s, sb.fd, o->input, in_st.st_size, o->progress, &o->lim, st, e);
 		if (ret < 0)
 			sandbox_kill(&sb);
 		status = sandbox_finish(&sb);

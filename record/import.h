@@ -19,6 +19,12 @@
 #include "../core/store.h"
 #include "loader.h"
 
+/* What one import may cost (0: no limit). */
+struct import_limits {
+	uint64_t max_events;	/* events stored */
+	uint64_t max_db_bytes;	/* size of the database being written */
+};
+
 struct import_opts {
 	const char *input;
 	const char *output;
@@ -30,16 +36,18 @@ struct import_opts {
 	int no_sandbox;		/* decode in-process (debugging only) */
 	int quiet;		/* no warning about refused sandbox parts */
 	const char *uname_version; /* `uname -v` of the traced kernel, or NULL */
+	struct import_limits lim;
 };
 
 int import_trace(const struct import_opts *o, struct import_stats *st,
 		 struct ft_err *e);
 
 /* Loads a decoder stream from fd into s.  label names the source in
- * messages and in traces.source. */
+ * messages and in traces.source.  lim (NULL: none) ends the import with an
+ * error that names the limit. */
 int import_stream(struct store *s, int fd, const char *label,
-		  int64_t source_size, int progress, struct import_stats *st,
-		  struct ft_err *e);
+		  int64_t source_size, int progress, const struct import_limits *lim,
+		  struct import_stats *st, struct ft_err *e);
 
 /* Set from a signal handler: stops an import at the next frame. */
 extern volatile int import_interrupted;

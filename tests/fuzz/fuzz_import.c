@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wire_writer_release(&w);
 	lseek(out, 0, SEEK_SET);
 	if (store_create(&s, ":memory:", &e) == 0)
-		import_stream(s, out, "fuzz.dat", (int64_t)size, 0, &st, &e);
+		import_stream(s, out, "fuzz.dat", (int64_t)size, 0, NULL, &st, &e);
 	store_close(s);
 out:
 	if (in >= 0)

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return 0;
 	if (store_create(&s, ":memory:", &e) == 0 &&
-	    import_stream(s, fd, "fuzz.stream", (int64_t)size, 0, &st, &e) == 0 && st.done &&
+	    import_stream(s, fd, "fuzz.stream", (int64_t)size, 0, NULL, &st, &e) == 0 && st.done &&
 	    store_trace_finish(s, st.trace_id, &e) == 0)
 		analyze_run(s, &r, &e);
 	store_close(s);
