@@ -86,6 +86,7 @@ struct tstate {
 	int64_t punching;			/* wid of the open window, 0 none */
 	int punch_wait;				/* its lock requested, not yet granted */
 	int64_t pre_off, pre_len;		/* last bmap pre-update of the punch */
+	int64_t rem_off, rem_len;		/* a removal the next insert may trim */
 	/* writeback: folios taken dirty whose mapping is still to be seen,
 	 * and the last mapping xfs_map_blocks looked up (pages) */
 	int nwb;

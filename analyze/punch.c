@@ -33,26 +33,57 @@ static void extent_range(struct an *a, struct window *w, int64_t off, int64_t le
 		w->last = last;
 }
 
-/* Removed blocks: a whole removal, or the pre-update extent minus what the
- * post-update keeps. */
+/*
+ * Removed blocks.  xfs_bmap_del_extent_delay either removes a whole extent
+ * (xfs_iext_remove), or updates it (xfs_bmap_pre_update: the extent before;
+ * xfs_bmap_post_update: what stays of it) and, when it punched the middle,
+ * inserts the right part that stays (xfs_iext_insert).  So a removal
+ * found from the update is pending until the insert that may trim it, the
+ * next update, or the punch's release.
+ */
+static void punch_flush(struct an *a, struct tstate *ts)
+{
+	if (ts->rem_len > 0)
+		extent_range(a, window_get(a, ts->punching), ts->rem_off, ts->rem_len);
+	ts->rem_len = 0;
+}
+
 static void punch_extent(struct an *a, struct tstate *ts, const struct ft_event *ev)
 {
-	struct window *w = window_get(a, ts->punching);
+	int64_t off = ev->v[FT_C_EXT_OFF], len = ev->v[FT_C_EXT_LEN];
 
-	if (ev->kind == FT_K_IEXT_REMOVE) {
-		extent_range(a, w, ev->v[FT_C_EXT_OFF], ev->v[FT_C_EXT_LEN]);
-	} else if (ev->kind == FT_K_BMAP_PRE_UPDATE) {
-		ts->pre_off = ev->v[FT_C_EXT_OFF];
-		ts->pre_len = ev->v[FT_C_EXT_LEN];
-	} else if (ev->kind == FT_K_BMAP_POST_UPDATE && ts->pre_len > 0) {
-		int64_t po = ev->v[FT_C_EXT_OFF], pl = ev->v[FT_C_EXT_LEN];
-		int64_t pre_end = ts->pre_off + ts->pre_len;
+	switch (ev->kind) {
+	case FT_K_IEXT_REMOVE:
+		punch_flush(a, ts);
+		extent_range(a, window_get(a, ts->punching), off, len);
+		break;
+	case FT_K_BMAP_PRE_UPDATE:
+		punch_flush(a, ts);
+		ts->pre_off = off;
+		ts->pre_len = len;
+		break;
+	case FT_K_BMAP_POST_UPDATE:
+		if (ts->pre_len > 0) {
+			int64_t pre_end = ts->pre_off + ts->pre_len;
 
-		if (po == ts->pre_off && po + pl < pre_end)	/* tail removed */
-			extent_range(a, w, po + pl, pre_end - (po + pl));
-		else if (po > ts->pre_off)			/* head removed */
-			extent_range(a, w, ts->pre_off, po - ts->pre_off);
-		ts->pre_len = 0;
+			if (off == ts->pre_off && off + len < pre_end) {	/* head stays */
+				ts->rem_off = off + len;
+				ts->rem_len = pre_end - (off + len);
+			} else if (off > ts->pre_off) {			/* tail stays */
+				ts->rem_off = ts->pre_off;
+				ts->rem_len = off - ts->pre_off;
+			}
+			ts->pre_len = 0;
+		}
+		break;
+	case FT_K_IEXT_INSERT:
+		/* the right part of a punched middle stays */
+		if (ts->rem_len > 0 && off > ts->rem_off && off < ts->rem_off + ts->rem_len)
+			ts->rem_len = off - ts->rem_off;
+		punch_flush(a, ts);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -95,6 +126,7 @@ void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 		break;
 	case FT_K_IUNLOCK:
 		if ((f & 0x04) && role == R_PUNCH && ts->punching && has_dev) {
+			punch_flush(a, ts);
 			if (a->caps.punch_holds_inval && !ts->mmap_excl) {
 				struct hb_lock l = lock_id(ev->v[FT_C_DEV], ino, FT_LOCK_MMAPLOCK);
 
@@ -104,8 +136,10 @@ void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 			ts->last_progress = id;
 			ts->last_progress_ts = (int64_t)ev->ts;
 		}
-		if ((f & 0x01) && ts->in_write && ino == ts->write_ino && ts->punching)
+		if ((f & 0x01) && ts->in_write && ino == ts->write_ino && ts->punching) {
+			punch_flush(a, ts);
 			window_close(a, ts);
+		}
 		break;
 	case FT_K_IEXT_REMOVE:
 	case FT_K_BMAP_PRE_UPDATE:
@@ -122,6 +156,8 @@ void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 void punch_on_end(struct an *a)
 {
 	for (int t = 0; t < a->nts; t++)
-		if (a->ts[t].punching)
+		if (a->ts[t].punching) {
+			punch_flush(a, &a->ts[t]);
 			window_close(a, &a->ts[t]);
+		}
 }

@@ -21,7 +21,7 @@
 
 enum sy_type {
 	T_ILOCK, T_IUNLOCK, T_BWRITE, T_ALLOC, T_FOUND, T_ITER, T_ADD, T_DEL, T_DIRTY,
-	T_WFAULT, T_PRE, T_POST, T_WBFOLIO, T_MAPFOUND, T_WAKEUP, T__COUNT
+	T_WFAULT, T_PRE, T_POST, T_WBFOLIO, T_MAPFOUND, T_WAKEUP, T_INSERT, T__COUNT
 };
 
 static const struct { const char *sys, *name; int kind; } sy_types[T__COUNT] = {
@@ -40,6 +40,7 @@ static const struct { const char *sys, *name; int kind; } sy_types[T__COUNT] = {
 	[T_WBFOLIO] = { "iomap", "iomap_writeback_folio", FT_K_WRITEBACK_FOLIO },
 	[T_MAPFOUND] = { "xfs", "xfs_map_blocks_found", FT_K_MAP_BLOCKS_FOUND },
 	[T_WAKEUP] = { "sched", "sched_wakeup", FT_K_SCHED_WAKEUP },
+	[T_INSERT] = { "xfs", "xfs_iext_insert", FT_K_IEXT_INSERT },
 };
 
 enum sy_sym { S_WRITE, S_BEGIN, S_PUNCH, S_DELDELAY, S_FAULT, S__COUNT };

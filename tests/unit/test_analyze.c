@@ -160,6 +160,32 @@ static void sc_upstream_fault_before_lock(struct synth *y)
 	sy_write_end(y, W, INO);
 }
 
+static void sc_punch_middle(struct synth *y)
+{
+	/* v6.2 code: a fault dirtied folio 10 before the cleanup's lock; the
+	 * release scan punches [8, 10) only: xfs_bmap_del_extent_delay keeps
+	 * the head (post-update [0, 8)) and re-inserts the right part [10, 16)
+	 * (xfs_iext_insert).  The removed range is 8-9: the dirty folio keeps
+	 * its extent. */
+	sy_write_begin(y, W, INO, 0, 16);
+	for (int i = 0; i < 8; i++)
+		sy_copy(y, W, INO, i);
+	sy_fault(y, F, INO, 10, 1);
+	sy_cleanup_start(y, W, INO, 8);
+	sy_punch_request(y, W, INO);
+	sy_ev(y, W, T_PRE, FT_C_DEV, I64(SY_DEV), FT_C_INO, I64(INO), FT_C_EXT_OFF, I64(0),
+	      FT_C_EXT_LEN, I64(16), FT_C_EXT_BLOCK, I64(SY_DELAY(4)),
+	      FT_C_CALLER, y->sym_ids[S_DELDELAY], -1);
+	sy_ev(y, W, T_POST, FT_C_DEV, I64(SY_DEV), FT_C_INO, I64(INO), FT_C_EXT_OFF, I64(0),
+	      FT_C_EXT_LEN, I64(8), FT_C_EXT_BLOCK, I64(SY_DELAY(2)),
+	      FT_C_CALLER, y->sym_ids[S_DELDELAY], -1);
+	sy_ev(y, W, T_INSERT, FT_C_DEV, I64(SY_DEV), FT_C_INO, I64(INO), FT_C_EXT_OFF, I64(10),
+	      FT_C_EXT_LEN, I64(6), FT_C_EXT_BLOCK, I64(SY_DELAY(2)),
+	      FT_C_CALLER, y->sym_ids[S_DELDELAY], -1);
+	sy_lock(y, W, 1, INO, L_IX, S_PUNCH);
+	sy_write_end(y, W, INO);
+}
+
 static void sc_preempted_punch(struct synth *y)
 {
 	/* The punch's xfs_ilock is a request: the writer is preempted before
@@ -243,6 +269,7 @@ static const struct scenario corpus[] = {
 	{ "upstream, no fault", "6.18.44", 0, sc_no_fault, { "protected" }, 8, 15, 0 },
 	/* the cleanup's lock is untraced: a fault seen in the window came before it */
 	{ "upstream, fault before the implied lock", "6.18.44", 0, sc_upstream_fault_before_lock, { "protected" }, 9, 15, 0 },
+	{ "v6.2, the punch removes the middle of the extent", "6.2.0", 0, sc_punch_middle, { "protected" }, 8, 9, 0 },
 	{ "a loss over a hole that no window explains", "5.10.223", 0, sc_unexplained_over_hole, { "loss" }, 40, 40, 1 },
 	{ "a dirty folio deleted outside any truncate", "5.10.223", 0, sc_unexplained_delete, { "loss" }, 40, 40, 1 },
 	{ "upstream, the trace contradicts the punch's ILOCK", "6.18.44", 0, sc_contradiction, { "unknown" }, 8, 15, 0 },
