@@ -61,6 +61,8 @@ for e in "$corpus"/*/; do
 		bad=$(q "SELECT count(*) FROM windows WHERE verdict IN ('unsafe', 'hit', 'loss')")
 		post_windows=$((post_windows + w))
 		post_unprotected=$((post_unprotected + $(q "SELECT count(*) FROM windows WHERE verdict != 'protected'")))
+		t_check "$n: post-fix $ver: windows on the guest's file" \
+			test "$(q "SELECT count(*) FROM windows WHERE $file")" -gt 0
 		t_eq "$n: post-fix $ver: no unsafe, hit or loss window (of $w)" 0 "$bad"
 	fi
 done
