@@ -54,13 +54,18 @@ static int prep(struct exp *x, sqlite3_stmt **st, const char *sql, const char *w
 static int load_types(struct exp *x)
 {
 	sqlite3_stmt *st;
-	int ret = prep(x, &st, "SELECT max(id) FROM event_types", "reading event types");
+	int rc, ret = prep(x, &st, "SELECT max(id) FROM event_types", "reading event types");
 
 	if (ret < 0)
 		return ret;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		x->ntypes = sqlite3_column_int64(st, 0) + 1;
+	else if (rc != SQLITE_DONE)
+		ret = fail(x, "reading event types");
 	sqlite3_finalize(st);
+	if (ret < 0)
+		return ret;
 	if (x->ntypes <= 0 || x->ntypes > 1 << 24)
 		x->ntypes = 1;
 	x->types = calloc((size_t)x->ntypes, sizeof(*x->types));
@@ -68,26 +73,37 @@ static int load_types(struct exp *x)
 		return ft_error(x->e, -ENOMEM, "%s: out of memory", x->o->db);
 	if ((ret = prep(x, &st, "SELECT id, name FROM event_types", "reading event types")) < 0)
 		return ret;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 
 		if (id >= 0 && id < x->ntypes && !x->types[id])
 			x->types[id] = strdup((const char *)sqlite3_column_text(st, 1));
 	}
+	if (rc != SQLITE_DONE)
+		ret = fail(x, "reading event types");
 	sqlite3_finalize(st);
+	if (ret < 0)
+		return ret;
 	return store_symbols(x->s, &x->syms, &x->nsyms, x->e);
 }
 
-/* The first event id whose ts >= ts (ids follow ts); hi + 1 if none. */
-static int64_t id_at(sqlite3_stmt *st, int64_t lo, int64_t hi, int64_t ts)
+/*
+ * The first event id whose ts >= ts (ids follow ts); hi + 1 if none.
+ * A failed read sets *err (reported by the caller, as "reading events").
+ */
+static int64_t id_at(sqlite3_stmt *st, int64_t lo, int64_t hi, int64_t ts, int *err)
 {
-	while (lo <= hi) {
+	while (lo <= hi && !*err) {
 		int64_t mid = lo + (hi - lo) / 2, t = INT64_MAX;
+		int rc;
 
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, mid);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
 			t = sqlite3_column_int64(st, 0);
+		else if (rc != SQLITE_DONE)
+			*err = 1;
 		if (t >= ts)
 			hi = mid - 1;
 		else
@@ -99,14 +115,16 @@ static int64_t id_at(sqlite3_stmt *st, int64_t lo, int64_t hi, int64_t ts)
 static int event_range(struct exp *x)
 {
 	sqlite3_stmt *st;
-	int ret = prep(x, &st, "SELECT id, (SELECT min(id) FROM events), (SELECT max(id) FROM "
+	int rc, ret = prep(x, &st, "SELECT id, (SELECT min(id) FROM events), (SELECT max(id) FROM "
 		       "events) FROM traces WHERE complete = 1 ORDER BY id DESC LIMIT 1", "reading the trace");
 
 	if (ret < 0)
 		return ret;
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		ret = rc == SQLITE_DONE ? ft_error(x->e, -ENOENT, "%s: no complete trace in this "
+						   "database", x->o->db) : fail(x, "reading the trace");
 		sqlite3_finalize(st);
-		return ft_error(x->e, -ENOENT, "%s: no complete trace in this database", x->o->db);
+		return ret;
 	}
 	x->trace_id = sqlite3_column_int64(st, 0);
 	x->lo = sqlite3_column_int64(st, 1);
@@ -118,10 +136,13 @@ static int event_range(struct exp *x)
 		if (ret < 0)
 			return ret;
 		sqlite3_bind_int64(st, 1, x->o->window);
-		if (sqlite3_step(st) != SQLITE_ROW) {
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+			ret = rc == SQLITE_DONE ? ft_error(x->e, -ENOENT, "%s: no window %lld (see "
+							   "foliotrace windows)", x->o->db,
+							   (long long)x->o->window) :
+				fail(x, "reading the window");
 			sqlite3_finalize(st);
-			return ft_error(x->e, -ENOENT, "%s: no window %lld (see foliotrace windows)",
-					x->o->db, (long long)x->o->window);
+			return ret;
 		}
 		x->lo = sqlite3_column_int64(st, 0);
 		x->hi = sqlite3_column_int64(st, 1);
@@ -129,16 +150,21 @@ static int event_range(struct exp *x)
 	}
 	if (x->o->from_ns >= 0 || x->o->to_ns >= 0) {
 		int64_t lo = x->lo, hi = x->hi;
+		int err = 0;
 
 		ret = prep(x, &st, "SELECT ts FROM events WHERE id >= ?1 ORDER BY id LIMIT 1",
 			   "reading events");
 		if (ret < 0)
 			return ret;
 		if (x->o->from_ns >= 0)
-			x->lo = id_at(st, lo, hi, x->o->from_ns);
-		if (x->o->to_ns >= 0)
-			x->hi = id_at(st, lo, hi, x->o->to_ns + 1) - 1;
+			x->lo = id_at(st, lo, hi, x->o->from_ns, &err);
+		if (x->o->to_ns >= 0 && !err)
+			x->hi = id_at(st, lo, hi, x->o->to_ns + 1, &err) - 1;
+		if (err)
+			ret = fail(x, "reading events");
 		sqlite3_finalize(st);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -157,7 +183,7 @@ static void us(FILE *f, int64_t ns)
 static int perfetto_meta(struct exp *x, FILE *f)
 {
 	sqlite3_stmt *st;
-	int ret = prep(x, &st, "SELECT source, kernel_release FROM traces WHERE id = ?1",
+	int rc, ret = prep(x, &st, "SELECT source, kernel_release FROM traces WHERE id = ?1",
 		       "reading the trace");
 	char name[512];
 
@@ -165,11 +191,16 @@ static int perfetto_meta(struct exp *x, FILE *f)
 		return ret;
 	sqlite3_bind_int64(st, 1, x->trace_id);
 	snprintf(name, sizeof(name), "trace");
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		snprintf(name, sizeof(name), "%.300s (%.100s)", sqlite3_column_text(st, 0) ?
 			 (const char *)sqlite3_column_text(st, 0) : "?", sqlite3_column_text(st, 1) ?
 			 (const char *)sqlite3_column_text(st, 1) : "kernel ?");
+	else if (rc != SQLITE_DONE)
+		ret = fail(x, "reading the trace");
 	sqlite3_finalize(st);
+	if (ret < 0)
+		return ret;
 	fputs("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":1,\"tid\":0,\"ts\":0,\"args\":{\"name\":", f);
 	json_str(f, name);
 	fputs("}}", f);
@@ -178,15 +209,17 @@ static int perfetto_meta(struct exp *x, FILE *f)
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int64(st, 1, x->trace_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fprintf(f, ",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":%d,\"ts\":0,"
 			"\"args\":{\"name\":", sqlite3_column_int(st, 0));
 		json_str(f, (const char *)sqlite3_column_text(st, 1));
 		fputs("}}", f);
 		x->st->tasks++;
 	}
+	if (rc != SQLITE_DONE)
+		ret = fail(x, "reading tasks");
 	sqlite3_finalize(st);
-	return 0;
+	return ret;
 }
 
 static int perfetto_events(struct exp *x, FILE *f)

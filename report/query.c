@@ -318,7 +318,7 @@ static int task_lane(struct store *s, struct rp_window *w, int pid, struct ft_er
 {
 	sqlite3_stmt *st = NULL;
 	char label[96];
-	int ntask = 0, ret;
+	int ntask = 0, rc, ret;
 
 	if ((ret = lane_of_pid(w, pid)) >= 0)
 		return ret;
@@ -333,11 +333,16 @@ static int task_lane(struct store *s, struct rp_window *w, int pid, struct ft_er
 	if (ret < 0)
 		return ret == -EIO ? -2 : ret;
 	sqlite3_bind_int(st, 1, pid);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		snprintf(label, sizeof(label), "%.64s/%d", sqlite3_column_text(st, 0), pid);
-	else
+	else if (rc == SQLITE_DONE)
 		snprintf(label, sizeof(label), "pid %d", pid);
+	else
+		fail(s, e, "reading tasks");	/* before finalize: its message */
 	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -3;
 	ret = add_lane(w, pid, -1, label);
 	return ret == -ENOMEM ? -2 : ret;
 }
@@ -395,7 +400,7 @@ static int fill_event(sqlite3_stmt *st, struct rp_event *ev, int lane)
 
 /* Events in the window's id range (with a little context) on its inode or
  * by its tasks; task lanes are made as tasks appear, writer and racers
- * first. */
+ * first.  task_lane: -2 out of memory, -3 a failed read (already in *e). */
 static int range_events(struct store *s, struct rp_window *w, struct ft_err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -422,6 +427,10 @@ static int range_events(struct store *s, struct rp_window *w, struct ft_err *e)
 			ret = -ENOMEM;
 			break;
 		}
+		if (lane == -3) {
+			ret = -EIO;
+			break;
+		}
 		if (lane < 0)
 			continue;
 		if (!(ev = new_event(w)))
@@ -430,6 +439,8 @@ static int range_events(struct store *s, struct rp_window *w, struct ft_err *e)
 			break;
 	}
 	sqlite3_finalize(st);
+	if (ret == -EIO)
+		return ret;
 	if (ret < 0)
 		return ft_error(e, ret, "window %lld: out of memory", (long long)w->id);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -470,9 +481,14 @@ static int page_events(struct store *s, struct rp_window *w, struct rp_page *p, 
 	sqlite3_bind_int64(st, 2, p->index);
 	sqlite3_bind_int64(st, 3, w->start_ns);
 	sqlite3_bind_int(st, 4, FT_K_PAGE_ADD);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		from = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		ret = fail(s, e, "reading page events");
 	sqlite3_finalize(st);
+	if (ret < 0)
+		return ret;
 
 	/* the page-cache life of the page: insertion, dirtying, writeback and
 	 * its mapping, invalidation, deletion */
