@@ -90,6 +90,8 @@ struct tq {
 	int ncomm_next;
 	struct timespec deadline;
 	int budget_on, budget_hit;
+	/* the first failed read (a damaged file): the TUI ends with it */
+	char failure[512];
 };
 
 static const char *const sev_names[TQ_SEV_N] = {
@@ -114,10 +116,51 @@ const char *tq_errmsg(struct tq *q)
 	return sqlite3_errmsg(q->db);
 }
 
+const char *tq_failure(struct tq *q)
+{
+	return q->failure[0] ? q->failure : NULL;
+}
+
+static void failed(struct tq *q, const char *what)
+{
+	if (!q->failure[0])
+		snprintf(q->failure, sizeof(q->failure), "%s: %s: %s", store_path(q->s), what,
+			 sqlite3_errmsg(q->db));
+}
+
+/*
+ * sqlite3_step, remembering a failure (tq_failure) instead of letting the
+ * caller take it for the end of the rows.  Not failures: the work budget
+ * running out (the progress handler's SQLITE_INTERRUPT), and a lock held
+ * for a moment by the process recording into the file (BUSY, LOCKED: the
+ * next frame reads again).
+ */
+static int step(struct tq *q, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	switch (rc & 0xff) {
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		break;
+	case SQLITE_INTERRUPT:
+		if (q->budget_hit)
+			break;
+		/* fall through */
+	default:
+		failed(q, what);
+	}
+	return rc;
+}
+
 static sqlite3_stmt *stmt(struct tq *q, enum stmt_id i)
 {
-	if (!q->st[i] && sqlite3_prepare_v2(q->db, sql_text[i], -1, &q->st[i], NULL) != SQLITE_OK)
+	if (!q->st[i] && sqlite3_prepare_v2(q->db, sql_text[i], -1, &q->st[i], NULL) != SQLITE_OK) {
+		failed(q, "preparing a query");
 		return NULL;
+	}
 	sqlite3_reset(q->st[i]);
 	sqlite3_clear_bindings(q->st[i]);
 	return q->st[i];
@@ -181,7 +224,7 @@ int tq_open(struct tq **out, const char *path, struct ft_err *e)
 	/* event type names: a small table (one row per type per trace) */
 	if (sqlite3_prepare_v2(q->db, "SELECT id, name FROM event_types ORDER BY id LIMIT 65536",
 			       -1, &st, NULL) == SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		while (step(q, st, "reading event types") == SQLITE_ROW) {
 			int64_t id = sqlite3_column_int64(st, 0);
 			char **n;
 
@@ -205,10 +248,15 @@ int tq_open(struct tq **out, const char *path, struct ft_err *e)
 	st = NULL;
 	if (sqlite3_prepare_v2(q->db, "SELECT id, name FROM kinds WHERE id BETWEEN 0 AND 63",
 			       -1, &st, NULL) == SQLITE_OK)
-		while (sqlite3_step(st) == SQLITE_ROW)
+		while (step(q, st, "reading kinds") == SQLITE_ROW)
 			ft_term_safe(q->kinds[sqlite3_column_int(st, 0)], sizeof(q->kinds[0]),
 				     (const char *)sqlite3_column_text(st, 1), 0);
 	sqlite3_finalize(st);
+	if (q->failure[0]) {
+		ft_error(e, -EIO, "%s", q->failure);
+		tq_close(q);
+		return -EIO;
+	}
 	*out = q;
 	return 0;
 }
@@ -267,7 +315,7 @@ int tq_trace(struct tq *q, struct tq_trace *t)
 		"FROM traces ORDER BY id LIMIT 1", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return -EIO;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step(q, st, "reading the trace") == SQLITE_ROW) {
 		col_str(st, 0, t->source, sizeof(t->source));
 		col_str(st, 1, t->kernel, sizeof(t->kernel));
 		col_str(st, 2, t->host, sizeof(t->host));
@@ -306,7 +354,7 @@ int tq_next_ino(struct tq *q, int64_t after, int64_t *ino)
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, after);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step(q, st, "reading inodes") == SQLITE_ROW) {
 		*ino = sqlite3_column_int64(st, 0);
 		found = 1;
 	}
@@ -328,7 +376,7 @@ int tq_count_ino_step(struct tq *q, int64_t ino, int64_t budget, int64_t *count)
 		st = q->st[S_COUNT_INO];
 	}
 	while (budget-- > 0) {
-		int rc = sqlite3_step(st);
+		int rc = step(q, st, "counting an inode's events");
 
 		if (rc != SQLITE_ROW) {
 			sqlite3_reset(st);
@@ -399,7 +447,7 @@ static int group_from(struct tq *q, int sev, int64_t id, struct tq_window *out, 
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int64(st, 3, q->gmax[sev] >= 0 ? q->gmax[sev] : INT64_MAX);
 	sqlite3_bind_int(st, 4, max);
-	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (n < max && (rc = step(q, st, "reading windows")) == SQLITE_ROW)
 		win_row(st, &out[n++]);
 	sqlite3_reset(st);
 	if (id <= 0 || (q->gmin[sev] >= 0 && id <= q->gmin[sev])) {
@@ -442,7 +490,7 @@ int tq_window_before(struct tq *q, int sev, int64_t id, struct tq_window *out)
 		sqlite3_bind_text(st, 1, sev_names[sev], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, id);
 		sqlite3_bind_int64(st, 3, q->gmin[sev] > 0 ? q->gmin[sev] : 0);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		if (step(q, st, "reading windows") == SQLITE_ROW) {
 			win_row(st, out);
 			found = 1;
 		}
@@ -461,7 +509,7 @@ int tq_window_get(struct tq *q, int64_t id, struct tq_window *out)
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step(q, st, "reading the window") == SQLITE_ROW) {
 		win_row(st, out);
 		found = 1;
 	}
@@ -482,7 +530,7 @@ int tq_windows_near(struct tq *q, int64_t around, int64_t span, int64_t lo, int6
 	sqlite3_bind_int64(st, 3, lo);
 	sqlite3_bind_int64(st, 4, hi);
 	sqlite3_bind_int(st, 5, max);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+	while (n < max && step(q, st, "reading windows") == SQLITE_ROW)
 		win_row(st, &out[n++]);
 	sqlite3_reset(st);
 	return n;
@@ -499,7 +547,7 @@ static int first_from(struct tq *q, int64_t id, int64_t *fid, int64_t *ts)
 	if (!st)
 		return 0;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step(q, st, "reading events") == SQLITE_ROW) {
 		*fid = sqlite3_column_int64(st, 0);
 		*ts = sqlite3_column_int64(st, 1);
 		found = 1;
@@ -516,7 +564,7 @@ int64_t tq_ts_of(struct tq *q, int64_t id)
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (step(q, st, "reading events") == SQLITE_ROW)
 		ts = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return ts;
@@ -712,7 +760,7 @@ int tq_events(struct tq *q, int64_t lo, int64_t hi, const struct tq_filter *f,
 		sqlite3_bind_int64(st, 1, lo);
 		sqlite3_bind_int64(st, 2, hi);
 		sqlite3_bind_int(st, 3, max);
-		while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		while (n < max && step(q, st, "reading events") == SQLITE_ROW)
 			ev_row(st, &out[n++]);
 		sqlite3_reset(st);
 		return n;
@@ -737,7 +785,7 @@ int tq_events(struct tq *q, int64_t lo, int64_t hi, const struct tq_filter *f,
 	if (f)
 		bind_filter(st, f);
 	budget_start(q, BUDGET_MS);
-	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (n < max && (rc = step(q, st, "reading events")) == SQLITE_ROW)
 		ev_row(st, &out[n++]);
 	*partial = budget_stop(q);
 	sqlite3_finalize(st);
@@ -771,7 +819,7 @@ int tq_search(struct tq *q, int64_t from, int dir, const struct tq_filter *f, in
 			return -EIO;
 		sqlite3_bind_int64(st, 1, from);
 		bind_filter(st, f);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		if (step(q, st, "searching events") == SQLITE_ROW) {
 			*found = sqlite3_column_int64(st, 0);
 			ret = 1;
 		}
@@ -801,7 +849,7 @@ int tq_search(struct tq *q, int64_t from, int dir, const struct tq_filter *f, in
 		sqlite3_bind_int64(st, 1, lo);
 		sqlite3_bind_int64(st, 2, hi);
 		bind_filter(st, f);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		if (step(q, st, "searching events") == SQLITE_ROW) {
 			*found = sqlite3_column_int64(st, 0);
 			ret = 1;
 			break;
@@ -833,7 +881,7 @@ const char *tq_comm(struct tq *q, int pid)
 	snprintf(q->comm[slot].comm, sizeof(q->comm[slot].comm), "?");
 	if ((st = stmt(q, S_COMM))) {
 		sqlite3_bind_int(st, 1, pid);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (step(q, st, "reading tasks") == SQLITE_ROW)
 			col_str(st, 0, q->comm[slot].comm, sizeof(q->comm[slot].comm));
 		sqlite3_reset(st);
 	}
@@ -861,7 +909,7 @@ int tq_hb_edges(struct tq *q, int64_t id, int64_t src_lo, int64_t *peer, int *ou
 		return -EIO;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, max);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < max && step(q, st, "reading hb edges") == SQLITE_ROW) {
 		peer[n] = sqlite3_column_int64(st, 0);
 		out_dir[n++] = 1;
 	}
@@ -877,7 +925,7 @@ int tq_hb_edges(struct tq *q, int64_t id, int64_t src_lo, int64_t *peer, int *ou
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int(st, 3, max - n);
 	budget_start(q, BUDGET_MS / 2);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < max && step(q, st, "reading hb edges") == SQLITE_ROW) {
 		peer[n] = sqlite3_column_int64(st, 0);
 		out_dir[n++] = -1;
 	}
@@ -946,7 +994,7 @@ int tq_event_detail(struct tq *q, int64_t id, char lines[][256], int max)
 			       "FROM events_v WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if (step(q, st, "reading the event") != SQLITE_ROW) {
 		sqlite3_finalize(st);
 		snprintf(lines[0], 256, "no event %lld", (long long)id);
 		return 1;
@@ -985,7 +1033,7 @@ int tq_event_detail(struct tq *q, int64_t id, char lines[][256], int max)
 			       "WHERE e.id = ?1 AND f.name NOT LIKE 'common_%' ORDER BY f.seq",
 			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		while (step(q, st, "reading the event's fields") == SQLITE_ROW) {
 			char v[96];
 
 			value_str(st, 1, v, sizeof(v));
@@ -1008,7 +1056,7 @@ int tq_replays(struct tq *q, int64_t window, struct tq_replay *out, int max)
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, window);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < max && step(q, st, "reading replays") == SQLITE_ROW) {
 		struct tq_replay *r = &out[n++];
 
 		r->id = sqlite3_column_int64(st, 0);
@@ -1065,7 +1113,7 @@ int tq_replay_steps(struct tq *q, int64_t rid, const struct tq_window *w,
 			       "ORDER BY ts DESC, id DESC LIMIT 1", -1, &start, NULL) == SQLITE_OK) {
 		sqlite3_bind_int(start, 1, w->writer);
 		sqlite3_bind_int64(start, 2, w->start_ns);
-		if (sqlite3_step(start) == SQLITE_ROW)
+		if (step(q, start, "reading events") == SQLITE_ROW)
 			base = sqlite3_column_int64(start, 0) - 1;
 	}
 	sqlite3_finalize(start);
@@ -1080,7 +1128,7 @@ int tq_replay_steps(struct tq *q, int64_t rid, const struct tq_window *w,
 			   "ORDER BY id LIMIT 1", -1, &any, NULL);
 	sqlite3_bind_int64(st, 1, rid);
 	budget_start(q, BUDGET_MS * 4);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < max && step(q, st, "reading replay steps") == SQLITE_ROW) {
 		struct tq_step *s = &out[n++];
 		char name[48], alt[48];
 		int letter, pid = -1;
@@ -1121,7 +1169,7 @@ int tq_replay_steps(struct tq *q, int64_t rid, const struct tq_window *w,
 		sqlite3_bind_int64(f, 3, limit);
 		sqlite3_bind_text(f, 4, name, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(f, 5, alt, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(f) == SQLITE_ROW) {
+		if (step(q, f, "reading events") == SQLITE_ROW) {
 			s->event = sqlite3_column_int64(f, 0);
 			snprintf(s->event_name, sizeof(s->event_name), "%s",
 				 tq_type_name(q, sqlite3_column_int64(f, 1)));

@@ -143,5 +143,8 @@ int tq_replay_steps(struct tq *q, int64_t rid, const struct tq_window *w,
 
 /* The last SQLite error, for the status line. */
 const char *tq_errmsg(struct tq *q);
+/* The first read that failed (a damaged file), as one line naming the
+ * file and what was being read; NULL while none has.  The TUI ends with it. */
+const char *tq_failure(struct tq *q);
 
 #endif

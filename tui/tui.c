@@ -201,7 +201,8 @@ int tui_run(const struct tui_opts *o, struct ft_err *e)
 	opened = now_ms() - start;
 	if (o->window > 0) {
 		if (tq_window_get(t->q, o->window, &t->win) != 1) {
-			ret = ft_error(e, -ENOENT, "%s: no window %lld", o->db, (long long)o->window);
+			ret = tq_failure(t->q) ? -EIO :
+				ft_error(e, -ENOENT, "%s: no window %lld", o->db, (long long)o->window);
 			goto out;
 		}
 		t->have_win = 1;
@@ -223,6 +224,11 @@ int tui_run(const struct tui_opts *o, struct ft_err *e)
 	for (;;) {
 		int key, rows, cols;
 
+		/* a damaged file: one error, not screens that look complete */
+		if (tq_failure(t->q)) {
+			ret = -EIO;
+			break;
+		}
 		if (term_signal()) {
 			ret = 128 + term_signal();
 			break;
@@ -237,6 +243,10 @@ int tui_run(const struct tui_opts *o, struct ft_err *e)
 		}
 		if (flags & TF_REQUERY)
 			query(t);
+		if (tq_failure(t->q)) {
+			ret = -EIO;
+			break;
+		}
 		tq_snapshot(t->q, 0);	/* no lock held while waiting for a key */
 		if (flags & (TF_REQUERY | TF_REDRAW)) {
 			draw(t);
@@ -280,6 +290,8 @@ int tui_run(const struct tui_opts *o, struct ft_err *e)
 	}
 out:
 	term_close();
+	if (ret == -EIO && tq_failure(t->q))
+		ft_error(e, -EIO, "%s", tq_failure(t->q));
 	if (timing)
 		fclose(timing);
 	free(t->ev);
