@@ -655,8 +655,13 @@ int store_add_symbol(struct store *s, const char *name, int64_t *id,
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_text(s->ins_sym, 1, name, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(s->ins_sym) == SQLITE_ROW)
-		*id = sqlite3_column_int64(s->ins_sym, 0);
+	ret = sqlite3_step(s->ins_sym);
+	if (ret != SQLITE_ROW) {	/* RETURNING gives a row, or the insert failed */
+		sqlite3_reset(s->ins_sym);
+		sqlite3_clear_bindings(s->ins_sym);
+		return sql_fail(s, e, ret, "writing a symbol");
+	}
+	*id = sqlite3_column_int64(s->ins_sym, 0);
 	return step_done(s, s->ins_sym, e, "writing a symbol");
 }
 
@@ -995,7 +1000,7 @@ static void fn_field(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3 *db = sqlite3_context_db_handle(ctx);
 	sqlite3_stmt *st = NULL;
 	const uint8_t *pl;
-	int plen, off, size, flags;
+	int plen, off, size, flags, rc;
 
 	(void)argc;
 	if (sqlite3_value_type(argv[1]) != SQLITE_BLOB)
@@ -1007,7 +1012,13 @@ static void fn_field(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	sqlite3_bind_value(st, 1, argv[0]);
 	sqlite3_bind_value(st, 2, argv[2]);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		/* no such field: NULL; a damaged file fails the whole query */
+		if (rc != SQLITE_DONE) {
+			sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
+			sqlite3_result_error_code(ctx, rc);
+		}
 		sqlite3_finalize(st);
 		return;
 	}
@@ -1104,18 +1115,21 @@ int store_iter_open(struct store *s, int64_t trace_id, int64_t ino,
  * (S4); a database written before blocks existed, or damaged, is read row
  * by row instead.
  */
-static int blocks_usable(struct store *s, int64_t trace_id)
+static int blocks_usable(struct store *s, int64_t trace_id, struct ft_err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int ok = 0;
+	int ok = 0, rc;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT coalesce(sum(n_events), 0) FROM event_blocks "
 			       "WHERE trace_id = ?1) = (SELECT n_events FROM traces WHERE id = ?1)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_int64(st, 1, trace_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		ok = sqlite3_column_int(st, 0) == 1;
+	else if (rc != SQLITE_DONE)	/* a damaged file, not "read by row" */
+		ok = sql_fail(s, e, rc, "counting the events of the event blocks");
 	sqlite3_finalize(st);
 	return ok;
 }
@@ -1132,7 +1146,11 @@ int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,
 		return ft_error(e, -ENOMEM, "out of memory");
 	it->s = s;
 	it->lean = kinds != NULL;
-	if (kinds && ino < 0 && blocks_usable(s, trace_id)) {
+	if (kinds && ino < 0 && (rc = blocks_usable(s, trace_id, e)) != 0) {
+		if (rc < 0) {
+			free(it);
+			return rc;
+		}
 		for (const char *k = kinds; *k; ) {
 			char *end;
 			long v = strtol(k, &end, 10);

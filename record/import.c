@@ -63,6 +63,7 @@ static int over_limit(struct store *s, const char *label, const struct import_li
 {
 	sqlite3_stmt *st_pc = NULL;
 	uint64_t bytes = 0;
+	int rc;
 
 	if (!lim)
 		return 0;
@@ -74,10 +75,17 @@ static int over_limit(struct store *s, const char *label, const struct import_li
 		return 0;
 	/* pages of the database as this transaction sees it (the file itself
 	 * grows only when a transaction commits or the cache spills) */
-	if (sqlite3_prepare_v2(store_db(s), "SELECT page_count * page_size FROM pragma_page_count(), "
-			       "pragma_page_size()", -1, &st_pc, NULL) == SQLITE_OK &&
-	    sqlite3_step(st_pc) == SQLITE_ROW)
-		bytes = (uint64_t)sqlite3_column_int64(st_pc, 0);
+	rc = sqlite3_prepare_v2(store_db(s), "SELECT page_count * page_size FROM pragma_page_count(), "
+				"pragma_page_size()", -1, &st_pc, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st_pc);
+	if (rc != SQLITE_ROW) {		/* the limit unchecked is no answer */
+		rc = ft_error(e, -EIO, "%s: measuring the database: %s", store_path(s),
+			      sqlite3_errmsg(store_db(s)));
+		sqlite3_finalize(st_pc);
+		return rc;
+	}
+	bytes = (uint64_t)sqlite3_column_int64(st_pc, 0);
 	sqlite3_finalize(st_pc);
 	if (bytes > lim->max_db_bytes)
 		return ft_error(e, -EFBIG, "%s: the database grew past %llu MB after %llu events "

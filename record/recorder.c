@@ -396,14 +396,18 @@ static void update_comms(struct rec *r)
 {
 	sqlite3_stmt *st = NULL;
 	struct tep_handle *tep = tracing_tep(r->tr);
-	int pids[4096], n = 0;
+	int pids[4096], n = 0, rc;
 
 	tracefs_load_cmdlines(NULL, tep);
 	if (sqlite3_prepare_v2(store_db(r->s), "SELECT pid FROM tasks WHERE comm IS NULL "
 			       "LIMIT 4096", -1, &st, NULL) != SQLITE_OK)
 		return;
-	while (sqlite3_step(st) == SQLITE_ROW && n < 4096)
+	while (n < 4096 && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		pids[n++] = sqlite3_column_int(st, 0);
+	/* best effort (names only), but a failed read is said, not taken for the end */
+	if (n < 4096 && rc != SQLITE_DONE)
+		ft_warn("%s: reading tasks without a name: %s", store_path(r->s),
+			sqlite3_errmsg(store_db(r->s)));
 	sqlite3_finalize(st);
 	for (int i = 0; i < n; i++) {
 		const char *comm = tep_data_comm_from_pid(tep, pids[i]);
