@@ -2,6 +2,8 @@
 /* timeline.c - see timeline.h. */
 #include "timeline.h"
 
+#include <errno.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,7 +61,12 @@ int timeline_run(struct store *s, int64_t ino, int64_t index, tl_fn fn, void *ct
 
 	if (sqlite3_prepare_v2(store_db(s), "SELECT max(id) FROM traces", -1, &st, NULL) != SQLITE_OK)
 		return ft_error(e, -1, "%s: %s", store_path(s), sqlite3_errmsg(store_db(s)));
-	sqlite3_step(st);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		ret = ft_error(e, -EIO, "%s: reading the traces: %s", store_path(s),
+			       sqlite3_errmsg(store_db(s)));
+		sqlite3_finalize(st);
+		return ret;
+	}
 	trace_id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	(void)buf;

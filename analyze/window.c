@@ -94,10 +94,16 @@ static int racers_dropped(struct store *s, struct window_facts *f, struct ft_err
 		sqlite3_bind_int(dirty, 4, FT_K_DIRTY);
 		sqlite3_bind_int(dirty, 5, FT_K_PAGE_DELETE);
 		/* the page's last dirtying, unless a delete came after it */
-		if (sqlite3_step(dirty) == SQLITE_ROW && sqlite3_column_int(dirty, 2) == FT_K_DIRTY &&
+		int drc = sqlite3_step(dirty);
+
+		if (drc == SQLITE_ROW && sqlite3_column_int(dirty, 2) == FT_K_DIRTY &&
 		    sqlite3_column_int(dirty, 0) != f->writer)
 			add_racer(f, sqlite3_column_int(dirty, 0), idx, sqlite3_column_int64(dirty, 1), 1);
 		sqlite3_reset(dirty);
+		if (drc != SQLITE_ROW && drc != SQLITE_DONE) {
+			rc = drc;
+			break;
+		}
 	}
 	if (rc != SQLITE_DONE)
 		ret = fail(s, e, "reading the cleanup's deletions");
@@ -191,7 +197,12 @@ int window_facts_load(struct store *s, int64_t id, struct window_facts *f, struc
 	sqlite3_bind_int(st, 2, FT_K_BUFFERED_WRITE);
 	sqlite3_bind_int64(st, 3, f->ino);
 	sqlite3_bind_int64(st, 4, f->start_event);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return fail(s, e, "reading the writer's buffered write");
+	}
+	if (rc == SQLITE_ROW) {
 		int64_t off = sqlite3_column_int64(st, 0), len = sqlite3_column_int64(st, 1);
 		int64_t end = (off + len + ps - 1) >> f->page_shift;
 

@@ -444,8 +444,18 @@ static void attribute(struct an *a, int64_t wid, int64_t idx, const char *how, i
 		return;
 	}
 	sqlite3_bind_int64(st, 1, a->wid_base + wid);
-	old = sqlite3_step(st) == SQLITE_ROW ?
-		verdict_from_name((const char *)sqlite3_column_text(st, 0)) : -1;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		old = verdict_from_name((const char *)sqlite3_column_text(st, 0));
+		break;
+	case SQLITE_DONE:
+		old = -1;	/* not written: cannot happen, the window was closed */
+		break;
+	default:
+		old = -1;
+		a->err = 1;	/* the analysis fails with the database's message */
+		break;
+	}
 	sqlite3_finalize(st);
 	if (old < 0)
 		return;
