@@ -57,6 +57,8 @@ struct window {
 	int closed;			/* judged */
 	int watchers;			/* folios whose fate may still turn it to loss */
 	int doubt;			/* the trace contradicts the lock that protects it */
+	int drops, retried;		/* dirty folios its cleanup deleted; of which the
+					 * dirtier's store was retried */
 };
 
 /*
@@ -93,10 +95,6 @@ struct tstate {
 	struct { int64_t ino, idx; } wb[WB_PEND];
 	int64_t map_ino, map_dev, map_first, map_last;
 	int map_hole, map_valid;
-	/* dirty folios of other tasks the write's cleanup deleted, not yet
-	 * claimed by a window */
-	int ndrops;
-	struct { int64_t idx, id, ts; int by; } drops[8];
 };
 
 struct an {
@@ -131,6 +129,16 @@ struct an {
 	/* contradictions of mutual exclusion the trace showed */
 	struct contra { int64_t dev, ino, holder_ev, grant_ev; int cls, holder, task; } *contra;
 	int ncontra, capcontra;
+	/*
+	 * Dirty folios of other tasks that a write's cleanup deleted, until the
+	 * dirtier's next dirtying says whether its store had landed: the same
+	 * index again (its fault was retried after the truncate zapped the
+	 * page: the store may have gone to the new folio) or anything else
+	 * (it had landed: lost).  wid: the window that judges it, 0 not yet
+	 * claimed, -1 the write ended without one.
+	 */
+	struct pdrop { int64_t dev, ino, idx, id, ts, wid; int by, writer; } pdrop[64];
+	int npdrop;
 	/* the last closed windows, to attribute a later loss (a ring) */
 	struct recent { int64_t wid, ino, first, last; } recent[256];
 	uint64_t nrecent;
@@ -155,6 +163,9 @@ void folio_lost_over_hole(struct an *a, struct folio *f, int64_t ino, int64_t de
 void folio_deleted_dirty(struct an *a, struct tstate *t, struct folio *f, int64_t ino,
 			 int64_t dev, int64_t idx, int64_t id, int64_t ts);
 void folio_unwatch(struct an *a, struct folio *f);
+void pdrop_on_dirty(struct an *a, int pid, int64_t ino, int64_t idx);
+void pdrop_write_ended(struct an *a, int writer);
+void pdrop_finish(struct an *a);
 void loss_unexplained(struct an *a, int64_t dev, int64_t ino, int64_t idx, int by, int64_t from,
 		      int64_t id, int64_t ts, const char *how);
 

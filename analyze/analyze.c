@@ -44,7 +44,11 @@
  *             folio of the range inside the window, or a folio of the
  *             punched range is dirty (by another task) when the punch ends;
  *   dropped   the cleanup deleted a folio of the range that another task had
- *             dirtied (what 198dd8aedee6 alone still allowed);
+ *             dirtied (what 198dd8aedee6 alone still allowed) and whose
+ *             store had landed: the dirtier's next dirtying is elsewhere
+ *             (if it dirties the same index again, its fault was retried
+ *             after the truncate zapped the page and the store went to the
+ *             new folio, or was cut: unknown, and not a lost folio);
  *   unknown   events were lost in the window's time range, the trace lacks
  *             the events that would show a fault, or the trace contradicts
  *             the lock that would protect it;
@@ -378,6 +382,7 @@ static void folio_event(struct an *a, struct tstate *ts, int t, int64_t id,
 		f->wb = 0;
 		f->dirtied_by = ev->pid;
 		f->dirty_id = id;
+		pdrop_on_dirty(a, ev->pid, ino, idx);
 		f->cached = 1;	/* a dirty folio is cached, even if its add was not traced */
 		hist_add(a, id, ev->pid, H_DIRTY, ino, idx, 1LL << f->order, 0);
 		*progress |= own;
@@ -385,17 +390,11 @@ static void folio_event(struct an *a, struct tstate *ts, int t, int64_t id,
 	}
 }
 
-/* The unclaimed deletions of a write that ended: no window judged them. */
+/* A write ended: deletions of its cleanup no window claimed stay unexplained. */
 static void write_ended(struct an *a, struct tstate *ts)
 {
 	ts->in_write = 0;
-	for (int i = 0; i < ts->ndrops && i < 8; i++) {
-		a->r->lost_explained--;
-		loss_unexplained(a, ts->write_dev, ts->write_ino, ts->drops[i].idx, ts->drops[i].by,
-				 0, ts->drops[i].id, ts->drops[i].ts, "deleted while dirty by the "
-				 "cleanup of a write that no punch window judged");
-	}
-	ts->ndrops = 0;
+	pdrop_write_ended(a, ts->pid);
 }
 
 /* xfs_ilock / xfs_ilock_nowait / xfs_iunlock of task t: happens-before, and
@@ -413,7 +412,6 @@ static void lock_event(struct an *a, struct tstate *ts, int t, int64_t id,
 			ts->write_ino = ino;
 			ts->write_dev = ev->v[FT_C_DEV];
 			ts->alloc_count = 0;
-			ts->ndrops = 0;
 			*progress = 1;
 		}
 		if (f & 0x10)
@@ -840,6 +838,7 @@ static int pass_run(struct an *a)
 		detectors[d].on_end(a);
 	for (int t = 0; t < a->nts; t++)
 		wb_decide(a, &a->ts[t], 1, 0, 0);
+	pdrop_finish(a);
 	hb_finish(a->hb);
 	fmap_each(&a->fm, lifetime_end_cb, a);
 	window_flush(a);	/* what is still pending is final now: the trace ended */

@@ -160,6 +160,10 @@ static void write_window(struct an *a, struct window *w)
 /* A window's verdict is final: write it and forget it. */
 static void window_done(struct an *a, struct window *w)
 {
+	/* every folio its cleanup dropped was stored again after a retried
+	 * fault: the trace cannot say whether data was lost */
+	if (w->verdict == V_DROPPED && w->drops && w->retried == w->drops)
+		w->verdict = V_UNKNOWN;
 	write_window(a, w);
 	wmap_del(&a->pend, w->wid);
 	free(w->racing);
@@ -206,7 +210,14 @@ struct window *window_open(struct an *a, struct tstate *t, const char *family, i
 		w->lock = "invalidate_lock (MMAPLOCK) exclusive, traced";
 	else if (a->caps.punch_holds_inval)
 		w->lock = a->implied_lock;
-	t->ndrops = 0;		/* the cleanup's deletions are this window's to judge */
+	/* the cleanup's deletions of other tasks' dirty folios are this
+	 * window's to judge, once their dirtiers show whether a store landed */
+	for (int i = 0; i < a->npdrop; i++)
+		if (a->pdrop[i].writer == t->pid && a->pdrop[i].wid == 0) {
+			a->pdrop[i].wid = w->wid;
+			w->drops++;
+			w->watchers++;
+		}
 	return w;
 }
 
@@ -527,6 +538,55 @@ void folio_lost_over_hole(struct an *a, struct folio *f, int64_t ino, int64_t de
 		folio_unwatch(a, f);
 }
 
+/*
+ * Decides pending drop i: its dirtier's store had landed (lost, as counted)
+ * or was retried into a new folio (retried: not counted, its window may
+ * become unknown).
+ */
+static void pdrop_resolve(struct an *a, int i, int retried)
+{
+	struct pdrop d = a->pdrop[i];
+	struct window *w = d.wid > 0 ? window_get(a, d.wid) : NULL;
+
+	a->pdrop[i] = a->pdrop[--a->npdrop];
+	if (retried) {
+		a->r->lost_folios--;
+		a->r->lost_explained--;
+		if (w) {
+			w->retried++;
+			evidence(a, w, "; folio %lld: pid %d faulted on it again after the cleanup "
+				 "deleted it and stored into the new folio (its store was retried)",
+				 (long long)d.idx, d.by);
+		}
+	} else if (d.wid <= 0) {
+		a->r->lost_explained--;
+		loss_unexplained(a, d.dev, d.ino, d.idx, d.by, 0, d.id, d.ts, "deleted while dirty "
+				 "by the cleanup of a write that no punch window judged");
+	}
+	if (w && --w->watchers == 0 && w->closed)
+		window_done(a, w);
+}
+
+void pdrop_on_dirty(struct an *a, int pid, int64_t ino, int64_t idx)
+{
+	for (int i = a->npdrop - 1; i >= 0; i--)
+		if (a->pdrop[i].by == pid)
+			pdrop_resolve(a, i, a->pdrop[i].ino == ino && a->pdrop[i].idx == idx);
+}
+
+void pdrop_write_ended(struct an *a, int writer)
+{
+	for (int i = 0; i < a->npdrop; i++)
+		if (a->pdrop[i].writer == writer && a->pdrop[i].wid == 0)
+			a->pdrop[i].wid = -1;
+}
+
+void pdrop_finish(struct an *a)
+{
+	while (a->npdrop)
+		pdrop_resolve(a, a->npdrop - 1, 0);
+}
+
 void folio_deleted_dirty(struct an *a, struct tstate *t, struct folio *f, int64_t ino,
 			 int64_t dev, int64_t idx, int64_t id, int64_t ts)
 {
@@ -537,10 +597,12 @@ void folio_deleted_dirty(struct an *a, struct tstate *t, struct folio *f, int64_
 		return;
 	}
 	if (t->in_write && f->dirtied_by != t->pid) {
-		/* the failed write's cleanup: its window judges it (dropped) */
-		if (t->ndrops < 8)
-			t->drops[t->ndrops] = (typeof(t->drops[0])){ idx, id, ts, f->dirtied_by };
-		t->ndrops++;
+		/* the failed write's cleanup: its window judges it (dropped),
+		 * once the dirtier shows whether its store had landed */
+		if (a->npdrop == (int)(sizeof(a->pdrop) / sizeof(a->pdrop[0])))
+			pdrop_resolve(a, 0, 0);
+		a->pdrop[a->npdrop++] = (struct pdrop){ dev, ino, idx, id, ts, 0, f->dirtied_by,
+							t->pid };
 		a->r->lost_explained++;
 		return;
 	}
