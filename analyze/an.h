@@ -50,6 +50,7 @@ struct window {
 	int verdict;
 	int range_inferred;
 	int granted;			/* end_id is the grant of the punch's lock */
+	int64_t removed_id;		/* the punch's first extent removal event */
 	const char *lock;		/* what protects it (static text), or NULL */
 	char *racing;			/* evidence text, allocated when needed */
 	int racers[8], nracers;

@@ -350,6 +350,7 @@ static void folio_event(struct an *a, struct tstate *ts, int t, int64_t id,
 		f->cached = 1;
 		f->dirty = 0;
 		f->wb = 0;
+		f->lookup_id = 0;
 		f->order = (uint8_t)(order < 0 || order > 20 ? 0 : order);
 		folio_lifetime_end(a, f);	/* a re-add ends the old one */
 		f->live = 1;
@@ -535,6 +536,12 @@ static void step(struct an *a, int64_t id, const struct ft_event *ev)
 			int64_t n, first = range_pages(a, ev, &n);
 
 			hist_add(a, id, ev->pid, H_LOOKUP, ino, first, n, 0);
+			for (int64_t i = 0; i < n && i < 64; i++) {
+				struct folio *f = folio_get(&a->fm, ino, first + i, 0);
+
+				if (f)
+					f->lookup_id = id;
+			}
 		} else if (ts->in_write && ino == ts->write_ino) {
 			if (ev->kind == FT_K_IOMAP_ALLOC)
 				ts->alloc_first = range_pages(a, ev, &ts->alloc_count);

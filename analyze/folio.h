@@ -21,10 +21,11 @@
 
 #include <stdint.h>
 
-/* One page-cache index of one inode (48 bytes: millions stay cached). */
+/* One page-cache index of one inode (56 bytes: millions stay cached). */
 struct folio {
 	int64_t slot_id;	/* event of the slot's last add/delete */
 	int64_t dirty_id;	/* event that last dirtied it */
+	int64_t lookup_id;	/* a fault's last mapping of it (iomap found/alloc), 0 none */
 	int32_t dirtied_by;	/* pid */
 	int32_t watch;		/* window (wid) that left it dirty over no extent */
 	int32_t slot_task;	/* task of slot_id (hb index), -1 none */

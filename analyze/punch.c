@@ -48,9 +48,13 @@ static void punch_flush(struct an *a, struct tstate *ts)
 	ts->rem_len = 0;
 }
 
-static void punch_extent(struct an *a, struct tstate *ts, const struct ft_event *ev)
+static void punch_extent(struct an *a, struct tstate *ts, int64_t id, const struct ft_event *ev)
 {
 	int64_t off = ev->v[FT_C_EXT_OFF], len = ev->v[FT_C_EXT_LEN];
+	struct window *w = window_get(a, ts->punching);
+
+	if (w && !w->removed_id && (ev->kind == FT_K_IEXT_REMOVE || ev->kind == FT_K_BMAP_PRE_UPDATE))
+		w->removed_id = id;
 
 	switch (ev->kind) {
 	case FT_K_IEXT_REMOVE:
@@ -146,7 +150,7 @@ void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 	case FT_K_BMAP_POST_UPDATE:
 	case FT_K_IEXT_INSERT:
 		if (ts->punching && role == R_DEL_DELAY)
-			punch_extent(a, ts, ev);
+			punch_extent(a, ts, id, ev);
 		break;
 	default:
 		break;

@@ -337,8 +337,11 @@ static void judge(struct an *a, struct window *w)
 /*
  * A folio of the punched range that is dirty when the punch ends was
  * dirtied by another task after the cleanup (the cleanup removes or keeps
- * every folio of the range first): it is dirty over no extent and no
- * reservation.  Only a range the punch's own extent events gave can say so.
+ * every folio of the range first).  If that task's fault mapped it before
+ * the punch removed the extent (or, with no mapping traced, dirtied it
+ * before), it is dirty over no extent and no reservation; a fault that
+ * mapped it after the removal found the hole and reserved a block of its
+ * own.  Only a range the punch's own extent events gave can say so.
  */
 static void watch_unbacked(struct an *a, struct window *w)
 {
@@ -349,6 +352,8 @@ static void watch_unbacked(struct an *a, struct window *w)
 
 		if (!f || !f->dirty || f->dirtied_by == w->pid || f->watch == w->wid)
 			continue;
+		if (w->removed_id && (f->lookup_id ? f->lookup_id : f->dirty_id) > w->removed_id)
+			continue;	/* mapped after the removal: its own reservation */
 		if (!w->range_inferred) {
 			if (w->verdict != V_HIT)
 				evidence(a, w, "%sfolio %lld dirty (pid %d, event %lld) when the punch "
