@@ -8,6 +8,10 @@
 #   race_offsets) lies in a `loss` window on the guest's file (dev_kernel,
 #   ino) with that page between first_index and last_index; `loss` windows
 #   that cover no such page (false alarms) are counted and reported;
+#   every page the failed write's truncate threw away (dropped_offsets) is
+#   a `dropped` window, and there are no other dropped windows;
+# - either kernel: the analysis counts as many lost folios as the guest
+#   lost pages in the batch (lost_pages), each explained by a window;
 # - post-fix (6.1.192): no window is `unsafe`, `hit` or `loss`.
 # The last line sums the corpus up (race pages, judged loss, false loss
 # windows; post-fix windows, not protected).  In two 5.10 entries
@@ -42,6 +46,11 @@ for e in "$corpus"/*/; do
 	ver=$(kv uname_version | sed -n 's/.* Debian \([0-9]*\.[0-9]*\.[0-9]*\).*/\1/p')
 	[ -n "$ver" ] || ver=$(kv kernel)
 	IFS=. read -r maj min pat <<<"${ver%%-*}"
+	# Every page the guest lost in the batch (race and truncate alike) is a
+	# lost folio, and a window explains each.
+	t_eq "$n: lost folios = pages the guest lost ($(kv lost_pages)), all explained" \
+		"$(kv lost_pages) $(kv lost_pages) 0" \
+		"$(q "SELECT value FROM meta WHERE key LIKE 'analysis:%:lost_folios'")"
 	if [ "$maj" -lt 6 ] || { [ "$maj" -eq 6 ] && [ "$min" -lt 1 ]; } ||
 		{ [ "$maj" -eq 6 ] && [ "$min" -eq 1 ] && [ "$pat" -lt 92 ]; }; then
 		pages=""
@@ -58,6 +67,20 @@ for e in "$corpus"/*/; do
 		for p in $pages; do cover="$cover OR ($file AND $p BETWEEN first_index AND last_index)"; done
 		f=$(q "SELECT count(*) FROM windows WHERE verdict = 'loss' AND NOT ($cover)")
 		false_loss=$((false_loss + f))
+		# Pages the failed write's truncate threw away (page cache wrong
+		# too): each a dropped window (or a loss whose folio a later
+		# cleanup deleted), and no other dropped window.
+		nd=0
+		for off in $(kv dropped_offsets); do
+			p=$((off / 4096))
+			nd=$((nd + 1))
+			t_eq "$n: truncated page $p is in a dropped window" 1 \
+				"$(q "SELECT count(*) > 0 FROM windows WHERE $file AND $p BETWEEN first_index
+				      AND last_index AND (verdict = 'dropped' OR (verdict = 'loss' AND
+				      evidence LIKE '%folio $p deleted while dirty%'))")"
+		done
+		t_eq "$n: as many dropped windows as pages the truncate threw away" "$nd" \
+			"$(q "SELECT count(*) FROM windows WHERE verdict = 'dropped'")"
 		echo "# $n: $ver, race pages:${pages:- none}, loss windows $(q "SELECT count(*) FROM
 			windows WHERE verdict = 'loss'"), false loss windows $f"
 	else
