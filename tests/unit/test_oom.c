@@ -75,7 +75,7 @@ static int load(const char *stream, const char *out, struct ft_err *e)
 		return ft_error(e, -errno, "%s: %s", stream, strerror(errno));
 	ret = store_create(&s, out, e);
 	if (ret == 0)
-		ret = import_stream(s, fd, stream, 0, 0, &st, e);
+		ret = import_stream(s, fd, stream, 0, 0, NULL, &st, e);
 	if (ret == 0 && st.done)
 		ret = store_trace_finish(s, st.trace_id, e);
 	if (store_close(s) < 0 && ret == 0)
