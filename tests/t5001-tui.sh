@@ -72,8 +72,12 @@ keys() { tm send-keys -t ft "$@"; }
 # The row of the pane whose text matches REGEX (first one).
 row_of() { screen | grep -E -m1 -- "$1"; }
 # A clean terminal: the prompt is back, no TUI chrome, cooked mode and echo.
+prompt_back() { [ "$(screen | grep -v '^ *$' | tail -1)" = 'READY$' ]; }
 check_clean() {
 	local what=$1 want_rc=$2
+	# type only once the TUI is gone and the shell waits (keys typed while
+	# it was exiting were eaten on a loaded machine)
+	poll 10 prompt_back
 	run 'echo "rc=$?"; stty -a | tr " ;" "\n\n" | grep -xE -- "-?(icanon|echo)" | tr "\n" " "; echo END'
 	t_check "$what: the shell prompt is back" wait_for 'END$' 5
 	t_check "$what: no TUI chrome left (normal screen)" bash -c "! tmux -L $SOCK capture-pane -p -t ft | grep -q 'F1/H help'"
