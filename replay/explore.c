@@ -48,8 +48,9 @@
 
 struct xnode {
 	struct model s;
-	uint64_t frd[MODEL_MAX_TASKS], fwr[MODEL_MAX_TASKS];
-	uint8_t enabled, alive, backtrack, done, sleep, task;
+	struct mfp frd[MODEL_MAX_TASKS], fwr[MODEL_MAX_TASKS];
+	uint16_t enabled, alive, backtrack, done, sleep;
+	uint8_t task;
 	uint16_t clock[MODEL_MAX_TASKS];			/* of the transition taken */
 	uint16_t tc[MODEL_MAX_TASKS][MODEL_MAX_TASKS];	/* per-task clocks here */
 	struct model succ[MODEL_MAX_TASKS];
@@ -62,9 +63,9 @@ struct xctx {
 	struct model_explore *x;
 };
 
-static int conflict(uint64_t ar, uint64_t aw, uint64_t br, uint64_t bw)
+static int conflict(struct mfp ar, struct mfp aw, struct mfp br, struct mfp bw)
 {
-	return (aw & (br | bw)) || (bw & ar);
+	return fp_conflict(ar, aw, br, bw);
 }
 
 static void expand(struct xctx *c, struct xnode *nd)
@@ -73,21 +74,21 @@ static void expand(struct xctx *c, struct xnode *nd)
 	for (int p = 0; p < c->ntasks; p++) {
 		if (nd->s.t[p].done)
 			continue;
-		nd->alive |= (uint8_t)(1u << p);
+		nd->alive |= (uint16_t)(1u << p);
 		if (model_runnable(&nd->s, p)) {
 			memcpy(&nd->succ[p], &nd->s, sizeof(nd->s));
 			model_step_raw(&nd->succ[p], p);
 			nd->frd[p] = nd->succ[p].rd;
 			nd->fwr[p] = nd->succ[p].wr;
-			nd->enabled |= (uint8_t)(1u << p);
+			nd->enabled |= (uint16_t)(1u << p);
 			c->x->steps++;
 		} else {
 			int mode, lock;
 
-			nd->s.rd = 0;
+			nd->s.rd = (struct mfp){ 0 };
 			lock = model_need(&nd->s, p, &mode);
 			nd->frd[p] = nd->s.rd;
-			nd->fwr[p] = lock >= 0 ? model_lock_bit(lock) : 0;
+			nd->fwr[p] = lock >= 0 ? model_lock_bit(lock) : (struct mfp){ 0 };
 		}
 	}
 }
@@ -103,24 +104,24 @@ static void add_backtracks(struct xctx *c, int d)
 		for (int i = d - 1; i >= 0; i--) {
 			struct xnode *ni = &c->node[i];
 			int q = ni->task;
-			uint8_t cand = 0;
+			uint16_t cand = 0;
 
 			if (q == p || !conflict(ni->frd[q], ni->fwr[q], nd->frd[p], nd->fwr[p]))
 				continue;
 			if (i + 1 <= nd->tc[p][q])
 				continue;	/* i happens before p */
 			if (ni->enabled & (1u << p))
-				cand |= (uint8_t)(1u << p);
+				cand |= (uint16_t)(1u << p);
 			for (int j = i + 1; j < d; j++) {
 				int r = c->node[j].task;
 
 				if ((ni->enabled & (1u << r)) && j + 1 <= nd->tc[p][r])
-					cand |= (uint8_t)(1u << r);
+					cand |= (uint16_t)(1u << r);
 			}
 			if (!cand)
 				ni->backtrack |= ni->enabled;
 			else if (!(ni->backtrack & cand))
-				ni->backtrack |= (uint8_t)(cand & -cand);
+				ni->backtrack |= (uint16_t)(cand & -cand);
 			break;
 		}
 	}
@@ -152,7 +153,7 @@ static void leaf(struct xctx *c, int d)
 static void explore(struct xctx *c, int d)
 {
 	struct xnode *nd = &c->node[d];
-	uint8_t cand;
+	uint16_t cand;
 
 	expand(c, nd);
 	add_backtracks(c, d);
@@ -162,19 +163,19 @@ static void explore(struct xctx *c, int d)
 		leaf(c, d);
 		return;
 	}
-	cand = nd->enabled & (uint8_t)~nd->sleep;
+	cand = nd->enabled & (uint16_t)~nd->sleep;
 	if (!cand) {
 		c->x->sleep_blocked++;
 		return;
 	}
-	nd->backtrack = (uint8_t)(cand & -cand);
+	nd->backtrack = (uint16_t)(cand & -cand);
 	nd->done = 0;
 	while (!c->x->truncated &&
-	       (cand = nd->backtrack & nd->enabled & (uint8_t)~nd->done & (uint8_t)~nd->sleep)) {
+	       (cand = nd->backtrack & nd->enabled & (uint16_t)~nd->done & (uint16_t)~nd->sleep)) {
 		int p = __builtin_ctz(cand);
 		struct xnode *ch = &c->node[d + 1];
 
-		nd->done |= (uint8_t)(1u << p);
+		nd->done |= (uint16_t)(1u << p);
 		nd->task = (uint8_t)p;
 		/* vector clock of this transition */
 		memcpy(nd->clock, nd->tc[p], sizeof(nd->clock));
@@ -195,9 +196,9 @@ static void explore(struct xctx *c, int d)
 		for (int q = 0; q < c->ntasks; q++)
 			if ((nd->sleep & (1u << q)) &&
 			    !conflict(nd->frd[q], nd->fwr[q], nd->frd[p], nd->fwr[p]))
-				ch->sleep |= (uint8_t)(1u << q);
+				ch->sleep |= (uint16_t)(1u << q);
 		explore(c, d + 1);
-		nd->sleep |= (uint8_t)(1u << p);
+		nd->sleep |= (uint16_t)(1u << p);
 	}
 }
 
@@ -225,7 +226,7 @@ struct ectx {
 	struct model_enum *e;
 	struct model st[ENUM_MAX_DEPTH + 1];
 	uint8_t task[ENUM_MAX_DEPTH];
-	uint64_t rd[ENUM_MAX_DEPTH], wr[ENUM_MAX_DEPTH];
+	struct mfp rd[ENUM_MAX_DEPTH], wr[ENUM_MAX_DEPTH];
 	uint64_t *set;
 	size_t cap, used;
 	int err;

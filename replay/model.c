@@ -94,8 +94,6 @@ uint64_t model_fnv1a(uint64_t h, const void *p, size_t n)
 
 /* --- footprint, outcomes, locks ------------------------------------------ */
 
-#define RD(m, bits) ((m)->rd |= (bits))
-#define WR(m, bits) ((m)->wr |= (bits))
 
 static void hit(struct model *m, struct mtask *t, enum model_outcome o, int folio, int other)
 {
@@ -114,9 +112,9 @@ static int tid(const struct model *m, const struct mtask *t)
 	return (int)(t - m->t);
 }
 
-uint64_t model_lock_bit(int lock)
+struct mfp model_lock_bit(int lock)
 {
-	return lock < LK_FOLIO0 ? 1ull << lock : A_FLOCK(lock - LK_FOLIO0);
+	return lock < LK_FOLIO0 ? (struct mfp){ .g = 1ull << lock } : A_FLOCK(lock - LK_FOLIO0);
 }
 
 int model_lock_grantable(const struct model *m, int lock, int mode, int task)
@@ -137,7 +135,7 @@ static void lock_take(struct model *m, struct mtask *t, int lock, int mode)
 	if (mode == LM_X)
 		l->writer = (int8_t)tid(m, t);
 	else
-		l->readers |= (uint8_t)(1u << tid(m, t));
+		l->readers |= (uint16_t)(1u << tid(m, t));
 }
 
 static void lock_drop(struct model *m, struct mtask *t, int lock)
@@ -148,7 +146,7 @@ static void lock_drop(struct model *m, struct mtask *t, int lock)
 	if (l->writer == tid(m, t))
 		l->writer = -1;
 	else
-		l->readers &= (uint8_t)~(1u << tid(m, t));
+		l->readers &= (uint16_t)~(1u << tid(m, t));
 }
 
 /* need() helpers: the lock the step needs, its read recorded. */
@@ -188,7 +186,7 @@ static int blk_type(struct model *m, int i)
 
 static void ext_set(struct model *m, int i, int type)
 {
-	WR(m, A_EXT(i) | A_SEQ | A_ACCT);
+	WR(m, A_EXT(i), A_SEQ, A_ACCT);
 	m->b[i].type = (uint8_t)type;
 	m->b[i].blk = 0;
 	m->seq++;
@@ -523,7 +521,7 @@ static int cl_scan(struct model *m, struct mtask *t)
 	for (int i = t->cl_lo; i < hi; i++)
 		if (cached(m, i) && (m->f[i].st & (FS_DIRTY | FS_WB))) {
 			RD(m, A_FLOCK(i));
-			t->keep |= (uint16_t)(1u << i);
+			t->keep |= 1ull << i;
 		}
 	return NX_NEXT;
 }
@@ -773,7 +771,7 @@ static int b_submit(struct model *m, struct mtask *t)
 
 	m->folio = (int8_t)i;
 	if (blk_type(m, i) == MODEL_EXT_UNWRITTEN) {
-		WR(m, A_EXT(i) | A_SEQ);
+		WR(m, A_EXT(i), A_SEQ);
 		m->b[i].type = MODEL_EXT_REAL;
 		m->seq++;
 	}
@@ -1121,20 +1119,20 @@ int model_finished(const struct model *m)
 /* I1 and I5 over what the step touched. */
 static void check_invariants(struct model *m, struct mtask *t)
 {
-	uint64_t touched = m->wr;
+	struct mfp touched = m->wr;
 
 	for (int i = 0; i < m->npages; i++) {
-		if (!(touched & (A_PAGE(i) | A_EXT(i))))
+		if (!(((touched.pg | touched.ex) >> i) & 1))
 			continue;
-		RD(m, A_PAGE(i) | A_EXT(i) | A_ISIZE);
+		RD(m, A_PAGE(i), A_EXT(i), A_ISIZE);
 		if ((m->f[i].st & FS_CACHED) && (m->f[i].st & (FS_DIRTY | FS_WB)) &&
 		    i < m->isize && m->b[i].type == MODEL_EXT_HOLE)
 			hit(m, t, MODEL_UNBACKED_DIRTY, i, m->f[i].dirtied_by);
 	}
-	if (touched & A_ACCT) {
+	if (fp_meets(touched, A_ACCT)) {
 		int delalloc = 0, alloc = 0;
 
-		RD(m, A_ACCT | A_EXT_ALL);
+		RD(m, A_ACCT, A_EXT_ALL);
 		for (int i = 0; i < m->npages; i++) {
 			delalloc += m->b[i].type == MODEL_EXT_DELALLOC;
 			alloc += m->b[i].type == MODEL_EXT_UNWRITTEN || m->b[i].type == MODEL_EXT_REAL;
@@ -1151,7 +1149,7 @@ void model_step_raw(struct model *m, int task)
 	const struct mslot *s = model_slot(m, t->slot);
 	int mode, nx;
 
-	m->rd = m->wr = 0;
+	m->rd = m->wr = (struct mfp){ 0 };
 	m->step_hits = 0;
 	m->folio = -1;
 	m->tp = s->step->tp;
@@ -1184,9 +1182,9 @@ void model_refresh_waiters(struct model *m)
 		if (lock >= 0 && !model_lock_grantable(m, lock, mode, i)) {
 			m->t[i].wait_lock = (int8_t)lock;
 			if (mode == LM_X)
-				m->lk[lock].wait_x |= (uint8_t)(1u << i);
+				m->lk[lock].wait_x |= (uint16_t)(1u << i);
 			else
-				m->lk[lock].wait_s |= (uint8_t)(1u << i);
+				m->lk[lock].wait_s |= (uint16_t)(1u << i);
 		}
 	}
 }

@@ -59,9 +59,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MODEL_MAX_PAGES	16	/* page-cache indices in the window */
-#define MODEL_MAX_TASKS	6
-#define MODEL_MAX_RUN	256	/* steps in one run (the rest is cut) */
+#define MODEL_MAX_PAGES	64	/* page-cache indices in the window */
+#define MODEL_MAX_TASKS	16	/* task masks are 16 bits wide */
+#define MODEL_MAX_RUN	512	/* steps in one run (the rest is cut) */
 
 enum model_task_kind {
 	MODEL_TASK_WRITE,	/* buffered write of [index, index+npages), short copy */

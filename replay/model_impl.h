@@ -20,20 +20,62 @@
 #ifndef FT_REPLAY_MODEL_IMPL_H
 #define FT_REPLAY_MODEL_IMPL_H
 
+#include <stddef.h>
+
 #include "model.h"
 
-/* Footprint bits. */
-#define A_IOLOCK	(1ull << 0)
-#define A_INVAL		(1ull << 1)
-#define A_ILOCK		(1ull << 2)
-#define A_ACCT		(1ull << 3)
-#define A_ISIZE		(1ull << 4)
-#define A_CLEANUP	(1ull << 5)
-#define A_SEQ		(1ull << 6)
-#define A_FLOCK(i)	(1ull << (8 + (i)))
-#define A_PAGE(i)	(1ull << (24 + (i)))
-#define A_EXT(i)	(1ull << (40 + (i)))
-#define A_EXT_ALL	(0xffffull << 40)
+/* Footprints: one bit per shared object, a word per kind of object. */
+struct mfp {
+	uint64_t g;	/* the inode's locks, counters, i_size, cleanup range, seq */
+	uint64_t fl;	/* folio lock of page i */
+	uint64_t pg;	/* page-cache state of page i */
+	uint64_t ex;	/* extent map entry of block i */
+};
+
+#define A_IOLOCK	((struct mfp){ .g = 1ull << 0 })
+#define A_INVAL		((struct mfp){ .g = 1ull << 1 })
+#define A_ILOCK		((struct mfp){ .g = 1ull << 2 })
+#define A_ACCT		((struct mfp){ .g = 1ull << 3 })
+#define A_ISIZE		((struct mfp){ .g = 1ull << 4 })
+#define A_CLEANUP	((struct mfp){ .g = 1ull << 5 })
+#define A_SEQ		((struct mfp){ .g = 1ull << 6 })
+#define A_FLOCK(i)	((struct mfp){ .fl = 1ull << (i) })
+#define A_PAGE(i)	((struct mfp){ .pg = 1ull << (i) })
+#define A_EXT(i)	((struct mfp){ .ex = 1ull << (i) })
+#define A_EXT_ALL	((struct mfp){ .ex = ~0ull })
+
+static inline struct mfp fp_or(struct mfp a, struct mfp b)
+{
+	return (struct mfp){ a.g | b.g, a.fl | b.fl, a.pg | b.pg, a.ex | b.ex };
+}
+
+static inline int fp_meets(struct mfp a, struct mfp b)
+{
+	return ((a.g & b.g) | (a.fl & b.fl) | (a.pg & b.pg) | (a.ex & b.ex)) != 0;
+}
+
+static inline int fp_empty(struct mfp a)
+{
+	return !(a.g | a.fl | a.pg | a.ex);
+}
+
+/* Two steps conflict iff one writes what the other reads or writes. */
+static inline int fp_conflict(struct mfp ar, struct mfp aw, struct mfp br, struct mfp bw)
+{
+	return fp_meets(aw, fp_or(br, bw)) || fp_meets(bw, ar);
+}
+
+static inline void fp_addv(struct mfp *to, const struct mfp *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		*to = fp_or(*to, v[i]);
+}
+
+#define FP_LIST(...) (const struct mfp[]){ __VA_ARGS__ }, \
+	sizeof((const struct mfp[]){ __VA_ARGS__ }) / sizeof(struct mfp)
+/* Record reads / writes of the step being run: RD(m, A_PAGE(i), A_ISIZE). */
+#define RD(m, ...) fp_addv(&(m)->rd, FP_LIST(__VA_ARGS__))
+#define WR(m, ...) fp_addv(&(m)->wr, FP_LIST(__VA_ARGS__))
 
 /* Locks: index into model.lk[]. */
 enum { LK_IOLOCK, LK_INVAL, LK_ILOCK, LK_FOLIO0, LK_COUNT = LK_FOLIO0 + MODEL_MAX_PAGES };
@@ -57,8 +99,9 @@ struct mblock {
 /* An rw-semaphore: one writer or a set of readers, and the waiters. */
 struct mrwsem {
 	int8_t writer;		/* task id or -1 */
-	uint8_t readers;	/* bitmask of tasks */
-	uint8_t wait_s, wait_x;	/* bitmasks of waiting tasks */
+	uint8_t pad;
+	uint16_t readers;	/* bitmask of tasks */
+	uint16_t wait_s, wait_x;	/* bitmasks of waiting tasks */
 };
 
 struct mtask {
@@ -72,7 +115,7 @@ struct mtask {
 	uint8_t stale, short_copy, resume;
 	uint8_t cl_lo, cl_hi;	/* cleanup range */
 	uint8_t wb_page, retries;
-	uint16_t keep;		/* release scan: dirty pages to keep */
+	uint64_t keep;		/* release scan: dirty pages to keep */
 	uint16_t nsteps;
 	uint32_t cookie;	/* iomap validity cookie */
 };
@@ -98,7 +141,7 @@ struct model {
 	uint32_t hits;
 	struct mhit first[MODEL_OUTCOMES];
 	/* scratch of the step being run, not part of the semantics */
-	uint64_t rd, wr;
+	struct mfp rd, wr;
 	const char *tp;
 	int8_t folio;
 	uint8_t pad2[3];
@@ -168,7 +211,7 @@ static inline const struct mslot *model_slot(const struct model *m, int slot)
 /* The lock a task's next step needs (and mode), -1 if none; fills m->rd. */
 int model_need(struct model *m, int task, int *mode);
 int model_lock_grantable(const struct model *m, int lock, int mode, int task);
-uint64_t model_lock_bit(int lock);
+struct mfp model_lock_bit(int lock);
 /* Runs one step without the runnable check; the footprint is in m->rd/wr. */
 void model_step_raw(struct model *m, int task);
 /* The most severe outcome hit so far, deadlock included if stuck. */

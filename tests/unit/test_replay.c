@@ -361,7 +361,7 @@ static void test_schedules(void)
 	      "a count without a task: %s", err);
 	CHECK(model_schedule_parse(m, "W0", s, MODEL_MAX_RUN, &n, err, sizeof(err)) == -EINVAL,
 	      "count 0: %s", err);
-	CHECK(model_schedule_parse(m, "W200,F200", s, MODEL_MAX_RUN, &n, err, sizeof(err)) == -EINVAL,
+	CHECK(model_schedule_parse(m, "W300,F300", s, MODEL_MAX_RUN, &n, err, sizeof(err)) == -EINVAL,
 	      "too long: %s", err);
 	CHECK(model_schedule_parse(m, "", s, MODEL_MAX_RUN, &n, err, sizeof(err)) == -EINVAL,
 	      "empty: %s", err);
