@@ -22,24 +22,26 @@
 	.index = (first), .npages = (n) }
 #define PUNCH(first, n) { .kind = MODEL_TASK_PUNCH, .letter = 'P', .ino = INO, \
 	.index = (first), .npages = (n) }
+#define NO_PRESETS 0, { { 0, 0, 0, 0 } }
 
 static const struct scenario scenarios[] = {
 	{ "punch-race",
 	  "write W of pages 0-3 copies 1 page and fails; fault F stores into page 2 "
 	  "between W's truncate and punch (the 198dd8aedee6 race)",
-	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(2) }, INO, 0 },
+	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(2) }, INO, 0, NO_PRESETS },
 	{ "short-write",
 	  "write W of pages 0-3 copies 1 page and fails; fault F stores into page 6, "
 	  "outside W's range (race-free)",
-	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(6) }, INO, 0 },
+	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(6) }, INO, 0, NO_PRESETS },
 	{ "punch-race-writeback",
 	  "punch-race, then writeback B of pages 0-3 maps the faulted page "
 	  "(a lost write under prefix)",
-	  "W6,F8,W2,B7", 8, 8, 64, 3, { WRITE(0, 4, 1), FAULT(2), WRITEBACK(0, 4) }, INO, 0 },
+	  "W6,F8,W2,B7", 8, 8, 64, 3, { WRITE(0, 4, 1), FAULT(2), WRITEBACK(0, 4) }, INO, 0,
+	  NO_PRESETS },
 	{ "hole-punch",
 	  "fault F dirties page 2, then fallocate(PUNCH_HOLE) P of pages 0-3 drops it "
 	  "(the owner of the range: no invariant broken)",
-	  "F8,P6", 8, 8, 64, 2, { FAULT(2), PUNCH(0, 4) }, INO, 0 },
+	  "F8,P6", 8, 8, 64, 2, { FAULT(2), PUNCH(0, 4) }, INO, 0, NO_PRESETS },
 };
 
 int scenario_count(void)
@@ -68,6 +70,15 @@ int scenario_build(const struct scenario *sc, const char *variant, struct model 
 				  .free_blocks = sc->free_blocks };
 	int ret = model_new(out, &c);
 
+	for (unsigned i = 0; !ret && i < sc->npresets; i++) {
+		const struct scenario_preset *p = &sc->preset[i];
+
+		if (p->ext >= 0)
+			ret = model_preset_extent(*out, p->index, p->npages, p->ext);
+		else
+			for (unsigned k = 0; !ret && k < p->npages; k++)
+				ret = model_preset_folio(*out, p->index + k, p->dirty);
+	}
 	for (unsigned i = 0; !ret && i < sc->ntasks; i++)
 		if ((ret = model_add_task(*out, &sc->task[i])) > 0)
 			ret = 0;

@@ -11,6 +11,17 @@
 
 #include "model.h"
 
+/* An initial-state preset (model_preset_extent / model_preset_folio), applied
+ * in order before the tasks are added. */
+struct scenario_preset {
+	uint64_t index;			/* first page (absolute) */
+	unsigned npages;
+	int ext;			/* enum model_ext_type, or -1: a folio preset */
+	int dirty;			/* folio preset: 1 dirty, 0 clean (cached) */
+};
+
+#define SCENARIO_MAX_PRESETS	(2 * MODEL_MAX_PAGES)
+
 struct scenario {
 	const char *name;
 	const char *summary;		/* one line */
@@ -19,6 +30,8 @@ struct scenario {
 	unsigned ntasks;
 	struct model_task_desc task[MODEL_MAX_TASKS];
 	uint64_t ino, base_index;	/* 0, 0: the built-ins' inode 131 from page 0 */
+	unsigned npresets;		/* scenario files (replay/scenfile.h) */
+	struct scenario_preset preset[SCENARIO_MAX_PRESETS];
 };
 
 int scenario_count(void);
