@@ -13,9 +13,11 @@
 #include "../core/termsafe.h"
 #include "../replay/model.h"
 #include "../replay/scenario.h"
+#include "../replay/scenfile.h"
 
 const char cmd_replay_usage[] =
 "usage: foliotrace replay --scenario NAME [--model M] [--schedule S] [--explore] [--json]\n"
+"       foliotrace replay --scenario-file FILE [--model M] [--schedule S] [--explore] [--json]\n"
 "       foliotrace replay --list\n"
 "       foliotrace replay DB --window N [--model M] [--explore] [--json]\n"
 "\n"
@@ -65,6 +67,16 @@ const char cmd_replay_usage[] =
 "                        scenario, outcome, digest, schedule, where, hits,\n"
 "                        steps; with --explore also schedules, bad_schedules,\n"
 "                        naive, outcomes, hit_schedules, counterexamples\n"
+"      --scenario-file=FILE  run the scenario FILE describes instead of a\n"
+"                        built-in one: a text file of 'key values' lines\n"
+"                        (name, summary, models, pages, isize, free, ino,\n"
+"                        base, extent, folio, task, schedule; '#' comments),\n"
+"                        e.g. 'task W write 0-3 copied 4096', 'task F fault\n"
+"                        2', 'schedule W6,F8,W2'; replay/scenarios/*.scn are\n"
+"                        the built-ins as files, replay/README.md the\n"
+"                        format.  Its models line is the default for\n"
+"                        --model.  A bad file is an error naming FILE:LINE\n"
+"                        (exit status 1)\n"
 "      --list            list the scenarios\n"
 "      --window=N        replay window N of DB (see foliotrace windows)\n"
 "  -h, --help            show this help\n"
@@ -331,6 +343,7 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 {
 	static const struct option opts[] = {
 		{ "scenario", required_argument, NULL, 's' },
+		{ "scenario-file", required_argument, NULL, 'f' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "schedule", required_argument, NULL, 'S' },
 		{ "explore", no_argument, NULL, 'x' },
@@ -342,13 +355,17 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 	};
 	struct replay_opts o = { .model = "all" };
 	const struct scenario *sc;
-	int c, ret = FT_EXIT_OK;
+	static struct scenfile sfile;	/* sc points into it */
+	const char *sfile_path = NULL;
+	unsigned models = 0;		/* a scenario file's models line, without --model */
+	int c, ret = FT_EXIT_OK, model_given = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': o.scenario = optarg; break;
-		case 'm': o.model = optarg; break;
+		case 'f': sfile_path = optarg; break;
+		case 'm': o.model = optarg; model_given = 1; break;
 		case 'S': o.schedule = optarg; break;
 		case 'x': o.explore = 1; break;
 		case 'j': o.json = 1; break;
@@ -376,8 +393,9 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		char *end;
 		long long id;
 
-		if (o.scenario || o.schedule)
-			return cmd_usage_error("replay", "DB --window excludes --scenario and --schedule");
+		if (o.scenario || o.schedule || sfile_path)
+			return cmd_usage_error("replay", "DB --window excludes --scenario, "
+					       "--scenario-file and --schedule");
 		if (!o.db || !o.window)
 			return cmd_usage_error("replay", "wants both DB and --window N");
 		id = strtoll(o.window, &end, 10);
@@ -386,11 +404,30 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 					       "integer), not '%s'", o.window);
 		return replay_window(&o, id, e);
 	}
-	if (!o.scenario)
-		return cmd_usage_error("replay", "wants --scenario NAME (or --list)");
-	sc = scenario_find(o.scenario);
-	if (!sc)
-		return cmd_usage_error("replay", "unknown scenario '%s' (see --list)", o.scenario);
+	if (o.scenario && sfile_path)
+		return cmd_usage_error("replay", "--scenario and --scenario-file exclude each other");
+	if (sfile_path) {
+		char err[300];
+		unsigned line;
+
+		if (scenfile_load(sfile_path, &sfile, &line, err, sizeof(err)) < 0) {
+			if (line)
+				ft_error(e, -EINVAL, "%s:%u: %s", ft_term_s(sfile_path), line, err);
+			else
+				ft_error(e, -EINVAL, "%s: %s", ft_term_s(sfile_path), err);
+			return FT_EXIT_FAIL;
+		}
+		sc = &sfile.sc;
+		models = model_given ? 0 : sfile.models;
+	} else {
+		if (!o.scenario)
+			return cmd_usage_error("replay", "wants --scenario NAME, --scenario-file FILE "
+					       "(or --list)");
+		sc = scenario_find(o.scenario);
+		if (!sc)
+			return cmd_usage_error("replay", "unknown scenario '%s' (see --list)",
+					       o.scenario);
+	}
 	if (o.schedule) {	/* task letters do not depend on the variant: check once */
 		struct model *m;
 		uint8_t sched[MODEL_MAX_RUN];
@@ -409,8 +446,11 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 	if (o.json)
 		putchar('[');
 	if (!strcmp(o.model, "all")) {
-		for (int i = 0; i < model_variant_count(0) && ret == FT_EXIT_OK; i++)
-			ret = replay_one(&o, sc, model_variant_name(i), i == 0, NULL, NULL, e);
+		for (int i = 0, first = 1; i < model_variant_count(0) && ret == FT_EXIT_OK; i++)
+			if (!models || (models & (1u << i))) {
+				ret = replay_one(&o, sc, model_variant_name(i), first, NULL, NULL, e);
+				first = 0;
+			}
 	} else {
 		ret = replay_one(&o, sc, o.model, 1, NULL, NULL, e);
 	}
