@@ -141,7 +141,8 @@ static int get_range(struct parse *p, const char *what, const char *s, uint64_t 
 	if (!dash)
 		return get_number(p, what, s, 0, PAGE_LIMIT - 1, first) < 0 ? -EINVAL :
 		       (*last = *first, 0);
-	if ((size_t)(dash - s) >= sizeof(buf))
+	if ((size_t)(dash - s) >= sizeof(buf) || dash == s || !dash[1] ||
+	    strspn(s, "0123456789-") != strlen(s) || strchr(dash + 1, '-'))
 		return fail(p, p->line, "%s: '%s' is not a page range (N or N-M)", what,
 			    quote(s, q, sizeof(q)));
 	memcpy(buf, s, (size_t)(dash - s));
@@ -601,7 +602,7 @@ int scenfile_load(const char *path, struct scenfile *sf, unsigned *line, char *e
 	*line = 0;
 	if (!f) {
 		ret = -errno;
-		snprintf(err, errlen, "%s", strerror(errno));
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
 		return ret;
 	}
 	ret = scenfile_read(f, path, sf, line, err, errlen);
