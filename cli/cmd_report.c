@@ -10,7 +10,8 @@
 
 const char cmd_report_usage[] =
 "usage: foliotrace report [-o FILE] [-f] [--markdown] [--max-detail N]\n"
-"                         [--max-list N] [--no-replay] [-q] DB\n"
+"                         [--max-list N] [--no-replay] [--replay-timeout S]\n"
+"                         [-q] DB\n"
 "\n"
 "Write the postmortem of an analysed database as one self-contained HTML\n"
 "file (inline CSS and SVG, no script, nothing fetched from anywhere;\n"
@@ -28,7 +29,11 @@ const char cmd_report_usage[] =
 "Replays come from the database's replays table.  Detailed windows without\n"
 "a stored replay are replayed first (foliotrace replay DB --window N\n"
 "--explore, run as a child process, which stores its results in DB) unless\n"
-"--no-replay is given; the report itself only reads DB.\n"
+"--no-replay is given; the report itself only reads DB.  Each replay is\n"
+"given --replay-timeout seconds (default 30): one that runs over is\n"
+"stopped (its process group killed), nothing of it is stored, and the\n"
+"report says so: a warning on stderr naming the window, a line listing\n"
+"the timed-out windows, and \"Replay timed out\" in each one's section.\n"
 "\n"
 "options:\n"
 "  -o, --output=FILE   where to write (default: postmortem.html, or\n"
@@ -44,12 +49,15 @@ const char cmd_report_usage[] =
 "      --max-detail=N  windows shown in detail (default 30)\n"
 "      --max-list=N    loss/hit/dropped/unsafe windows listed (default 500)\n"
 "      --no-replay     do not run replays; show the stored ones only\n"
+"      --replay-timeout=S  seconds each replay may run (a decimal number,\n"
+"                      default 30; 0: no limit)\n"
 "  -q, --quiet         no warnings\n"
 "  -h, --help          show this help\n"
 "\n"
-"exit status: 0 when the report was written, 1 if it could not be (no\n"
-"file is left behind), 2 on a usage error, 130 or 143 when interrupted by\n"
-"SIGINT or SIGTERM.\n";
+"exit status: 0 when the report was written (also when replays failed or\n"
+"timed out: the report says which), 1 if it could not be (no file is left\n"
+"behind), 2 on a usage error, 130 or 143 when interrupted by SIGINT or\n"
+"SIGTERM (a running replay is stopped too).\n";
 
 static int parse_count(const char *s, int *out)
 {
@@ -62,6 +70,21 @@ static int parse_count(const char *s, int *out)
 	return 0;
 }
 
+/* A decimal number of seconds, 0 to a week (0: no limit). */
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!*s || strspn(s, "0123456789.") != strlen(s))
+		return -1;
+	v = strtod(s, &end);
+	if (*end || end == s || !(v >= 0 && v <= 604800))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int cmd_report(int argc, char **argv, struct ft_err *e)
 {
 	static const struct option opts[] = {
@@ -71,12 +94,14 @@ int cmd_report(int argc, char **argv, struct ft_err *e)
 		{ "max-detail", required_argument, NULL, 'd' },
 		{ "max-list", required_argument, NULL, 'l' },
 		{ "no-replay", no_argument, NULL, 'n' },
+		{ "replay-timeout", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct report_opts o = {
 		.format = REPORT_HTML, .max_detail = 30, .max_list = 500, .run_replays = 1,
+		.replay_timeout = RP_REPLAY_TIMEOUT,
 	};
 	int c;
 
@@ -95,6 +120,11 @@ int cmd_report(int argc, char **argv, struct ft_err *e)
 				return cmd_usage_error("report", "--max-list wants a count, not '%s'", optarg);
 			break;
 		case 'n': o.run_replays = 0; break;
+		case 't':
+			if (parse_seconds(optarg, &o.replay_timeout) < 0)
+				return cmd_usage_error("report", "--replay-timeout wants seconds (0 to "
+						       "604800), not '%s'", optarg);
+			break;
 		case 'q': o.quiet = 1; break;
 		case 'h': return cmd_help(cmd_report_usage);
 		default: return cmd_usage_error("report", "unknown option");

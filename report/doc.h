@@ -91,6 +91,7 @@ struct rp_window {
 	struct rp_page page[RP_MAX_PAGES];
 	int nreplays;
 	struct rp_replay replay[RP_MAX_REPLAYS];
+	int replay_timed_out;		/* the report's replay of it was stopped */
 };
 
 struct rp_count {
@@ -115,6 +116,8 @@ struct rp_doc {
 	int64_t unlisted;		/* read-worthy windows not listed (cap) */
 	char summary[512];
 	int replays_run, replays_failed;	/* spawned by the report */
+	int replays_timed_out;		/* of the failed ones, stopped at the timeout */
+	double replay_timeout;		/* seconds, 0: none */
 };
 
 const char *rp_verdict_name(int v);

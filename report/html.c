@@ -244,6 +244,14 @@ static void page_states(FILE *f, const struct rp_window *w)
 
 static void replay_table(FILE *f, const struct rp_doc *d, const struct rp_window *w)
 {
+	if (!w->nreplays && w->replay_timed_out) {
+		fprintf(f, "<p class=\"note timeout\" data-replay=\"timeout\">Replay timed out: the "
+			"report's replay of this window ran over its %g s timeout and was stopped, so "
+			"none is stored (run <code>foliotrace replay DB --window %lld</code> for the "
+			"recorded schedule alone, or the report with a longer --replay-timeout).</p>\n",
+			d->replay_timeout, (long long)w->id);
+		return;
+	}
 	if (!w->nreplays) {
 		fputs("<p class=\"note\">No replay stored for this window (run <code>foliotrace "
 		      "replay DB --window N --explore</code>, or the report without --no-replay).</p>\n", f);
@@ -336,6 +344,17 @@ int html_write(FILE *f, const struct rp_doc *d)
 	if (d->replays_run || d->replays_failed)
 		fprintf(f, "<p class=\"note\">This report ran %d replays (%d failed) and stored them "
 			"in the database.</p>\n", d->replays_run + d->replays_failed, d->replays_failed);
+	if (d->replays_timed_out) {
+		fprintf(f, "<p class=\"note timeout\" id=\"replay-timeouts\">%d %s ran over the "
+			"%g s replay timeout and %s stopped:", d->replays_timed_out,
+			d->replays_timed_out == 1 ? "replay" : "replays", d->replay_timeout,
+			d->replays_timed_out == 1 ? "was" : "were");
+		for (int i = 0, n = 0; i < d->nwin; i++)
+			if (d->win[i].replay_timed_out)
+				fprintf(f, "%s <a href=\"#w%lld\">window %lld</a>", n++ ? "," : "",
+					(long long)d->win[i].id, (long long)d->win[i].id);
+		fputs(".</p>\n", f);
+	}
 	for (int i = 0; i < d->nwin; i++)
 		if (d->win[i].detailed)
 			window_section(f, d, &d->win[i]);

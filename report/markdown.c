@@ -103,6 +103,11 @@ static void window_detail(FILE *f, const struct rp_doc *d, const struct rp_windo
 		}
 		fputc('\n', f);
 	}
+	if (!w->nreplays && w->replay_timed_out) {
+		fprintf(f, "Replay timed out: the report's replay of this window ran over its %g s "
+			"timeout and was stopped, so none is stored.\n\n", d->replay_timeout);
+		return;
+	}
 	if (!w->nreplays) {
 		fputs("No replay stored for this window.\n\n", f);
 		return;
@@ -182,6 +187,15 @@ int markdown_write(FILE *f, const struct rp_doc *d)
 		(long long)d->nverdict[RP_PROTECTED], (long long)d->nverdict[RP_UNKNOWN]);
 	if (d->nwin > listed)
 		window_rows(f, d, 0);
+	if (d->replays_timed_out) {
+		fprintf(f, "%d %s ran over the %g s replay timeout and %s stopped:",
+			d->replays_timed_out, d->replays_timed_out == 1 ? "replay" : "replays",
+			d->replay_timeout, d->replays_timed_out == 1 ? "was" : "were");
+		for (int i = 0, n = 0; i < d->nwin; i++)
+			if (d->win[i].replay_timed_out)
+				fprintf(f, "%s window %lld", n++ ? "," : "", (long long)d->win[i].id);
+		fputs(".\n\n", f);
+	}
 	if (detailed)
 		fputs("## Windows in detail\n\n", f);
 	for (int i = 0; i < d->nwin; i++)

@@ -27,6 +27,7 @@ struct report_opts {
 	int max_detail;			/* windows shown in detail */
 	int max_list;			/* loss/hit/dropped/unsafe rows listed */
 	int run_replays;		/* spawn replays for detailed windows without one */
+	double replay_timeout;		/* seconds per spawned replay; 0: no limit */
 	const char *self;		/* the binary to spawn (default /proc/self/exe) */
 	int quiet;
 	int force;			/* -f: replace a regular OUT */
@@ -34,6 +35,26 @@ struct report_opts {
 
 /* Writes the report; 0 or a negative code with the message in *e. */
 int report_write(const struct report_opts *o, struct ft_err *e);
+
+#define RP_REPLAY_TIMEOUT	30.0	/* default seconds per replay (report, TUI) */
+
+/*
+ * Runs `SELF replay DB --window ID --explore` (self: the binary; NULL for
+ * /proc/self/exe) as a child in a process group of its own, standard
+ * streams on /dev/null, and waits at most timeout seconds (0: no limit).
+ * Returns 0 when it exits 0, -ECHILD when it fails (*status: its wait
+ * status), -ETIMEDOUT when the timeout ran out (the group is then killed
+ * with SIGKILL and reaped), or -errno.  A SIGINT, SIGTERM or SIGHUP that
+ * arrives meanwhile kills the group too, then takes its usual course.
+ *
+ * Test-only hook: with FOLIOTRACE_TEST_REPLAY_STALL=ID[,ID...] in the
+ * environment, the child for those windows forks a grandchild and both
+ * sleep forever instead of replaying; with FOLIOTRACE_TEST_REPLAY_STALL_PIDS
+ * =FILE they first write their two pids there (tests/t6001 checks that a
+ * timeout kills the whole group).
+ */
+int rp_run_replay(const char *self, const char *db, int64_t window, double timeout,
+		  int *status);
 
 enum export_format { EXPORT_PERFETTO, EXPORT_CSV };
 enum export_what { EXPORT_ALL, EXPORT_EVENTS, EXPORT_WINDOWS };

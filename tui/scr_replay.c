@@ -11,6 +11,7 @@
 
 #include "state.h"
 #include "term.h"
+#include "../report/report.h"
 
 static int outcome_color(const char *o)
 {
@@ -50,7 +51,8 @@ void scr_replay_draw(struct tui *t)
 		 "bad", "where");
 	attrset(A_NORMAL);
 	if (!t->nrp)
-		mvprintw(3, 1, "no stored replay of this window: press r to run one (all variants, explored)");
+		mvprintw(3, 1, "no stored replay of this window: press r to run one (all variants, "
+			 "explored; stopped after %g s)", RP_REPLAY_TIMEOUT);
 	for (int i = 0; i < t->nrp; i++) {
 		const struct tq_replay *r = &t->rp[i];
 		char ex[24], bad[24];

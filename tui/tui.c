@@ -30,6 +30,7 @@
 #include "state.h"
 #include "term.h"
 #include "tui.h"
+#include "../report/report.h"
 
 #define IDLE_ROWS	20000
 #define KEY_WAIT_MS	250
@@ -143,34 +144,29 @@ static int idle_pending(const struct tui *t)
 }
 
 /* Runs `foliotrace replay DB --window N --explore` (this binary), output
- * to /dev/null; the database is written by that process, not by us. */
+ * to /dev/null, for at most RP_REPLAY_TIMEOUT seconds (its process group is
+ * killed then: report/report.h, rp_run_replay); the database is written by
+ * that process, not by us. */
 static void run_replay(struct tui *t)
 {
-	char win[32];
-	pid_t pid;
-	int status = 0;
+	int status = 0, ret;
 
-	snprintf(win, sizeof(win), "%lld", (long long)t->win.id);
 	/* no statement may hold a read lock while the replay writes */
 	if (t->ino_counted < t->nino)
 		t->ino_count[t->ino_counted] = 0;
 	tq_close_reads(t->q);
-	pid = fork();
-	if (pid == 0) {
-		int fd = open("/dev/null", O_RDWR);
-
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execl("/proc/self/exe", "foliotrace", "replay", t->db, "--window", win, "--explore",
-		      (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		snprintf(t->msg, sizeof(t->msg), "replay: cannot run: %s", strerror(errno));
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	ret = rp_run_replay(NULL, t->db, t->win.id, RP_REPLAY_TIMEOUT, &status);
+	if (ret == -ETIMEDOUT)
+		snprintf(t->msg, sizeof(t->msg), "replay of window %lld timed out: stopped after %g s "
+			 "(the TUI's limit); 'foliotrace replay %s --window %lld' without --explore "
+			 "runs the recorded schedule alone", (long long)t->win.id, RP_REPLAY_TIMEOUT,
+			 t->db, (long long)t->win.id);
+	else if (ret == -EINTR)
+		snprintf(t->msg, sizeof(t->msg), "replay of window %lld interrupted",
+			 (long long)t->win.id);
+	else if (ret < 0 && ret != -ECHILD)
+		snprintf(t->msg, sizeof(t->msg), "replay: cannot run: %s", strerror(-ret));
+	else if (!ret)
 		snprintf(t->msg, sizeof(t->msg), "replayed window %lld: stored rows below", (long long)t->win.id);
 	else
 		snprintf(t->msg, sizeof(t->msg), "replay of window %lld failed (status %d): see "
