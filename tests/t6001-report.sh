@@ -169,6 +169,61 @@ t_eq "markdown: one section per detailed window" "$(tr '\n' ' ' < "$T_TMP/detail
 	"$(sed -n 's/^### Window \([0-9]*\): .*/\1/p' "$T_TMP/a.md" | tr '\n' ' ')"
 t_check "markdown: summary line" grep -q "^\*\*Summary:\*\* $nloss windows\? lost data" "$T_TMP/a.md"
 
+# --- replay timeout: a stalled replay is stopped, named, and the report completes --
+# FOLIOTRACE_TEST_REPLAY_STALL (test-only, report/report.h) makes the child of
+# the listed windows fork a grandchild and both sleep instead of replaying.
+cp "$db" "$T_TMP/to.db"
+sqlite3 "$T_TMP/to.db" "DELETE FROM replays"
+head -3 "$T_TMP/detail.expect" > "$T_TMP/to.detail"
+ws=$(sed -n 1p "$T_TMP/to.detail")
+: > "$T_TMP/pids"
+t0=$(date +%s.%N)
+FOLIOTRACE_TEST_REPLAY_STALL=$ws FOLIOTRACE_TEST_REPLAY_STALL_PIDS=$T_TMP/pids \
+	"$FT" report --replay-timeout 1.5 --max-detail 3 "$T_TMP/to.db" -o "$T_TMP/to.html" 2> "$T_TMP/to.err"
+rc=$?
+el=$(echo "$(date +%s.%N) - $t0" | bc)
+t_eq "timeout: report exits 0" 0 "$rc"
+t_check "timeout: the report was written" grep -q '</html>' "$T_TMP/to.html"
+t_check "timeout: took at least the 1.5 s timeout and less than 60 s ($el s)" \
+	test "$(echo "$el >= 1.5 && $el < 60" | bc)" = 1
+t_eq "timeout: one stderr line for the stalled window $ws" \
+	"foliotrace: warning: $T_TMP/to.db: window $ws: replay 1 of 3 stopped after 1.5 s (--replay-timeout); the report shows no replay for it" \
+	"$(cat "$T_TMP/to.err")"
+t_eq "timeout: the stalled child and its grandchild both wrote their pids" 2 "$(wc -w < "$T_TMP/pids")"
+for p in $(cat "$T_TMP/pids"); do
+	for i in $(seq 50); do	# SIGKILL is delivered asynchronously: up to 5 s
+		st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
+		[ -z "$st" ] || [ "$st" = Z ] && break
+		sleep 0.1
+	done
+	t_check "timeout: process $p of the stalled replay's group is dead (state '${st:-gone}')" \
+		test -z "$st" -o "$st" = Z
+done
+t_eq "timeout: the other detailed windows were replayed and stored" \
+	"$(sed -n '2,3p' "$T_TMP/to.detail" | sort -n | tr '\n' ' ')" \
+	"$(q "$T_TMP/to.db" "SELECT DISTINCT window_id FROM replays ORDER BY window_id" | sort -n | tr '\n' ' ')"
+t_eq "timeout: nothing stored for window $ws" 0 \
+	"$(q "$T_TMP/to.db" "SELECT count(*) FROM replays WHERE window_id = $ws")"
+sec=$(python3 -c 'import re,sys; s=open(sys.argv[1]).read(); m=re.search(r"<section class=\"window\" id=\"w%s\".*?</section>" % sys.argv[2], s, re.S); print(m.group(0) if m else "")' "$T_TMP/to.html" "$ws")
+t_match "timeout: window $ws's replay section says it timed out" 'Replay timed out: .* 1\.5 s timeout' "$sec"
+t_eq "timeout: only window $ws's section says so" 1 "$(grep -c 'data-replay="timeout"' "$T_TMP/to.html")"
+t_match "timeout: the report lists the timed-out windows" \
+	"1 replay ran over the 1\.5 s replay timeout and was stopped: <a href=\"#w$ws\">window $ws</a>\." \
+	"$(grep 'id="replay-timeouts"' "$T_TMP/to.html")"
+sqlite3 "$T_TMP/to.db" "DELETE FROM replays"
+FOLIOTRACE_TEST_REPLAY_STALL=$ws "$FT" report -q --markdown --replay-timeout 0.5 --max-detail 3 \
+	"$T_TMP/to.db" -o "$T_TMP/to.md" 2> "$T_TMP/to.err"; rc=$?
+t_eq "timeout, markdown, -q: exit 0, nothing on stderr" "0 " "$rc $(cat "$T_TMP/to.err")"
+t_check "timeout, markdown: the timed-out window is listed" \
+	grep -qx "1 replay ran over the 0.5 s replay timeout and was stopped: window $ws." "$T_TMP/to.md"
+t_eq "timeout, markdown: one section says so" 1 "$(grep -c '^Replay timed out: ' "$T_TMP/to.md")"
+for bad in x -1 1e3 nan inf 604801 ""; do
+	"$FT" report --replay-timeout "$bad" --no-replay "$db" -o "$T_TMP/x.html" >/dev/null 2>&1; rc=$?
+	t_eq "--replay-timeout '$bad': usage error" 2 "$rc"
+done
+"$FT" report --replay-timeout 0 --no-replay "$db" -o "$T_TMP/x.html"; rc=$?
+t_eq "--replay-timeout 0 (no limit): exit 0" 0 "$rc"
+
 # --- hostile strings -----------------------------------------------------------
 cp "$db" "$T_TMP/h.db"
 sqlite3 "$T_TMP/h.db" "UPDATE tasks SET comm = '<script>alert(1)</script>|x' WHERE pid = (SELECT
