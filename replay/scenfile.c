@@ -24,7 +24,6 @@
 #include <string.h>
 
 #include "scenfile.h"
-#include "../core/termsafe.h"
 
 #define PAGE_LIMIT	(1ull << 52)	/* page indices of a 64-bit file offset, 4 KiB pages */
 #define FREE_LIMIT	(1u << 20)	/* model_new's bound */
@@ -93,6 +92,38 @@ static const char *quote(const char *s, char *buf, size_t len)
 	}
 	buf[o] = '\0';
 	return buf;
+}
+
+/*
+ * One UTF-8 character at s[0..n): its length with *cp, or 0 when it is not
+ * a valid shortest-form character of at most U+10FFFF and not a surrogate.
+ * (replay/ depends on nothing: not core/termsafe.c's twin.)
+ */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	uint32_t c;
+
+	if (!len || s[0] >= 0xf8 || len > n)
+		return 0;
+	c = s[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* C1 controls and the bidirectional-text controls a terminal acts on. */
+static int cp_control(uint32_t c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x61c || c == 0x200e || c == 0x200f ||
+	       (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
 }
 
 /* Decimal, no sign, no blanks: 0, -1 not a number, -2 above max. */
@@ -194,11 +225,11 @@ static int read_line(FILE *f, struct parse *p, char *buf)
 		}
 		if (b < 0x80)
 			return fail(p, p->line, "control character 0x%02x in column %zu", b, i + 1);
-		l = ft_utf8_next(buf + i, n - i, &cp);
+		l = utf8_next((const unsigned char *)buf + i, n - i, &cp);
 		if (!l)
 			return fail(p, p->line, "byte 0x%02x in column %zu is not UTF-8 text", b,
 				    i + 1);
-		if (ft_term_cp_unsafe(cp))
+		if (cp_control(cp))
 			return fail(p, p->line, "control character U+%04X in column %zu",
 				    (unsigned)cp, i + 1);
 		i += l;
