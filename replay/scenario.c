@@ -5,8 +5,14 @@
  * Default schedules are written for the prefix variant's step counts: the
  * write W takes 6 steps to reach its truncate (iolock, iomap_begin,
  * write_folio, the failing write_folio, iomap_end, truncate_pagecache), the
- * fault F takes 8, then W punches.  Other variants run the same letters: a
+ * fault F takes 8, then W punches; W's second round (docs/model-steps.md)
+ * follows: iomap_begin, the failing write_folio, iomap_end, truncate, punch,
+ * iounlock.  In punch-race-writeback B (lock, map, convert, submit of page
+ * 0, lock and map of page 2, the end) runs between the two rounds, while
+ * F's page is over the hole.  Other variants run the same letters: a
  * blocked task's entries wait (model.h, "schedule").
+ * Each has its twin in replay/scenarios/NAME.scn: change both (t4003 checks
+ * that they give byte-identical output).
  */
 #include <errno.h>
 #include <string.h>
@@ -36,7 +42,7 @@ static const struct scenario scenarios[] = {
 	{ "punch-race-writeback",
 	  "punch-race, then writeback B of pages 0-3 maps the faulted page "
 	  "(a lost write under prefix)",
-	  "W6,F8,W2,B7", 8, 8, 64, 3, { WRITE(0, 4, 1), FAULT(2), WRITEBACK(0, 4) }, INO, 0,
+	  "W6,F8,W,B7", 8, 8, 64, 3, { WRITE(0, 4, 1), FAULT(2), WRITEBACK(0, 4) }, INO, 0,
 	  NO_PRESETS },
 	{ "hole-punch",
 	  "fault F dirties page 2, then fallocate(PUNCH_HOLE) P of pages 0-3 drops it "
