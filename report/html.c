@@ -283,8 +283,10 @@ static void replay_table(FILE *f, const struct rp_doc *d, const struct rp_window
 		rp_xml(f, r->counterexamples ? r->counterexamples : "none");
 		fputs("</td></tr>\n", f);
 	}
-	fputs("</table>\n<p class=\"note\">Schedules are task letters with step counts: W the "
-	      "writer, F, G, H, I the racing tasks, B writeback.</p>\n", f);
+	fputs("</table>\n<p class=\"note\">Schedules are task letters with step counts: W is the "
+	      "writer, the other letters the tasks the trace shows on the window's pages (F, G, "
+	      "H.. write faults, B.. writebacks; <code>foliotrace replay DB --window N</code> lists "
+	      "each).</p>\n", f);
 }
 
 static void window_section(FILE *f, const struct rp_doc *d, const struct rp_window *w)

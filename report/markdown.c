@@ -201,7 +201,8 @@ int markdown_write(FILE *f, const struct rp_doc *d)
 	for (int i = 0; i < d->nwin; i++)
 		if (d->win[i].detailed)
 			window_detail(f, d, &d->win[i]);
-	fputs("Schedules are task letters with step counts: W the writer, F, G, H, I the racing "
-	      "tasks, B writeback.\n", f);
+	fputs("Schedules are task letters with step counts: W is the writer, the other letters the "
+	      "tasks the trace shows on the window's pages (F, G, H.. write faults, B.. writebacks; "
+	      "`foliotrace replay DB --window N` lists each).\n", f);
 	return ferror(f) ? -EIO : 0;
 }
