@@ -14,8 +14,14 @@
  *   variant   the kernel code the tasks run: "prefix", "fix", "v6.2",
  *             "upstream" (docs/ARCHITECTURE.md has the table), plus test-only
  *             "broken-*" variants that each trip one invariant.
- *   task      a step machine for one kernel path (buffered write with a short
- *             copy, mmap write fault, writeback, hole punch, truncate, read),
+ *   kernel    whose tracepoint names the steps report ("5.10", "6.1",
+ *             "6.12"): one variant runs on several kernels (prefix: 5.10 and
+ *             6.1.0-6.1.91), so the naming is a separate choice
+ *             (model_config.kernel; by default the variant's: prefix 5.10,
+ *             fix and v6.2 6.1, upstream 6.12).  docs/model-steps.md has
+ *             the steps of each variant and the events they name.
+ *   task      a step machine for one kernel path (buffered write, mmap write
+ *             fault, mmap read fault, writeback, hole punch, truncate, read),
  *             named by a letter.  Its description is variant-independent.
  *   step      the smallest piece of a task the model interleaves: between two
  *             steps the kernel can be preempted; each step names the
@@ -70,6 +76,7 @@ enum model_task_kind {
 	MODEL_TASK_PUNCH,	/* fallocate(PUNCH_HOLE) of the range */
 	MODEL_TASK_TRUNCATE,	/* truncate to size index (page units) */
 	MODEL_TASK_READ,	/* buffered read of the range */
+	MODEL_TASK_READ_FAULT,	/* mmap read fault on each page (filemap_fault, no mkwrite) */
 	MODEL_TASK_KINDS
 };
 
@@ -97,6 +104,8 @@ struct model_config {
 	unsigned npages;	/* window size, 1..MODEL_MAX_PAGES */
 	unsigned isize_pages;	/* i_size in pages from base_index (<= npages) */
 	unsigned free_blocks;	/* free blocks of the file system at the start */
+	const char *kernel;	/* tracepoint names of "5.10", "6.1" or "6.12" (steps'
+				 * tp); NULL: the variant's kernel (model_kernel_of) */
 };
 
 /* A variant-independent task description.  Ranges are in page indices
@@ -117,7 +126,12 @@ struct model_step_rec {
 	uint8_t extra;		/* 1 when run past the schedule's end */
 	int8_t folio;		/* page index relative to the window, or -1 */
 	const char *name;	/* step name */
-	const char *tp;		/* tracepoint(s), or NULL when the step is untraced */
+	const char *tp;		/* the trace events the step emits, in order, as named by
+				 * the model's kernel: "xfs_ilock(ILOCK_EXCL),
+				 * xfs_iomap_alloc" (an optional parenthesised detail
+				 * after a name), or NULL when it emits none.  From
+				 * model_step: valid until the model's next step; from
+				 * model_run: as long as the struct model_run */
 	uint32_t hits;		/* outcomes (bit 1 << outcome) first hit at this step */
 };
 
@@ -137,6 +151,7 @@ struct model_run {
 	unsigned task_steps[MODEL_MAX_TASKS];	/* steps per task */
 	int truncated;				/* MODEL_MAX_RUN reached */
 	uint64_t digest;			/* FNV-1a over variant, schedule, outcome */
+	char tptext[MODEL_MAX_RUN * 96];	/* the text step[].tp points into */
 };
 
 struct model_explore {
@@ -171,6 +186,13 @@ int model_variant_find(const char *name);	/* index or -1 */
 const char *model_outcome_name(enum model_outcome o);
 int model_outcome_find(const char *name);	/* or -1 */
 const char *model_task_kind_name(enum model_task_kind k);
+
+/* Kernels whose tracepoint names the steps can use: 0 "5.10", 1 "6.1",
+ * 2 "6.12" (docs/model-steps.md has the names per kernel). */
+int model_kernel_count(void);
+const char *model_kernel_name(int i);
+int model_kernel_find(const char *name);		/* index or -1 */
+const char *model_kernel_of(const struct model *m);	/* the model's kernel */
 
 int model_new(struct model **out, const struct model_config *c);
 struct model *model_clone(const struct model *m);

@@ -24,6 +24,9 @@
 
 #include "model.h"
 
+#define MODEL_TP_EVENTS	96	/* events one step can name (a truncate of 64 folios) */
+#define MODEL_TP_TEXT	512	/* model_step's text of them; model_run keeps longer ones */
+
 /* Footprints: one bit per shared object, a word per kind of object. */
 struct mfp {
 	uint64_t g;	/* the inode's locks, counters, i_size, cleanup range, seq */
@@ -109,15 +112,21 @@ struct mtask {
 	int8_t wait_lock;	/* lock it waits for, -1 */
 	uint8_t first, n, copied;	/* range (window-relative), pages to copy */
 	uint8_t cur;		/* cursor */
-	uint8_t map_lo, map_hi, map_type, map_new;	/* the current iomap */
+	uint8_t map_lo, map_hi, map_type, map_new;	/* the current iomap (W, F; B: the
+							 * writeback context's cached map) */
 	uint8_t written;	/* pages copied in the current mapping */
 	uint8_t ncopied;	/* pages copied in all */
-	uint8_t stale, short_copy, resume;
+	uint8_t stale, sigbus, resume;	/* iomap stale; F: page_mkwrite failed (SIGBUS) */
 	uint8_t cl_lo, cl_hi;	/* cleanup range */
 	uint8_t wb_page, retries;
+	uint8_t wb_valid;	/* B: map_lo..map_hi/cookie hold a mapping (wpc->iomap) */
+	uint8_t iter_open;	/* W: the last iomap_begin succeeded, so 6.x traces one more
+				 * iomap_iter at the end.  Names events only: not semantics
+				 * (states.c may leave it out of the state hash) */
+	uint8_t pad[2];
 	uint64_t keep;		/* release scan: dirty pages to keep */
 	uint16_t nsteps;
-	uint32_t cookie;	/* iomap validity cookie */
+	uint32_t cookie;	/* iomap validity cookie (W), wpc data_seq (B) */
 };
 
 struct mhit {
@@ -128,7 +137,7 @@ struct model {
 	uint8_t variant, ntasks, npages, isize;
 	int8_t cl_task;		/* task holding invalidate_lock X for a punch, -1 */
 	uint8_t cl_lo, cl_hi;
-	uint8_t pad;
+	uint8_t kernel;		/* enum mkernel: the kernel whose tracepoints the steps name */
 	uint16_t next_blk;
 	uint16_t nsteps;
 	int32_t fdblocks, delayed, allocated, total;
@@ -142,18 +151,40 @@ struct model {
 	struct mhit first[MODEL_OUTCOMES];
 	/* scratch of the step being run, not part of the semantics */
 	struct mfp rd, wr;
-	const char *tp;
 	int8_t folio;
-	uint8_t pad2[3];
+	uint8_t ntpev;		/* events in tpev[] */
+	uint8_t tpev[MODEL_TP_EVENTS];	/* the events the step emits (enum tpe), in order */
 	uint32_t step_hits;
+	char tptext[MODEL_TP_TEXT];	/* model_step's rec->tp text (scratch) */
+};
+
+/* Kernels whose tracepoint names the steps use (model_kernel_name). */
+enum mkernel { MK_510, MK_61, MK_612, MK_COUNT };
+
+/*
+ * Trace events a step emits, named per kernel by model.c (tpe_names): a step
+ * appends them to m->tpev in the order the kernel emits them; model_step and
+ * model_run format the names ("a, b(detail), c").  An event the kernel does
+ * not have (e.g. xfs_iomap_invalid before 6.12) is skipped at formatting.
+ * Only events of foliotrace's normalized set (record/normalize.c) are named.
+ */
+enum tpe {
+	TE_ILOCK_X = 1, TE_IUNLOCK_X, TE_ILOCK_S, TE_IUNLOCK_S,
+	TE_IOLOCK_X, TE_IOUNLOCK_X, TE_IOLOCK_S, TE_IOUNLOCK_S,
+	TE_MMAP_S, TE_MMAPUN_S, TE_MMAP_X, TE_MMAPUN_X, TE_IOMMAP_X, TE_IOMMAPUN_X,
+	TE_BUFWRITE, TE_FOUND, TE_ALLOC, TE_ENOSPC, TE_INVALID,
+	TE_IEXT_INSERT, TE_IEXT_REMOVE, TE_PRE, TE_POST, TE_BUNMAP,
+	TE_ADD, TE_DELETE, TE_DIRTY, TE_ITER, TE_DSTMAP,
+	TE_FAULT_R, TE_FAULT_W, TE_MM_FAULT, TE_WRITEPAGE, TE_MAP_FOUND, TE_MAP_FOUND_HOLE,
+	TE_MAP_ALLOC, TE_WB_INVALID, TE_INVALIDATE,
+	TE_COUNT
 };
 
 /* Special next-slot values. */
 enum { NX_NEXT = -1, NX_DONE = -2, NX_RESUME = -3 };
 
 struct mstep {
-	const char *name;
-	const char *tp;		/* default tracepoint(s), NULL: untraced */
+	const char *name;	/* the trace events it emits: enum tpe, appended by run() */
 	/* The lock the step needs free (and takes, or checks) in the current
 	 * state, or -1.  Records its reads in m->rd. */
 	int (*need)(struct model *m, struct mtask *t, int *mode);
@@ -170,6 +201,7 @@ enum {
 	B_LOCK, B_MAP, B_CONVERT, B_SUBMIT,
 	P_IOLOCK, P_INVAL, P_TRUNC, P_UNMAP, P_SIZE, P_INVUNLOCK, P_IOUNLOCK,
 	R_IOLOCK, R_FOLIO, R_IOUNLOCK,
+	RF_READ,
 	SL_COUNT
 };
 
@@ -182,6 +214,7 @@ struct mvariant {
 	const char *name;
 	const char *summary;
 	int test_only;
+	int kernel;		/* enum mkernel: the default tracepoint naming */
 	struct mslot prog[SL_COUNT];
 };
 
@@ -197,7 +230,7 @@ extern const struct mstep st_w_iolock, st_w_begin, st_w_folio, st_w_folio_valid,
 	st_f_end_fault, st_f_mkunlock, st_f_store,
 	st_b_lock, st_b_map, st_b_convert, st_b_submit,
 	st_p_iolock, st_p_inval, st_p_trunc, st_p_unmap, st_p_size, st_p_invunlock, st_p_iounlock,
-	st_r_iolock, st_r_folio, st_r_iounlock,
+	st_r_iolock, st_r_folio, st_r_iounlock, st_rf_read,
 	/* deliberately broken steps for the invariant tests */
 	st_f_begin_noreserve, st_cl_punch_leak, st_f_read_nolock, st_f_mklock_none,
 	st_f_mkunlock_none, st_f_flock_nomk, st_cl_inval_unlock_leak,

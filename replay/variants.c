@@ -51,8 +51,10 @@
 	S(F_MKUNLOCK, unl, F_STORE),					\
 	S(F_STORE, st_f_store, NX_DONE)
 
-/* page_mkwrite calls ->iomap_end (prefix, fix: pre-118e021b4b66 ops, with
- * written == length; upstream: returns at once on IOMAP_FAULT) */
+/* page_mkwrite calls ->iomap_end (prefix, fix: xfs_buffered_write_iomap_ops,
+ * before 118e021b4b66, with written == length: a no-op).  6.1.192 and 6.12
+ * pass xfs_page_mkwrite_iomap_ops, which has no ->iomap_end
+ * (xfs_file.c:__xfs_filemap_fault / xfs_write_fault). */
 #define F_END_STEP(st)							\
 	S(F_DIRTY, st_f_dirty, F_END),					\
 	S(F_END, st, F_MKUNLOCK)
@@ -75,53 +77,56 @@
 	S(P_IOUNLOCK, st_p_iounlock, NX_DONE),				\
 	S(R_IOLOCK, st_r_iolock, R_FOLIO),				\
 	S(R_FOLIO, st_r_folio, R_IOUNLOCK),				\
-	S(R_IOUNLOCK, st_r_iounlock, NX_DONE)
+	S(R_IOUNLOCK, st_r_iounlock, NX_DONE),				\
+	S(RF_READ, st_rf_read, NX_DONE)
 
 #define CLEANUP_RELEASE							\
 	CLEANUP_LOCKED(st_cl_inval_lock, st_cl_scan, st_cl_punch_clean, st_cl_inval_unlock)
 
 const struct mvariant model_variants[] = {
-	{ "prefix", "5.10 .. 6.1.91: truncate then punch under IOLOCK only", 0, {
+	{ "prefix", "5.10 .. 6.1.91: truncate then punch under IOLOCK only", 0, MK_510, {
 		W_COMMON(st_w_folio), CLEANUP_PREFIX(st_cl_punch),
 		F_STD, F_END_STEP(st_f_end_written), OTHERS } },
-	{ "fix", "198dd8aedee6 alone: truncate + punch under invalidate_lock exclusive", 0, {
+	{ "fix", "198dd8aedee6 alone: truncate + punch under invalidate_lock exclusive", 0, MK_61, {
 		W_COMMON(st_w_folio),
 		CLEANUP_LOCKED(st_cl_inval_lock, st_cl_truncate, st_cl_punch, st_cl_inval_unlock),
 		F_STD, F_END_STEP(st_f_end_written), OTHERS } },
-	{ "v6.2", "6.2 .. 6.11: keep dirty folios, punch clean ranges, iomap validity cookie", 0, {
+	{ "v6.2", "6.2 .. 6.11: keep dirty folios, punch clean ranges, iomap validity cookie", 0,
+	  MK_61, {
 		W_COMMON(st_w_folio_valid), CLEANUP_RELEASE,
 		F_STD, F_NO_END, OTHERS } },
-	{ "upstream", "6.12 .. 6.18: as v6.2, XFS takes invalidate_lock, IOMAP_FAULT in mkwrite", 0, {
+	{ "upstream", "6.12 ..: the steps of v6.2 (XFS takes invalidate_lock); 6.12 tracepoints",
+	  0, MK_612, {
 		W_COMMON(st_w_folio_valid), CLEANUP_RELEASE,
-		F_STD, F_END_STEP(st_f_end_fault), OTHERS } },
+		F_STD, F_NO_END, OTHERS } },
 
 	/* test-only: each breaks one invariant on purpose */
-	{ "broken-noreserve", "upstream whose page_mkwrite never reserves over a hole", 1, {
+	{ "broken-noreserve", "upstream whose page_mkwrite never reserves over a hole", 1, MK_612, {
 		W_COMMON(st_w_folio_valid), CLEANUP_RELEASE,
 		F_COMMON(st_f_read, st_f_mklock, st_f_flock, st_f_begin_noreserve, st_f_mkunlock),
-		F_END_STEP(st_f_end_fault), OTHERS } },
-	{ "broken-punch-leak", "prefix whose punch does not give the blocks back", 1, {
+		F_NO_END, OTHERS } },
+	{ "broken-punch-leak", "prefix whose punch does not give the blocks back", 1, MK_510, {
 		W_COMMON(st_w_folio), CLEANUP_PREFIX(st_cl_punch_leak),
 		F_STD, F_END_STEP(st_f_end_written), OTHERS } },
-	{ "broken-fault-nolock", "upstream whose faults take no invalidate_lock", 1, {
+	{ "broken-fault-nolock", "upstream whose faults take no invalidate_lock", 1, MK_612, {
 		W_COMMON(st_w_folio_valid), CLEANUP_RELEASE,
 		F_COMMON(st_f_read_nolock, st_f_mklock_none, st_f_flock_nomk, st_f_begin,
 			 st_f_mkunlock_none),
-		F_END_STEP(st_f_end_fault), OTHERS } },
-	{ "broken-truncate", "upstream whose release truncates the page cache", 1, {
+		F_NO_END, OTHERS } },
+	{ "broken-truncate", "upstream whose release truncates the page cache", 1, MK_612, {
 		W_COMMON(st_w_folio_valid),
 		CLEANUP_LOCKED(st_cl_inval_lock, st_cl_truncate, st_cl_punch, st_cl_inval_unlock),
-		F_STD, F_END_STEP(st_f_end_fault), OTHERS } },
-	{ "broken-inval-leak", "upstream that never releases invalidate_lock", 1, {
+		F_STD, F_NO_END, OTHERS } },
+	{ "broken-inval-leak", "upstream that never releases invalidate_lock", 1, MK_612, {
 		W_COMMON(st_w_folio_valid),
 		CLEANUP_LOCKED(st_cl_inval_lock, st_cl_scan, st_cl_punch_clean,
 			       st_cl_inval_unlock_leak),
-		F_STD, F_END_STEP(st_f_end_fault), OTHERS } },
-	{ "broken-scan-nolock", "upstream whose release scan locks and keeps nothing", 1, {
+		F_STD, F_NO_END, OTHERS } },
+	{ "broken-scan-nolock", "upstream whose release scan locks and keeps nothing", 1, MK_612, {
 		W_COMMON(st_w_folio_valid),
 		CLEANUP_LOCKED(st_cl_inval_lock, st_cl_scan_nolock, st_cl_punch_clean,
 			       st_cl_inval_unlock),
-		F_STD, F_END_STEP(st_f_end_fault), OTHERS } },
+		F_STD, F_NO_END, OTHERS } },
 };
 
 const int model_nvariants = (int)(sizeof(model_variants) / sizeof(model_variants[0]));
