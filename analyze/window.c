@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/kinds.h"
@@ -188,7 +189,7 @@ int window_facts_load(struct store *s, int64_t id, struct window_facts *f, struc
 	f->page_shift = __builtin_ctzll((unsigned long long)ps);
 
 	/* The writer's buffered write: its last one before the window. */
-	ret = prep(s, &st, "SELECT offset, length FROM events WHERE pid = ?1 AND kind = ?2 AND "
+	ret = prep(s, &st, "SELECT offset, length, id FROM events WHERE pid = ?1 AND kind = ?2 AND "
 		   "ino = ?3 AND id <= ?4 AND ts <= (SELECT ts FROM events WHERE id = ?4) AND "
 		   "offset >= 0 AND length > 0 ORDER BY ts DESC, id DESC LIMIT 1", e);
 	if (ret < 0)
@@ -209,6 +210,8 @@ int window_facts_load(struct store *s, int64_t id, struct window_facts *f, struc
 		f->write_first = off >> f->page_shift;
 		f->write_pages = end - f->write_first;
 		f->write_known = f->write_first <= f->first && end > f->last;
+		if (f->write_known)
+			f->write_event = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
 	if (!f->write_known) {	/* not recorded: the write is the punched range */
@@ -266,5 +269,391 @@ int window_replays_save(struct store *s, int64_t window_id, const struct window_
 	if (ret == 0)
 		return store_commit(s, e);
 	store_rollback(s);
+	return ret;
+}
+
+/* --- the window's events, cut into operations (window_trace_load) --------- */
+
+static const char *const op_kind_names[WOP__COUNT] = {
+	"write", "fault", "read_fault", "writeback", "punch", "truncate",
+};
+
+const char *window_op_kind_name(enum window_op_kind k)
+{
+	return (unsigned)k < WOP__COUNT ? op_kind_names[k] : "?";
+}
+
+void window_trace_free(struct window_trace *t)
+{
+	free(t->ev);
+	free(t->present);
+	t->ev = NULL;
+	t->present = NULL;
+	t->nev = 0;
+}
+
+/* One int64 from a query with up to three int64 parameters; dflt when NULL
+ * or no row.  Returns 0 or a negative code. */
+static int one_i64(struct store *s, const char *sql, int64_t a, int64_t b, int64_t c, int64_t dflt,
+		   int64_t *out, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = prep(s, &st, sql, e);
+
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	sqlite3_bind_int64(st, 3, c);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL ?
+		sqlite3_column_int64(st, 0) : dflt;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, e, "reading the window's events");
+}
+
+static int is_sched(int kind)
+{
+	return kind == FT_K_SCHED_SWITCH || kind == FT_K_SCHED_WAKEUP || kind == FT_K_SCHED_WAKING;
+}
+
+struct pidstate {
+	int pid;
+	int cur;		/* its current operation, -1 */
+	int64_t fault_at;	/* its last fault event not yet given a page, 0 */
+	int fault_write;
+};
+
+static struct pidstate *pid_state(struct pidstate *ps, int *n, int cap, int pid)
+{
+	for (int i = 0; i < *n; i++)
+		if (ps[i].pid == pid)
+			return &ps[i];
+	if (*n == cap)
+		return NULL;
+	ps[*n] = (struct pidstate){ .pid = pid, .cur = -1 };
+	return &ps[(*n)++];
+}
+
+static int new_op(struct window_trace *t, enum window_op_kind k, int pid, int64_t page,
+		  int64_t ev_first)
+{
+	if (t->nops == WINDOW_MAX_OPS) {
+		t->ops_cut++;
+		return -1;
+	}
+	t->op[t->nops] = (struct window_op){ .kind = k, .pid = pid, .first = page, .last = page,
+		.all_first = page, .all_last = page, .ev_first = ev_first, .ev_last = ev_first };
+	return t->nops++;
+}
+
+static void op_page(struct window_op *o, int64_t page, int in)
+{
+	if (page < 0)
+		return;
+	if (in) {
+		o->first = page < o->first ? page : o->first;
+		o->last = page > o->last ? page : o->last;
+	}
+	o->all_first = page < o->all_first ? page : o->all_first;
+	o->all_last = page > o->all_last ? page : o->all_last;
+}
+
+static int cmp_order(const void *a, const void *b)
+{
+	const struct window_event *x = a, *y = b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Cuts the pids' events into operations (see window.h) and gives every
+ * event of the inode its operation. */
+static void cut_operations(struct window_trace *t, const struct window_facts *f, int64_t wstart,
+			   int64_t wend, int page_shift)
+{
+	struct pidstate ps[256];
+	int nps = 0;
+
+	/* pass 1: the operations and where each starts */
+	t->nops = 0;
+	new_op(t, WOP_WRITE, f->writer, f->first, wstart);
+	t->op[0].writer = 1;
+	t->op[0].first = t->op[0].all_first = f->write_first;
+	t->op[0].last = t->op[0].all_last = f->write_first + f->write_pages - 1;
+	t->op[0].copied = f->first - f->write_first;
+	t->op[0].ev_last = wend;
+	for (size_t i = 0; i < t->nev; i++) {
+		struct window_event *ev = &t->ev[i];
+		struct pidstate *p;
+		int64_t pg = ev->page;
+		int in = pg >= t->page_lo && pg <= t->page_hi;
+		struct window_op *cur;
+
+		if (ev->pid == f->writer && ev->id >= wstart && ev->id <= wend)
+			continue;
+		p = pid_state(ps, &nps, (int)(sizeof(ps) / sizeof(ps[0])), ev->pid);
+		if (!p)
+			continue;
+		cur = p->cur >= 0 ? &t->op[p->cur] : NULL;
+		switch (ev->kind) {
+		case FT_K_BUFFERED_WRITE:
+			p->cur = -1;
+			p->fault_at = 0;
+			if (in) {
+				p->cur = new_op(t, WOP_WRITE, ev->pid, pg, ev->id);
+				if (p->cur >= 0)
+					t->op[p->cur].copied = -1;	/* counted below */
+			}
+			break;
+		case FT_K_READ_FAULT:
+		case FT_K_WRITE_FAULT:
+			if (!p->fault_at || (cur && ev->kind == FT_K_WRITE_FAULT))
+				p->fault_at = ev->id;
+			p->fault_write |= ev->kind == FT_K_WRITE_FAULT;
+			break;
+		case FT_K_PAGE_ADD:
+		case FT_K_DIRTY:
+		case FT_K_IOMAP_FOUND:
+		case FT_K_IOMAP_ALLOC:
+		case FT_K_IOMAP_ITER:
+			if (pg < 0)
+				break;
+			if (p->fault_at) {
+				int fault_op = cur && (cur->kind == WOP_FAULT || cur->kind == WOP_READ_FAULT);
+
+				if (!in) {
+					p->cur = -1;
+				} else if (fault_op && (pg == cur->last || pg == cur->last + 1)) {
+					op_page(cur, pg, 1);
+				} else {
+					p->cur = new_op(t, WOP_READ_FAULT, ev->pid, pg, p->fault_at);
+					p->fault_write = ev->kind == FT_K_DIRTY || p->fault_write;
+				}
+				if (p->cur >= 0 && p->fault_write)
+					t->op[p->cur].kind = WOP_FAULT;
+				p->fault_at = 0;
+				p->fault_write = 0;
+			} else if (cur && in) {
+				if (cur->kind == WOP_READ_FAULT && ev->kind == FT_K_DIRTY)
+					cur->kind = WOP_FAULT;
+				op_page(cur, pg, 1);
+			}
+			break;
+		case FT_K_WRITEBACK_FOLIO:
+			p->fault_at = 0;
+			if (cur && cur->kind == WOP_WRITEBACK)
+				op_page(cur, pg, in);
+			else if (in)
+				p->cur = new_op(t, WOP_WRITEBACK, ev->pid, pg, ev->id);
+			else
+				p->cur = -1;
+			break;
+		case FT_K_PAGE_DELETE:
+			if (cur && (cur->kind == WOP_PUNCH || cur->kind == WOP_TRUNCATE))
+				op_page(cur, pg, in);
+			else if (in)
+				p->cur = new_op(t, WOP_PUNCH, ev->pid, pg, ev->id);
+			break;
+		default:
+			break;
+		}
+	}
+	/* a buffered write's range and copy: its pages dirtied in the window */
+	for (int o = 1; o < t->nops; o++) {
+		struct window_op *op = &t->op[o];
+
+		if (op->kind != WOP_WRITE)
+			continue;
+		op->copied = 0;
+		for (size_t i = 0; i < t->nev; i++)
+			if (t->ev[i].pid == op->pid && t->ev[i].id >= op->ev_first &&
+			    t->ev[i].kind == FT_K_DIRTY && t->ev[i].page >= t->page_lo &&
+			    t->ev[i].page <= t->page_hi)
+				op->copied++;
+	}
+	(void)page_shift;
+	/* pass 2: every event to the operation of its pid that started last
+	 * before it; page-less events only while the pid's last page was in
+	 * the window's pages */
+	for (int i = 0; i < nps; i++)
+		ps[i].fault_write = 1;	/* reused: "the last page was inside" */
+	for (size_t i = 0; i < t->nev; i++) {
+		struct window_event *ev = &t->ev[i];
+		struct pidstate *p = NULL;
+		int best = -1;
+
+		ev->op = -1;
+		if (ev->pid == f->writer && ev->id >= wstart && ev->id <= wend) {
+			ev->op = 0;
+			t->op[0].nevents++;
+			continue;
+		}
+		for (int o = 1; o < t->nops; o++)
+			if (t->op[o].pid == ev->pid && t->op[o].ev_first <= ev->id &&
+			    (best < 0 || t->op[o].ev_first > t->op[best].ev_first))
+				best = o;
+		for (int k = 0; k < nps; k++)
+			if (ps[k].pid == ev->pid)
+				p = &ps[k];
+		if (best < 0 || !p)
+			continue;
+		if (t->op[best].ev_first == ev->id)
+			p->fault_write = 1;
+		if (ev->page >= 0)
+			p->fault_write = ev->page >= t->page_lo && ev->page <= t->page_hi;
+		if (!p->fault_write)
+			continue;
+		ev->op = best;
+		t->op[best].nevents++;
+		t->op[best].ev_last = ev->id;
+	}
+}
+
+int window_trace_load(struct store *s, const struct window_facts *f, struct window_trace *t,
+		      struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t wstart, wend, hi, n = 0, nkeep = 0;
+	size_t cap = 0;
+	char sql[256];
+	int rc, ret;
+	struct window_event *all = NULL;
+
+	memset(t, 0, sizeof(*t));
+	t->page_lo = f->write_first < f->first ? f->write_first : f->first;
+	t->page_hi = f->write_first + f->write_pages - 1 > f->last ?
+		f->write_first + f->write_pages - 1 : f->last;
+	/* W: its IOLOCK_EXCL request before the buffered write, to the release */
+	wstart = f->write_event ? f->write_event : f->start_event;
+	snprintf(sql, sizeof(sql), "SELECT max(id) FROM events WHERE pid = ?1 AND kind = %d AND "
+		 "(flags & 1) AND id < ?2 AND id >= ?2 - 64 AND ino = ?3", FT_K_ILOCK);
+	ret = one_i64(s, sql, f->writer, wstart, f->ino, wstart, &wstart, e);
+	snprintf(sql, sizeof(sql), "SELECT min(id) FROM events WHERE pid = ?1 AND kind = %d AND "
+		 "(flags & 1) AND id > ?2 AND ino = ?3", FT_K_IUNLOCK);
+	if (ret == 0)
+		ret = one_i64(s, sql, f->writer, f->end_event, f->ino, f->end_event, &wend, e);
+	if (ret < 0)
+		return ret;
+	hi = wend;
+	/* the writeback of every page another task dirtied in the window's pages */
+	ret = prep(s, &st, "SELECT d.findex, (SELECT w.id FROM events w WHERE w.ino = d.ino AND "
+		   "w.findex = d.findex AND w.kind = ?5 AND w.ts >= (SELECT ts FROM events WHERE "
+		   "id = ?4) AND w.id > ?4 ORDER BY w.ts, w.id LIMIT 1) FROM events d WHERE "
+		   "d.ino = ?1 AND d.findex BETWEEN ?2 AND ?3 AND d.id BETWEEN ?6 AND ?4 AND "
+		   "d.kind = ?7 AND d.pid != ?8 GROUP BY d.findex", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, f->ino);
+	sqlite3_bind_int64(st, 2, t->page_lo);
+	sqlite3_bind_int64(st, 3, t->page_hi);
+	sqlite3_bind_int64(st, 4, wend);
+	sqlite3_bind_int(st, 5, FT_K_WRITEBACK_FOLIO);
+	sqlite3_bind_int64(st, 6, wstart);
+	sqlite3_bind_int(st, 7, FT_K_DIRTY);
+	sqlite3_bind_int(st, 8, f->writer);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+			int64_t wb = sqlite3_column_int64(st, 1);
+
+			hi = wb > hi ? wb : hi;
+		}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return fail(s, e, "reading the window's writeback");
+	/* the map_blocks event that follows the last of those writebacks */
+	snprintf(sql, sizeof(sql), "SELECT min(id) FROM events WHERE pid = (SELECT pid FROM events "
+		 "WHERE id = ?1) AND id > ?1 AND id <= ?1 + ?2 AND kind IN (%d, %d) AND ?3 = ?3",
+		 FT_K_MAP_BLOCKS_FOUND, FT_K_MAP_BLOCKS_ALLOC);
+	if (hi > wend)
+		ret = one_i64(s, sql, hi, 4096, 0, hi, &hi, e);
+	if (ret < 0)
+		return ret;
+	t->lo = wstart;
+	t->hi = hi;
+	if (t->hi - t->lo + 1 > WINDOW_MAX_EVENTS) {
+		t->events_cut = t->hi - t->lo + 1 - WINDOW_MAX_EVENTS;
+		t->hi = t->lo + WINDOW_MAX_EVENTS - 1;
+	}
+	ret = prep(s, &st, "SELECT e.id, e.pid, e.kind, coalesce(e.ino, -1), coalesce(e.findex, -1), "
+		   "coalesce(e.flags, 0), et.name, coalesce(e.forder, 0) FROM events e JOIN "
+		   "event_types et ON "
+		   "et.id = e.type_id WHERE e.id BETWEEN ?1 AND ?2 ORDER BY e.id", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, t->lo);
+	sqlite3_bind_int64(st, 2, t->hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct window_event *ev;
+		int64_t ino = sqlite3_column_int64(st, 3);
+
+		if ((size_t)n == cap) {
+			size_t nc = cap ? 2 * cap : 1024;
+			struct window_event *p = realloc(all, nc * sizeof(*p));
+
+			if (!p) {
+				sqlite3_finalize(st);
+				free(all);
+				return ft_error(e, -ENOMEM, "%s: out of memory", store_path(s));
+			}
+			all = p;
+			cap = nc;
+		}
+		ev = &all[n++];
+		memset(ev, 0, sizeof(*ev));
+		ev->id = sqlite3_column_int64(st, 0);
+		ev->pid = sqlite3_column_int(st, 1);
+		ev->kind = sqlite3_column_int(st, 2);
+		ev->page = ino == f->ino ? sqlite3_column_int64(st, 4) : -1;
+		ev->flags = sqlite3_column_int(st, 5);
+		ev->forder = sqlite3_column_int(st, 7);
+		ev->forder = ev->forder < 0 || ev->forder > 20 ? 0 : ev->forder;
+		ev->op = ino == f->ino ? 0 : -2;	/* -2: another inode or none */
+		snprintf(ev->name, sizeof(ev->name), "%s", text_or(st, 6, "?"));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(all);
+		return fail(s, e, "reading the window's events");
+	}
+	/* happens-before order: a lock request at its grant, the task's next
+	 * non-scheduler event (of any inode) */
+	for (int64_t i = 0; i < n; i++) {
+		all[i].order = 2 * all[i].id;
+		if (all[i].kind != FT_K_ILOCK && all[i].kind != FT_K_ILOCK_NOWAIT)
+			continue;
+		for (int64_t j = i + 1; j < n; j++)
+			if (all[j].pid == all[i].pid && !is_sched(all[j].kind)) {
+				all[i].order = 2 * all[j].id - 1;
+				break;
+			}
+	}
+	for (int64_t i = 0; i < n; i++)
+		if (all[i].op == 0 && !is_sched(all[i].kind))
+			all[nkeep++] = all[i];
+	t->ev = all;
+	t->nev = (size_t)nkeep;
+	cut_operations(t, f, wstart, wend, f->page_shift);
+	qsort(t->ev, t->nev, sizeof(*t->ev), cmp_order);
+	/* the event types the trace has: what a model step's tracepoint can show */
+	{
+		size_t len = 0;
+		FILE *m = open_memstream(&t->present, &len);
+
+		if (!m)
+			return ft_error(e, -ENOMEM, "%s: out of memory", store_path(s));
+		fputc('\n', m);
+		ret = prep(s, &st, "SELECT DISTINCT name FROM event_types WHERE trace_id = ?", e);
+		if (ret == 0) {
+			sqlite3_bind_int64(st, 1, f->trace_id);
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+				fprintf(m, "%s\n", text_or(st, 0, ""));
+			sqlite3_finalize(st);
+			if (rc != SQLITE_DONE)
+				ret = fail(s, e, "reading the trace's event types");
+		}
+		fclose(m);
+	}
 	return ret;
 }

@@ -19,7 +19,8 @@ const char cmd_replay_usage[] =
 "usage: foliotrace replay --scenario NAME [--model M] [--schedule S] [--explore] [--json]\n"
 "       foliotrace replay --scenario-file FILE [--model M] [--schedule S] [--explore] [--json]\n"
 "       foliotrace replay --list\n"
-"       foliotrace replay DB --window N [--model M] [--explore] [--json]\n"
+"       foliotrace replay DB --window N [--model M] [--schedule S [--strict]]\n"
+"                                 [--explore] [--json]\n"
 "\n"
 "Run a built-in scenario in the userspace model of the XFS kernel paths\n"
 "(buffered write with a short copy, mmap write fault, writeback, hole punch,\n"
@@ -29,15 +30,28 @@ const char cmd_replay_usage[] =
 "\n"
 "With DB --window N, the window N of an analysed database (foliotrace\n"
 "windows) becomes the model's tasks: the writer W (its buffered write, the\n"
-"copy stopping where the window starts), a fault F, G, H, I per task the\n"
-"trace shows racing on the window's pages, and a writeback B when the trace\n"
-"writes those pages back afterwards, over at most 16 pages around the\n"
-"racing pages.  The schedule is the recorded order (untraced steps placed\n"
-"where the trace allows); the results are stored in the database's replays\n"
-"table, and the outcome under the variant of the trace's kernel is compared\n"
-"with what the trace shows (loss: data_loss, or unbacked_dirty when the\n"
-"page was later dropped; hit: unbacked_dirty; dropped: dirty_dropped;\n"
-"unsafe, protected: ok).  Invariants\n"
+"copy stopping where the window starts) and every other task the trace\n"
+"shows on the window's pages in its time span, with the kind the trace\n"
+"shows: write faults F, G, H.., read faults R, S, U, writebacks B, C, D, E\n"
+"(the writer's fsync or a kworker), punches P, Q, truncates T, V, other\n"
+"buffered writes X, Y, Z; at most 16 tasks over at most 64 pages that hold\n"
+"the punched pages (never moved) and the tasks' pages.  What does not fit\n"
+"is said in the note, with how much.  The recorded schedule follows the\n"
+"trace: its events, in happens-before order (a lock request counts at its\n"
+"grant, the task's next non-scheduler event), each advance their task's\n"
+"steps (untraced steps run as needed) to the step that emits the event on\n"
+"its page; every step lists the trace events it stands for.  Where the\n"
+"model cannot do what the trace shows (no next step emits the event, a\n"
+"step emits a page-cache, dirty, writeback or allocation event the trace\n"
+"does not show, or the task is blocked in the model) is a divergence; the\n"
+"first is reported with the trace's event id and name and the model's\n"
+"task, step and page.  The output starts with the agreement line (the\n"
+"outcome under the variant of the trace's kernel against what the trace\n"
+"shows: loss: data_loss, or unbacked_dirty when the page was later\n"
+"dropped; hit: unbacked_dirty; dropped: dirty_dropped; unsafe, protected:\n"
+"ok), then the first divergence, the tasks, and per model the steps; pages\n"
+"are file page indexes.  The results, each step with its event ids, are\n"
+"stored in the database's replays table.  Invariants\n"
 "are checked after every step; an outcome is ok or the most severe of:\n"
 "data_loss, dirty_dropped, writeback_error, unbacked_dirty, stale_folio,\n"
 "reservation_leak, deadlock.\n"
@@ -78,7 +92,20 @@ const char cmd_replay_usage[] =
 "                        --model.  A bad file is an error naming FILE:LINE\n"
 "                        (exit status 1)\n"
 "      --list            list the scenarios\n"
-"      --window=N        replay window N of DB (see foliotrace windows)\n"
+"      --window=N        replay window N of DB (see foliotrace windows);\n"
+"                        with --schedule, your schedule runs instead of the\n"
+"                        recorded one, each step beside the events the\n"
+"                        recorded run gave that task's step, and the first\n"
+"                        step run before one the trace shows earlier is the\n"
+"                        divergence; with --json one object: window,\n"
+"                        matches_trace, follows_trace, divergence, verdict,\n"
+"                        trace_model, expected, note, model_pages, span,\n"
+"                        tasks, models (each step with its events)\n"
+"      --strict          with --window and --schedule: an entry whose task\n"
+"                        is blocked is an error naming the entry (position,\n"
+"                        task, its step and the lock it waits for, and the\n"
+"                        holder) instead of waiting; a finished task's\n"
+"                        entries are skipped\n"
 "  -h, --help            show this help\n"
 "\n"
 "exit status: 0 on success (whatever the outcomes; for a window, whether or\n"
@@ -350,6 +377,7 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		{ "json", no_argument, NULL, 'j' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "window", required_argument, NULL, 'w' },
+		{ "strict", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -371,6 +399,7 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		case 'j': o.json = 1; break;
 		case 'l': o.list = 1; break;
 		case 'w': o.window = optarg; break;
+		case 'R': o.strict = 1; break;
 		case 'h': return cmd_help(cmd_replay_usage);
 		default: return cmd_usage_error("replay", "unknown option");
 		}
@@ -393,9 +422,9 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		char *end;
 		long long id;
 
-		if (o.scenario || o.schedule || sfile_path)
-			return cmd_usage_error("replay", "DB --window excludes --scenario, "
-					       "--scenario-file and --schedule");
+		if (o.scenario || sfile_path)
+			return cmd_usage_error("replay", "DB --window excludes --scenario and "
+					       "--scenario-file");
 		if (!o.db || !o.window)
 			return cmd_usage_error("replay", "wants both DB and --window N");
 		id = strtoll(o.window, &end, 10);
@@ -404,6 +433,8 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 					       "integer), not '%s'", o.window);
 		return replay_window(&o, id, e);
 	}
+	if (o.strict)
+		return cmd_usage_error("replay", "--strict goes with DB --window N --schedule S");
 	if (o.scenario && sfile_path)
 		return cmd_usage_error("replay", "--scenario and --scenario-file exclude each other");
 	if (sfile_path) {

@@ -20,6 +20,7 @@ struct replay_opts {
 	int explore, json, list;
 	const char *db;
 	const char *window;
+	int strict;		/* --window --schedule: a blocked entry is an error */
 };
 
 /* What a window replay keeps of one variant's run (to store and compare). */
