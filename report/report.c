@@ -313,9 +313,13 @@ int rp_run_replay(const char *self, const char *db, int64_t window, double timeo
 	snprintf(arg, sizeof(arg), "%lld", (long long)window);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	for (int i = 0; i < 3; i++) {	/* the stop signals this process does not ignore */
+		static const int stop[] = { SIGINT, SIGTERM, SIGHUP };
+		struct sigaction sa;
+
+		if (sigaction(stop[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+			sigaddset(&set, stop[i]);
+	}
 	fflush(NULL);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	pid = fork();
