@@ -16,9 +16,18 @@
  *             truncate; a scan keeps the delalloc under dirty folios and
  *             punches the rest; writes check the iomap validity cookie;
  *             page_mkwrite has no ->iomap_end.
- *   upstream  6.12 .. 6.18: as v6.2 with invalidate_lock taken by XFS itself
- *             around the release; page_mkwrite uses the buffered-write ops
- *             and its ->iomap_end returns early (IOMAP_FAULT).
+ *   upstream  6.12 ..: the steps of v6.2.  XFS takes invalidate_lock itself
+ *             around the release (6.12 xfs_buffered_write_iomap_end), the
+ *             same lock at the same point as iomap did; page_mkwrite passes
+ *             xfs_page_mkwrite_iomap_ops, no ->iomap_end (6.12
+ *             xfs_write_fault; from 6.13 the buffered-write ops whose
+ *             ->iomap_end returns at once on IOMAP_FAULT: no step either).
+ *             It differs from v6.2 in the events it names (kernel 6.12:
+ *             xfs_iomap_invalid, mm_filemap_fault, xfs_iomap_alloc before
+ *             the ILOCK release, xfs_wb_data_iomap_invalid).
+ *
+ * Each variant also names its default kernel (struct mvariant.kernel): the
+ * tracepoint names its steps use unless model_config.kernel says otherwise.
  */
 #include <string.h>
 
