@@ -15,7 +15,10 @@
  * they read, so whether a step breaks an invariant depends only on objects
  * in its footprint.  Two steps of different tasks are dependent iff one
  * writes a bit the other reads or writes; the explorer's partial-order
- * reduction rests on that relation.
+ * reduction rests on that relation.  One exception: the neighbouring extents
+ * a step reads only to name its extent-tree events (model.c, ev_hole_delay
+ * and co.) are not recorded: they change neither the state nor an outcome,
+ * only the step's event names.
  */
 #ifndef FT_REPLAY_MODEL_IMPL_H
 #define FT_REPLAY_MODEL_IMPL_H
