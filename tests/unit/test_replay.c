@@ -462,6 +462,21 @@ static void test_write_rounds(void)
 		CHECK_EQ_INT(R.task_steps[0], 4 + 4, "iolock, begin, 4 write_folio, end, iounlock");
 		CHECK_EQ_INT(steps_named(&R, 0, cl), 0, "no cleanup");
 	}
+	/* a second writer racing the short one: both take IOLOCK_EXCL
+	 * (xfs_file_buffered_aio_write / xfs_file_buffered_write), so X waits
+	 * until W is done, then copies its three pages in full */
+	{
+		const struct model_task_desc wx[] = { WRITE_DESC('W', 100, 4, 1),
+						      WRITE_DESC('X', 104, 3, 3) };
+		int x0;
+
+		CHECK(krun(kmodel("prefix", NULL, 64, wx, 2), "W2,X,W,X", &R) == 0 &&
+		      R.outcome == MODEL_OK, "two writers: %s", model_outcome_name(R.outcome));
+		x0 = nth_step(&R, 1, "iolock", 0);
+		CHECK(x0 > nth_step(&R, 0, "iounlock", 0), "X's IOLOCK after W's release");
+		CHECK_EQ_INT(R.task_steps[1], 4 + 3, "X: iolock, begin, 3 write_folio, end, iounlock");
+		CHECK_EQ_INT(steps_named(&R, 1, "truncate_pagecache"), 0, "X cleans nothing up");
+	}
 }
 
 /*
