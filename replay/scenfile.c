@@ -437,6 +437,9 @@ static int parse_line(struct parse *p, struct scenfile *sf, char *s)
 					    "count or a comma (e.g. W6,F8,W2)", quote((char[]){ *c, 0 },
 					    q, sizeof(q)));
 		snprintf(sf->schedule, sizeof(sf->schedule), "%s", rest);
+		for (char *c = sf->schedule; *c; c++)	/* model_schedule_parse: ' ' and ',' */
+			if (*c == '\t')
+				*c = ' ';
 		return 0;
 	}
 	for (char *c = s; *c && ntok <= MAX_TOKENS; ) {
