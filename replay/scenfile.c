@@ -325,9 +325,15 @@ static int parse_task(struct parse *p, struct scenfile *sf, char **tok, int ntok
 	for (int k = 0; k < MODEL_TASK_KINDS; k++)
 		if (!strcmp(tok[2], model_task_kind_name(k)))
 			kind = k;
-	if (kind < 0)
-		return fail(p, p->line, "task %c: unknown kind '%s' (write, fault, writeback, "
-			    "punch, truncate, read)", tok[1][0], quote(tok[2], q, sizeof(q)));
+	if (kind < 0) {
+		char kinds[160] = "";
+
+		for (int k = 0; k < MODEL_TASK_KINDS; k++)
+			snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "%s%s",
+				 k ? ", " : "", model_task_kind_name(k));
+		return fail(p, p->line, "task %c: unknown kind '%s' (%s)", tok[1][0],
+			    quote(tok[2], q, sizeof(q)), kinds);
+	}
 	if (kind == MODEL_TASK_TRUNCATE) {
 		if (get_number(p, "task: truncate size", tok[3], 0, PAGE_LIMIT, &first) < 0)
 			return -EINVAL;
