@@ -28,7 +28,7 @@
 	.index = (first), .npages = (n) }
 #define PUNCH(first, n) { .kind = MODEL_TASK_PUNCH, .letter = 'P', .ino = INO, \
 	.index = (first), .npages = (n) }
-#define NO_PRESETS 0, { { 0, 0, 0, 0 } }
+#define NO_PRESETS 0, { { 0, 0, 0, 0 } }, NULL
 
 static const struct scenario scenarios[] = {
 	{ "punch-race",
@@ -73,7 +73,7 @@ int scenario_build(const struct scenario *sc, const char *variant, struct model 
 	struct model_config c = { .variant = variant, .ino = sc->ino ? sc->ino : INO,
 				  .base_index = sc->base_index,
 				  .npages = sc->npages, .isize_pages = sc->isize_pages,
-				  .free_blocks = sc->free_blocks };
+				  .free_blocks = sc->free_blocks, .kernel = sc->kernel };
 	int ret = model_new(out, &c);
 
 	for (unsigned i = 0; !ret && i < sc->npresets; i++) {

@@ -32,6 +32,7 @@ struct scenario {
 	uint64_t ino, base_index;	/* 0, 0: the built-ins' inode 131 from page 0 */
 	unsigned npresets;		/* scenario files (replay/scenfile.h) */
 	struct scenario_preset preset[SCENARIO_MAX_PRESETS];
+	const char *kernel;		/* model_config.kernel; NULL: the variant's */
 };
 
 int scenario_count(void);
