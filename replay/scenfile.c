@@ -31,11 +31,11 @@
 #define DEFAULT_INO	131
 
 enum key { K_NAME, K_SUMMARY, K_MODELS, K_SCHEDULE, K_INO, K_BASE, K_PAGES, K_ISIZE, K_FREE,
-	   K_EXTENT, K_FOLIO, K_TASK, K__COUNT };
+	   K_EXTENT, K_FOLIO, K_TASK, K_KERNEL, K__COUNT };
 
 static const char *const key_names[K__COUNT] = {
 	"name", "summary", "models", "schedule", "ino", "base", "pages", "isize", "free",
-	"extent", "folio", "task",
+	"extent", "folio", "task", "kernel",
 };
 
 static const char *const ext_names[] = { "hole", "delalloc", "unwritten", "real" };
@@ -424,8 +424,9 @@ static int parse_line(struct parse *p, struct scenfile *sf, char *s)
 		size_t l = strcspn(s, " \t");
 
 		snprintf(key, sizeof(key), "%.*s", (int)(l < 50 ? l : 50), s);
-		return fail(p, p->line, "unknown key '%s' (name, summary, models, schedule, ino, "
-			    "base, pages, isize, free, extent, folio, task)", quote(key, q, sizeof(q)));
+		return fail(p, p->line, "unknown key '%s' (name, summary, models, kernel, schedule, "
+			    "ino, base, pages, isize, free, extent, folio, task)",
+			    quote(key, q, sizeof(q)));
 	}
 	if (k == K_SUMMARY || k == K_SCHEDULE) {
 		if (once(p, k) < 0)
@@ -472,6 +473,20 @@ static int parse_line(struct parse *p, struct scenfile *sf, char *s)
 		return 0;
 	case K_MODELS:
 		return once(p, k) < 0 ? -EINVAL : parse_models(p, sf, tok, ntok);
+	case K_KERNEL:
+		if (once(p, k) < 0 || want_values(p, k, ntok, 1, 1, "one kernel") < 0)
+			return -EINVAL;
+		if (model_kernel_find(tok[1]) < 0) {
+			char kernels[64] = "";
+
+			for (int i = 0; i < model_kernel_count(); i++)
+				snprintf(kernels + strlen(kernels), sizeof(kernels) - strlen(kernels),
+					 "%s%s", i ? ", " : "", model_kernel_name(i));
+			return fail(p, p->line, "kernel: unknown kernel '%s' (%s)",
+				    quote(tok[1], q, sizeof(q)), kernels);
+		}
+		snprintf(sf->kernel, sizeof(sf->kernel), "%s", tok[1]);
+		return 0;
 	case K_TASK:
 		return parse_task(p, sf, tok, ntok);
 	case K_EXTENT:
@@ -576,6 +591,7 @@ static int finish(struct parse *p, struct scenfile *sf)
 	sc->npages = (unsigned)p->pages;
 	sc->isize_pages = (unsigned)p->isize;
 	sc->free_blocks = (unsigned)p->free_blocks;
+	sc->kernel = sf->kernel[0] ? sf->kernel : NULL;
 	if (!p->key_line[K_SCHEDULE])	/* the first task, then the lowest runnable */
 		snprintf(sf->schedule, sizeof(sf->schedule), "%c", sc->task[0].letter);
 	sc->schedule = sf->schedule;

@@ -10,6 +10,7 @@
  *	name      punch-race
  *	summary   write W of pages 0-3 copies 1 page and fails; ...
  *	models    all
+ *	kernel    5.10
  *	pages     8
  *	isize     8
  *	free      64
@@ -40,6 +41,7 @@
 struct scenfile {
 	struct scenario sc;		/* name, summary, schedule point below */
 	unsigned models;		/* bit i: user-facing variant i; 0: not given */
+	char kernel[16];		/* "": the variant's kernel */
 	char name[SCENFILE_NAME_MAX + 1];
 	char summary[SCENFILE_LINE_MAX + 1];
 	char schedule[SCENFILE_LINE_MAX + 1];

@@ -48,7 +48,26 @@ steps_of() { python3 -c 'import json,sys; print(json.dumps([o["steps"] for o in 
 sa=$(steps_of "$T_TMP/a") sb=$(steps_of "$T_TMP/b")
 t_check "a schedule with tabs runs the same steps as W6,F8,W2" test -n "$sa" -a "$sa" = "$sb"
 
-# --- defaults, models, presets ---------------------------------------------------
+# --- defaults, models, kernel, presets -------------------------------------------
+# kernel: the buffered write's iomap loop is iomap_apply in 5.10
+# (fs/iomap/apply.c:iomap_apply) and iomap_iter from 5.15 on (fs/iomap/iter.c,
+# 6.12); prefix's own kernel is 5.10, so "kernel 5.10" changes nothing there.
+tps() {
+	"$FT" replay --scenario-file "$1" --model prefix --json | python3 -c '
+import json,sys
+print(" ".join(s["tracepoints"] or "-" for s in json.load(sys.stdin)[0]["steps"]))'
+}
+for k in 5.10 6.12; do
+	sed "s/^models .*/kernel    $k/" "$S/punch-race.scn" > "$T_TMP/k$k.scn"
+done
+t_match "kernel 5.10: the write's steps name iomap_apply" "iomap_apply" "$(tps "$T_TMP/k5.10.scn")"
+got=$(tps "$T_TMP/k6.12.scn")
+t_match "kernel 6.12: the write's steps name iomap_iter" "iomap_iter" "$got"
+t_check "kernel 6.12: and never iomap_apply" test "${got/iomap_apply/}" = "$got"
+"$FT" replay --scenario punch-race --model prefix --json > "$T_TMP/a"
+"$FT" replay --scenario-file "$T_TMP/k5.10.scn" --model prefix --json > "$T_TMP/b"
+t_check "kernel 5.10 under prefix (its own kernel): byte-identical to the built-in" cmp -s "$T_TMP/a" "$T_TMP/b"
+
 cat > "$T_TMP/mine.scn" <<'EOF'
 pages 8
 task W write 0-3 copied 4096
@@ -129,6 +148,8 @@ badfile "copied on a fault" 2 "only a write takes 'copied BYTES'" "pages 8\ntask
 badfile "isize beyond the window" 1 "isize 9 is beyond the window's 8 pages" "isize 9\npages 8\n$T"
 badfile "window beyond a 64-bit offset" 1 "base: the window's last page [0-9]+ is beyond" \
 	"base 4503599627370495\npages 8\ntask F fault 4503599627370495\n"
+badfile "unknown kernel" 2 "kernel: unknown kernel '4\.19' \(5\.10, 6\.1, 6\.12\)" "pages 8\nkernel 4.19\n$T"
+badfile "kernel twice" 3 "duplicate 'kernel' \(first at line 2\)" "pages 8\nkernel 6.1\nkernel 6.1\n$T"
 badfile "unknown model" 2 "unknown model 'v9'" "pages 8\nmodels prefix v9\n$T"
 badfile "test-only model" 2 "unknown model 'broken-leak'" "pages 8\nmodels broken-leak\n$T"
 badfile "models all with others" 2 "'all' stands alone" "pages 8\nmodels all fix\n$T"
