@@ -114,6 +114,43 @@ out:
 	return ret;
 }
 
+/* Whether each racer dirtied its page after the window opened, and whether
+ * it reserved a block of its own for it first (xfs_iomap_alloc covering the
+ * page, by the racer, before that dirtying): then the page is backed. */
+static int racer_backing(struct store *s, struct window_facts *f, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = prep(s, &st, "SELECT d.id, (SELECT count(*) FROM events a WHERE a.pid = ?1 AND "
+		       "a.ino = ?2 AND a.kind = ?5 AND a.id > ?3 AND a.id < d.id AND a.offset <= "
+		       "?4 * ?6 AND a.offset + a.length > ?4 * ?6) FROM events d WHERE d.ino = ?2 AND "
+		       "d.findex = ?4 AND d.pid = ?1 AND d.kind = ?7 AND d.id > ?3 ORDER BY d.ts, d.id "
+		       "LIMIT 1", e);
+
+	if (ret < 0)
+		return ret;
+	for (int i = 0; i < f->nracers && ret == 0; i++) {
+		int rc;
+
+		sqlite3_bind_int(st, 1, f->racer[i].pid);
+		sqlite3_bind_int64(st, 2, f->ino);
+		sqlite3_bind_int64(st, 3, f->start_event);
+		sqlite3_bind_int64(st, 4, f->racer[i].index);
+		sqlite3_bind_int(st, 5, FT_K_IOMAP_ALLOC);
+		sqlite3_bind_int64(st, 6, (int64_t)1 << f->page_shift);
+		sqlite3_bind_int(st, 7, FT_K_DIRTY);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			f->racer[i].dirtied = 1;
+			f->racer[i].reserved = sqlite3_column_int(st, 1) > 0;
+		} else if (rc != SQLITE_DONE) {
+			ret = fail(s, e, "reading the racers' pages");
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 static int written_back(struct store *s, struct window_facts *f, struct ft_err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -223,6 +260,8 @@ int window_facts_load(struct store *s, int64_t id, struct window_facts *f, struc
 		ret = racers_inside(s, f, e);
 	if (ret == 0)
 		ret = written_back(s, f, e);
+	if (ret == 0)
+		ret = racer_backing(s, f, e);
 	return ret;
 }
 
@@ -321,6 +360,7 @@ struct pidstate {
 	int pid;
 	int cur;		/* its current operation, -1 */
 	int64_t fault_at;	/* its last fault event not yet given a page, 0 */
+	int64_t iolock_x;	/* its last IOLOCK_EXCL request, 0 */
 	int fault_write;
 };
 
@@ -357,6 +397,15 @@ static void op_page(struct window_op *o, int64_t page, int in)
 	}
 	o->all_first = page < o->all_first ? page : o->all_first;
 	o->all_last = page > o->all_last ? page : o->all_last;
+}
+
+/* The pid's current operation becomes op (or none) at event id: the one it
+ * had ends there. */
+static void set_cur(struct window_trace *t, struct pidstate *p, int op, int64_t id)
+{
+	if (p->cur >= 0 && p->cur != op && !t->op[p->cur].ev_stop)
+		t->op[p->cur].ev_stop = id;
+	p->cur = op;
 }
 
 static int cmp_order(const void *a, const void *b)
@@ -399,16 +448,24 @@ static void cut_operations(struct window_trace *t, const struct window_facts *f,
 		cur = p->cur >= 0 ? &t->op[p->cur] : NULL;
 		switch (ev->kind) {
 		case FT_K_BUFFERED_WRITE:
-			p->cur = -1;
+			set_cur(t, p, -1, ev->id);
 			p->fault_at = 0;
 			if (in) {
-				p->cur = new_op(t, WOP_WRITE, ev->pid, pg, ev->id);
+				set_cur(t, p, new_op(t, WOP_WRITE, ev->pid, pg, ev->id), ev->id);
 				if (p->cur >= 0)
 					t->op[p->cur].copied = -1;	/* counted below */
 			}
 			break;
 		case FT_K_READ_FAULT:
 		case FT_K_WRITE_FAULT:
+			/* a fault after a completed write fault is a new one (a store
+			 * retried after the page was zapped) */
+			if (cur && cur->kind == WOP_FAULT && ev->kind == FT_K_READ_FAULT) {
+				set_cur(t, p, -1, ev->id);
+				cur = NULL;
+				p->fault_at = 0;
+				p->fault_write = 0;
+			}
 			if (!p->fault_at || (cur && ev->kind == FT_K_WRITE_FAULT))
 				p->fault_at = ev->id;
 			p->fault_write |= ev->kind == FT_K_WRITE_FAULT;
@@ -424,17 +481,21 @@ static void cut_operations(struct window_trace *t, const struct window_facts *f,
 				int fault_op = cur && (cur->kind == WOP_FAULT || cur->kind == WOP_READ_FAULT);
 
 				if (!in) {
-					p->cur = -1;
+					set_cur(t, p, -1, ev->id);
 				} else if (fault_op && (pg == cur->last || pg == cur->last + 1)) {
 					op_page(cur, pg, 1);
 				} else {
-					p->cur = new_op(t, WOP_READ_FAULT, ev->pid, pg, p->fault_at);
+					set_cur(t, p, new_op(t, WOP_READ_FAULT, ev->pid, pg, p->fault_at), ev->id);
 					p->fault_write = ev->kind == FT_K_DIRTY || p->fault_write;
 				}
 				if (p->cur >= 0 && p->fault_write)
 					t->op[p->cur].kind = WOP_FAULT;
 				p->fault_at = 0;
 				p->fault_write = 0;
+			} else if (cur && (cur->kind == WOP_WRITEBACK || cur->kind == WOP_PUNCH ||
+					   cur->kind == WOP_TRUNCATE)) {
+				/* not writeback's or a punch's: a lookup (seek, fiemap) */
+				set_cur(t, p, -1, ev->id);
 			} else if (cur && in) {
 				if (cur->kind == WOP_READ_FAULT && ev->kind == FT_K_DIRTY)
 					cur->kind = WOP_FAULT;
@@ -446,15 +507,28 @@ static void cut_operations(struct window_trace *t, const struct window_facts *f,
 			if (cur && cur->kind == WOP_WRITEBACK)
 				op_page(cur, pg, in);
 			else if (in)
-				p->cur = new_op(t, WOP_WRITEBACK, ev->pid, pg, ev->id);
+				set_cur(t, p, new_op(t, WOP_WRITEBACK, ev->pid, pg, ev->id), ev->id);
 			else
-				p->cur = -1;
+				set_cur(t, p, -1, ev->id);
 			break;
 		case FT_K_PAGE_DELETE:
 			if (cur && (cur->kind == WOP_PUNCH || cur->kind == WOP_TRUNCATE))
 				op_page(cur, pg, in);
-			else if (in)
-				p->cur = new_op(t, WOP_PUNCH, ev->pid, pg, ev->id);
+			else if (in && p->iolock_x)	/* from its IOLOCK_EXCL request; a
+							 * delete without it is a cache drop */
+				set_cur(t, p, new_op(t, WOP_PUNCH, ev->pid, pg, p->iolock_x), ev->id);
+			break;
+		case FT_K_ILOCK:
+			if (ev->flags & 1)
+				p->iolock_x = ev->id;
+			break;
+		case FT_K_IUNLOCK:
+			/* a punch or truncate ends with its IOLOCK_EXCL release */
+			if ((ev->flags & 1) && cur && (cur->kind == WOP_PUNCH ||
+						       cur->kind == WOP_TRUNCATE))
+				set_cur(t, p, -1, ev->id + 1);
+			if (ev->flags & 1)
+				p->iolock_x = 0;
 			break;
 		default:
 			break;
@@ -492,6 +566,7 @@ static void cut_operations(struct window_trace *t, const struct window_facts *f,
 		}
 		for (int o = 1; o < t->nops; o++)
 			if (t->op[o].pid == ev->pid && t->op[o].ev_first <= ev->id &&
+			    (!t->op[o].ev_stop || ev->id < t->op[o].ev_stop) &&
 			    (best < 0 || t->op[o].ev_first > t->op[best].ev_first))
 				best = o;
 		for (int k = 0; k < nps; k++)

@@ -26,6 +26,8 @@ struct window_racer {
 	int64_t event;		/* that event */
 	int before_cleanup;	/* dirtied before the cleanup, which then deleted it */
 	int written_back;	/* the page was written back after the window */
+	int dirtied;		/* it dirtied the page after the window opened */
+	int reserved;		/* ... having reserved a block of its own for it first */
 };
 
 struct window_facts {
@@ -106,6 +108,7 @@ struct window_op {
 	int64_t all_first, all_last;	/* every page it touched (writeback: wider) */
 	int64_t copied;		/* write: pages it dirtied before its cleanup */
 	int64_t ev_first, ev_last;	/* its events (ids) */
+	int64_t ev_stop;		/* the pid's event that ended it, 0: none */
 	int64_t nevents;	/* events attributed to it */
 };
 

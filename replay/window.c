@@ -412,6 +412,9 @@ static int item_matches(const struct item *x, const struct replay_window_event *
 		return 0;
 	if ((k == K_ILOCK || k == K_IUNLOCK) && x->bits >= 0 && x->bits != (e->flags & 0x3f))
 		return 0;
+	/* a truncate step names its first deleted page once per deletion */
+	if (k == K_DELETE && x->page >= 0 && e->page >= 0)
+		return x->page <= e->page;
 	if (per_folio(k) && x->page >= 0 && e->page >= 0 && x->page != e->page)
 		return 0;
 	return 1;
@@ -424,6 +427,7 @@ static int covered(const struct walk *w, int t, const struct item *x);
 
 
 #define QMAX 64
+#define PRE_MAX 4
 #define MAX_WALKS 24
 #define MAX_CAND 16
 
@@ -447,6 +451,8 @@ struct walk {
 	struct cand cand[MAX_CAND];
 	int ncand;
 	const char *name[MODEL_MAX_RUN];		/* each placed step's name */
+	const struct replay_window_event *pre[MODEL_MAX_TASKS][PRE_MAX];	/* entries */
+	int npre[MODEL_MAX_TASKS];
 	int64_t cover_lo[MODEL_MAX_TASKS][K__COUNT], cover_hi[MODEL_MAX_TASKS][K__COUNT];
 	int64_t first_pos;				/* event index of the first divergence */
 	int nomem;
@@ -516,11 +522,11 @@ static void describe_wait(struct model *m, int t, char *buf, size_t len)
 			 (unsigned long long)(m->base + (uint64_t)(lock - LK_FOLIO0)), holder);
 }
 
-/* An item about a page that a large folio's event of the same key, already
- * matched, covers (the model's folios are one page each). */
+/* An item about a later page of a large folio whose event of the same key
+ * was matched already (the model's folios are one page each). */
 static int covered(const struct walk *w, int t, const struct item *x)
 {
-	return per_folio(x->key) && x->page >= 0 && x->page >= w->cover_lo[t][x->key] &&
+	return per_folio(x->key) && x->page >= 0 && x->page > w->cover_lo[t][x->key] &&
 		x->page <= w->cover_hi[t][x->key];
 }
 
@@ -708,8 +714,20 @@ static void follow_event(struct walk *w, size_t pos, const struct replay_window_
 		w->last_page[t] = e->page;
 		return;
 	}
+	/* an iteration's or a fault's entry does not move its task on: the
+	 * step's effect comes at its lock grant or its page-cache event, maybe
+	 * much later; it is given to the step placed next */
+	if (k == K_ITER || k == K_FAULT_R || k == K_FAULT_W) {
+		if (w->npre[t] == PRE_MAX) {
+			memmove(w->pre[t], w->pre[t] + 1, (PRE_MAX - 1) * sizeof(w->pre[t][0]));
+			w->npre[t]--;
+			w->f->skipped++;
+		}
+		w->pre[t][w->npre[t]++] = e;
+		return;
+	}
 	/* a soft event moves a task on only when its steps so far are seen */
-	if (pending && !explain) {
+	if (!explain && pending) {
 		w->f->skipped++;
 		return;
 	}
@@ -792,6 +810,16 @@ static void follow_event(struct walk *w, size_t pos, const struct replay_window_
 			w->f->skipped++;
 			return;
 		}
+	/* the entries seen before, on the steps just placed */
+	for (int p = 0; p < w->npre[t]; p++) {
+		int pj = queue_find(w, t, w->pre[t][p], ev_key(w->pre[t][p]), &show_before, &pending);
+
+		if (pj >= 0)
+			take(w, pos, t, pj, w->pre[t][p], ev_key(w->pre[t][p]));
+		else
+			w->f->skipped++;
+	}
+	w->npre[t] = 0;
 	if (found == 2) {
 		/* the last step placed stands for the event */
 		record(w, (int)w->f->n - 1, e);
