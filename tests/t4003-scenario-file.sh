@@ -103,11 +103,14 @@ got=$(steps "$T_TMP/wb-clean.scn")
 t_check "preset clean folio: B converts nothing ($got)" test -n "$got" -a "${got/convert/}" = "$got"
 
 # --- errors: exit 1, one line, FILE:LINE: and what is wrong ---------------------
+mkdir "$T_TMP/keep"
+nkeep=0
 no_cntrl() { ! printf '%s' "$1" | LC_ALL=C grep -q '[[:cntrl:]]'; }
 # badfile DESC LINE REGEX CONTENT (printf format)
 badfile() {
 	local desc=$1 line=$2 re=$3 err rc
 	printf "$4" > "$T_TMP/bad.scn"
+	cp "$T_TMP/bad.scn" "$T_TMP/keep/bad-$((++nkeep)).scn"	# again under ASan below
 	err=$("$FT" replay --scenario-file "$T_TMP/bad.scn" 2>&1 >/dev/null); rc=$?
 	t_eq "$desc: exits 1" 1 "$rc"
 	t_eq "$desc: one line" 1 "$(printf '%s\n' "$err" | wc -l)"
@@ -213,10 +216,29 @@ for _ in range(6):
     i = random.randrange(len(d)); d[i:i + random.randint(0, 3)] = random.choice(
         [b"", b"\n", b"-", b"99999999999999999999999", b"\xff", b"#", b" task Z fault 1\n", b"4096"])
 sys.stdout.buffer.write(d)' "$seed" "$S/punch-race-writeback.scn" > "$T_TMP/mangled.scn"
+	cp "$T_TMP/rand.scn" "$T_TMP/keep/rand-$seed.scn"
+	cp "$T_TMP/mangled.scn" "$T_TMP/keep/mangled-$seed.scn"
 	"$FT" replay --scenario-file "$T_TMP/mangled.scn" --model prefix > /dev/null 2> "$T_TMP/err"; rc=$?
 	t_check "mangled punch-race-writeback (seed $seed): exits 0 or 1 ($rc)" test "$rc" -le 1
 	t_check "mangled (seed $seed): at most one line on stderr" test "$(wc -l < "$T_TMP/err")" -le 1
 done
+
+# The same files under ASan+UBSan (make check builds it): the same exit
+# status, no sanitizer report.
+if [ -n "${FT_ASAN_BIN:-}" ] && [ -x "$FT_ASAN_BIN" ]; then
+	cp "$S"/*.scn "$T_TMP/keep/"
+	n=0 same=0 clean=0
+	for f in "$T_TMP"/keep/*.scn; do
+		"$FT" replay --scenario-file "$f" --model prefix > /dev/null 2>&1; ra=$?
+		"$FT_ASAN_BIN" replay --scenario-file "$f" --model prefix > /dev/null 2> "$T_TMP/asan.log"; rb=$?
+		n=$((n + 1))
+		[ "$ra" = "$rb" ] && same=$((same + 1))
+		grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error' -e 'LeakSanitizer' "$T_TMP/asan.log" ||
+			clean=$((clean + 1))
+	done
+	t_eq "ASan build: the same exit status on all $n files" "$n" "$same"
+	t_eq "ASan build: no sanitizer report on all $n files" "$n" "$clean"
+fi
 
 # --- usage errors ------------------------------------------------------------------
 "$FT" replay --scenario punch-race --scenario-file "$S/punch-race.scn" > /dev/null 2>&1; rc=$?
