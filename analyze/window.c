@@ -534,6 +534,25 @@ static void cut_operations(struct window_trace *t, const struct window_facts *f,
 			break;
 		}
 	}
+	/* W's copy: up to the last page it added or dirtied in its write (a
+	 * release scan may keep a racer's dirty page, so the punched range can
+	 * start past it) */
+	{
+		int64_t top = f->write_first - 1;
+
+		for (size_t i = 0; i < t->nev; i++) {
+			const struct window_event *ev = &t->ev[i];
+			int64_t end = ev->page + ((int64_t)1 << ev->forder) - 1;
+
+			if (ev->pid != f->writer || ev->id < wstart || ev->id > wend || ev->page < 0 ||
+			    (ev->kind != FT_K_DIRTY && ev->kind != FT_K_PAGE_ADD))
+				continue;
+			if (ev->page >= f->write_first && ev->page < f->write_first + f->write_pages)
+				top = end > top ? end : top;
+		}
+		if (top >= f->write_first && top < f->first)
+			t->op[0].copied = top - f->write_first + 1;
+	}
 	/* a buffered write's range and copy: its pages dirtied in the window */
 	for (int o = 1; o < t->nops; o++) {
 		struct window_op *op = &t->op[o];

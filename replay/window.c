@@ -180,7 +180,7 @@ int replay_window_scenario(const struct replay_window_in *in, struct scenario *s
 	{
 		int64_t lo = w->first > base ? w->first : base;
 		int64_t hi = w->last < end ? w->last : end;
-		int64_t copied = in->first - lo;
+		int64_t copied = w->copied >= 0 ? w->first + w->copied - lo : in->first - lo;
 
 		copied = copied < 0 ? 0 : copied;
 		sc->task[sc->ntasks] = (struct model_task_desc){ .kind = MODEL_TASK_WRITE,
