@@ -154,10 +154,11 @@ static void print_text(const struct scenario *sc, struct model *m, const struct 
 	printf("%4s  %-4s %-36s %-5s %s\n", "#", "task", "step", "page", "tracepoints");
 	for (size_t i = 0; i < r->nsteps; i++) {
 		const struct model_step_rec *s = &r->step[i];
-		char page[8] = "-";
+		char page[24] = "-";
 
-		if (s->folio >= 0)
-			snprintf(page, sizeof(page), "%d", s->folio);
+		if (s->folio >= 0)	/* file page indexes, as the scenario names them */
+			snprintf(page, sizeof(page), "%llu",
+				 (unsigned long long)(sc->base_index + (uint64_t)s->folio));
 		printf("%4zu  %c%-3s %-36s %-5s %s", i + 1, model_task_letter(m, s->task),
 		       s->extra ? "+" : "", s->name, page, s->tp ? s->tp : "(untraced)");
 		if (s->hits) {
@@ -175,7 +176,7 @@ static void print_text(const struct scenario *sc, struct model *m, const struct 
 		       model_task_letter(m, w->task),
 		       w->step >= 0 && (size_t)w->step < r->nsteps ? r->step[w->step].name : "end");
 		if (w->folio >= 0)
-			printf(", page %d", w->folio);
+			printf(", page %llu", (unsigned long long)(sc->base_index + (uint64_t)w->folio));
 		if (w->other >= 0)
 			printf(", dirtied by %c", model_task_letter(m, w->other));
 		if (r->hits & ~(1u << r->outcome)) {
@@ -229,7 +230,8 @@ static void print_json(FILE *out, const struct scenario *sc, struct model *m, co
 		fprintf(out, ",\"where\":{\"step\":%d,\"task\":", w->step + 1);
 		json_str(out, t);
 		if (w->folio >= 0)
-			fprintf(out, ",\"page\":%d", w->folio);
+			fprintf(out, ",\"page\":%llu",
+				(unsigned long long)(sc->base_index + (uint64_t)w->folio));
 		else
 			fprintf(out, ",\"page\":null");
 		if (w->other >= 0) {
@@ -253,7 +255,8 @@ static void print_json(FILE *out, const struct scenario *sc, struct model *m, co
 		fprintf(out, ",\"tracepoints\":");
 		json_str(out, s->tp);
 		if (s->folio >= 0)
-			fprintf(out, ",\"page\":%d", s->folio);
+			fprintf(out, ",\"page\":%llu",
+				(unsigned long long)(sc->base_index + (uint64_t)s->folio));
 		else
 			fprintf(out, ",\"page\":null");
 		fprintf(out, ",\"extra\":%s,\"hits\":", s->extra ? "true" : "false");
