@@ -102,6 +102,25 @@ t_match "preset dirty folio over delalloc: B converts the delalloc of page 2" "w
 got=$(steps "$T_TMP/wb-clean.scn")
 t_check "preset clean folio: B converts nothing ($got)" test -n "$got" -a "${got/convert/}" = "$got"
 
+# The same scenario 100 pages further into the file (base 100): the same run,
+# every page printed as the file's page index, 100 more.
+sed -e 's/^name .*/name      punch-race/' -e 's/^base .*/base      100/' \
+	-e 's/^task      W write 0-3/task      W write 100-103/' -e 's/^task      F fault 2/task      F fault 102/' \
+	"$S/punch-race.scn" > "$T_TMP/shifted.scn"
+"$FT" replay --scenario punch-race --explore --json > "$T_TMP/a"
+"$FT" replay --scenario-file "$T_TMP/shifted.scn" --explore --json > "$T_TMP/b"; rc=$?
+t_eq "base 100: exit 0" 0 "$rc"
+t_check "base 100: the built-in's output with every page 100 more" python3 -c '
+import json, sys
+def shift(v):
+    if isinstance(v, dict):
+        return {k: (x + 100 if k == "page" and x is not None else shift(x)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [shift(x) for x in v]
+    return v
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+sys.exit(not (a and shift(a) == b and a != b))' "$T_TMP/a" "$T_TMP/b"
+
 # --- errors: exit 1, one line, FILE:LINE: and what is wrong ---------------------
 mkdir "$T_TMP/keep"
 nkeep=0
