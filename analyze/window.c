@@ -417,6 +417,16 @@ static int cmp_order(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+/* Whether page was deleted from the page cache between event id `from` and
+ * the i-th event. */
+static int deleted_since(const struct window_trace *t, size_t i, int64_t from, int64_t page)
+{
+	while (i-- > 0 && t->ev[i].id >= from)
+		if (t->ev[i].kind == FT_K_PAGE_DELETE && t->ev[i].page == page)
+			return 1;
+	return 0;
+}
+
 /* Cuts the pids' events into operations (see window.h) and gives every
  * event of the inode its operation. */
 static void cut_operations(struct window_trace *t, const struct window_facts *f, int64_t wstart,
@@ -458,9 +468,11 @@ static void cut_operations(struct window_trace *t, const struct window_facts *f,
 			break;
 		case FT_K_READ_FAULT:
 		case FT_K_WRITE_FAULT:
-			/* a fault after a completed write fault is a new one (a store
-			 * retried after the page was zapped) */
-			if (cur && cur->kind == WOP_FAULT && ev->kind == FT_K_READ_FAULT) {
+			/* a fault after a completed write fault is a new one, unless the
+			 * page was deleted since (the store is retried: the model's
+			 * fault task retries itself) */
+			if (cur && cur->kind == WOP_FAULT && ev->kind == FT_K_READ_FAULT &&
+			    !deleted_since(t, i, cur->ev_first, cur->last)) {
 				set_cur(t, p, -1, ev->id);
 				cur = NULL;
 				p->fault_at = 0;

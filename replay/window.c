@@ -75,6 +75,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,7 @@ int replay_window_scenario(const struct replay_window_in *in, struct scenario *s
 		/* the punched range first, from its low bound */
 		base = in->first;
 		end = base + MODEL_MAX_PAGES - 1;
+		end = end > want_hi ? want_hi : end;
 	} else {
 		base = want_hi - (MODEL_MAX_PAGES - 1);
 		base = base < want_lo ? want_lo : base;
@@ -883,8 +885,11 @@ static int walk_once(const struct scenario *sc, const char *variant,
 		     const struct replay_window_event *ev, size_t nev, const char *present,
 		     const uint8_t (*eager)[MODEL_MAX_RUN], struct replay_follow *f, struct walk *w)
 {
+	size_t last[MODEL_MAX_TASKS];
 	int ret;
 
+	for (int t = 0; t < MODEL_MAX_TASKS; t++)
+		last[t] = SIZE_MAX;
 	memset(f, 0, sizeof(*f));
 	memset(w, 0, sizeof(*w));
 	ret = scenario_build(sc, variant, &w->m);
@@ -904,12 +909,23 @@ static int walk_once(const struct scenario *sc, const char *variant,
 	}
 	for (int t = 0; t < model_ntasks(w->m); t++)
 		run_eager(w, t);
+	for (size_t i = 0; i < nev; i++)
+		if (ev[i].task >= 0 && ev[i].task < model_ntasks(w->m))
+			last[ev[i].task] = i;
 	for (size_t i = 0; i < nev; i++) {
-		if (ev[i].task < 0 || ev[i].task >= model_ntasks(w->m))
+		int t = ev[i].task;
+
+		if (t < 0 || t >= model_ntasks(w->m))
 			continue;
 		follow_event(w, i, &ev[i]);
 		if (w->nomem)
 			break;
+		/* after a task's last event, what it does untraced comes at once
+		 * (a fault returns and user space stores) */
+		if (i == last[t])
+			while (!w->m->t[t].done && w->f->n < MODEL_MAX_RUN &&
+			       untraced_next(w, w->m, t) && commit_step(w, t) == 0)
+				;
 	}
 	finish_walk(w, nev);
 	model_free(w->m);
