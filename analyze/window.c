@@ -361,6 +361,7 @@ struct pidstate {
 	int cur;		/* its current operation, -1 */
 	int64_t fault_at;	/* its last fault event not yet given a page, 0 */
 	int64_t iolock_x;	/* its last IOLOCK_EXCL request, 0 */
+	int64_t dirtied;	/* its last dirtying, 0 */
 	int fault_write;
 };
 
@@ -417,12 +418,21 @@ static int cmp_order(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-/* Whether page was deleted from the page cache between event id `from` and
- * the i-th event. */
-static int deleted_since(const struct window_trace *t, size_t i, int64_t from, int64_t page)
+/* Whether W's cleanup (the writer's events in [ws, we]) deleted page from
+ * the page cache between event id `from` and the i-th event's fault. */
+static int deleted_since(const struct window_trace *t, size_t i, int64_t from, int64_t page,
+			 int writer, int64_t ws, int64_t we)
 {
-	while (i-- > 0 && t->ev[i].id >= from)
-		if (t->ev[i].kind == FT_K_PAGE_DELETE && t->ev[i].page == page)
+	int pid = t->ev[i].pid;
+	size_t j;
+
+	/* up to the new fault's first page event: the truncate zaps the mapping
+	 * before it deletes the folio, so the store may fault again first */
+	for (j = i + 1; j < t->nev && !(t->ev[j].pid == pid && t->ev[j].page >= 0); j++)
+		;
+	while (j-- > 0 && t->ev[j].id >= from)
+		if (t->ev[j].kind == FT_K_PAGE_DELETE && t->ev[j].page == page &&
+		    t->ev[j].pid == writer && t->ev[j].id >= ws && t->ev[j].id <= we)
 			return 1;
 	return 0;
 }
@@ -468,11 +478,11 @@ static void cut_operations(struct window_trace *t, const struct window_facts *f,
 			break;
 		case FT_K_READ_FAULT:
 		case FT_K_WRITE_FAULT:
-			/* a fault after a completed write fault is a new one, unless the
-			 * page was deleted since (the store is retried: the model's
-			 * fault task retries itself) */
+			/* a fault after a completed write fault is a new one, unless W's
+			 * cleanup deleted the page since (the store is retried: the
+			 * model's fault task retries itself) */
 			if (cur && cur->kind == WOP_FAULT && ev->kind == FT_K_READ_FAULT &&
-			    !deleted_since(t, i, cur->ev_first, cur->last)) {
+			    !deleted_since(t, i, p->dirtied, cur->last, f->writer, wstart, wend)) {
 				set_cur(t, p, -1, ev->id);
 				cur = NULL;
 				p->fault_at = 0;
@@ -484,6 +494,9 @@ static void cut_operations(struct window_trace *t, const struct window_facts *f,
 			break;
 		case FT_K_PAGE_ADD:
 		case FT_K_DIRTY:
+			if (ev->kind == FT_K_DIRTY)
+				p->dirtied = ev->id;
+			/* fall through */
 		case FT_K_IOMAP_FOUND:
 		case FT_K_IOMAP_ALLOC:
 		case FT_K_IOMAP_ITER:
