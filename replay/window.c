@@ -56,9 +56,21 @@
  *            instead); not found: an explain event is *unexplained*, or
  *            *blocked* when the task could not run its next step (the lock
  *            and its holder are named).
+ *            An iteration's or a fault's entry (iomap_apply/iomap_iter,
+ *            xfs_filemap_fault) never moves its task on: the step's effect
+ *            comes at its lock grant or page-cache event, maybe much later
+ *            (a punch's ILOCK request granted after a fault ran); the entry
+ *            is given to the step placed next.  A step that stands for an
+ *            event its tracepoints do not name: writeback's mapping step,
+ *            cached in the model, for a re-lookup (stands_for()).  A large
+ *            folio's event covers the model's items of its later pages.
  *            After the events, items never matched and what the run's
  *            continuation (past the schedule, lowest task first) emits of
  *            the show keys are missing divergences too.
+ *   Untraced a task's untraced steps after its last event run at once (a
+ *            fault returns and user space stores); when a task's next step
+ *            waits for a lock whose holder's next step is untraced, that
+ *            step runs first (a fault's folio unlock before a truncate).
  *   Eager    an untraced step runs lazily, just before its task's next
  *            traced step.  That is wrong when the step emits nothing only
  *            early: the trace's write cleanup truncated an empty range
