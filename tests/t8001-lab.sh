@@ -120,7 +120,7 @@ if [ "$maj" -lt 6 ] || { [ "$maj" -eq 6 ] && [ "$min" -lt 1 ]; } ||
 import json, sys
 d = json.load(sys.stdin)
 m = {x["model"]: x for x in d["models"]}["prefix"]
-print(m["outcome"], m["where"]["page"] + d["model_pages"][0] if m["outcome"] == "data_loss" else "-")')
+print(m["window_outcome"], m["where"]["page"] if m["window_outcome"] == "data_loss" else "-")')
 		t_eq "prefix replay of window $w loses page $p" "data_loss $p" "$res"
 	done
 else
