@@ -27,6 +27,12 @@
 #include "../replay/window.h"
 #include "../analyze/window.h"
 
+/* --explore of a window stops after this many complete executions (a window's
+ * tasks over 64 pages have far more; the output says when it stopped). */
+#define WINDOW_EXPLORE_MAX 20000
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 /* The outcome the trace shows for a window: from its verdict and the trace's
  * events about its racing pages (written back afterwards; a hit whose racer
  * reserved its own block before dirtying its page leaves nothing unbacked),
@@ -365,7 +371,8 @@ static void run_text(const struct scenario *sc, struct model *m, const struct vr
 	}
 	if (v->explored)
 		printf("explore: %" PRIu64 " schedules, %" PRIu64 " bad%s\n", v->x.schedules, v->x.bad,
-		       v->x.truncated ? " (stopped at the limit)" : "");
+		       v->x.truncated ? " (stopped at the limit of " STR(WINDOW_EXPLORE_MAX)
+		       " executions)" : "");
 }
 
 /* Runs variant v: the recorded schedule (or the user's), the events of each
@@ -423,7 +430,7 @@ static int run_variant(const struct replay_opts *o, const struct scenario *sc,
 	}
 	window_outcome(f, v);
 	if (o->explore) {
-		if (model_explore(init, 0, &v->x) < 0) {
+		if (model_explore(init, WINDOW_EXPLORE_MAX, &v->x) < 0) {
 			model_free(init);
 			model_free(m);
 			ft_error(e, -ENOMEM, "replay: out of memory");
