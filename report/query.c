@@ -593,7 +593,7 @@ static int replays(struct store *s, struct rp_window *w, struct ft_err *e)
 
 	ret = prep(s, &st, "SELECT model, outcome, digest, schedule, coalesce(explored, -1), "
 		   "coalesce(bad, -1), (SELECT printf('step %d (task %s)', json_extract(r.detail, "
-		   "'$.where.step') + 1, json_extract(r.detail, '$.where.task')) || coalesce(', model "
+		   "'$.where.step') + 1, json_extract(r.detail, '$.where.task')) || coalesce(', "
 		   "page ' || json_extract(r.detail, '$.where.page'), '') || coalesce(', dirtied by ' || "
 		   "json_extract(r.detail, '$.where.other'), '') WHERE json_extract(r.detail, "
 		   "'$.where.step') IS NOT NULL), (SELECT group_concat(key || ': ' || value, '; ') FROM "
