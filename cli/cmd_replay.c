@@ -90,7 +90,8 @@ const char cmd_replay_usage[] =
 "                        replay/scenarios/*.scn are the built-ins as files,\n"
 "                        replay/README.md the format.  Its models line is\n"
 "                        the default for --model.  A bad file is an error\n"
-"                        naming FILE:LINE (exit status 1)\n"
+"                        naming FILE:LINE (exit status 1).  - reads\n"
+"                        standard input\n"
 "      --list            list the scenarios\n"
 "      --window=N        replay window N of DB (see foliotrace windows);\n"
 "                        with --schedule, your schedule runs instead of the\n"
@@ -447,7 +448,11 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		char err[300];
 		unsigned line;
 
-		if (scenfile_load(sfile_path, &sfile, &line, err, sizeof(err)) < 0) {
+		int bad = strcmp(sfile_path, "-") ?
+			  scenfile_load(sfile_path, &sfile, &line, err, sizeof(err)) :
+			  scenfile_read(stdin, NULL, &sfile, &line, err, sizeof(err));
+
+		if (bad < 0) {
 			if (line)
 				ft_error(e, -EINVAL, "%s:%u: %s", ft_term_s(sfile_path), line, err);
 			else

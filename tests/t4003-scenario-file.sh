@@ -33,6 +33,11 @@ for s in $names; do
 	t_eq "$s --schedule W2,F: same exit status" "$ra" "$rb"
 	t_check "$s --schedule W2,F: byte-identical" cmp -s "$T_TMP/a" "$T_TMP/b"
 done
+"$FT" replay --scenario punch-race --json > "$T_TMP/a"
+"$FT" replay --scenario-file - --json < "$S/punch-race.scn" > "$T_TMP/b"
+t_check "--scenario-file - reads standard input: byte-identical" cmp -s "$T_TMP/a" "$T_TMP/b"
+err=$(printf 'pages 8\ntask F faul 2\n' | "$FT" replay --scenario-file - 2>&1 >/dev/null)
+t_match "--scenario-file -: errors name '-' and the line" "^foliotrace: -:2: task F: unknown kind 'faul'" "$err"
 # CRLF line ends, blanks and comments do not change the scenario
 sed 's/^\(task .*\)/  \1   # a comment/; s/$/\r/' "$S/punch-race.scn" > "$T_TMP/punch-race.scn"
 "$FT" replay --scenario punch-race --json > "$T_TMP/a"
