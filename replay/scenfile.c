@@ -47,7 +47,6 @@ struct preset_line {
 };
 
 struct parse {
-	const char *path;
 	unsigned line;			/* current line */
 	unsigned *errline;
 	char *err;
@@ -620,7 +619,7 @@ int scenfile_read(FILE *f, const char *path, struct scenfile *sf, unsigned *line
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	*p = (struct parse){ .path = path, .errline = line, .err = err, .errlen = errlen,
+	*p = (struct parse){ .errline = line, .err = err, .errlen = errlen,
 			     .ino = DEFAULT_INO, .free_blocks = 64 };
 	if (path) {	/* the default name: the file's base name without .scn */
 		const char *b = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
