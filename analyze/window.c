@@ -114,17 +114,18 @@ out:
 	return ret;
 }
 
-/* Whether each racer dirtied its page after the window opened, and whether
- * it reserved a block of its own for it first (xfs_iomap_alloc covering the
- * page, by the racer, before that dirtying): then the page is backed. */
+/* Whether each racer dirtied its page inside the window (before the punch
+ * that closes it), and whether it reserved a block of its own for it first
+ * (xfs_iomap_alloc covering the page, by the racer, before that dirtying):
+ * then the page is backed. */
 static int racer_backing(struct store *s, struct window_facts *f, struct ft_err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int ret = prep(s, &st, "SELECT d.id, (SELECT count(*) FROM events a WHERE a.pid = ?1 AND "
 		       "a.ino = ?2 AND a.kind = ?5 AND a.id > ?3 AND a.id < d.id AND a.offset <= "
 		       "?4 * ?6 AND a.offset + a.length > ?4 * ?6) FROM events d WHERE d.ino = ?2 AND "
-		       "d.findex = ?4 AND d.pid = ?1 AND d.kind = ?7 AND d.id > ?3 ORDER BY d.ts, d.id "
-		       "LIMIT 1", e);
+		       "d.findex = ?4 AND d.pid = ?1 AND d.kind = ?7 AND d.id > ?3 AND d.id < ?8 "
+		       "ORDER BY d.ts, d.id LIMIT 1", e);
 
 	if (ret < 0)
 		return ret;
@@ -138,6 +139,7 @@ static int racer_backing(struct store *s, struct window_facts *f, struct ft_err 
 		sqlite3_bind_int(st, 5, FT_K_IOMAP_ALLOC);
 		sqlite3_bind_int64(st, 6, (int64_t)1 << f->page_shift);
 		sqlite3_bind_int(st, 7, FT_K_DIRTY);
+		sqlite3_bind_int64(st, 8, f->end_event);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			f->racer[i].dirtied = 1;

@@ -26,7 +26,7 @@ struct window_racer {
 	int64_t event;		/* that event */
 	int before_cleanup;	/* dirtied before the cleanup, which then deleted it */
 	int written_back;	/* the page was written back after the window */
-	int dirtied;		/* it dirtied the page after the window opened */
+	int dirtied;		/* it dirtied the page inside the window */
 	int reserved;		/* ... having reserved a block of its own for it first */
 };
 

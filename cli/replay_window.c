@@ -46,7 +46,9 @@ static const char *expected_outcome(const struct window_facts *f)
 		return "unbacked_dirty";	/* then dropped by a later cleanup */
 	}
 	if (!strcmp(f->verdict, "hit")) {
-		/* unbacked only if a racer dirtied its page with no block of its own */
+		/* unbacked only if a racer dirtied its page inside the window with
+		 * no block of its own (after the punch it finds the hole and
+		 * reserves, or the writer's next reservation backs it) */
 		for (int i = 0; i < f->nracers; i++)
 			if (f->racer[i].dirtied && !f->racer[i].reserved)
 				return "unbacked_dirty";

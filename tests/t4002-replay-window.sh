@@ -5,8 +5,9 @@
 # and the guest, never from the program:
 # - the outcome a window shows, from its verdict and the trace's own events
 #   (a loss whose racing page is written back afterwards is data_loss, else
-#   unbacked_dirty; a hit is unbacked_dirty unless the racer reserved its own
-#   block before dirtying its page; dropped: dirty_dropped; unsafe,
+#   unbacked_dirty; a hit is unbacked_dirty when a racer dirtied its page
+#   inside the window without reserving its own block first, else ok;
+#   dropped: dirty_dropped; unsafe,
 #   protected: ok), computed here in SQL;
 # - the pages the guest observed lost (guest.kv / *.guest race_offsets) and
 #   the pages the failed write's truncate threw away (dropped_offsets);
@@ -107,8 +108,8 @@ expect_sql="SELECT w.id, CASE w.verdict
 		'map_blocks_alloc')) AND e.offset <= r.findex * 4096 AND e.offset + e.length > r.findex * 4096)
 		> 0 THEN 'data_loss' ELSE 'unbacked_dirty' END
 	WHEN 'hit' THEN CASE WHEN EXISTS (SELECT 1 FROM events d WHERE d.ino = w.ino AND d.findex = r.findex
-		AND d.pid = r.pid AND d.id > w.start_event AND d.kind = (SELECT id FROM kinds WHERE name =
-		'dirty') AND NOT EXISTS (SELECT 1 FROM events a WHERE a.pid = r.pid AND a.ino = w.ino AND
+		AND d.pid = r.pid AND d.id > w.start_event AND d.id < w.end_event AND d.kind = (SELECT id
+		FROM kinds WHERE name = 'dirty') AND NOT EXISTS (SELECT 1 FROM events a WHERE a.pid = r.pid AND a.ino = w.ino AND
 		a.id > w.start_event AND a.id < d.id AND a.kind = (SELECT id FROM kinds WHERE name =
 		'iomap_alloc') AND a.offset <= r.findex * 4096 AND a.offset + a.length > r.findex * 4096))
 		THEN 'unbacked_dirty' ELSE 'ok' END
