@@ -345,7 +345,7 @@ static void run_text(const struct scenario *sc, struct model *m, const struct vr
 
 		if (s->folio >= 0)
 			snprintf(page, sizeof(page), "%lld", (long long)abs_page(sc, s->folio));
-		printf("%4zu  %c%-3s %-34s %-7s %-44s", i + 1, model_task_letter(m, s->task),
+		printf("%4zu  %c%-3s %-34s %-7s %-44s ", i + 1, model_task_letter(m, s->task),
 		       s->extra ? "+" : "", s->name, page, s->tp ? s->tp : "(untraced)");
 		for (int k = 0; k < v->nev[i] && k < REPLAY_STEP_EVENTS; k++)
 			printf("%s#%lld", k ? " " : "", (long long)v->ev[i][k]);
