@@ -414,6 +414,7 @@ static void folio_insert(struct model *m, struct mtask *t, int i, uint8_t st)
 	RD(m, A_CLEANUP);
 	m->f[i].st = st | FS_CACHED;
 	m->f[i].dirtied_by = -1;
+	m->f[i].mapped = 0;
 	/* I2: no folio appears in a range whose punch holds invalidate_lock X. */
 	if (m->cl_task >= 0 && m->cl_task != tid(m, t) && i >= m->cl_lo && i < m->cl_hi)
 		hit(m, t, MODEL_STALE_FOLIO, i, m->cl_task);
@@ -424,22 +425,27 @@ static void folio_delete(struct model *m, struct mtask *t, int i, int owner)
 	struct mfolio *f = &m->f[i];
 
 	WR(m, A_PAGE(i));
-	/* I3: a write-failure cleanup must not drop another task's dirty data. */
-	if (!owner && (f->st & (FS_DIRTY | FS_WB)) && f->dirtied_by != tid(m, t))
+	/* I3: a write-failure cleanup must not drop another task's dirty data.
+	 * A fault's folio whose store has not landed holds none: the PTE is
+	 * zapped with the folio and the store faults again. */
+	if (!owner && (f->st & (FS_DIRTY | FS_WB)) && (f->st & FS_DATA) &&
+	    f->dirtied_by != tid(m, t))
 		hit(m, t, MODEL_DIRTY_DROPPED, i, f->dirtied_by);
 	f->st = 0;
 	f->dirtied_by = -1;
+	f->mapped = 0;
 }
 
-/* Dirties the folio; names the event on a clean->dirty transition only
- * (5.10 account_page_dirtied, 6.x folio_account_dirtied). */
-static void folio_dirty(struct model *m, struct mtask *t, int i)
+/* Dirties the folio (data: a write's copy lands with it); names the event
+ * on a clean->dirty transition only (5.10 account_page_dirtied, 6.x
+ * folio_account_dirtied). */
+static void folio_dirty(struct model *m, struct mtask *t, int i, int data)
 {
 	RD(m, A_PAGE(i));
 	WR(m, A_PAGE(i));
 	if (!(m->f[i].st & FS_DIRTY))
 		ev(m, TE_DIRTY);
-	m->f[i].st |= FS_UPTODATE | FS_DIRTY;
+	m->f[i].st |= FS_UPTODATE | FS_DIRTY | (data ? FS_DATA : 0);
 	m->f[i].dirtied_by = (int8_t)tid(m, t);
 }
 
@@ -588,7 +594,7 @@ static int w_folio_common(struct model *m, struct mtask *t, int validate)
 			return W_END;
 		}
 	}
-	folio_dirty(m, t, i);
+	folio_dirty(m, t, i, 1);
 	RD(m, A_ISIZE);
 	if (i + 1 > m->isize) {
 		WR(m, A_ISIZE);
@@ -967,7 +973,7 @@ static int f_dirty(struct model *m, struct mtask *t)
 	int i = t->cur;
 
 	m->folio = (int8_t)i;
-	folio_dirty(m, t, i);
+	folio_dirty(m, t, i, 0);
 	return NX_NEXT;
 }
 
@@ -1005,13 +1011,37 @@ static int f_mkunlock_none(struct model *m, struct mtask *t)
 	return t->sigbus ? f_sigbus_end(m, t) : NX_NEXT;
 }
 
-/* The fault completes (folio unlocked) and user space stores its data. */
+/* The fault completes: the PTE is made writable and the folio unlocked
+ * (mm/memory.c:do_shared_fault via finish_fault, or wp_page_shared, then
+ * fault_dirty_shared_page; 5.10, 6.1, 6.12). */
 static int f_store(struct model *m, struct mtask *t)
 {
 	int i = t->cur;
 
 	m->folio = (int8_t)i;
+	WR(m, A_PAGE(i));
+	m->f[i].mapped |= (uint16_t)(1u << tid(m, t));
 	lock_drop(m, t, LK_FOLIO0 + i);
+	return NX_NEXT;
+}
+
+/* Back in user space the store is retried: it lands in the folio if the PTE
+ * is still writable; a truncate (mm/truncate.c:truncate_pagecache_range
+ * zaps the PTEs with unmap_mapping_range before deleting) or a writeback
+ * (mm/page-writeback.c:clear_page_dirty_for_io: page_mkclean) in between
+ * makes it fault again. */
+static int f_ustore(struct model *m, struct mtask *t)
+{
+	int i = t->cur;
+
+	m->folio = (int8_t)i;
+	RD(m, A_PAGE(i));
+	if (!((m->f[i].mapped >> tid(m, t)) & 1)) {
+		t->retries++;
+		return F_READ;
+	}
+	WR(m, A_PAGE(i));
+	m->f[i].st |= FS_DATA;
 	t->cur++;
 	return t->cur < t->first + t->n ? F_READ : NX_DONE;
 }
@@ -1046,6 +1076,7 @@ static int b_lock(struct model *m, struct mtask *t)
 	lock_take(m, t, LK_FOLIO0 + i, LM_X);
 	WR(m, A_PAGE(i));
 	m->f[i].st = (uint8_t)((m->f[i].st & ~FS_DIRTY) | FS_WB);
+	m->f[i].mapped = 0;	/* clear_page_dirty_for_io: page_mkclean */
 	t->wb_page = (uint8_t)i;
 	ev(m, TE_WRITEPAGE);
 	return NX_NEXT;
@@ -1054,7 +1085,7 @@ static int b_lock(struct model *m, struct mtask *t)
 static void wb_finish(struct model *m, struct mtask *t, int i)
 {
 	WR(m, A_PAGE(i));
-	m->f[i].st &= (uint8_t)~FS_WB;
+	m->f[i].st &= (uint8_t)~(FS_WB | FS_DATA);
 	lock_drop(m, t, LK_FOLIO0 + i);
 	t->cur = (uint8_t)(i + 1);
 }
@@ -1130,7 +1161,10 @@ static int b_map(struct model *m, struct mtask *t)
 	}
 	switch (type) {
 	case MODEL_EXT_HOLE:
-		hit(m, t, MODEL_DATA_LOSS, i, m->f[i].dirtied_by);
+		/* lost if the folio held data; a fault's store that had not
+		 * landed faults again (page_mkclean) and reserves its block */
+		if (m->f[i].st & FS_DATA)
+			hit(m, t, MODEL_DATA_LOSS, i, m->f[i].dirtied_by);
 		wb_finish(m, t, i);
 		return B_LOCK;
 	case MODEL_EXT_DELALLOC:
@@ -1365,6 +1399,7 @@ const struct mstep
 	st_f_mkunlock = { "mkwrite_unlock", need_none, f_mkunlock },
 	st_f_mkunlock_none = { "mkwrite_unlock (none)", need_none, f_mkunlock_none },
 	st_f_store = { "fault_done_store", need_none, f_store },
+	st_f_ustore = { "user_store", need_none, f_ustore },
 	st_b_lock = { "wb_lock_folio", need_b_lock, b_lock },
 	st_b_map = { "wb_map_blocks", need_b_map, b_map },
 	st_b_convert = { "wb_convert_delalloc", need_ilock_x, b_convert },
@@ -1507,8 +1542,9 @@ int model_preset_folio(struct model *m, uint64_t index, int dirty)
 
 	if (i < 0)
 		return -EINVAL;
-	m->f[i].st = FS_CACHED | FS_UPTODATE | (dirty ? FS_DIRTY : 0);
+	m->f[i].st = FS_CACHED | FS_UPTODATE | (dirty ? FS_DIRTY | FS_DATA : 0);
 	m->f[i].dirtied_by = -1;
+	m->f[i].mapped = 0;
 	return 0;
 }
 

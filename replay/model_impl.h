@@ -88,12 +88,17 @@ enum { LK_IOLOCK, LK_INVAL, LK_ILOCK, LK_FOLIO0, LK_COUNT = LK_FOLIO0 + MODEL_MA
 enum { LM_S = 1, LM_X = 2 };
 
 /* Folio state bits. */
-enum { FS_CACHED = 1, FS_UPTODATE = 2, FS_DIRTY = 4, FS_WB = 8 };
+/* FS_DATA: the folio holds data not yet on disk (a write's copy, a fault's
+ * store that landed, a preset dirty folio); page_mkwrite alone dirties a
+ * folio without data: the store comes after the fault returns. */
+enum { FS_CACHED = 1, FS_UPTODATE = 2, FS_DIRTY = 4, FS_WB = 8, FS_DATA = 16 };
 
 struct mfolio {
 	uint8_t st;
 	int8_t dirtied_by;	/* task that dirtied it last, -1: preset/none */
-	uint8_t pad[2];
+	uint16_t mapped;	/* tasks with a writable PTE of it: set when a write fault
+				 * returns, cleared by writeback (page_mkclean) and by a
+				 * delete (the PTEs are zapped) */
 };
 
 struct mblock {
@@ -200,7 +205,7 @@ struct mstep {
  * next slot; a NULL step means the variant has no such step. */
 enum {
 	W_IOLOCK, W_BEGIN, W_FOLIO, W_END, W_CL1, W_CL2, W_CL3, W_CL4, W_IOUNLOCK,
-	F_READ, F_MKLOCK, F_FLOCK, F_BEGIN, F_DIRTY, F_END, F_MKUNLOCK, F_STORE,
+	F_READ, F_MKLOCK, F_FLOCK, F_BEGIN, F_DIRTY, F_END, F_MKUNLOCK, F_STORE, F_USTORE,
 	B_LOCK, B_MAP, B_CONVERT, B_SUBMIT,
 	P_IOLOCK, P_INVAL, P_TRUNC, P_UNMAP, P_SIZE, P_INVUNLOCK, P_IOUNLOCK,
 	R_IOLOCK, R_FOLIO, R_IOUNLOCK,
@@ -230,7 +235,7 @@ extern const struct mstep st_w_iolock, st_w_begin, st_w_folio, st_w_folio_valid,
 	st_w_iounlock, st_cl_truncate, st_cl_punch, st_cl_inval_lock, st_cl_inval_unlock,
 	st_cl_scan, st_cl_punch_clean,
 	st_f_read, st_f_mklock, st_f_flock, st_f_begin, st_f_dirty, st_f_end_written,
-	st_f_mkunlock, st_f_store,
+	st_f_mkunlock, st_f_store, st_f_ustore,
 	st_b_lock, st_b_map, st_b_convert, st_b_submit,
 	st_p_iolock, st_p_inval, st_p_trunc, st_p_unmap, st_p_size, st_p_invunlock, st_p_iounlock,
 	st_r_iolock, st_r_folio, st_r_iounlock, st_rf_read,

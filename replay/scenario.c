@@ -5,7 +5,8 @@
  * Default schedules are written for the prefix variant's step counts: the
  * write W takes 6 steps to reach its truncate (iolock, iomap_begin,
  * write_folio, the failing write_folio, iomap_end, truncate_pagecache), the
- * fault F takes 8, then W punches; W's second round (docs/model-steps.md)
+ * fault F takes 9 (its last, the user's store, lands in the folio: the
+ * store comes after the fault returns, docs/model-steps.md), then W punches; W's second round (docs/model-steps.md)
  * follows: iomap_begin, the failing write_folio, iomap_end, truncate, punch,
  * iounlock.  In punch-race-writeback B (lock, map, convert, submit of page
  * 0, lock and map of page 2, the end) runs between the two rounds, while
@@ -34,20 +35,20 @@ static const struct scenario scenarios[] = {
 	{ "punch-race",
 	  "write W of pages 0-3 copies 1 page and fails; fault F stores into page 2 "
 	  "between W's truncate and punch (the 198dd8aedee6 race)",
-	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(2) }, INO, 0, NO_PRESETS },
+	  "W6,F9,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(2) }, INO, 0, NO_PRESETS },
 	{ "short-write",
 	  "write W of pages 0-3 copies 1 page and fails; fault F stores into page 6, "
 	  "outside W's range (race-free)",
-	  "W6,F8,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(6) }, INO, 0, NO_PRESETS },
+	  "W6,F9,W2", 8, 8, 64, 2, { WRITE(0, 4, 1), FAULT(6) }, INO, 0, NO_PRESETS },
 	{ "punch-race-writeback",
 	  "punch-race, then writeback B of pages 0-3 maps the faulted page "
 	  "(a lost write under prefix)",
-	  "W6,F8,W,B7", 8, 8, 64, 3, { WRITE(0, 4, 1), FAULT(2), WRITEBACK(0, 4) }, INO, 0,
+	  "W6,F9,W,B7", 8, 8, 64, 3, { WRITE(0, 4, 1), FAULT(2), WRITEBACK(0, 4) }, INO, 0,
 	  NO_PRESETS },
 	{ "hole-punch",
 	  "fault F dirties page 2, then fallocate(PUNCH_HOLE) P of pages 0-3 drops it "
 	  "(the owner of the range: no invariant broken)",
-	  "F8,P6", 8, 8, 64, 2, { FAULT(2), PUNCH(0, 4) }, INO, 0, NO_PRESETS },
+	  "F9,P6", 8, 8, 64, 2, { FAULT(2), PUNCH(0, 4) }, INO, 0, NO_PRESETS },
 };
 
 int scenario_count(void)

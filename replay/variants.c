@@ -58,7 +58,8 @@
 	S(F_FLOCK, fl, F_BEGIN),					\
 	S(F_BEGIN, begin, F_DIRTY),					\
 	S(F_MKUNLOCK, unl, F_STORE),					\
-	S(F_STORE, st_f_store, NX_DONE)
+	S(F_STORE, st_f_store, F_USTORE),				\
+	S(F_USTORE, st_f_ustore, NX_DONE)
 
 /* page_mkwrite calls ->iomap_end (prefix, fix: xfs_buffered_write_iomap_ops,
  * before 118e021b4b66, with written == length: a no-op).  6.1.192 and 6.12

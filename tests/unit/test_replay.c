@@ -133,7 +133,8 @@ static void test_prefix_default(void)
  * per copied page, the failing write_folio, iomap_end, truncate, punch, a
  * second round (begin, failing write_folio, iomap_end, truncate, punch),
  * iounlock; F = read, mkwrite lock, folio lock, begin, dirty, iomap_end,
- * unlock, store.  fix adds invalidate_lock/unlock to each cleanup; v6.2 and
+ * unlock, the fault's return (PTE writable, folio unlocked), the user's
+ * store.  fix adds invalidate_lock/unlock to each cleanup; v6.2 and
  * upstream pass xfs_page_mkwrite_iomap_ops to page_mkwrite, which has no
  * ->iomap_end (6.1.192 and 6.12 fs/xfs/xfs_file.c). */
 static unsigned long long binom(unsigned n, unsigned k)
@@ -149,7 +150,7 @@ static unsigned long long binom(unsigned n, unsigned k)
 static void test_naive_count(void)
 {
 	const struct model_task_desc *w = desc_of("punch-race", 'W');
-	unsigned wsteps[4], fsteps[4] = { 8, 8, 7, 7 };
+	unsigned wsteps[4], fsteps[4] = { 9, 9, 8, 8 };
 	unsigned copied = (unsigned)(w->copied_bytes / 4096);
 
 	/* + the second round: iomap_begin, the failing write_folio, iomap_end
@@ -316,13 +317,13 @@ static void test_broken_variants(void)
 
 	/* I3: the release truncates F's dirty folio (F dirties it right after
 	 * W's reservation) */
-	CHECK(run("punch-race", "broken-truncate", "W2,F8,W", &R) == 0 &&
+	CHECK(run("punch-race", "broken-truncate", "W2,F9,W", &R) == 0 &&
 	      R.outcome == MODEL_DIRTY_DROPPED, "broken-truncate: dirty_dropped (%s)",
 	      model_outcome_name(R.outcome));
 	CHECK_EQ_INT(R.where[MODEL_DIRTY_DROPPED].other, 1, "F's data");
-	CHECK(run("punch-race", "upstream", "W2,F8,W", &R) == 0 && R.outcome == MODEL_OK,
+	CHECK(run("punch-race", "upstream", "W2,F9,W", &R) == 0 && R.outcome == MODEL_OK,
 	      "upstream keeps it (%s)", model_outcome_name(R.outcome));
-	CHECK(run("punch-race", "fix", "W2,F8,W", &R) == 0 && R.outcome == MODEL_DIRTY_DROPPED,
+	CHECK(run("punch-race", "fix", "W2,F9,W", &R) == 0 && R.outcome == MODEL_DIRTY_DROPPED,
 	      "fix (198dd8aedee6 alone) drops it too (%s)", model_outcome_name(R.outcome));
 
 	/* I8: invalidate_lock never released: the fault waits forever */
@@ -508,7 +509,7 @@ static void test_second_round_window77(void)
 	};
 	int p1, ok = 1;
 
-	CHECK(krun(kmodel("prefix", "5.10", 64, wf, 2), "W6,F8,W", &R) == 0 &&
+	CHECK(krun(kmodel("prefix", "5.10", 64, wf, 2), "W6,F9,W", &R) == 0 &&
 	      R.outcome == MODEL_DIRTY_DROPPED, "prefix: F between W's truncate and punch: %s",
 	      model_outcome_name(R.outcome));
 	CHECK_EQ_INT(R.where[MODEL_DIRTY_DROPPED].folio, 1, "F's folio dropped");
@@ -726,7 +727,7 @@ static void test_v62_fixture_write(void)
 	};
 	int b1, b2, p, s;
 
-	CHECK(krun(kmodel("v6.2", "6.1", 64, t, 3), "W5,F7,W,B", &R) == 0 &&
+	CHECK(krun(kmodel("v6.2", "6.1", 64, t, 3), "W5,F8,W,B", &R) == 0 &&
 	      R.outcome == MODEL_OK, "v6.2: the fixture's short write: %s",
 	      model_outcome_name(R.outcome));
 	b1 = nth_step(&R, 0, "iomap_begin", 0);
@@ -754,6 +755,40 @@ static void test_v62_fixture_write(void)
 	      "the next page uses the cached mapping");
 }
 
+/*
+ * The store comes after the fault returns (mm/memory.c:do_shared_fault /
+ * wp_page_shared unlock the folio; user space then repeats the store).  A
+ * truncate in between zaps the PTE first (mm/truncate.c:
+ * truncate_pagecache_range: unmap_mapping_range, then
+ * truncate_inode_pages_range), so the store faults again and lands in a new
+ * folio: the deleted dirty folio held no data of F.  Once the store landed,
+ * the same truncate drops F's data (I3).  Under fix (W2: iolock and the
+ * reservation F then finds).
+ */
+static void test_store_after_fault(void)
+{
+	int s;
+
+	CHECK(run("punch-race", "fix", "W2,F8,W", &R) == 0 && R.outcome == MODEL_OK,
+	      "fix: W truncates F's folio before F's store: %s", model_outcome_name(R.outcome));
+	CHECK_EQ_INT(R.task_steps[1], 9 + 9, "F: the store faults again (a second 9-step fault)");
+	s = nth_step(&R, 1, "mkwrite_iomap_begin", 1);
+	CHECK(strstr(tp_of(&R, s), "xfs_iomap_alloc") != NULL,
+	      "the second fault reserves its own block: %s", tp_of(&R, s));
+	CHECK(run("punch-race", "fix", "W2,F9,W", &R) == 0 && R.outcome == MODEL_DIRTY_DROPPED,
+	      "fix: the store landed first: dirty_dropped (%s)", model_outcome_name(R.outcome));
+	/* writeback write-protects the page (clear_page_dirty_for_io ->
+	 * page_mkclean): a store after it faults again too */
+	{
+		const struct model_task_desc fb[] = { FAULT_DESC('F', 102), WB_DESC('B', 100, 8) };
+
+		CHECK(krun(kmodel("prefix", NULL, 64, fb, 2), "F8,B,F", &R) == 0 &&
+		      R.outcome == MODEL_OK, "writeback between the fault and the store: %s",
+		      model_outcome_name(R.outcome));
+		CHECK_EQ_INT(R.task_steps[0], 9 + 9, "the store faults again");
+	}
+}
+
 static void test_determinism(void)
 {
 	static struct model_run r2;
@@ -766,7 +801,7 @@ static void test_determinism(void)
 	d_prefix = R.digest;
 	run("punch-race-writeback", "fix", NULL, &R);
 	CHECK(R.digest != d_prefix, "another variant: another digest");
-	run("punch-race-writeback", "prefix", "W6,F8,W,B7,W3", &R);
+	run("punch-race-writeback", "prefix", "W6,F9,W,B7,W3", &R);
 	CHECK(R.digest == d_prefix, "the same executed schedule (continuation) gives the same digest");
 	run("punch-race-writeback", "prefix", "W5,F8,W3", &R);
 	CHECK(R.digest != d_prefix, "another schedule: another digest");
@@ -850,6 +885,7 @@ int main(void)
 	test_read_fault();
 	test_kernel_names();
 	test_v62_fixture_write();
+	test_store_after_fault();
 	test_determinism();
 	test_schedules();
 	test_api();
