@@ -624,7 +624,9 @@ static void cut_operations(struct window_trace *t, const struct window_facts *f,
 			p->fault_write = 1;
 		if (ev->page >= 0)
 			p->fault_write = ev->page >= t->page_lo && ev->page <= t->page_hi;
-		if (!p->fault_write)
+		/* a writeback's page-less events belong to the page it is at; a
+		 * punch's (its locks, its bunmap) to the whole punch */
+		if (!p->fault_write && (t->op[best].kind == WOP_WRITEBACK || ev->page >= 0))
 			continue;
 		ev->op = best;
 		t->op[best].nevents++;

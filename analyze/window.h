@@ -68,8 +68,9 @@ int window_facts_load(struct store *s, int64_t id, struct window_facts *f, struc
  *   punch, truncate  page deletions and xfs_bunmap outside a write;
  * and an operation counts when it touches a page of the window's pages
  * (the writer's buffered write and the punched range).  Events a modelled
- * operation shows for pages outside those pages (a writeback of other
- * pages), and the page-less events that follow them, belong to no task.
+ * operation shows for pages outside those pages, and a writeback's
+ * page-less events that follow them (the writeback of other pages), belong
+ * to no task; a punch's page-less events (its locks, its bunmap) are its.
  *
  * Span: from W's IOLOCK_EXCL request to its release, extended to the
  * writeback (map_blocks event) of every page another task dirtied in the

@@ -381,7 +381,7 @@ static void run_text(const struct scenario *sc, struct model *m, const struct vr
  * step, exploration.  Returns an FT_EXIT_* code. */
 static int run_variant(const struct replay_opts *o, const struct scenario *sc,
 		       const struct window_facts *f, const struct window_trace *wt,
-		       const struct replay_window_event *ev,
+		       const struct replay_window_event *ev, uint32_t open,
 		       struct vrun *v, struct model **mout, struct ft_err *e)
 {
 	struct model *m = NULL, *init = NULL;
@@ -390,7 +390,7 @@ static int run_variant(const struct replay_opts *o, const struct scenario *sc,
 	char err[240];
 	int ret;
 
-	ret = replay_window_follow(sc, v->variant, ev, wt->nev, wt->present, &v->fw);
+	ret = replay_window_follow(sc, v->variant, ev, wt->nev, wt->present, open, &v->fw);
 	if (ret < 0 || scenario_build(sc, v->variant, &m) < 0) {
 		ft_error(e, -ENOMEM, "replay: out of memory");
 		return FT_EXIT_FAIL;
@@ -521,7 +521,10 @@ int replay_window(const struct replay_opts *o, int64_t id, struct ft_err *e)
 		in.op[i] = (struct replay_window_op){ .kind = wt.op[i].kind, .pid = wt.op[i].pid,
 			.writer = wt.op[i].writer, .first = wt.op[i].first, .last = wt.op[i].last,
 			.all_first = wt.op[i].all_first, .all_last = wt.op[i].all_last,
-			.copied = wt.op[i].copied, .nevents = wt.op[i].nevents };
+			.copied = wt.op[i].copied, .nevents = wt.op[i].nevents,
+			/* a punch or truncate whose IOLOCK release is past the span */
+			.open = (wt.op[i].kind == WOP_PUNCH || wt.op[i].kind == WOP_TRUNCATE) &&
+				!wt.op[i].ev_stop };
 	if (replay_window_scenario(&in, &sc, &map, note, sizeof(note)) < 0) {
 		ft_error(e, -EINVAL, "%s: window %lld: its pages do not fit the model", o->db,
 			 (long long)id);
@@ -548,7 +551,7 @@ int replay_window(const struct replay_opts *o, int64_t id, struct ft_err *e)
 		if (strcmp(o->model, "all") && strcmp(o->model, v))
 			continue;
 		runs[nk].variant = v;
-		ret = run_variant(o, &sc, &f, &wt, ev, &runs[nk], &models[nk], e);
+		ret = run_variant(o, &sc, &f, &wt, ev, map.open, &runs[nk], &models[nk], e);
 		if (ret != FT_EXIT_OK)
 			goto out;
 		ret = FT_EXIT_FAIL;

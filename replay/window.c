@@ -157,6 +157,7 @@ int replay_window_scenario(const struct replay_window_in *in, struct scenario *s
 		map->task[i] = -1;
 		map->letter[i] = 0;
 	}
+	map->open = 0;
 	for (int i = 1; i < in->nops; i++) {
 		need_lo = in->op[i].first < need_lo ? in->op[i].first : need_lo;
 		need_hi = in->op[i].last > need_hi ? in->op[i].last : need_hi;
@@ -255,6 +256,8 @@ int replay_window_scenario(const struct replay_window_in *in, struct scenario *s
 			NOTE("%s%c (writeback of pid %d) also writes back pages %lld-%lld outside the "
 			     "window's pages: not modelled", used ? "; " : "", letter, o->pid,
 			     (long long)o->all_first, (long long)o->all_last);
+		if (o->open)
+			map->open |= 1u << sc->ntasks;
 		sc->task[sc->ntasks] = d;
 		map->task[i] = (int)sc->ntasks++;
 		map->letter[i] = letter;
@@ -453,6 +456,7 @@ struct walk {
 	struct model *m;
 	const struct scenario *sc;
 	const char *present;
+	uint32_t open;
 	struct replay_follow *f;
 	unsigned ord[MODEL_MAX_TASKS];			/* steps run per task */
 	struct item q[MODEL_MAX_TASKS][QMAX];		/* emitted, not matched */
@@ -540,6 +544,10 @@ static void describe_wait(struct model *m, int t, char *buf, size_t len)
  * was matched already (the model's folios are one page each). */
 static int covered(const struct walk *w, int t, const struct item *x)
 {
+	/* a truncate step's deletions: once one is seen, the step is (large
+	 * folios make fewer delete events than the model's one-page folios) */
+	if (x->key == K_DELETE && x->run >= 0 && (size_t)x->run < w->f->n && w->f->nev[x->run])
+		return 1;
 	return per_folio(x->key) && x->page >= 0 && x->page > w->cover_lo[t][x->key] &&
 		x->page <= w->cover_hi[t][x->key];
 }
@@ -882,6 +890,8 @@ static void finish_walk(struct walk *w, size_t pos)
 		if (t < 0)
 			break;
 		model_step(c, t, &rec);
+		if (w->open & (1u << t))
+			continue;	/* its trace goes on past the span */
 		k = parse_items(rec.tp, abs_page(w, rec.folio), (int)n, w->present, it, 24);
 		for (int i = 0; i < k; i++)
 			if (is_show(it[i].key) && it[i].observable)
@@ -895,7 +905,8 @@ static void finish_walk(struct walk *w, size_t pos)
 
 static int walk_once(const struct scenario *sc, const char *variant,
 		     const struct replay_window_event *ev, size_t nev, const char *present,
-		     const uint8_t (*eager)[MODEL_MAX_RUN], struct replay_follow *f, struct walk *w)
+		     uint32_t open, const uint8_t (*eager)[MODEL_MAX_RUN], struct replay_follow *f,
+		     struct walk *w)
 {
 	size_t last[MODEL_MAX_TASKS];
 	int ret;
@@ -909,6 +920,7 @@ static int walk_once(const struct scenario *sc, const char *variant,
 		return ret;
 	w->sc = sc;
 	w->present = present;
+	w->open = open;
 	w->f = f;
 	w->eager = eager;
 	for (int t = 0; t < MODEL_MAX_TASKS; t++) {
@@ -955,7 +967,7 @@ static int better(const struct replay_follow *a, int64_t apos, const struct repl
 
 int replay_window_follow(const struct scenario *sc, const char *variant,
 			 const struct replay_window_event *ev, size_t nev, const char *present,
-			 struct replay_follow *out)
+			 uint32_t open, struct replay_follow *out)
 {
 	uint8_t (*eager)[MODEL_MAX_RUN] = calloc(MODEL_MAX_TASKS, sizeof(*eager));
 	uint8_t (*trial)[MODEL_MAX_RUN] = calloc(MODEL_MAX_TASKS, sizeof(*trial));
@@ -967,8 +979,8 @@ int replay_window_follow(const struct scenario *sc, const char *variant,
 
 	if (!eager || !trial || !f || !w || !wbest)
 		goto out;
-	ret = walk_once(sc, variant, ev, nev, present, (const uint8_t (*)[MODEL_MAX_RUN])eager, out,
-			wbest);
+	ret = walk_once(sc, variant, ev, nev, present, open,
+			(const uint8_t (*)[MODEL_MAX_RUN])eager, out, wbest);
 	walks = 1;
 	best_pos = wbest->first_pos;
 	while (ret == 0 && walks < MAX_WALKS) {
@@ -987,7 +999,7 @@ int replay_window_follow(const struct scenario *sc, const char *variant,
 			memcpy(trial, eager, MODEL_MAX_TASKS * sizeof(*eager));
 			for (int o = cd.from < 0 ? 0 : cd.from; o <= cd.to && o < MODEL_MAX_RUN; o++)
 				trial[cd.task][o] = 1;
-			ret = walk_once(sc, variant, ev, nev, present,
+			ret = walk_once(sc, variant, ev, nev, present, open,
 					(const uint8_t (*)[MODEL_MAX_RUN])trial, f, w);
 			walks++;
 #ifdef FT_WINDOW_DEBUG

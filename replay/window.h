@@ -39,6 +39,7 @@ struct replay_window_op {
 	int64_t all_first, all_last;	/* every page it touched */
 	int64_t copied;			/* write: pages copied */
 	int64_t nevents;
+	int open;			/* it goes on past the span's last event */
 };
 
 #define REPLAY_WINDOW_OPS 16
@@ -56,6 +57,7 @@ struct replay_window_in {
 struct replay_window_map {
 	int task[REPLAY_WINDOW_OPS];
 	char letter[REPLAY_WINDOW_OPS];
+	uint32_t open;			/* model tasks (bits) that go on past the span */
 };
 
 /*
@@ -114,12 +116,13 @@ struct replay_follow {
 /*
  * Follows the events under variant (see window.c's Design).  present is
  * "\nname\n..." listing the event types the trace has (a step's tracepoint
- * that the trace never records is not looked for).  Returns 0, -EINVAL
- * (unknown variant) or -ENOMEM.
+ * that the trace never records is not looked for); open: the tasks (bits)
+ * whose trace goes on past the last event (what they do after it is no
+ * divergence).  Returns 0, -EINVAL (unknown variant) or -ENOMEM.
  */
 int replay_window_follow(const struct scenario *sc, const char *variant,
 			 const struct replay_window_event *ev, size_t nev, const char *present,
-			 struct replay_follow *out);
+			 uint32_t open, struct replay_follow *out);
 
 /*
  * The events of a run of an arbitrary schedule: step i of task t that is t's

@@ -230,7 +230,7 @@ static void test_follow(void)
 	writer_start(t);
 	page_add = fault(t, "xfs_iomap_found", &dirty);
 	punch = writer_end(t, 0, &del);
-	CHECK_EQ_INT(replay_window_follow(&sc, "prefix", t->ev, t->n, present, f), 0, "follow A");
+	CHECK_EQ_INT(replay_window_follow(&sc, "prefix", t->ev, t->n, present, 0, f), 0, "follow A");
 	CHECK(f->div.kind == RDIV_NONE, "A: no divergence (%d: event %lld, %c %s: %s)", f->ndiv,
 	      (long long)f->div.event, f->div.task ? f->div.task : '-', f->div.step, f->div.why);
 	s_add = step_of(f, page_add);
@@ -259,7 +259,7 @@ static void test_follow(void)
 	writer_start(t);
 	page_add = fault(t, "xfs_iomap_found", &dirty);
 	punch = writer_end(t, 1, &del);
-	CHECK_EQ_INT(replay_window_follow(&sc, "prefix", t->ev, t->n, present, f), 0, "follow B");
+	CHECK_EQ_INT(replay_window_follow(&sc, "prefix", t->ev, t->n, present, 0, f), 0, "follow B");
 	CHECK(f->div.kind == RDIV_NONE, "B: no divergence (%d: event %lld: %s)", f->ndiv,
 	      (long long)f->div.event, f->div.why);
 	s_del = step_of(f, del);
@@ -278,7 +278,7 @@ static void test_follow(void)
 	writer_start(t);
 	fault(t, "xfs_iomap_alloc", &dirty);
 	writer_end(t, 0, &del);
-	CHECK_EQ_INT(replay_window_follow(&sc, "prefix", t->ev, t->n, present, f), 0, "follow C");
+	CHECK_EQ_INT(replay_window_follow(&sc, "prefix", t->ev, t->n, present, 0, f), 0, "follow C");
 	CHECK(f->div.kind == RDIV_UNEXPLAINED && f->div.task == 'F' &&
 	      f->div.event == dirty - 2 && !strcmp(f->div.event_name, "xfs_iomap_alloc") &&
 	      f->div.event_page == 102,
