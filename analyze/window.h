@@ -65,7 +65,9 @@ int window_facts_load(struct store *s, int64_t id, struct window_facts *f, struc
  *              a read fault with no write fault is a read_fault;
  *   writeback  consecutive iomap_writepage / iomap_writeback_folio events
  *              (the writer's own fsync, a kworker's flush alike);
- *   punch, truncate  page deletions and xfs_bunmap outside a write;
+ *   punch, truncate  page deletions under IOLOCK_EXCL outside a write, from
+ *              that lock's request to its release (a deletion without it is
+ *              a cache drop: no task);
  * and an operation counts when it touches a page of the window's pages
  * (the writer's buffered write and the punched range).  Events a modelled
  * operation shows for pages outside those pages, and a writeback's
