@@ -210,20 +210,41 @@ static void test_explore_variants(void)
 	}
 }
 
-/* X1 + X2 of explore.c: one explored schedule per trace, every trace. */
+/* A model built through the public API, as a trace-driven replay would. */
+static struct model *custom(const char *variant, const struct model_task_desc *t, int n);
+
+/* X1 + X2 of explore.c: one explored schedule per trace, every trace.  The
+ * naive enumeration is capped at 300,000 interleavings (punch-race under
+ * prefix has 38.8 M since W's second round and F's separate store:
+ * minutes); a model above the cap is skipped here and left to
+ * tests/unit/test_explore.c (DPOR against the state-space search).  The
+ * small race (W copies nothing from 2 pages, F faults page 1) stays within
+ * it under every variant. */
 static void test_dpor_vs_naive(void)
 {
-	const char *sc[] = { "punch-race", "short-write", "hole-punch" };
+	const char *sc[] = { "punch-race", "short-write", "hole-punch", "small-race" };
+	const struct model_task_desc small[] = {
+		{ .kind = MODEL_TASK_WRITE, .letter = 'W', .ino = INO, .index = 100, .npages = 2 },
+		{ .kind = MODEL_TASK_FAULT, .letter = 'F', .ino = INO, .index = 101, .npages = 1 },
+	};
 	struct model_enum e;
 
-	for (int s = 0; s < 3; s++)
+	for (int s = 0; s < 4; s++)
 		for (int v = 0; v < model_variant_count(1); v++) {
-			struct model *m = build(sc[s], model_variant_name(v));
+			struct model *m = s < 3 ? build(sc[s], model_variant_name(v))
+					       : custom(model_variant_name(v), small, 2);
 			int ok;
 
-			ok = m && model_explore(m, 0, &X) == 0 && model_enumerate(m, 0, &e) == 0;
+			ok = m && model_explore(m, 0, &X) == 0 &&
+			     model_enumerate(m, 300000, &e) == 0;
 			model_free(m);
 			CHECK(ok, "%s %s explored and enumerated", sc[s], model_variant_name(v));
+			if (e.truncated) {
+				printf("# %s %s: more than 300,000 interleavings, not compared\n",
+				       sc[s], model_variant_name(v));
+				CHECK(s != 3, "the small race is compared under every variant");
+				continue;
+			}
 			CHECK(X.schedules == e.traces, "%s %s: DPOR %llu schedules == %llu distinct "
 			      "traces among %llu interleavings", sc[s], model_variant_name(v),
 			      (unsigned long long)X.schedules, (unsigned long long)e.traces,
