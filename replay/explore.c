@@ -1,66 +1,123 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * explore.c - every interleaving of a model's tasks, up to the order of
- * independent steps: dynamic partial-order reduction with sleep sets.
+ * independent steps: dynamic partial-order reduction with source sets and
+ * sleep sets; the naive enumeration that counts traces, for the tests.
  *
  * Design
- *   Terms. A transition is one step of one task.  Two transitions of
- *   different tasks are dependent iff their footprints conflict (one writes
- *   an object the other reads or writes; model_impl.h).  Schedules that differ
- *   only by swapping adjacent independent transitions form one Mazurkiewicz
- *   trace and reach the same state with the same outcome hits (each step's
- *   invariant checks read only its footprint), so the explorer runs one
- *   schedule per trace: those are the "distinct schedules" it counts.
+ *   Terms. An event is one step of one task; E is the sequence of events on
+ *   the depth-first stack, e_i its i-th event, pre(E, i) the state before it.
+ *   Two events of different tasks are dependent iff their footprints
+ *   conflict (one writes an object the other reads or writes; model_impl.h).
+ *   A step's footprint includes what its need() read (the lock it takes or
+ *   checks), so a step that makes another task's step block or unblock
+ *   conflicts with it, and independent steps commute: run in either order
+ *   from a state they reach the same state, and each runs identically.
+ *   Schedules that differ only by swapping adjacent independent events form
+ *   one Mazurkiewicz trace and reach the same final state with the same
+ *   outcome hits (each step's invariant checks read only its footprint).
+ *   Happens-before (->) is the transitive closure of program order and of
+ *   dependence in E's order, kept as a vector clock per event.
  *
- *   Algorithm: stateless DPOR (Flanagan and Godefroid, POPL 2005) with
- *   sleep sets (Godefroid), on a depth-first stack of nodes.  Each node holds
- *   the state, for every unfinished task the footprint of its next step
- *   (run on a copy of the state when the task can run; the lock it waits
- *   for, written, plus what deciding that read, when it is blocked) and the
- *   successor state, a backtrack set, a done set and a sleep set (task
- *   bitmasks), and the vector clock of the transition taken from it.
- *   At every node, for each task p and its next step t: find the last
- *   transition i on the stack, of another task, dependent with t and not
- *   happening before p (vector clocks); if there is one, add to i's
- *   backtrack set a task enabled at i that leads to p (p itself, or a task
- *   whose later transition happens before p), or every task enabled at i.
- *   Then explore the node's backtrack set (starting with one enabled task not
- *   asleep); after exploring p, p goes to sleep at the node, and a child
- *   inherits the sleeping tasks whose next steps are independent of p's.
+ *   Algorithm: source-set DPOR (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014
+ *   and JACM 2017, "Source-DPOR") with sleep sets.  Each node d of the stack
+ *   holds the state pre(E, d), the event taken from it (task, footprint,
+ *   vector clock), a backtrack set, a done set and a sleep set (task masks)
+ *   with the footprints of the sleeping tasks' next steps.  When an event e'
+ *   of task p is executed (and, at the end of a run, for the pending step of
+ *   each task still blocked: a deadlock's last chance), every earlier event
+ *   e = e_i of another task that is dependent with e' and does not happen
+ *   before p's previous event is a race candidate, not only the latest one:
+ *     v = notdep(e, E).p, the events after e that do not happen after e, in
+ *     order, then p's step;
+ *   if v is executable from pre(E, i) (checked by running it on a copy of the
+ *   stored state: the notdep events always run as before, p's step must be
+ *   runnable there) and no task of I(v) (the tasks whose first event in v has
+ *   no dependent earlier event in v) is already in backtrack(i), one task of
+ *   I(v) is added to backtrack(i), preferring one not asleep at i.  A node
+ *   explores its backtrack set, starting with one enabled task not asleep;
+ *   after exploring p, p goes to sleep at the node, and a child inherits the
+ *   sleeping tasks whose next steps are independent of p's (same next step,
+ *   same footprint, since nothing they read changed).
+ *
+ *   Why considering every earlier dependent event, with the executability
+ *   test, matters: the step that made e' dependent last is often a lock
+ *   release of the task that had taken the lock e' wants (acquire e0, ...,
+ *   release e1, then e').  Reversing (e1, e') is impossible (p cannot take the
+ *   lock while the owner holds it: v not executable); the race that yields
+ *   new behaviour is (e0, e'), further back.  The old explorer stopped at e1
+ *   and missed every run in which p takes the lock first (issue 17: window 36
+ *   under prefix lost every writeback_error state).
+ *
+ *   Soundness (X1 below).  Source-DPOR explores a representative of every
+ *   trace of maximal runs provided that, for every explored run E and every
+ *   race (e, e') of E that can be reversed, a task of I(notdep(e, E).proc(e'))
+ *   is in backtrack(pre(E, e)) (JACM 2017, Thm. 6.2; the proof picks, for an
+ *   unexplored maximal run w, the race whose reversal notdep(e,E).p is a
+ *   prefix of a run equivalent to w, hence executable).  Our candidate set
+ *   contains every dependent pair (e, e') whose reversal is executable, a
+ *   superset of the paper's reversible races, and runs pending steps of
+ *   tasks blocked at the end as events e' too (a deadlock run whose blocked
+ *   task could have gone first), so every backtrack point the proof needs is
+ *   added; extra ones cost executions, not soundness.  Sleep sets only skip
+ *   a task whose next step, taken here, starts runs equivalent to runs
+ *   already explored from this node (Godefroid 1996).
+ *   The check is empirical too: tests/unit/test_explore.c compares the final
+ *   states and outcome classes with those of the state-space search
+ *   (states.c) on thousands of random models.
  *
  *   Invariants of the search
  *   X1 every Mazurkiewicz trace of complete runs (all tasks done, or no task
- *      runnable: a deadlock) is explored at least once (DPOR);
- *   X2 no two explored complete runs are in the same trace (sleep sets), so
- *      `schedules` counts traces; tests/unit/test_replay.c checks X1+X2
- *      against model_enumerate (every interleaving, traces counted by
- *      canonical form) on small scenarios;
+ *      runnable: a deadlock) is explored at least once;
+ *   X2 without wakeup trees, Source-DPOR may explore a trace more than once
+ *      or start runs that sleep sets then cut (sleep_blocked): `schedules`
+ *      counts complete executions, >= the traces (model_enumerate counts
+ *      those; the test prints the ratio);
  *   X3 a node whose enabled tasks are all asleep is abandoned
  *      (sleep_blocked); it is not a schedule.
- *   Blocked tasks are conservatively dependent with any step touching the
- *   lock they wait for; co-enabledness is not used to prune.
+ *
+ *   Costs.  A node keeps one state (struct model) and footprints; successors
+ *   are computed when taken (one step each), so a node costs one copy and
+ *   one step; the stack grows on demand.  Race detection is O(depth) per
+ *   event for candidates, and a candidate that needs checking costs a copy
+ *   and at most depth steps.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "model_impl.h"
+#include "explore_impl.h"
 
 struct xnode {
-	struct model s;
-	struct mfp frd[MODEL_MAX_TASKS], fwr[MODEL_MAX_TASKS];
-	uint16_t enabled, alive, backtrack, done, sleep;
+	struct model s;				/* pre(E, d) */
+	struct mfp rd, wr;			/* footprint of the event taken */
+	uint16_t clock[MODEL_MAX_TASKS];	/* its vector clock: 1 + index of the
+						 * latest event of each task -> it */
+	int16_t last[MODEL_MAX_TASKS];		/* each task's latest event before d */
+	int ndef;				/* deferred races before event d */
+	uint16_t enabled, backtrack, done, sleep;
 	uint8_t task;
-	uint16_t clock[MODEL_MAX_TASKS];			/* of the transition taken */
-	uint16_t tc[MODEL_MAX_TASKS][MODEL_MAX_TASKS];	/* per-task clocks here */
-	struct model succ[MODEL_MAX_TASKS];
+	struct mfp srd[MODEL_MAX_TASKS], swr[MODEL_MAX_TASKS];	/* sleepers' next steps */
 };
+
+#define XMAX_DEFER 4096
 
 struct xctx {
 	struct xnode *node;
+	struct {
+		int16_t i, j;
+		int8_t p;
+	} def[XMAX_DEFER];			/* deferred races of the events on the stack */
+	int ndef, def_lost;
+	size_t cap;
 	int ntasks;
-	uint64_t max;
+	const struct model_explore_opts *o;
 	struct model_explore *x;
+	struct model scratch;
+	struct mfp vrd[MODEL_MAX_RUN + 1], vwr[MODEL_MAX_RUN + 1];
+	uint8_t path[MODEL_MAX_RUN];
+	struct finals fin;
+	uint64_t next_poll;
 };
 
 static int conflict(struct mfp ar, struct mfp aw, struct mfp br, struct mfp bw)
@@ -68,152 +125,348 @@ static int conflict(struct mfp ar, struct mfp aw, struct mfp br, struct mfp bw)
 	return fp_conflict(ar, aw, br, bw);
 }
 
-static void expand(struct xctx *c, struct xnode *nd)
+static int grow(struct xctx *c, size_t d)
 {
-	nd->enabled = nd->alive = 0;
-	for (int p = 0; p < c->ntasks; p++) {
-		if (nd->s.t[p].done)
+	size_t ncap;
+	struct xnode *n;
+
+	if (d < c->cap)
+		return 0;
+	ncap = c->cap * 2 > d + 1 ? c->cap * 2 : d + 1;
+	if (ncap > MODEL_MAX_RUN + 1)
+		ncap = MODEL_MAX_RUN + 1;
+	n = realloc(c->node, ncap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	c->node = n;
+	c->cap = ncap;
+	return 0;
+}
+
+/* Adds a task of init to backtrack(i) unless one is there. */
+static void add_backtrack(struct xctx *c, struct xnode *ni, uint16_t init)
+{
+	uint16_t pick;
+
+	if (!init || (init & ni->backtrack))
+		return;
+	pick = init & (uint16_t)~ni->sleep;
+	if (!pick) {
+		pick = init;
+		c->x->woken++;	/* counted: an initial asleep (docs: the known gap) */
+	}
+	ni->backtrack |= (uint16_t)(pick & -pick);
+	c->x->races++;
+}
+
+/*
+ * The race (e_i, e'): e' is task p's step after E[0..end).  Adds a task of
+ * I(notdep(e_i).p) to backtrack(i) unless one is there; when p cannot run
+ * after notdep(e_i) (it waits for something a later event gives back), the
+ * pair is deferred to the end of the run (extend()).
+ */
+static void reverse(struct xctx *c, int i, int end, int p)
+{
+	struct xnode *ni = &c->node[i];
+	int q = ni->task, nv = 0;
+	uint16_t init = 0, seen = 0;
+	struct model *s = &c->scratch;
+
+	/* the initials of notdep(e_i, E), exact from the clocks */
+	for (int k = i + 1; k < end; k++) {
+		const struct xnode *nk = &c->node[k];
+		int r = nk->task, first = 1;
+
+		if (nk->clock[q] >= i + 1)
+			continue;	/* e_i -> e_k */
+		if (seen & (1u << r))
 			continue;
-		nd->alive |= (uint16_t)(1u << p);
-		if (model_runnable(&nd->s, p)) {
-			memcpy(&nd->succ[p], &nd->s, sizeof(nd->s));
-			model_step_raw(&nd->succ[p], p);
-			nd->frd[p] = nd->succ[p].rd;
-			nd->fwr[p] = nd->succ[p].wr;
-			nd->enabled |= (uint16_t)(1u << p);
-			c->x->steps++;
+		seen |= (uint16_t)(1u << r);
+		for (int t = 0; t < c->ntasks && first; t++)
+			if (t != r && nk->clock[t] >= i + 2)
+				first = 0;
+		if (first)
+			init |= (uint16_t)(1u << r);
+	}
+	if (init & ni->backtrack)
+		return;
+	/* run v from pre(E, i) */
+	model_copy_state(s, &ni->s);
+	for (int k = i + 1; k < end; k++) {
+		const struct xnode *nk = &c->node[k];
+
+		if (nk->clock[q] >= i + 1)
+			continue;
+		if (!model_runnable(s, nk->task))
+			return;		/* cannot happen: e_k is independent of e_i */
+		model_step_raw(s, nk->task);
+		c->vrd[nv] = nk->rd;
+		c->vwr[nv++] = nk->wr;
+		c->x->steps++;
+	}
+	if (!model_runnable(s, p)) {	/* not executable yet */
+		if (c->ndef < XMAX_DEFER) {
+			c->def[c->ndef].i = (int16_t)i;
+			c->def[c->ndef].j = (int16_t)end;
+			c->def[c->ndef].p = (int8_t)p;
+			c->ndef++;
 		} else {
-			int mode, lock;
-
-			nd->s.rd = (struct mfp){ 0 };
-			lock = model_need(&nd->s, p, &mode);
-			nd->frd[p] = nd->s.rd;
-			nd->fwr[p] = lock >= 0 ? model_lock_bit(lock) : (struct mfp){ 0 };
+			c->def_lost = 1;
 		}
+		return;
+	}
+	if (!(seen & (1u << p))) {
+		int indep = 1;
+
+		model_step_raw(s, p);
+		c->x->steps++;
+		for (int k = 0; k < nv && indep; k++)
+			indep = !fp_conflict(c->vrd[k], c->vwr[k], s->rd, s->wr);
+		if (indep)
+			init |= (uint16_t)(1u << p);
+	}
+	add_backtrack(c, ni, init);
+}
+
+/*
+ * A deferred race (e_i, e_j) at the end of a run of n events: p = task of
+ * e_j could not run right after notdep(e_i, E[0..j)).  Runs the events of
+ * notdep(e_i, E[0..n)) in order from pre(E, i), and as soon as p can run
+ * (after an event past j) takes v = that prefix.p; its initials come from
+ * the footprints of the run.
+ */
+static void extend(struct xctx *c, int i, int j, int p, int n)
+{
+	struct xnode *ni = &c->node[i];
+	int q = ni->task, nv = 0, ok = 0;
+	uint8_t vt[MODEL_MAX_RUN + 1];
+	uint16_t init = 0, seen = 0;
+	struct model *s = &c->scratch;
+
+	model_copy_state(s, &ni->s);
+	for (int k = i + 1; k < n && !ok; k++) {
+		const struct xnode *nk = &c->node[k];
+
+		if (nk->clock[q] >= i + 1)
+			continue;
+		if (!model_runnable(s, nk->task))
+			return;
+		model_step_raw(s, nk->task);
+		c->x->steps++;
+		vt[nv] = nk->task;
+		c->vrd[nv] = nk->rd;
+		c->vwr[nv++] = nk->wr;
+		if (k > j && model_runnable(s, p))
+			ok = 1;
+	}
+	if (!ok)
+		return;
+	model_step_raw(s, p);
+	c->x->steps++;
+	vt[nv] = (uint8_t)p;
+	c->vrd[nv] = s->rd;
+	c->vwr[nv++] = s->wr;
+	for (int k = 0; k < nv; k++) {
+		int first = !(seen & (1u << vt[k]));
+
+		seen |= (uint16_t)(1u << vt[k]);
+		for (int m = 0; m < k && first; m++)
+			if (fp_conflict(c->vrd[m], c->vwr[m], c->vrd[k], c->vwr[k]))
+				first = 0;
+		if (first)
+			init |= (uint16_t)(1u << vt[k]);
+	}
+	add_backtrack(c, ni, init);
+}
+
+/* At the end of a run of n events: the deferred races of its events. */
+static void extend_all(struct xctx *c, int n)
+{
+	for (int k = 0; k < c->ndef; k++)
+		if (c->def[k].j < n)
+			extend(c, c->def[k].i, c->def[k].j, c->def[k].p, n);
+}
+
+/* Race candidates for task p's step (rd/wr) after E[0..end). */
+static void races(struct xctx *c, int end, int p, struct mfp rd, struct mfp wr)
+{
+	int lastp = c->node[end].last[p];
+
+	for (int i = end - 1; i >= 0; i--) {
+		const struct xnode *ni = &c->node[i];
+		int q = ni->task;
+
+		if (q == p || !conflict(ni->rd, ni->wr, rd, wr))
+			continue;
+		if (lastp >= 0 && c->node[lastp].clock[q] >= i + 1)
+			continue;	/* e_i -> p's previous step */
+		reverse(c, i, end, p);
 	}
 }
 
-/* Flanagan-Godefroid backtrack points for every task's next step. */
-static void add_backtracks(struct xctx *c, int d)
+/* The pending steps of the unfinished tasks that cannot run at node d. */
+static void pending_races(struct xctx *c, int d)
 {
 	struct xnode *nd = &c->node[d];
 
 	for (int p = 0; p < c->ntasks; p++) {
-		if (!(nd->alive & (1u << p)))
+		int mode, lock;
+		struct mfp rd, wr;
+
+		if (nd->s.t[p].done || (nd->enabled & (1u << p)))
 			continue;
-		for (int i = d - 1; i >= 0; i--) {
-			struct xnode *ni = &c->node[i];
-			int q = ni->task;
-			uint16_t cand = 0;
-
-			if (q == p || !conflict(ni->frd[q], ni->fwr[q], nd->frd[p], nd->fwr[p]))
-				continue;
-			if (i + 1 <= nd->tc[p][q])
-				continue;	/* i happens before p */
-			if (ni->enabled & (1u << p))
-				cand |= (uint16_t)(1u << p);
-			for (int j = i + 1; j < d; j++) {
-				int r = c->node[j].task;
-
-				if ((ni->enabled & (1u << r)) && j + 1 <= nd->tc[p][r])
-					cand |= (uint16_t)(1u << r);
-			}
-			if (!cand)
-				ni->backtrack |= ni->enabled;
-			else if (!(ni->backtrack & cand))
-				ni->backtrack |= (uint16_t)(cand & -cand);
-			break;
-		}
+		nd->s.rd = (struct mfp){ 0 };
+		lock = model_need(&nd->s, p, &mode);
+		rd = nd->s.rd;
+		wr = lock >= 0 ? model_lock_bit(lock) : (struct mfp){ 0 };
+		races(c, d, p, rd, wr);
+		nd = &c->node[d];
 	}
-}
-
-static void leaf(struct xctx *c, int d)
-{
-	struct model_explore *x = c->x;
-	struct xnode *nd = &c->node[d];
-	int stuck;
-	enum model_outcome o = model_outcome_of(&nd->s, &stuck);
-
-	x->schedules++;
-	x->outcome[o]++;
-	if (o != MODEL_OK)
-		x->bad++;
-	for (int k = 1; k < MODEL_OUTCOMES; k++)
-		if (nd->s.hits & (1u << k))
-			x->hit[k]++;
-	if (!x->shortest[o].n || (size_t)d < x->shortest[o].n) {
-		x->shortest[o].n = (size_t)d;
-		for (int i = 0; i < d; i++)
-			x->shortest[o].task[i] = c->node[i].task;
-	}
-	if (c->max && x->schedules >= c->max)
-		x->truncated = 1;
 }
 
 static void explore(struct xctx *c, int d)
 {
 	struct xnode *nd = &c->node[d];
+	struct model_explore *x = c->x;
 	uint16_t cand;
 
-	expand(c, nd);
-	add_backtracks(c, d);
+	x->states++;
+	nd->enabled = 0;
+	for (int p = 0; p < c->ntasks; p++)
+		if (model_runnable(&nd->s, p))
+			nd->enabled |= (uint16_t)(1u << p);
 	if (!nd->enabled || d == MODEL_MAX_RUN) {
-		if (d == MODEL_MAX_RUN)
-			c->x->truncated = 1;
-		leaf(c, d);
+		pending_races(c, d);
+		extend_all(c, d);
+		nd = &c->node[d];
+		if (nd->enabled) {
+			x->depth_cut = 1;
+		} else {
+			int stuck;
+
+			model_outcome_of(&nd->s, &stuck);
+			finals_add(&c->fin, &nd->s, c->path, (size_t)d, 1);
+			if (c->fin.err)
+				x->stopped = MODEL_STOP_NOMEM;
+		}
+		budget_over(c->o, x, x->schedules + x->sleep_blocked, &c->next_poll);
 		return;
 	}
 	cand = nd->enabled & (uint16_t)~nd->sleep;
 	if (!cand) {
-		c->x->sleep_blocked++;
+		x->sleep_blocked++;
+		pending_races(c, d);
+		extend_all(c, d);
+		budget_over(c->o, x, x->schedules + x->sleep_blocked, &c->next_poll);
 		return;
 	}
 	nd->backtrack = (uint16_t)(cand & -cand);
 	nd->done = 0;
-	while (!c->x->truncated &&
-	       (cand = nd->backtrack & nd->enabled & (uint16_t)~nd->done & (uint16_t)~nd->sleep)) {
-		int p = __builtin_ctz(cand);
-		struct xnode *ch = &c->node[d + 1];
+	nd->ndef = c->ndef;
+	while (!x->stopped) {
+		struct xnode *ch;
+		int p;
 
+		nd = &c->node[d];
+		cand = nd->backtrack & nd->enabled & (uint16_t)~nd->done & (uint16_t)~nd->sleep;
+		if (!cand)
+			break;
+		if (grow(c, (size_t)d + 1) < 0) {
+			x->stopped = MODEL_STOP_NOMEM;
+			return;
+		}
+		nd = &c->node[d];
+		ch = &c->node[d + 1];
+		p = __builtin_ctz(cand);
 		nd->done |= (uint16_t)(1u << p);
 		nd->task = (uint8_t)p;
-		/* vector clock of this transition */
-		memcpy(nd->clock, nd->tc[p], sizeof(nd->clock));
+		model_copy_state(&ch->s, &nd->s);
+		model_step_raw(&ch->s, p);
+		x->steps++;
+		nd->rd = ch->s.rd;
+		nd->wr = ch->s.wr;
+		c->ndef = nd->ndef;	/* the deferred races of the events before d */
+		/* vector clock of e_d */
+		if (nd->last[p] >= 0)
+			memcpy(nd->clock, c->node[nd->last[p]].clock, sizeof(nd->clock));
+		else
+			memset(nd->clock, 0, sizeof(nd->clock));
 		for (int i = 0; i < d; i++) {
-			struct xnode *ni = &c->node[i];
-			int q = ni->task;
+			const struct xnode *ni = &c->node[i];
 
-			if (q != p && conflict(ni->frd[q], ni->fwr[q], nd->frd[p], nd->fwr[p]))
+			if (ni->task != p && conflict(ni->rd, ni->wr, nd->rd, nd->wr))
 				for (int k = 0; k < c->ntasks; k++)
 					if (ni->clock[k] > nd->clock[k])
 						nd->clock[k] = ni->clock[k];
 		}
 		nd->clock[p] = (uint16_t)(d + 1);
-		memcpy(&ch->s, &nd->succ[p], sizeof(ch->s));
-		memcpy(ch->tc, nd->tc, sizeof(ch->tc));
-		memcpy(ch->tc[p], nd->clock, sizeof(nd->clock));
+		races(c, d, p, nd->rd, nd->wr);
+		nd = &c->node[d];
+		memcpy(ch->last, nd->last, sizeof(ch->last));
+		ch->last[p] = (int16_t)d;
 		ch->sleep = 0;
 		for (int q = 0; q < c->ntasks; q++)
 			if ((nd->sleep & (1u << q)) &&
-			    !conflict(nd->frd[q], nd->fwr[q], nd->frd[p], nd->fwr[p]))
+			    !conflict(nd->srd[q], nd->swr[q], nd->rd, nd->wr)) {
 				ch->sleep |= (uint16_t)(1u << q);
+				ch->srd[q] = nd->srd[q];
+				ch->swr[q] = nd->swr[q];
+			}
+		c->path[d] = (uint8_t)p;
 		explore(c, d + 1);
+		nd = &c->node[d];
 		nd->sleep |= (uint16_t)(1u << p);
+		nd->srd[p] = nd->rd;
+		nd->swr[p] = nd->wr;
 	}
+}
+
+int model_explore_opts(const struct model *m, const struct model_explore_opts *o,
+		       struct model_explore *x)
+{
+	struct xctx *c;
+	int err = 0;
+
+	if (o && o->mode == MODEL_EXPLORE_STATES)
+		return model_states(m, o, x);
+	if (o && o->mode == MODEL_EXPLORE_PCT)
+		return model_pct(m, o, x);
+	memset(x, 0, sizeof(*x));
+	x->mode = MODEL_EXPLORE_DPOR;
+	x->max_preemptions = -1;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->ntasks = m->ntasks;
+	c->o = o;
+	c->x = x;
+	c->fin.o = o;
+	c->fin.x = x;
+	if (grow(c, 32) < 0) {
+		free(c);
+		return -ENOMEM;
+	}
+	memset(&c->node[0], 0, sizeof(c->node[0]));
+	memcpy(&c->node[0].s, m, sizeof(*m));
+	for (int p = 0; p < MODEL_MAX_TASKS; p++)
+		c->node[0].last[p] = -1;
+	explore(c, 0);
+	if (x->stopped == MODEL_STOP_NOMEM)
+		err = -ENOMEM;
+	x->truncated = x->stopped != MODEL_STOP_NONE || x->depth_cut;
+	x->complete = !x->truncated && !c->def_lost;
+	finals_done(&c->fin);
+	free(c->node);
+	free(c);
+	return err;
 }
 
 int model_explore(const struct model *m, uint64_t max_schedules, struct model_explore *x)
 {
-	struct xctx c = { .ntasks = m->ntasks, .max = max_schedules, .x = x };
+	struct model_explore_opts o = { .mode = MODEL_EXPLORE_DPOR,
+					.max_executions = max_schedules, .max_preemptions = -1 };
 
-	memset(x, 0, sizeof(*x));
-	c.node = calloc(MODEL_MAX_RUN + 1, sizeof(*c.node));
-	if (!c.node)
-		return -ENOMEM;
-	memcpy(&c.node[0].s, m, sizeof(*m));
-	explore(&c, 0);
-	free(c.node);
-	return 0;
+	return model_explore_opts(m, &o, x);
 }
 
 /* --- the naive enumeration ------------------------------------------------- */

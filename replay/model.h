@@ -154,18 +154,78 @@ struct model_run {
 	char tptext[MODEL_MAX_RUN * 96];	/* the text step[].tp points into */
 };
 
+/*
+ * Exploration (explore.c, states.c, pct.c; docs/replay-explore.md).
+ *   dpor    every Mazurkiewicz trace of complete runs, at least once (source
+ *           sets with sleep sets); counts executions per outcome.
+ *   states  every reachable state once (visited set over a 128-bit hash of
+ *           the semantic state): every reachable final state and outcome
+ *           class; with max_preemptions >= 0, every state reachable with at
+ *           most that many preemptions.
+ *   pct     runs randomized priority schedules (Burckhardt et al. 2010).
+ * A final state is the state of a complete run (every task done, or none
+ * runnable); its outcome class is its hits mask (the outcome is the most
+ * severe bit).  A budget (max_executions, or stop() polled every poll_every
+ * executions or states) ends a search early: the result says so.
+ */
+enum model_explore_mode { MODEL_EXPLORE_DPOR, MODEL_EXPLORE_STATES, MODEL_EXPLORE_PCT };
+enum model_explore_stop { MODEL_STOP_NONE, MODEL_STOP_BUDGET, MODEL_STOP_CALLBACK,
+			  MODEL_STOP_NOMEM };
+
+#define MODEL_MAX_CLASSES (1 << (MODEL_OUTCOMES - 1))
+
+struct model_explore_opts {
+	enum model_explore_mode mode;
+	uint64_t max_executions;	/* 0: no limit (dpor: executions, states: states,
+					 * pct: runs) */
+	int (*stop)(void *arg);		/* nonzero: stop now (e.g. a deadline) */
+	void *stop_arg;
+	unsigned poll_every;		/* executions (or states) between stop() calls, 0: 64 */
+	int max_preemptions;		/* states: -1 unbounded, K >= 0: preemption-bounded */
+	unsigned pct_depth;		/* pct: bug depth d >= 1 */
+	uint64_t pct_runs;		/* pct: runs */
+	uint64_t seed;			/* pct: the random seed */
+	/* called once per complete execution (dpor, pct) or distinct final
+	 * state (states) with the final state's key and hits */
+	void (*on_final)(void *arg, const uint64_t key[2], uint32_t hits);
+	void *final_arg;
+};
+
 struct model_explore {
-	uint64_t schedules;			/* distinct schedules (Mazurkiewicz traces) run to the end */
+	enum model_explore_mode mode;
+	uint64_t schedules;			/* complete executions (dpor: one or more per
+						 * Mazurkiewicz trace; pct: runs); states: final
+						 * states */
 	uint64_t bad;				/* of which ended in an outcome != ok */
 	uint64_t outcome[MODEL_OUTCOMES];	/* schedules per final outcome */
 	uint64_t hit[MODEL_OUTCOMES];		/* schedules that hit each outcome at all */
-	uint64_t sleep_blocked;			/* partial runs cut by sleep sets */
+	uint64_t sleep_blocked;			/* dpor: partial runs cut by sleep sets */
 	uint64_t steps;				/* model steps executed */
-	int truncated;				/* the schedule limit stopped it */
+	uint64_t states;			/* states: distinct states; dpor: nodes */
+	uint64_t transitions;			/* states: transitions taken */
+	uint64_t races;				/* dpor: races reversed (backtrack points added) */
+	uint64_t woken;				/* dpor: of which named only sleeping tasks */
+	uint64_t final_states;			/* distinct final states (128-bit keys) */
+	unsigned nclasses;			/* distinct hits masks of final states */
+	struct {
+		uint32_t hits;
+		uint64_t final_states;
+	} klass[MODEL_MAX_CLASSES];		/* sorted by hits */
+	int truncated;				/* a budget stopped it or a run was cut */
+	int complete;				/* dpor/states: nothing left unexplored */
+	enum model_explore_stop stopped;	/* why it ended early */
+	int depth_cut;				/* some run reached MODEL_MAX_RUN steps */
+	int max_preemptions;			/* states: the bound used, -1 none */
+	int bound_hit;				/* states: the bound cut some schedule */
+	unsigned pct_k;				/* pct: steps per run used for the bound */
+	unsigned pct_ntasks;			/* pct: n */
+	unsigned pct_longer;			/* pct: runs longer than pct_k */
+	double pct_p;				/* pct: 1/(n k^(d-1)) per run */
+	double pct_miss;			/* pct: (1 - pct_p)^runs */
 	struct {
 		size_t n;			/* 0: none found */
 		uint8_t task[MODEL_MAX_RUN];
-	} shortest[MODEL_OUTCOMES];		/* a shortest schedule per outcome */
+	} shortest[MODEL_OUTCOMES];		/* a shortest schedule found per outcome */
 };
 
 struct model_enum {
@@ -235,10 +295,21 @@ int model_run(struct model *m, const uint8_t *sched, size_t n, struct model_run 
 
 /*
  * Explores every schedule of the model's tasks from its current state with
- * dynamic partial-order reduction (source/persistent backtracking with sleep
- * sets; explore.c has the design).  max_schedules 0 means no limit.
+ * dynamic partial-order reduction (source sets with sleep sets; explore.c
+ * has the design).  max_schedules 0 means no limit.
  */
 int model_explore(const struct model *m, uint64_t max_schedules, struct model_explore *x);
+/* Any mode, with a budget (o NULL: dpor, no budget). */
+int model_explore_opts(const struct model *m, const struct model_explore_opts *o,
+		       struct model_explore *x);
+/* The full state-space search (states.c), the reference for model_explore. */
+int model_states(const struct model *m, const struct model_explore_opts *o,
+		 struct model_explore *x);
+/* PCT (pct.c). */
+int model_pct(const struct model *m, const struct model_explore_opts *o, struct model_explore *x);
+/* The 128-bit key of the model's semantic state (states.c): equal for
+ * states that differ only in scratch or history fields. */
+void model_state_key(const struct model *m, uint64_t key[2]);
 /* The naive enumeration: every interleaving, no reduction (for tests and the
  * bench).  Counts the distinct traces by canonical form. */
 int model_enumerate(const struct model *m, uint64_t max_interleavings, struct model_enum *e);
