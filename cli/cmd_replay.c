@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "replay_cli.h"
@@ -75,14 +76,45 @@ const char cmd_replay_usage[] =
 "                        e.g. W6,F8,W2; a blocked task's entries wait, and\n"
 "                        the run continues past the end with the lowest\n"
 "                        runnable task (those steps are marked +)\n"
-"      --explore         also explore every other interleaving (partial-order\n"
-"                        reduction): distinct schedules per outcome, the\n"
+"      --explore[=MODE]  also explore the other interleavings from the initial\n"
+"                        state.  dpor (the default): source-set DPOR with\n"
+"                        sleep sets, complete executions per outcome, the\n"
 "                        naive interleaving count, a shortest schedule per\n"
-"                        bad outcome\n"
+"                        bad outcome; states: the state-space search (every\n"
+"                        reachable state once), every final state and outcome\n"
+"                        class.  --explore alone has an 8 s time budget for\n"
+"                        the command (split between the models): DPOR gets\n"
+"                        half, and if it does not finish the state search runs\n"
+"                        with the rest.  Every result ends with a guarantee\n"
+"                        line: exhaustive, bounded (K preemptions), pct (the\n"
+"                        probability bound) or partial (what the budget\n"
+"                        stopped); docs/replay-explore.md has the algorithms\n"
+"      --budget=N        stop after N executions (dpor, pct runs) or N states\n"
+"                        (states): deterministic, unlike --timeout\n"
+"      --timeout=SECONDS time budget of the command (0: none), split between\n"
+"                        the models\n"
+"      --pct=D           PCT (Burckhardt et al., ASPLOS 2010): --runs=N runs\n"
+"                        (default 1000) with random priorities and D-1\n"
+"                        priority change points, --seed=S (default 1); prints\n"
+"                        the per-run bound 1/(n k^(D-1)) for a depth-D bug\n"
+"                        (n tasks, k steps per run) and (1-p)^N, the bound on\n"
+"                        missing it after N runs\n"
+"      --preemptions=K   the state search bounded to schedules with at most K\n"
+"                        preemptions (a switch away from a task that could\n"
+"                        still run): every final state such a schedule\n"
+"                        reaches, nothing about the others\n"
 "      --json            a JSON array, one object per model with model,\n"
 "                        scenario, outcome, digest, schedule, where, hits,\n"
 "                        steps; with --explore also schedules, bad_schedules,\n"
-"                        naive, outcomes, hit_schedules, counterexamples\n"
+"                        naive, outcomes, hit_schedules, counterexamples and\n"
+"                        explore: {mode, complete, stopped (none, budget,\n"
+"                        time, memory), guarantee, executions, states,\n"
+"                        final_states, races, sleep_blocked, steps, depth_cut,\n"
+"                        preemptions, bound_hit, classes: [{hits,\n"
+"                        final_states}], pct: {tasks, k, longer_runs, p_run,\n"
+"                        p_miss} or null, counterexamples}; a window's output\n"
+"                        is one object whose models array holds the same\n"
+"                        per-model objects\n"
 "      --scenario-file=FILE  run the scenario FILE describes instead of a\n"
 "                        built-in one: a text file of 'key values' lines\n"
 "                        (name, summary, models, kernel, pages, isize, free,\n"
@@ -142,7 +174,8 @@ static void print_hits(uint32_t hits)
 }
 
 static void print_text(const struct scenario *sc, struct model *m, const struct model_run *r,
-		       const char *sched, const struct model_explore *x, uint64_t naive)
+		       const char *sched, const struct model_explore *x, uint64_t naive,
+		       const char *guarantee)
 {
 	const struct model_where *w = &r->where[r->outcome];
 	char buf[4 * MODEL_MAX_RUN];
@@ -193,6 +226,15 @@ static void print_text(const struct scenario *sc, struct model *m, const struct 
 	}
 	if (!x)
 		return;
+	if (x->mode == MODEL_EXPLORE_STATES)
+		printf("explore (state search): %" PRIu64 " states, %" PRIu64 " transitions, %" PRIu64
+		       " final states, %" PRIu64 " bad, %" PRIu64 " model steps\n", x->states,
+		       x->transitions, x->final_states, x->bad, x->steps);
+	else if (x->mode == MODEL_EXPLORE_PCT)
+		printf("explore (pct): %" PRIu64 " runs, %" PRIu64 " final states, %" PRIu64
+		       " bad, %" PRIu64 " model steps\n", x->schedules, x->final_states, x->bad,
+		       x->steps);
+	else
 	printf("explore: %" PRIu64 " distinct schedules (naive enumeration: %" PRIu64
 	       " interleavings), %" PRIu64 " bad, %" PRIu64 " cut by sleep sets, %" PRIu64
 	       " model steps%s\n", x->schedules, naive, x->bad, x->sleep_blocked, x->steps,
@@ -212,10 +254,21 @@ static void print_text(const struct scenario *sc, struct model *m, const struct 
 			printf("  shortest %s: %s (%zu steps)\n", model_outcome_name(o), buf,
 			       x->shortest[o].n);
 		}
+	printf("  final states: %" PRIu64 " in %u outcome classes:", x->final_states, x->nclasses);
+	for (unsigned i = 0; i < x->nclasses; i++) {
+		printf("%s ", i ? ";" : "");
+		if (x->klass[i].hits)
+			print_hits(x->klass[i].hits);
+		else
+			printf("ok");
+		printf(" %" PRIu64, x->klass[i].final_states);
+	}
+	printf("\n  guarantee: %s\n", guarantee);
 }
 
 static void print_json(FILE *out, const struct scenario *sc, struct model *m, const struct model_run *r,
-		       const char *sched, const struct model_explore *x, uint64_t naive)
+		       const char *sched, const struct model_explore *x, uint64_t naive,
+		       const char *guarantee)
 {
 	const struct model_where *w = &r->where[r->outcome];
 	char buf[4 * MODEL_MAX_RUN];
@@ -295,11 +348,143 @@ static void print_json(FILE *out, const struct scenario *sc, struct model *m, co
 				fputc(':', out);
 				json_str(out, buf);
 			}
-		fputc('}', out);
+		fputs("},\"explore\":", out);
+		replay_explore_json(out, m, x, guarantee);
 	}
 	fputc('}', out);
 }
 
+
+
+/* --- exploration: modes, budgets, the stated guarantee ------------------------ */
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int past(void *arg)
+{
+	return mono_now() >= *(const double *)arg;
+}
+
+static void guarantee_of(const struct model_explore *x, const struct replay_opts *o, char *g,
+			 size_t len)
+{
+	if (x->mode == MODEL_EXPLORE_PCT)
+		snprintf(g, len, "pct: a depth-%u bug is hit by one run with probability >= 1/(n k^(d-1)) "
+			 "= %.3g (n %u tasks, k %u steps%s); %" PRIu64 " runs miss it with "
+			 "probability <= %.3g", o->pct_depth ? o->pct_depth : 1, x->pct_p,
+			 x->pct_ntasks, x->pct_k, x->pct_longer ? ", some runs were longer" : "",
+			 x->schedules, x->pct_miss);
+	else if (x->complete && x->mode == MODEL_EXPLORE_DPOR)
+		snprintf(g, len, "exhaustive: every interleaving, up to the order of independent "
+			 "steps (DPOR)");
+	else if (x->complete)
+		snprintf(g, len, "exhaustive: every reachable state and final state (state search)");
+	else if (x->mode == MODEL_EXPLORE_STATES && x->max_preemptions >= 0 && !x->stopped &&
+		 !x->depth_cut)
+		snprintf(g, len, "bounded: every schedule with at most %d preemptions",
+			 x->max_preemptions);
+	else
+		snprintf(g, len, "partial: %s stopped by the %s after %" PRIu64 " %s; no guarantee",
+			 x->mode == MODEL_EXPLORE_DPOR ? "DPOR" : "the state search",
+			 x->stopped == MODEL_STOP_CALLBACK ? "time budget" :
+			 x->stopped == MODEL_STOP_BUDGET ? "budget" : x->depth_cut ?
+			 "step limit" : "memory",
+			 x->mode == MODEL_EXPLORE_DPOR ? x->schedules : x->states,
+			 x->mode == MODEL_EXPLORE_DPOR ? "executions" : "states");
+}
+
+int replay_explore(const struct replay_opts *o, const struct model *init, struct model_explore *x,
+		   char *guarantee, size_t glen)
+{
+	struct model_explore_opts eo = {
+		.mode = (enum model_explore_mode)o->explore_mode, .max_executions = o->budget,
+		.max_preemptions = o->preemptions, .pct_depth = o->pct_depth,
+		.pct_runs = o->runs, .seed = o->seed, .poll_every = 16,
+	};
+	double t0 = mono_now(), until = t0 + o->seconds;
+	int err;
+
+	if (o->seconds > 0) {
+		eo.stop = past;
+		eo.stop_arg = &until;
+		if (o->explore_default)	/* half for DPOR, the rest for the fallback */
+			until = t0 + o->seconds / 2;
+	}
+	if (o->preemptions >= 0)
+		eo.mode = MODEL_EXPLORE_STATES;
+	err = model_explore_opts(init, &eo, x);
+	if (!err && o->explore_default && !x->complete) {
+		/* fallback: the state search with what is left; its final states and
+		 * outcome classes are exact when it completes */
+		uint64_t dpor_execs = x->schedules;
+
+		until = t0 + o->seconds;
+		eo.mode = MODEL_EXPLORE_STATES;
+		eo.max_executions = 0;
+		err = model_explore_opts(init, &eo, x);
+		guarantee_of(x, o, guarantee, glen);
+		if (!err) {
+			size_t n = strlen(guarantee);
+
+			snprintf(guarantee + n, glen - n, " (DPOR stopped by the time budget after "
+				 "%" PRIu64 " executions first)", dpor_execs);
+		}
+		return err;
+	}
+	if (!err)
+		guarantee_of(x, o, guarantee, glen);
+	return err;
+}
+
+void replay_explore_json(FILE *out, const struct model *m, const struct model_explore *x,
+			 const char *guarantee)
+{
+	static const char *const modes[] = { "dpor", "states", "pct" };
+	static const char *const stops[] = { "none", "budget", "time", "memory" };
+	char buf[4 * MODEL_MAX_RUN];
+
+	fprintf(out, "{\"mode\":\"%s\",\"complete\":%s,\"stopped\":\"%s\",\"guarantee\":",
+		modes[x->mode], x->complete ? "true" : "false", stops[x->stopped]);
+	json_str(out, guarantee);
+	fprintf(out, ",\"executions\":%" PRIu64 ",\"states\":%" PRIu64 ",\"final_states\":%" PRIu64
+		",\"races\":%" PRIu64 ",\"sleep_blocked\":%" PRIu64 ",\"steps\":%" PRIu64
+		",\"depth_cut\":%s,\"preemptions\":", x->mode == MODEL_EXPLORE_STATES ? 0 :
+		x->schedules, x->states, x->final_states, x->races, x->sleep_blocked, x->steps,
+		x->depth_cut ? "true" : "false");
+	if (x->max_preemptions >= 0)
+		fprintf(out, "%d", x->max_preemptions);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"bound_hit\":%s,\"classes\":[", x->bound_hit ? "true" : "false");
+	for (unsigned i = 0; i < x->nclasses; i++) {
+		fprintf(out, "%s{\"hits\":", i ? "," : "");
+		json_hits(out, x->klass[i].hits);
+		fprintf(out, ",\"final_states\":%" PRIu64 "}", x->klass[i].final_states);
+	}
+	fputs("],\"pct\":", out);
+	if (x->mode == MODEL_EXPLORE_PCT)
+		fprintf(out, "{\"tasks\":%u,\"k\":%u,\"longer_runs\":%u,\"p_run\":%.6g,"
+			"\"p_miss\":%.6g}", x->pct_ntasks, x->pct_k, x->pct_longer, x->pct_p,
+			x->pct_miss);
+	else
+		fputs("null", out);
+	fputs(",\"counterexamples\":{", out);
+	for (int o = 1, n = 0; o < MODEL_OUTCOMES; o++)
+		if (x->shortest[o].n) {
+			model_schedule_format(m, x->shortest[o].task, x->shortest[o].n, buf, sizeof(buf));
+			fprintf(out, "%s", n++ ? "," : "");
+			json_str(out, model_outcome_name(o));
+			fputc(':', out);
+			json_str(out, buf);
+		}
+	fputs("}}", out);
+}
 
 /* One variant: build, run the schedule, explore from the initial state. */
 int replay_one(const struct replay_opts *o, const struct scenario *sc, const char *variant,
@@ -310,7 +495,7 @@ int replay_one(const struct replay_opts *o, const struct scenario *sc, const cha
 	struct model_explore *x = NULL;
 	uint8_t sched[MODEL_MAX_RUN];
 	const char *text = sched_text ? sched_text : o->schedule ? o->schedule : sc->schedule;
-	char err[160];
+	char err[160], guarantee[512] = "";
 	size_t n;
 	uint64_t naive;
 	int ret = FT_EXIT_FAIL;
@@ -333,7 +518,7 @@ int replay_one(const struct replay_opts *o, const struct scenario *sc, const cha
 	naive = model_multinomial(r->task_steps, model_ntasks(m));
 	if (o->explore) {
 		x = malloc(sizeof(*x));
-		if (!x || model_explore(init, 0, x) < 0) {
+		if (!x || replay_explore(o, init, x, guarantee, sizeof(guarantee)) < 0) {
 			ft_error(e, -ENOMEM, "replay: out of memory");
 			goto out;
 		}
@@ -346,7 +531,7 @@ int replay_one(const struct replay_opts *o, const struct scenario *sc, const cha
 			ft_error(e, -ENOMEM, "replay: out of memory");
 			goto out;
 		}
-		print_json(f, sc, m, r, text, x, naive);
+		print_json(f, sc, m, r, text, x, naive, guarantee);
 		fclose(f);
 		snprintf(keep->model, sizeof(keep->model), "%s", model_variant_of(m));
 		snprintf(keep->outcome, sizeof(keep->outcome), "%s", model_outcome_name(r->outcome));
@@ -361,10 +546,10 @@ int replay_one(const struct replay_opts *o, const struct scenario *sc, const cha
 		if (keep)	/* the same object, inside the window's */
 			fputs(keep->detail, stdout);
 		else
-			print_json(stdout, sc, m, r, text, x, naive);
+			print_json(stdout, sc, m, r, text, x, naive, guarantee);
 	} else {
 		printf("%s", first ? "" : "\n");
-		print_text(sc, m, r, text, x, naive);
+		print_text(sc, m, r, text, x, naive, guarantee);
 	}
 	ret = FT_EXIT_OK;
 out:
@@ -382,7 +567,13 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		{ "scenario-file", required_argument, NULL, 'f' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "schedule", required_argument, NULL, 'S' },
-		{ "explore", no_argument, NULL, 'x' },
+		{ "explore", optional_argument, NULL, 'x' },
+		{ "budget", required_argument, NULL, 'B' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "pct", required_argument, NULL, 'P' },
+		{ "runs", required_argument, NULL, 'N' },
+		{ "seed", required_argument, NULL, 'E' },
+		{ "preemptions", required_argument, NULL, 'K' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "window", required_argument, NULL, 'w' },
@@ -390,7 +581,9 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct replay_opts o = { .model = "all" };
+	struct replay_opts o = { .model = "all", .preemptions = -1, .runs = 1000, .seed = 1 };
+	double timeout = -1;
+	char *vend;
 	const struct scenario *sc;
 	static struct scenfile sfile;	/* sc points into it */
 	const char *sfile_path = NULL;
@@ -404,7 +597,50 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		case 'f': sfile_path = optarg; break;
 		case 'm': o.model = optarg; model_given = 1; break;
 		case 'S': o.schedule = optarg; break;
-		case 'x': o.explore = 1; break;
+		case 'x':
+			o.explore = 1;
+			if (!optarg || !strcmp(optarg, "dpor"))
+				o.explore_mode = MODEL_EXPLORE_DPOR;
+			else if (!strcmp(optarg, "states"))
+				o.explore_mode = MODEL_EXPLORE_STATES;
+			else
+				return cmd_usage_error("replay", "--explore wants dpor or states, not "
+						       "'%s'", optarg);
+			o.explore_default = !optarg;
+			break;
+		case 'B': case 'N': case 'E': case 'K': case 'P': {
+			unsigned long long v = strtoull(optarg, &vend, 10);
+
+			if (*vend || vend == optarg || optarg[0] == '-' || (c != 'E' && c != 'K' && !v) ||
+			    (c == 'K' && v > 255) || (c == 'P' && v > 64))
+				return cmd_usage_error("replay", "--%s wants a %s integer, not '%s'",
+						       c == 'B' ? "budget" : c == 'N' ? "runs" :
+						       c == 'E' ? "seed" : c == 'K' ? "preemptions" :
+						       "pct", c == 'K' ? "0..255" : c == 'P' ?
+						       "1..64" : c == 'E' ? "non-negative" : "positive",
+						       optarg);
+			if (c == 'B')
+				o.budget = v;
+			else if (c == 'N')
+				o.runs = v;
+			else if (c == 'E')
+				o.seed = v;
+			else if (c == 'K')
+				o.preemptions = (int)v;
+			else
+				o.pct_depth = (unsigned)v;
+			if (c == 'K' || c == 'P')
+				o.explore = 1;
+			if (c == 'P')
+				o.explore_mode = MODEL_EXPLORE_PCT;
+			break;
+		}
+		case 'T':
+			timeout = strtod(optarg, &vend);
+			if (*vend || vend == optarg || !(timeout >= 0) || timeout > 86400)
+				return cmd_usage_error("replay", "--timeout wants seconds (0..86400), "
+						       "not '%s'", optarg);
+			break;
 		case 'j': o.json = 1; break;
 		case 'l': o.list = 1; break;
 		case 'w': o.window = optarg; break;
@@ -413,6 +649,13 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		default: return cmd_usage_error("replay", "unknown option");
 		}
 	}
+	if (o.explore_mode == MODEL_EXPLORE_PCT || o.preemptions >= 0 || o.budget)
+		o.explore_default = 0;	/* an explicit search */
+	if (o.explore_mode == MODEL_EXPLORE_PCT && o.preemptions >= 0)
+		return cmd_usage_error("replay", "--pct and --preemptions exclude each other");
+	if (timeout < 0)
+		timeout = o.explore_default ? 8 : 0;
+	o.seconds = timeout / (strcmp(o.model, "all") ? 1 : model_variant_count(0));
 	if (optind < argc)
 		o.db = argv[optind++];
 	if (optind < argc)

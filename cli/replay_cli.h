@@ -8,6 +8,7 @@
 #define FT_CLI_REPLAY_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../core/err.h"
 #include "../replay/model.h"
@@ -21,7 +22,23 @@ struct replay_opts {
 	const char *db;
 	const char *window;
 	int strict;		/* --window --schedule: a blocked entry is an error */
+	/* --explore[=MODE], --budget, --timeout, --pct, --runs, --seed, --preemptions */
+	int explore_mode;	/* enum model_explore_mode; explore != 0 */
+	int explore_default;	/* --explore alone: dpor, then states if the time runs out */
+	uint64_t budget;	/* executions (dpor, pct runs) or states (states); 0 none */
+	double seconds;		/* per variant; 0 none */
+	unsigned pct_depth;
+	uint64_t runs, seed;
+	int preemptions;	/* -1 unbounded */
 };
+
+/* Explores init as the options say (mode, budget, time per variant, the
+ * default's fallback); fills x and a one-line guarantee.  0 or -ENOMEM. */
+int replay_explore(const struct replay_opts *o, const struct model *init, struct model_explore *x,
+		   char *guarantee, size_t glen);
+/* The "explore" JSON object of x (the same in scenario and window output). */
+void replay_explore_json(FILE *out, const struct model *m, const struct model_explore *x,
+			 const char *guarantee);
 
 /* What a window replay keeps of one variant's run (to store and compare). */
 struct kept {

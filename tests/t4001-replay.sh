@@ -97,4 +97,23 @@ bad "malformed schedule" 2 --scenario punch-race --schedule "W,3"
 bad "zero repeat count" 2 --scenario punch-race --schedule W0
 bad "no scenario" 2
 bad "DB --window" 1 some.db --window 3
+# exploration modes: the state search is the reference for DPOR (the same
+# final states and outcome classes); budgets say what they covered
+j=$T_TMP/modes.json
+"$FT" replay --scenario punch-race-writeback --model prefix --explore --json > "$T_TMP/d.json"
+"$FT" replay --scenario punch-race-writeback --model prefix --explore=states --json > "$T_TMP/s.json"
+t_eq "dpor and states: the same final states and classes" \
+	"$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))[0]["explore"]; print(e["final_states"], e["classes"])' "$T_TMP/s.json")" \
+	"$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))[0]["explore"]; print(e["final_states"], e["classes"])' "$T_TMP/d.json")"
+t_eq "dpor: complete, exhaustive" "True exhaustive" \
+	"$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))[0]["explore"]; print(e["complete"], e["guarantee"].split(":")[0])' "$T_TMP/d.json")"
+out=$("$FT" replay --scenario punch-race-writeback --model prefix --explore --budget=7)
+t_match "--budget=7: partial, says so" "guarantee: partial: DPOR stopped by the budget after 7 executions" "$out"
+out=$("$FT" replay --scenario punch-race --model prefix --pct=2 --runs=500 --seed=3)
+t_match "--pct: the per-run bound and the miss bound" "pct: a depth-2 bug is hit by one run with probability >= 1/\(n k\^\(d-1\)\) = [0-9.e-]+ \(n 2 tasks, k [0-9]+ steps\); 500 runs miss it" "$out"
+out=$("$FT" replay --scenario punch-race --model prefix --preemptions=1)
+t_match "--preemptions=1: bounded guarantee" "guarantee: (bounded: every schedule with at most 1 preemptions|exhaustive)" "$out"
+bad "bad --explore mode" 2 --scenario punch-race --explore=bfs
+bad "bad --budget" 2 --scenario punch-race --explore --budget=x
+bad "bad --timeout" 2 --scenario punch-race --explore --timeout=-1
 t_done
