@@ -84,7 +84,8 @@ const char cmd_replay_usage[] =
 "                        reachable state once), every final state and outcome\n"
 "                        class.  --explore alone has an 8 s time budget for\n"
 "                        the command (split between the models): DPOR gets\n"
-"                        half, and if it does not finish the state search runs\n"
+"                        30%, then the state search up to 65%, then\n"
+"                        preemption-bounded state searches (K = 0, 1, ...)\n"
 "                        with the rest.  Every result ends with a guarantee\n"
 "                        line: exhaustive, bounded (K preemptions), pct (the\n"
 "                        probability bound) or partial (what the budget\n"
@@ -387,8 +388,8 @@ static void guarantee_of(const struct model_explore *x, const struct replay_opts
 		snprintf(g, len, "exhaustive: every reachable state and final state (state search)");
 	else if (x->mode == MODEL_EXPLORE_STATES && x->max_preemptions >= 0 && !x->stopped &&
 		 !x->depth_cut)
-		snprintf(g, len, "bounded: every schedule with at most %d preemptions",
-			 x->max_preemptions);
+		snprintf(g, len, "bounded: every schedule with at most %d preemption%s",
+			 x->max_preemptions, x->max_preemptions == 1 ? "" : "s");
 	else
 		snprintf(g, len, "partial: %s stopped by the %s after %" PRIu64 " %s; no guarantee",
 			 x->mode == MODEL_EXPLORE_DPOR ? "DPOR" : "the state search",
@@ -413,27 +414,54 @@ int replay_explore(const struct replay_opts *o, const struct model *init, struct
 	if (o->seconds > 0) {
 		eo.stop = past;
 		eo.stop_arg = &until;
-		if (o->explore_default)	/* half for DPOR, the rest for the fallback */
-			until = t0 + o->seconds / 2;
+		if (o->explore_default)	/* 30% for DPOR, then the fallbacks */
+			until = t0 + o->seconds * 0.3;
 	}
 	if (o->preemptions >= 0)
 		eo.mode = MODEL_EXPLORE_STATES;
 	err = model_explore_opts(init, &eo, x);
 	if (!err && o->explore_default && !x->complete) {
-		/* fallback: the state search with what is left; its final states and
-		 * outcome classes are exact when it completes */
-		uint64_t dpor_execs = x->schedules;
+		/* fallback 1: the state search until 65% of the time; its final
+		 * states and outcome classes are exact when it completes */
+		uint64_t dpor_execs = x->schedules, states = 0;
+		struct model_explore *b = NULL;
+		int k_done = -1;
 
-		until = t0 + o->seconds;
+		until = t0 + o->seconds * 0.65;
 		eo.mode = MODEL_EXPLORE_STATES;
 		eo.max_executions = 0;
 		err = model_explore_opts(init, &eo, x);
+		if (!err && !x->complete && o->seconds > 0) {
+			/* fallback 2: preemption-bounded state searches, K = 0, 1, ...
+			 * with the rest of the time; the last one that completes is the
+			 * guarantee (every schedule with at most K preemptions) */
+			states = x->states;
+			b = malloc(sizeof(*b));
+			until = t0 + o->seconds;
+			for (int k = 0; b && k < 64; k++) {
+				eo.max_preemptions = k;
+				if (model_explore_opts(init, &eo, b) < 0 || b->stopped || b->depth_cut)
+					break;
+				memcpy(x, b, sizeof(*x));
+				k_done = k;
+				if (!b->bound_hit)
+					break;	/* no schedule needed more: exhaustive */
+			}
+			free(b);
+		}
+		if (err)
+			return err;
 		guarantee_of(x, o, guarantee, glen);
-		if (!err) {
+		{
 			size_t n = strlen(guarantee);
 
-			snprintf(guarantee + n, glen - n, " (DPOR stopped by the time budget after "
-				 "%" PRIu64 " executions first)", dpor_execs);
+			if (k_done >= 0)
+				snprintf(guarantee + n, glen - n, " (DPOR stopped by the time budget "
+					 "after %" PRIu64 " executions, the full state search after %"
+					 PRIu64 " states)", dpor_execs, states);
+			else
+				snprintf(guarantee + n, glen - n, " (DPOR stopped by the time budget "
+					 "after %" PRIu64 " executions first)", dpor_execs);
 		}
 		return err;
 	}

@@ -112,7 +112,22 @@ t_match "--budget=7: partial, says so" "guarantee: partial: DPOR stopped by the 
 out=$("$FT" replay --scenario punch-race --model prefix --pct=2 --runs=500 --seed=3)
 t_match "--pct: the per-run bound and the miss bound" "pct: a depth-2 bug is hit by one run with probability >= 1/\(n k\^\(d-1\)\) = [0-9.e-]+ \(n 2 tasks, k [0-9]+ steps\); 500 runs miss it" "$out"
 out=$("$FT" replay --scenario punch-race --model prefix --preemptions=1)
-t_match "--preemptions=1: bounded guarantee" "guarantee: (bounded: every schedule with at most 1 preemptions|exhaustive)" "$out"
+t_match "--preemptions=1: bounded guarantee" "guarantee: (bounded: every schedule with at most 1 preemption|exhaustive)" "$out"
+# six tasks: too many interleavings for DPOR or the full state search in the
+# default budget, so --explore falls back to preemption-bounded searches and
+# still states a guarantee (never "partial")
+cat > "$T_TMP/six.scn" <<'EOS'
+name six-tasks
+pages 8
+task W write 0-3 copied 4096
+task F fault 2
+task G fault 3
+task B writeback 0-3
+task R read_fault 1
+task X write 5-6 copied 8192
+EOS
+out=$("$FT" replay --scenario-file "$T_TMP/six.scn" --model prefix --explore --timeout=4)
+t_match "six tasks, --explore --timeout=4: a stated guarantee" "guarantee: (bounded: every schedule with at most [0-9]+ preemptions?|exhaustive)" "$out"
 bad "bad --explore mode" 2 --scenario punch-race --explore=bfs
 bad "bad --budget" 2 --scenario punch-race --explore --budget=x
 bad "bad --timeout" 2 --scenario punch-race --explore --timeout=-1
