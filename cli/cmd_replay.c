@@ -137,9 +137,12 @@ const char cmd_replay_usage[] =
 "                        matches_trace, follows_trace, divergence, verdict,\n"
 "                        trace_model, expected, note, model_pages, span,\n"
 "                        tasks, models (each step with its events);\n"
-"                        with --explore at most 20000 executions per model\n"
-"                        (a window's tasks have far more interleavings; the\n"
-"                        output says when it stopped)\n"
+"                        --explore alone on a window has budgets in steps,\n"
+"                        not time (the output does not depend on the\n"
+"                        machine): DPOR 20000 executions, then the state\n"
+"                        search 300000 states, then preemption-bounded\n"
+"                        searches of 300000 states each; the guarantee line\n"
+"                        says which one answered\n"
 "      --strict          with --window and --schedule: an entry whose task\n"
 "                        is blocked is an error naming the entry (position,\n"
 "                        task, its step and the lock it waits for, and the\n"
@@ -419,6 +422,11 @@ int replay_explore(const struct replay_opts *o, const struct model *init, struct
 	}
 	if (o->preemptions >= 0)
 		eo.mode = MODEL_EXPLORE_STATES;
+	/* the default search with no time budget (a window's --explore):
+	 * budgets in executions and states, so the result does not depend on
+	 * the machine's speed */
+	if (o->explore_default && o->seconds <= 0)
+		eo.max_executions = REPLAY_DET_EXECUTIONS;
 	err = model_explore_opts(init, &eo, x);
 	if (!err && o->explore_default && !x->complete) {
 		/* fallback 1: the state search until 65% of the time; its final
@@ -429,9 +437,9 @@ int replay_explore(const struct replay_opts *o, const struct model *init, struct
 
 		until = t0 + o->seconds * 0.65;
 		eo.mode = MODEL_EXPLORE_STATES;
-		eo.max_executions = 0;
+		eo.max_executions = o->seconds > 0 ? 0 : REPLAY_DET_STATES;
 		err = model_explore_opts(init, &eo, x);
-		if (!err && !x->complete && o->seconds > 0) {
+		if (!err && !x->complete) {
 			/* fallback 2: preemption-bounded state searches, K = 0, 1, ...
 			 * with the rest of the time; the last one that completes is the
 			 * guarantee (every schedule with at most K preemptions) */
@@ -455,13 +463,15 @@ int replay_explore(const struct replay_opts *o, const struct model *init, struct
 		{
 			size_t n = strlen(guarantee);
 
+			const char *why = o->seconds > 0 ? "time budget" : "budget";
+
 			if (k_done >= 0)
-				snprintf(guarantee + n, glen - n, " (DPOR stopped by the time budget "
-					 "after %" PRIu64 " executions, the full state search after %"
-					 PRIu64 " states)", dpor_execs, states);
+				snprintf(guarantee + n, glen - n, " (DPOR stopped by the %s after %"
+					 PRIu64 " executions, the full state search after %" PRIu64
+					 " states)", why, dpor_execs, states);
 			else
-				snprintf(guarantee + n, glen - n, " (DPOR stopped by the time budget "
-					 "after %" PRIu64 " executions first)", dpor_execs);
+				snprintf(guarantee + n, glen - n, " (DPOR stopped by the %s after %"
+					 PRIu64 " executions first)", why, dpor_execs);
 		}
 		return err;
 	}
@@ -665,6 +675,7 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		}
 		case 'T':
 			timeout = strtod(optarg, &vend);
+			o.timeout_given = 1;
 			if (*vend || vend == optarg || !(timeout >= 0) || timeout > 86400)
 				return cmd_usage_error("replay", "--timeout wants seconds (0..86400), "
 						       "not '%s'", optarg);

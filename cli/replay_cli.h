@@ -27,10 +27,17 @@ struct replay_opts {
 	int explore_default;	/* --explore alone: dpor, then states if the time runs out */
 	uint64_t budget;	/* executions (dpor, pct runs) or states (states); 0 none */
 	double seconds;		/* per variant; 0 none */
+	int timeout_given;	/* --timeout was on the command line */
 	unsigned pct_depth;
 	uint64_t runs, seed;
 	int preemptions;	/* -1 unbounded */
 };
+
+/* The default search's budgets when it has no time budget (a window's
+ * --explore): DPOR executions, then states of the state search and of each
+ * preemption-bounded search. */
+#define REPLAY_DET_EXECUTIONS	20000
+#define REPLAY_DET_STATES	300000
 
 /* Explores init as the options say (mode, budget, time per variant, the
  * default's fallback); fills x and a one-line guarantee.  0 or -ENOMEM. */

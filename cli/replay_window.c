@@ -27,11 +27,6 @@
 #include "../replay/window.h"
 #include "../analyze/window.h"
 
-/* --explore of a window stops after this many complete executions (a window's
- * tasks over 64 pages have far more; the output says when it stopped). */
-#define WINDOW_EXPLORE_MAX 20000
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 /* The outcome the trace shows for a window: from its verdict and the trace's
  * events about its racing pages (written back afterwards; a hit whose racer
@@ -154,6 +149,7 @@ struct vrun {
 	int user;
 	struct model_explore x;
 	int explored;
+	char guarantee[512];
 };
 
 static int in_round(int s, int prev, int punch)
@@ -299,7 +295,7 @@ static void run_json(FILE *out, const struct scenario *sc, struct model *m, cons
 
 		fprintf(out, ",\"schedules\":%" PRIu64 ",\"bad_schedules\":%" PRIu64
 			",\"explore_truncated\":%s,\"outcomes\":{", x->schedules, x->bad,
-			x->truncated ? "true" : "false");
+			x->truncated || x->stopped ? "true" : "false");
 		for (int o = 0; o < MODEL_OUTCOMES; o++) {
 			fprintf(out, "%s", o ? "," : "");
 			json_str(out, model_outcome_name(o));
@@ -315,7 +311,8 @@ static void run_json(FILE *out, const struct scenario *sc, struct model *m, cons
 				fputc(':', out);
 				json_str(out, buf);
 			}
-		fputc('}', out);
+		fputs("},\"explore\":", out);
+		replay_explore_json(out, m, x, v->guarantee);
 	}
 	fputc('}', out);
 }
@@ -372,9 +369,10 @@ static void run_text(const struct scenario *sc, struct model *m, const struct vr
 		putchar('\n');
 	}
 	if (v->explored)
-		printf("explore: %" PRIu64 " schedules, %" PRIu64 " bad%s\n", v->x.schedules, v->x.bad,
-		       v->x.truncated ? " (stopped at the limit of " STR(WINDOW_EXPLORE_MAX)
-		       " executions)" : "");
+		printf("explore: %" PRIu64 " %s, %" PRIu64 " bad%s\n  guarantee: %s\n", v->x.schedules,
+		       v->x.mode == MODEL_EXPLORE_STATES ? "final states" : v->x.mode ==
+		       MODEL_EXPLORE_PCT ? "runs" : "schedules", v->x.bad,
+		       "", v->guarantee);
 }
 
 /* Runs variant v: the recorded schedule (or the user's), the events of each
@@ -432,7 +430,16 @@ static int run_variant(const struct replay_opts *o, const struct scenario *sc,
 	}
 	window_outcome(f, v);
 	if (o->explore) {
-		if (model_explore(init, WINDOW_EXPLORE_MAX, &v->x) < 0) {
+		struct replay_opts wo = *o;
+
+		/* --explore alone on a window: DPOR, the state search, then
+		 * preemption-bounded searches, each with a budget in executions or
+		 * states (replay_cli.h: REPLAY_DET_*), so the output does not depend
+		 * on the machine's speed; --timeout or an explicit search
+		 * (--explore=MODE, --budget, --pct, --preemptions) is taken as given */
+		if (wo.explore_default && !wo.timeout_given)
+			wo.seconds = 0;
+		if (replay_explore(&wo, init, &v->x, v->guarantee, sizeof(v->guarantee)) < 0) {
 			model_free(init);
 			model_free(m);
 			ft_error(e, -ENOMEM, "replay: out of memory");
