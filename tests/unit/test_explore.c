@@ -326,6 +326,31 @@ static void named(const char *name, struct model *m, enum model_outcome must, ui
 	model_free(m);
 }
 
+/*
+ * The known gap (docs/replay-explore.md): a three-task model, found by a
+ * longer random run (seed 305287 of the same generator, without its
+ * presets), on which DPOR with sleep sets misses final states the state
+ * search reaches (107 of 117 when found; without sleep sets DPOR finds all
+ * 117).  Reported as skipped while it differs, so the gap stays visible in
+ * every run; it becomes a passing check once DPOR is fixed.
+ */
+static void test_known_gap(void)
+{
+	struct model_task_desc t[] = { WRITE(1, 3, 1), WRITEBACK(0, 4), FAULT('F', 3) };
+	struct model *m = custom("fix", 4, t, 3);
+	uint64_t ca, cb;
+
+	CHECK(m && both(m, 0) == 0 && X.complete && Y.complete,
+	      "known-gap model (fix: W 1-3 copies 1, B 0-3, F 3) explored both ways");
+	if (fs_equal(&A, &B) && fs_classes(&A, &ca) == fs_classes(&B, &cb) && ca == cb)
+		CHECK(1, "known-gap model: DPOR's %zu final states == the state search's", A.n);
+	else
+		printf("skipped: known DPOR gap (sleep sets with blocking tasks): DPOR %zu final "
+		       "states, the state search %zu, on the fix model W 1-3 copies 1, B 0-3, "
+		       "F 3\n", A.n, B.n);
+	model_free(m);
+}
+
 static void test_named(void)
 {
 	struct model *m = NULL;
@@ -468,6 +493,7 @@ int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_named();
+	test_known_gap();
 	test_states_vs_naive();
 	test_budget();
 	test_random();
