@@ -278,7 +278,6 @@ static void print_json(FILE *out, const struct scenario *sc, struct model *m, co
 		       const char *guarantee)
 {
 	const struct model_where *w = &r->where[r->outcome];
-	char buf[4 * MODEL_MAX_RUN];
 
 	fprintf(out, "{\"model\":");
 	json_str(out, model_variant_of(m));
@@ -345,17 +344,9 @@ static void print_json(FILE *out, const struct scenario *sc, struct model *m, co
 			json_str(out, model_outcome_name(o));
 			fprintf(out, ":%" PRIu64, x->hit[o]);
 		}
-		fprintf(out, "},\"counterexamples\":{");
-		for (int o = 1, n = 0; o < MODEL_OUTCOMES; o++)
-			if (x->shortest[o].n) {
-				model_schedule_format(m, x->shortest[o].task, x->shortest[o].n, buf,
-						      sizeof(buf));
-				fprintf(out, "%s", n++ ? "," : "");
-				json_str(out, model_outcome_name(o));
-				fputc(':', out);
-				json_str(out, buf);
-			}
-		fputs("},\"explore\":", out);
+		fputs("},\"counterexamples\":", out);
+		replay_counterexamples_json(out, m, x);
+		fputs(",\"explore\":", out);
 		replay_explore_json(out, m, x, guarantee);
 	}
 	fputc('}', out);
@@ -516,6 +507,23 @@ int replay_explore(const struct replay_opts *o, const struct model *init, struct
 	if (!err)
 		guarantee_of(x, o, guarantee, glen);
 	return err;
+}
+
+void replay_counterexamples_json(FILE *out, const struct model *m, const struct model_explore *x)
+{
+	char buf[4 * MODEL_MAX_RUN];
+
+	fputc('{', out);
+	for (int o = 1, n = 0; o < MODEL_OUTCOMES; o++)
+		if (x->shortest[o].n) {
+			model_schedule_format(m, x->shortest[o].task, x->shortest[o].n, buf,
+					      sizeof(buf));
+			fprintf(out, "%s", n++ ? "," : "");
+			json_str(out, model_outcome_name(o));
+			fputc(':', out);
+			json_str(out, buf);
+		}
+	fputc('}', out);
 }
 
 void replay_explore_json(FILE *out, const struct model *m, const struct model_explore *x,

@@ -43,6 +43,8 @@ struct replay_opts {
  * default's fallback); fills x and a one-line guarantee.  0 or -ENOMEM. */
 int replay_explore(const struct replay_opts *o, const struct model *init, struct model_explore *x,
 		   char *guarantee, size_t glen);
+/* {"outcome":"shortest schedule",...} of x's counterexamples. */
+void replay_counterexamples_json(FILE *out, const struct model *m, const struct model_explore *x);
 /* The "explore" JSON object of x (the same in scenario and window output). */
 void replay_explore_json(FILE *out, const struct model *m, const struct model_explore *x,
 			 const char *guarantee);

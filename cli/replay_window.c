@@ -228,7 +228,6 @@ static void run_json(FILE *out, const struct scenario *sc, struct model *m, cons
 {
 	const struct model_run *r = &v->r;
 	const struct model_where *w = &r->where[r->outcome];
-	char buf[4 * MODEL_MAX_RUN];
 
 	fprintf(out, "{\"model\":");
 	json_str(out, v->variant);
@@ -301,17 +300,9 @@ static void run_json(FILE *out, const struct scenario *sc, struct model *m, cons
 			json_str(out, model_outcome_name(o));
 			fprintf(out, ":%" PRIu64, x->outcome[o]);
 		}
-		fprintf(out, "},\"counterexamples\":{");
-		for (int o = 1, n = 0; o < MODEL_OUTCOMES; o++)
-			if (x->shortest[o].n) {
-				model_schedule_format(m, x->shortest[o].task, x->shortest[o].n, buf,
-						      sizeof(buf));
-				fprintf(out, "%s", n++ ? "," : "");
-				json_str(out, model_outcome_name(o));
-				fputc(':', out);
-				json_str(out, buf);
-			}
-		fputs("},\"explore\":", out);
+		fputs("},\"counterexamples\":", out);
+		replay_counterexamples_json(out, m, x);
+		fputs(",\"explore\":", out);
 		replay_explore_json(out, m, x, v->guarantee);
 	}
 	fputc('}', out);

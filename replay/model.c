@@ -809,12 +809,11 @@ static int need_f_read(struct model *m, struct mtask *t, int *mode)
  * the folio: a second xfs_filemap_fault (5.10: with MMAPLOCK_SHARED).  The
  * retry is a separate section in the kernel, here part of the step.
  */
-static void ev_fault_read(struct model *m)
+/* A new folio read through iomap: inserted, mapped under ILOCK_SHARED (a
+ * hole or delalloc reads as zeroes), and 6.x's iomap_iter closing the
+ * mapping (5.10's iomap_apply emits no second event). */
+static void ev_read_iomap(struct model *m)
 {
-	ev(m, TE_FAULT_R);
-	ev(m, TE_MM_FAULT);
-	if (k510(m))
-		ev(m, TE_MMAP_S);
 	ev(m, TE_ADD);
 	ev(m, TE_ITER);
 	ev(m, TE_ILOCK_S);
@@ -823,6 +822,15 @@ static void ev_fault_read(struct model *m)
 	ev(m, TE_DSTMAP);
 	if (!k510(m))
 		ev(m, TE_ITER);
+}
+
+static void ev_fault_read(struct model *m)
+{
+	ev(m, TE_FAULT_R);
+	ev(m, TE_MM_FAULT);
+	if (k510(m))
+		ev(m, TE_MMAP_S);
+	ev_read_iomap(m);
 	if (k510(m))
 		ev(m, TE_MMAPUN_S);
 	ev(m, TE_FAULT_R);
@@ -1345,14 +1353,7 @@ static int need_r_folio(struct model *m, struct mtask *t, int *mode)
 static int r_folio(struct model *m, struct mtask *t)
 {
 	if (f_read_common(m, t)) {
-		ev(m, TE_ADD);
-		ev(m, TE_ITER);
-		ev(m, TE_ILOCK_S);
-		ev(m, TE_IUNLOCK_S);
-		ev(m, TE_FOUND);
-		ev(m, TE_DSTMAP);
-		if (!k510(m))
-			ev(m, TE_ITER);
+		ev_read_iomap(m);
 	}
 	t->cur++;
 	return t->cur < t->first + t->n ? R_FOLIO : NX_NEXT;
