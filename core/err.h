@@ -34,7 +34,7 @@ void ft_err_clear(struct ft_err *e);
 /* Prints "foliotrace: <msg>" to stderr. */
 void ft_err_print(const struct ft_err *e);
 
-/* Process-wide "quiet" and "verbose" switches of the front end. */
+/* Prints "foliotrace: warning: <msg>" to stderr, made terminal-safe line by line. */
 void ft_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * model.c - the kernel-path model: state, rw-semaphores, step machines and
- * the invariant checks.  docs/kernel-paths*.md (shared) describe the kernel
- * code modelled; the steps here follow section 7 of the detail file.
+ * the invariant checks.  docs/kernel-paths.md describes the kernel code
+ * modelled (paths, locks, tracepoints per version); docs/model-steps.md lists
+ * the steps here per variant, with the events each names.
  *
  * Design
  *   State    struct model (model_impl.h): one inode, MODEL_MAX_PAGES pages

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * scenario.c - built-in scenarios.  Pages are 4 KiB, the file is an 8-page
- * hole inside EOF (ftruncate'd, as in the reproducer of kernel-paths.md).
+ * hole inside EOF (ftruncate'd, as tests/workloads/shortwrite.c makes it).
  * Default schedules are written for the prefix variant's step counts: the
  * write W takes 6 steps to reach its truncate (iolock, iomap_begin,
  * write_folio, the failing write_folio, iomap_end, truncate_pagecache), the
