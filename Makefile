@@ -29,16 +29,18 @@ CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c cor
               core/kfingerprint.c
 ANALYZE_SRC := analyze/hb.c analyze/variant.c analyze/folio.c analyze/windows.c analyze/punch.c analyze/analyze.c analyze/timeline.c analyze/window.c
 REPLAY_SRC := $(sort $(wildcard replay/*.c))
+# jobs: library calls that join the database and the model (any front end)
+JOBS_SRC   := $(sort $(wildcard jobs/*.c))
 REPORT_SRC := report/report.c report/query.c report/html.c report/markdown.c report/svg.c \
               report/export.c
 RECORD_SRC := record/normalize.c record/emit.c record/loader.c record/decode.c record/sandbox.c \
               record/import.c record/tracing.c record/recorder.c record/datfile.c
-CLI_SRC    := cli/main.c cli/cmd_import.c cli/cmd_info.c cli/cmd_sql.c cli/cmd_record.c cli/cmd_analyze.c cli/cmd_windows.c \
-              cli/cmd_timeline.c cli/cmd_replay.c cli/cmd_report.c cli/cmd_export.c cli/cmd_tui.c cli/replay_window.c
+CLI_SRC    := cli/main.c cli/cmd.c cli/cmd_import.c cli/cmd_info.c cli/cmd_sql.c cli/cmd_record.c cli/cmd_analyze.c cli/cmd_windows.c \
+              cli/cmd_timeline.c cli/cmd_replay.c cli/cmd_report.c cli/cmd_export.c cli/cmd_tui.c
 # The TUI links into the binary only (the unit tests do not need curses).
 TUI_SRC    := tui/tui.c tui/term.c tui/query.c tui/actions.c tui/chrome.c \
               tui/scr_overview.c tui/scr_timeline.c tui/scr_replay.c tui/scr_help.c
-LIB_SRC    := $(CORE_SRC) $(RECORD_SRC) $(ANALYZE_SRC) $(REPLAY_SRC) $(REPORT_SRC)
+LIB_SRC    := $(CORE_SRC) $(RECORD_SRC) $(ANALYZE_SRC) $(REPLAY_SRC) $(JOBS_SRC) $(REPORT_SRC)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o) $(TUI_SRC:%.c=$(BUILD)/%.o)

@@ -11,20 +11,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "../core/store.h"
 
+/*
+ * The database flags are enforced: cmd_db_open() opens in the mode they
+ * give, and a CMD_DB_WRITE command checks the file is writable before any
+ * work (cmd.h).  replay changes its database (the window replays are
+ * stored) and only with DB --window; report runs and stores the replays it
+ * lacks (read-only: it shows the stored ones and says so).
+ */
 static const struct cmd commands[] = {
-	{ "import", cmd_import, CMD_DB_WRITE,
+	{ "import", cmd_import, CMD_DB_CREATE,
 	  "decode a trace-cmd trace.dat file into a new database", cmd_import_usage },
 	{ "info", cmd_info, CMD_DB_READ,
 	  "summarise a database: trace metadata, event counts, inodes, lost events",
 	  cmd_info_usage },
 	{ "sql", cmd_sql, CMD_DB_READ,
 	  "run a read-only SQL query on a database", cmd_sql_usage },
-	{ "record", cmd_record, CMD_NEEDS_ROOT | CMD_DB_WRITE,
+	{ "record", cmd_record, CMD_NEEDS_ROOT | CMD_DB_CREATE,
 	  "record tracepoints live into a database (root)", cmd_record_usage },
 	{ "analyze", cmd_analyze, CMD_DB_WRITE,
 	  "build happens-before, folio lifetimes and unsafe windows", cmd_analyze_usage },
@@ -32,12 +40,12 @@ static const struct cmd commands[] = {
 	  "list the unsafe windows an analysis found", cmd_windows_usage },
 	{ "timeline", cmd_timeline, CMD_DB_READ,
 	  "print the per-folio timeline of an inode", cmd_timeline_usage },
-	{ "replay", cmd_replay, 0,
+	{ "replay", cmd_replay, CMD_DB_WRITE | CMD_DB_OPTIONAL,
 	  "replay a scenario in the kernel-path model, explore its interleavings",
 	  cmd_replay_usage },
 	{ "tui", cmd_tui, CMD_DB_READ,
 	  "browse windows, timelines and replays interactively (ncurses)", cmd_tui_usage },
-	{ "report", cmd_report, CMD_DB_READ,
+	{ "report", cmd_report, CMD_DB_WRITE,
 	  "write a postmortem report (HTML or Markdown)", cmd_report_usage },
 	{ "export", cmd_export, CMD_DB_READ,
 	  "export events and windows to Perfetto JSON or CSV", cmd_export_usage },
@@ -67,70 +75,34 @@ static int wants_help(int argc, char **argv)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: foliotrace [--version] [--help] <command> [<args>]\n"
+		"usage: foliotrace [-V | --version] [-h | --help] [-v | --verbose] <command> [<args>]\n"
 		"\n"
 		"Find, explain and replay page-cache/extent races from kernel traces.\n"
 		"\n"
 		"commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "   %-10s %s%s\n", commands[i].name, commands[i].summary,
-			(commands[i].flags & CMD_STUB) ? " (not implemented yet)" : "");
+		fprintf(f, "   %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f,
+		"\n"
+		"options:\n"
+		"  -V, --version   print the version and the database schema version\n"
+		"  -h, --help      this help; 'foliotrace help <command>' is <command> --help\n"
+		"  -v, --verbose   details on stderr: the database and how it is opened, the\n"
+		"                  command's progress where it has any, and at the end the\n"
+		"                  time taken and the exit status (every command also takes\n"
+		"                  -v after its name)\n"
+		"\n"
+		"Conventions shared by every command: times are seconds with an optional\n"
+		"unit (1.5, 1.5s, 200ms, 30us, 100ns); devices are MAJOR:MINOR; an output\n"
+		"file that exists is replaced only with -f; --json prints one JSON document\n"
+		"whose shape the command's --help gives; a usage error is one line on\n"
+		"stderr and exit status 2.\n"
 		"\n"
 		"'foliotrace <command> --help' describes a command; man foliotrace-<command>\n"
 		"has the details.  A typical session:\n"
 		"   foliotrace import trace.dat -o trace.db\n"
 		"   foliotrace info trace.db\n"
 		"   foliotrace sql trace.db \"SELECT event, count(*) FROM events_v GROUP BY 1\"\n");
-}
-
-int cmd_help(const char *text)
-{
-	fputs(text, stdout);
-	return FT_EXIT_OK;
-}
-
-int cmd_parse_size(const char *s, long long *out)
-{
-	static const char units[] = "KMGT";
-	unsigned long long v, mul = 1;
-	char *end;
-	const char *u;
-
-	errno = 0;
-	if (!*s || *s == '-')
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	if (*end) {
-		u = strchr(units, end[0] & ~0x20);
-		if (!u || !end[0])
-			return -1;
-		for (const char *k = units; k <= u; k++)
-			mul *= 1024;
-		end++;
-		if (!strcasecmp(end, "iB") || !strcasecmp(end, "B"))
-			end += strlen(end);
-		if (*end)
-			return -1;
-	}
-	if (v > (unsigned long long)INT64_MAX / mul)
-		return -1;
-	*out = (long long)(v * mul);
-	return 0;
-}
-
-int cmd_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "foliotrace %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'foliotrace %s --help'.\n", cmd);
-	return FT_EXIT_USAGE;
 }
 
 /*
@@ -182,12 +154,52 @@ int main(int argc, char **argv)
 	return finish_output(argc > 1 && find(argv[1]) ? argv[1] : NULL, run_main(argc, argv));
 }
 
+static int unknown_command(const char *name)
+{
+	const char *names[NCOMMANDS];
+	const char *best;
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i].name;
+	best = cmd_suggest(name, names, (int)NCOMMANDS);
+	if (best)
+		fprintf(stderr, "foliotrace: '%s' is not a foliotrace command (did you mean '%s'?); "
+			"see 'foliotrace --help'\n", name, best);
+	else
+		fprintf(stderr, "foliotrace: '%s' is not a foliotrace command; see 'foliotrace "
+			"--help'\n", name);
+	return FT_EXIT_USAGE;
+}
+
 static int run_main(int argc, char **argv)
 {
 	struct ft_err e = FT_ERR_INIT;
+	struct timespec t0, t1;
 	const struct cmd *c;
 	int ret;
 
+	/* the dispatcher's own options come before the command */
+	while (argc > 1 && argv[1][0] == '-') {
+		if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose")) {
+			cmd_verbose++;
+		} else if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+			printf("foliotrace %s (schema %d)\n", FT_VERSION, FT_SCHEMA_VERSION);
+			return FT_EXIT_OK;
+		} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			break;
+		} else {
+			static const char *const opts[] = { "version", "help", "verbose" };
+			const char *best = !strncmp(argv[1], "--", 2) ?
+				cmd_suggest(argv[1] + 2, opts, 3) : NULL;
+
+			if (best)
+				return cmd_usage_error("", "unknown option '%s' (did you mean '--%s'?)",
+						       argv[1], best);
+			return cmd_usage_error("", "unknown option '%s'", argv[1]);
+		}
+		argc--;
+		argv++;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return FT_EXIT_USAGE;
@@ -196,29 +208,35 @@ static int run_main(int argc, char **argv)
 		if (argc > 2 && find(argv[2])) {
 			char *sub[] = { argv[2], (char *)"--help", NULL };
 
+			cmd_name = argv[2];
 			return find(argv[2])->run(2, sub, &e);
 		}
+		if (argc > 2)
+			return unknown_command(argv[2]);
 		usage(stdout);
 		return FT_EXIT_OK;
 	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+	if (!strcmp(argv[1], "version")) {
 		printf("foliotrace %s (schema %d)\n", FT_VERSION, FT_SCHEMA_VERSION);
 		return FT_EXIT_OK;
 	}
 	c = find(argv[1]);
-	if (!c) {
-		fprintf(stderr, "foliotrace: '%s' is not a foliotrace command\n", argv[1]);
-		usage(stderr);
-		return FT_EXIT_USAGE;
-	}
+	if (!c)
+		return unknown_command(argv[1]);
+	cmd_name = c->name;
+	cmd_db_flags = c->flags;
 	if ((c->flags & CMD_NEEDS_ROOT) && geteuid() != 0 && !wants_help(argc - 1, argv + 1)) {
 		fprintf(stderr, "foliotrace: %s: needs root (tracefs and tracing instances); "
 			"trace-cmd files recorded elsewhere can be read with 'foliotrace import'\n",
 			c->name);
 		return FT_EXIT_FAIL;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = c->run(argc - 1, argv + 1, &e);
 	if (ret != FT_EXIT_OK && e.code)
 		ft_err_print(&e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cmd_info_msg("done in %.3f s, exit status %d", (double)(t1.tv_sec - t0.tv_sec) +
+		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, ret);
 	return ret;
 }
