@@ -7,9 +7,10 @@
 
 #include "cmd.h"
 #include "../analyze/analyze.h"
+#include "../core/json.h"
 
 const char cmd_analyze_usage[] =
-"usage: foliotrace analyze [-q] [--variant V] DB\n"
+"usage: foliotrace analyze [-q] [--json] [--variant V] DB\n"
 "\n"
 "Analyse the events of DB and write the results back into it:\n"
 "  - happens-before edges between tasks (hb_edges): XFS inode locks with\n"
@@ -34,8 +35,15 @@ const char cmd_analyze_usage[] =
 "\n"
 "options:\n"
 "  -q, --quiet     print nothing on success\n"
+"      --json      instead of the summary, one JSON object: {\"db\", \"events\",\n"
+"                  \"relevant\", \"seconds\", \"variant\", \"hb_edges\",\n"
+"                  \"hb_joins\", \"folios\", \"lost_folios\": {\"total\",\n"
+"                  \"explained\", \"unexplained\"}, \"lock_conflicts\",\n"
+"                  \"windows\", \"by_verdict\": {VERDICT: N, ...}, \"notes\":\n"
+"                  [TEXT, ...]}\n"
 "      --variant V the kernel's code variant instead of the one the trace\n"
 "                  shows: prefix, fix, v6.2 or upstream\n"
+"  -v, --verbose   how DB is opened and the time taken, on stderr\n"
 "  -h, --help      show this help\n"
 "\n"
 "exit status: 0 on success, 1 on failure, 2 on a usage error.\n"
@@ -48,28 +56,28 @@ int cmd_analyze(int argc, char **argv, struct ft_err *e)
 	static const struct option opts[] = {
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "variant", required_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct cmd_getopt g = CMD_GETOPT("q", opts, cmd_analyze_usage);
 	struct analyze_result r;
 	struct analyze_opts o = { 0 };
 	struct store *s = NULL;
 	struct timespec t0, t1;
-	int quiet = 0, c, ret;
+	int quiet = 0, json = 0, c, ret;
 	double secs;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'q': quiet = 1; break;
+		case 'j': json = 1; break;
 		case 'V': o.variant = optarg; break;
-		case 'h': return cmd_help(cmd_analyze_usage);
-		default: return cmd_usage_error("analyze", "unknown option");
+		case CMD_DONE: return g.status;
 		}
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error("analyze", optind >= argc ? "missing DB" : "one database at a time");
-	if (store_open(&s, argv[optind], STORE_READWRITE, e) < 0)
+	if (cmd_db_open(&s, argv[optind], e) < 0)
 		return FT_EXIT_FAIL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = analyze_run_opts(s, &o, &r, e);
@@ -78,7 +86,33 @@ int cmd_analyze(int argc, char **argv, struct ft_err *e)
 	if (ret < 0)
 		return FT_EXIT_FAIL;
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (!quiet) {
+	if (json) {
+		int first = 1;
+
+		printf("{\"db\":");
+		json_str(stdout, argv[optind]);
+		printf(",\"events\":%llu,\"relevant\":%llu,\"seconds\":%.3f,\"variant\":",
+		       (unsigned long long)r.events, (unsigned long long)r.relevant, secs);
+		json_str(stdout, r.variant);
+		printf(",\"hb_edges\":%llu,\"hb_joins\":%llu,\"folios\":%llu,\"lost_folios\":"
+		       "{\"total\":%llu,\"explained\":%llu,\"unexplained\":%llu},"
+		       "\"lock_conflicts\":%llu,\"windows\":%llu,\"by_verdict\":{",
+		       (unsigned long long)r.hb_edges, (unsigned long long)r.hb_joins,
+		       (unsigned long long)r.folios, (unsigned long long)r.lost_folios,
+		       (unsigned long long)r.lost_explained, (unsigned long long)r.lost_unexplained,
+		       (unsigned long long)r.lock_conflicts, (unsigned long long)r.windows);
+		for (int v = 0; v < V__COUNT; v++) {
+			printf("%s\"%s\":%llu", v ? "," : "", verdict_name(v),
+			       (unsigned long long)r.by_verdict[v]);
+		}
+		printf("},\"notes\":[");
+		for (char *line = strtok(r.notes, "\n"); line; line = strtok(NULL, "\n")) {
+			printf("%s", first ? "" : ",");
+			json_str(stdout, line);
+			first = 0;
+		}
+		printf("]}\n");
+	} else if (!quiet) {
 		printf("%s: %llu events analysed in %.2f s (%.0f events/s; %llu relevant), "
 		       "code variant %s\n", argv[optind], (unsigned long long)r.events, secs,
 		       secs > 0 ? (double)r.events / secs : 0.0, (unsigned long long)r.relevant,

@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "../core/durable.h"
+#include "../core/json.h"
 #include "../record/import.h"
 
 const char cmd_import_usage[] =
@@ -40,13 +41,18 @@ const char cmd_import_usage[] =
 "                         SQLite side files (DB-journal, DB-wal, DB-shm) of\n"
 "                         an earlier database at that path\n"
 "  -q, --quiet            no progress line and no summary\n"
+"      --json             instead of the summary line, one JSON object:\n"
+"                         {\"db\": PATH, \"trace\": PATH, \"events\": N,\n"
+"                         \"lost\": N, \"lost_gaps\": BOOL, \"seconds\": S}\n"
 "      --max-events=N     stop with an error when the trace holds more than N\n"
 "                         events (default 200000000; 0: no limit)\n"
 "      --max-db-size=SIZE stop with an error when the database grows past\n"
 "                         SIZE (K, M, G, T suffixes; default 64G; 0: no limit)\n"
 "      --decoder-mem=MB   address-space limit of the decoder (default 4096)\n"
-"      --decoder-cpu=S    CPU-time limit of the decoder (default 3600)\n"
-"      --decoder-timeout=S  wall-clock limit of the decoder (default 3600)\n"
+"      --decoder-cpu=T    CPU-time limit of the decoder (default 3600; a time\n"
+"                         in seconds with an optional unit: 90, 1.5s, 500ms;\n"
+"                         rounded up to whole seconds)\n"
+"      --decoder-timeout=T  wall-clock limit of the decoder (default 3600)\n"
 "      --no-sandbox       decode in this process, without any containment\n"
 "                         (debugging only: never on a file you did not make)\n"
 "      --uname-version=V  the traced kernel's `uname -v`, which trace-cmd\n"
@@ -56,6 +62,8 @@ const char cmd_import_usage[] =
 "                         variant from the kernel's symbols (the trace's\n"
 "                         kallsyms) and from this version only when those\n"
 "                         do not decide\n"
+"  -v, --verbose          the paths and limits used, and the time taken, on\n"
+"                         stderr\n"
 "  -h, --help             show this help\n"
 "\n"
 "exit status: 0 on success, 1 if the import failed (the message names the\n"
@@ -94,17 +102,14 @@ static char *default_output(const char *input)
 	return out;
 }
 
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+/* Whole seconds of a time option, rounded up: 1 to 2^30. */
+static int parse_secs(const char *s, unsigned *out)
 {
-	char *end;
-	unsigned long long v;
+	int64_t ns;
 
-	if (!s || !*s || *s == '-')
+	if (cmd_parse_time_ns(s, &ns) < 0 || ns <= 0 || ns > (1ll << 30) * 1000000000ll)
 		return -1;
-	v = strtoull(s, &end, 10);
-	if (*end || v == 0 || v > max)
-		return -1;
-	*out = v;
+	*out = (unsigned)((ns + 999999999) / 1000000000);
 	return 0;
 }
 
@@ -121,7 +126,7 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 		{ "uname-version", required_argument, NULL, 'U' },
 		{ "max-events", required_argument, NULL, 'E' },
 		{ "max-db-size", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct import_opts o = {
@@ -131,50 +136,43 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 		.lim = { .max_events = 200000000ull, .max_db_bytes = 64ull << 30 },
 	};
 	struct import_stats st;
+	struct cmd_getopt g = CMD_GETOPT("o:fq", opts, cmd_import_usage);
 	char *out_alloc = NULL;
-	int quiet = 0, c, ret;
-	unsigned long long v;
+	int quiet = 0, json = 0, c, ret;
+	long long v;
 	struct timespec t0, t1;
 	double secs;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:fqh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'o': o.output = optarg; break;
 		case 'f': o.force = 1; break;
 		case 'q': quiet = 1; break;
+		case 'j': json = 1; break;
 		case 'M':
-			if (parse_uint(optarg, 1ull << 30, &v) < 0)
+			if (cmd_parse_int(optarg, 1, 1ll << 30, &v) < 0)
 				return cmd_usage_error("import", "--decoder-mem wants megabytes, got '%s'",
 						       optarg);
-			o.mem_limit = v << 20;
+			o.mem_limit = (uint64_t)v << 20;
 			break;
 		case 'C':
-			if (parse_uint(optarg, 1u << 30, &v) < 0)
-				return cmd_usage_error("import", "--decoder-cpu wants seconds, got '%s'",
-						       optarg);
-			o.cpu_limit = (unsigned)v;
+			if (parse_secs(optarg, &o.cpu_limit) < 0)
+				return cmd_usage_error("import", "--decoder-cpu wants a time such as 60 "
+						       "or 90s, got '%s'", optarg);
 			break;
 		case 'T':
-			if (parse_uint(optarg, 1u << 30, &v) < 0)
-				return cmd_usage_error("import", "--decoder-timeout wants seconds, got '%s'",
-						       optarg);
-			o.wall_limit = (unsigned)v;
+			if (parse_secs(optarg, &o.wall_limit) < 0)
+				return cmd_usage_error("import", "--decoder-timeout wants a time such as "
+						       "600 or 1.5s, got '%s'", optarg);
 			break;
 		case 'N': o.no_sandbox = 1; break;
 		case 'U': o.uname_version = optarg; break;
-		case 'E': {
-			char *end;
-			unsigned long long n;
-
-			errno = 0;
-			n = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-')
+		case 'E':
+			if (cmd_parse_int(optarg, 0, INT64_MAX, &v) < 0)
 				return cmd_usage_error("import", "--max-events wants a count, got '%s'",
 						       optarg);
-			o.lim.max_events = n;
+			o.lim.max_events = (uint64_t)v;
 			break;
-		}
 		case 'S': {
 			long long n;
 
@@ -184,8 +182,7 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 			o.lim.max_db_bytes = (uint64_t)n;
 			break;
 		}
-		case 'h': return cmd_help(cmd_import_usage);
-		default: return cmd_usage_error("import", "unknown option");
+		case CMD_DONE: return g.status;
 		}
 	}
 	if (optind != argc - 1)
@@ -198,15 +195,27 @@ int cmd_import(int argc, char **argv, struct ft_err *e)
 			return ft_error(e, -1, "out of memory"), FT_EXIT_FAIL;
 		o.output = out_alloc;
 	}
-	o.progress = !quiet && isatty(STDERR_FILENO);
-	o.quiet = quiet;
+	o.progress = !quiet && !json && isatty(STDERR_FILENO);
+	o.quiet = quiet || json;
+	cmd_info_msg("%s -> %s; decoder %s, %llu MB, %u s cpu, %u s wall; at most %llu events, "
+		     "%llu bytes", o.input, o.output, o.no_sandbox ? "in this process" : "sandboxed",
+		     (unsigned long long)(o.mem_limit >> 20), o.cpu_limit, o.wall_limit,
+		     (unsigned long long)o.lim.max_events, (unsigned long long)o.lim.max_db_bytes);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = import_trace(&o, &st, e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (ret == 0 && !quiet)
+	if (ret == 0 && json) {
+		printf("{\"db\":");
+		json_str(stdout, o.output);
+		printf(",\"trace\":");
+		json_str(stdout, o.input);
+		printf(",\"events\":%llu,\"lost\":%llu,\"lost_gaps\":%s,\"seconds\":%.3f}\n",
+		       (unsigned long long)st.events, (unsigned long long)st.lost,
+		       st.lost_gaps ? "true" : "false", secs);
+	} else if (ret == 0 && !quiet)
 		printf("%s: %llu events from %s, lost %llu%s, %.2f s (%.0f events/s)\n",
 		       o.output, (unsigned long long)st.events, o.input,
 		       (unsigned long long)st.lost,
