@@ -29,6 +29,7 @@ const char cmd_info_usage[] =
 "                  \"inodes\": [...], \"lost\": [...]}; event names are\n"
 "                  given without their system (\"xfs_ilock\")\n"
 "  -n, --top=N     inodes to list (default 10)\n"
+"  -v, --verbose   how DB is opened and the time taken, on stderr\n"
 "  -h, --help      show this help\n"
 "\n"
 "exit status: 0 on success, 1 if DB cannot be read as a foliotrace\n"
@@ -359,28 +360,28 @@ int cmd_info(int argc, char **argv, struct ft_err *e)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "top", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store *s = NULL;
 	int json = 0, top = 10, c, ret;
+	long long v;
+	struct cmd_getopt g = CMD_GETOPT("n:", opts, cmd_info_usage);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'n':
-			top = atoi(optarg);
-			if (top <= 0 || top > 100000)
-				return cmd_usage_error("info", "--top wants a count from 1 to 100000");
+			if (cmd_parse_int(optarg, 1, 100000, &v) < 0)
+				return cmd_usage_error("info", "--top wants a count from 1 to 100000, got "
+						       "'%s'", optarg);
+			top = (int)v;
 			break;
-		case 'h': return cmd_help(cmd_info_usage);
-		default: return cmd_usage_error("info", "unknown option");
+		case CMD_DONE: return g.status;
 		}
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error("info", optind >= argc ? "missing DB" : "one database at a time");
-	ret = store_open(&s, argv[optind], STORE_READONLY, e);
+	ret = cmd_db_open(&s, argv[optind], e);
 	if (ret < 0)
 		return FT_EXIT_FAIL;
 	ret = json ? json_out(store_db(s), top, e) : text_out(store_db(s), top, e);

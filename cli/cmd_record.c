@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "../core/json.h"
 #include "../record/recorder.h"
 
 #define MAX_EVENTS 256
@@ -45,13 +46,19 @@ const char cmd_record_usage[] =
 "                         an existing instance is never reused\n"
 "  -C, --clock=CLOCK      trace clock (default mono: comparable across cpus)\n"
 "  -b, --buffer-kb=KB     per-cpu ring buffer size (default: the kernel's)\n"
-"  -d, --duration=S       stop after S seconds\n"
+"  -d, --duration=T       stop after T (seconds with an optional unit: 10,\n"
+"                         1.5s, 500ms)\n"
 "      --dev=MAJ:MIN      only events of this device (xfs, filemap, iomap,\n"
 "                         writeback events carry it)\n"
 "      --ino=INO          only events of this inode\n"
 "      --dat=FILE         also write a trace-cmd file (trace-cmd report and\n"
 "                         foliotrace import read it)\n"
 "  -q, --quiet            no status line and no summary\n"
+"      --json             instead of the summary, one JSON object: {\"db\",\n"
+"                         \"events\", \"seconds\", \"lost\", \"lost_gaps\", \"dat\",\n"
+"                         \"command\", \"command_exit\", \"command_signal\"}\n"
+"                         (null where there is none)\n"
+"  -v, --verbose          the time taken and the exit status on stderr\n"
 "  -h, --help             show this help\n"
 "\n"
 "exit status: 0 when the recording was saved (whatever COMMAND returned;\n"
@@ -97,21 +104,22 @@ int cmd_record(int argc, char **argv, struct ft_err *e)
 		{ "ino", required_argument, NULL, 'i' },
 		{ "dat", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct cmd_getopt g = CMD_GETOPT("+o:fe:p:C:b:d:q", opts, cmd_record_usage);
 	static const char *events[MAX_EVENTS];
 	struct recorder_opts o = { .output = "trace.db" };
 	struct recorder_result res;
 	struct sigaction sa;
-	char bdi[32], *end;
-	int c, ret;
+	char bdi[32];
+	long long v;
+	int c, ret, json = 0;
 
 	o.tr.filter_dev = -1;
 	o.tr.filter_ino = -1;
 	o.tr.events = events;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:fe:p:C:b:d:qh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'o': o.output = optarg; break;
 		case 'f': o.force = 1; break;
@@ -131,16 +139,15 @@ int cmd_record(int argc, char **argv, struct ft_err *e)
 		case 'I': o.tr.instance = optarg; break;
 		case 'C': o.tr.clock = optarg; break;
 		case 'b':
-			o.tr.buffer_kb = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || o.tr.buffer_kb < 4 || o.tr.buffer_kb > (1u << 22))
+			if (cmd_parse_int(optarg, 4, 1 << 22, &v) < 0)
 				return cmd_usage_error("record", "--buffer-kb wants 4 to 4194304, got '%s'",
 						       optarg);
+			o.tr.buffer_kb = (unsigned)v;
 			break;
 		case 'd':
-			o.duration = strtod(optarg, &end);
-			if (*end || !(o.duration > 0) || o.duration > 1e7)
-				return cmd_usage_error("record", "--duration wants seconds, got '%s'",
-						       optarg);
+			if (cmd_parse_seconds(optarg, 1e7, &o.duration) < 0 || !(o.duration > 0))
+				return cmd_usage_error("record", "--duration wants a time such as 10, "
+						       "1.5s or 500ms, got '%s'", optarg);
 			break;
 		case 'D':
 			if (parse_devno(optarg, &o.tr.filter_dev, bdi, sizeof(bdi)) < 0)
@@ -148,20 +155,20 @@ int cmd_record(int argc, char **argv, struct ft_err *e)
 			o.tr.filter_bdi = bdi;
 			break;
 		case 'i':
-			o.tr.filter_ino = strtoll(optarg, &end, 0);
-			if (*end || o.tr.filter_ino < 0)
+			if (cmd_parse_int(optarg, 0, INT64_MAX, &v) < 0)
 				return cmd_usage_error("record", "--ino wants an inode number, got '%s'",
 						       optarg);
+			o.tr.filter_ino = v;
 			break;
 		case 'T': o.dat = optarg; break;
 		case 'q': o.quiet = 1; break;
-		case 'h': return cmd_help(cmd_record_usage);
-		default: return cmd_usage_error("record", "unknown option");
+		case 'j': json = 1; break;
+		case CMD_DONE: return g.status;
 		}
 	}
 	if (optind < argc)
 		o.command = argv + optind;
-	o.progress = !o.quiet && isatty(STDERR_FILENO);
+	o.progress = !o.quiet && !json && isatty(STDERR_FILENO);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -171,7 +178,24 @@ int cmd_record(int argc, char **argv, struct ft_err *e)
 		fprintf(stderr, "foliotrace: record: not on this kernel, skipped: %s\n", res.missing);
 	if (ret < 0)
 		return recorder_abort_requested ? FT_EXIT_INTR : FT_EXIT_FAIL;
-	if (!o.quiet) {
+	if (json) {
+		printf("{\"db\":");
+		json_str(stdout, o.output);
+		printf(",\"events\":%llu,\"seconds\":%.3f,\"lost\":%llu,\"lost_gaps\":%s,"
+		       "\"dat\":", (unsigned long long)res.events, res.seconds,
+		       (unsigned long long)res.lost, res.lost_gaps ? "true" : "false");
+		json_str(stdout, o.dat);
+		printf(",\"command\":");
+		json_str(stdout, o.command ? o.command[0] : NULL);
+		if (res.command_status >= 0 && WIFEXITED(res.command_status))
+			printf(",\"command_exit\":%d,\"command_signal\":null}\n",
+			       WEXITSTATUS(res.command_status));
+		else if (res.command_status >= 0 && WIFSIGNALED(res.command_status))
+			printf(",\"command_exit\":null,\"command_signal\":%d}\n",
+			       WTERMSIG(res.command_status));
+		else
+			printf(",\"command_exit\":null,\"command_signal\":null}\n");
+	} else if (!o.quiet) {
 		printf("%s: %llu events in %.1f s, lost %llu%s\n", o.output,
 		       (unsigned long long)res.events, res.seconds, (unsigned long long)res.lost,
 		       res.lost_gaps ? " (+ gaps of unknown size)" : "");

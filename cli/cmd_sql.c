@@ -14,7 +14,7 @@
 #include "../core/termsafe.h"
 
 const char cmd_sql_usage[] =
-"usage: foliotrace sql [--csv | --json] [--timeout S] [--max-memory SIZE] DB QUERY\n"
+"usage: foliotrace sql [--csv | --json] [--timeout T] [--max-memory SIZE] DB QUERY\n"
 "\n"
 "Run one read-only SQL statement on a foliotrace database and print the\n"
 "result.  The database is opened read-only: statements that would change\n"
@@ -35,10 +35,12 @@ const char cmd_sql_usage[] =
 "options:\n"
 "      --csv       comma-separated values with a header line (RFC 4180)\n"
 "      --json      a JSON array with one object per row\n"
-"      --timeout=S stop the query after S seconds (default 300; 0: no limit)\n"
+"      --timeout=T stop the query after T, seconds with an optional unit\n"
+"                  (default 300; 1.5s, 200ms; 0: no limit)\n"
 "      --max-memory=SIZE\n"
 "                  stop the query when SQLite holds more than SIZE of memory\n"
 "                  (K, M, G suffixes; default 2G; 0: no limit)\n"
+"  -v, --verbose   how DB is opened and the time taken, on stderr\n"
 "  -h, --help      show this help\n"
 "\n"
 "exit status: 0 on success, 1 if the query fails, goes beyond a limit or\n"
@@ -347,9 +349,9 @@ int cmd_sql(int argc, char **argv, struct ft_err *e)
 		{ "json", no_argument, NULL, 'j' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "max-memory", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct cmd_getopt g = CMD_GETOPT("", opts, cmd_sql_usage);
 	enum fmt fmt = FMT_TABLE;
 	struct store *s = NULL;
 	sqlite3_stmt *st = NULL;
@@ -357,32 +359,29 @@ int cmd_sql(int argc, char **argv, struct ft_err *e)
 	int c, ret = FT_EXIT_FAIL, rc;
 	double timeout = 300;
 	long long max_mem = 2LL << 30;
-	char *end;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'c': fmt = FMT_CSV; break;
 		case 'j': fmt = FMT_JSON; break;
 		case 't':
-			timeout = strtod(optarg, &end);
-			if (end == optarg || *end || !(timeout >= 0 && timeout < 1e9))
-				return cmd_usage_error("sql", "--timeout wants seconds (0: no limit)");
+			if (cmd_parse_seconds(optarg, 1e9, &timeout) < 0)
+				return cmd_usage_error("sql", "--timeout wants a time such as 300, 1.5s or "
+						       "200ms (0: no limit), got '%s'", optarg);
 			break;
 		case 'm':
 			if (cmd_parse_size(optarg, &max_mem) < 0)
 				return cmd_usage_error("sql", "--max-memory wants a size such as 512M or 4G "
 						       "(0: no limit)");
 			break;
-		case 'h': return cmd_help(cmd_sql_usage);
-		default: return cmd_usage_error("sql", "unknown option");
+		case CMD_DONE: return g.status;
 		}
 	}
 	if (argc - optind != 2)
 		return cmd_usage_error("sql", "wants DB and QUERY");
 	db_path = argv[optind];
 	query = argv[optind + 1];
-	if (store_open(&s, db_path, STORE_READONLY, e) < 0)
+	if (cmd_db_open(&s, db_path, e) < 0)
 		return FT_EXIT_FAIL;
 	if (harden(store_db(s), timeout, max_mem) < 0) {
 		ft_error(e, -1, "%s: cannot set up the query's protections: %s", db_path,

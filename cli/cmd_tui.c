@@ -34,6 +34,8 @@ const char cmd_tui_usage[] =
 "      --mono        no colours (also when NO_COLOR is set)\n"
 "      --no-mouse    do not ask the terminal for mouse events\n"
 "      --window=N    start in the timeline of window N\n"
+"  -v, --verbose     the time taken and the exit status on stderr, after\n"
+"                    the screen is restored\n"
 "  -h, --help        show this help\n"
 "\n"
 "environment: FOLIOTRACE_TUI_TIMING=FILE appends the time to the first frame\n"
@@ -50,27 +52,26 @@ int cmd_tui(int argc, char **argv, struct ft_err *e)
 		{ "no-mouse", no_argument, NULL, 'M' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "bench-keys", required_argument, NULL, 'b' },	/* hidden: make bench */
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct tui_opts o = { .mouse = 1 };
-	char *end;
+	long long v;
 	int c, ret;
+	struct cmd_getopt g = CMD_GETOPT("", opts, cmd_tui_usage);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'a': o.ascii = 1; break;
 		case 'm': o.mono = 1; break;
 		case 'M': o.mouse = 0; break;
 		case 'w':
-			o.window = strtoll(optarg, &end, 10);
-			if (*end || o.window <= 0)
-				return cmd_usage_error("tui", "--window wants a window id");
+			if (cmd_parse_int(optarg, 1, INT64_MAX, &v) < 0)
+				return cmd_usage_error("tui", "--window wants a window id, got '%s'",
+						       optarg);
+			o.window = v;
 			break;
 		case 'b': o.bench_keys = optarg; break;
-		case 'h': return cmd_help(cmd_tui_usage);
-		default: return cmd_usage_error("tui", "unknown option");
+		case CMD_DONE: return g.status;
 		}
 	}
 	if (optind != argc - 1)
