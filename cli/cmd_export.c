@@ -10,7 +10,7 @@
 
 const char cmd_export_usage[] =
 "usage: foliotrace export [--format perfetto|csv] [--what events|windows] -o OUT\n"
-"                         [-f] [--window N] [--from NS] [--to NS] [-q] DB\n"
+"                         [-f] [--window N] [--from T] [--to T] [-q] DB\n"
 "\n"
 "Export a database's events, windows and happens-before edges.\n"
 "\n"
@@ -24,7 +24,8 @@ const char cmd_export_usage[] =
 "event.  Times are microseconds of the trace clock.\n"
 "\n"
 "csv: events (one row per event, the normalized columns with the tracepoint\n"
-"and caller by name; RFC 4180 quoting, CRLF line ends) and windows.  Without\n"
+"and caller by name, the device as MAJOR:MINOR, times in trace-clock ns;\n"
+"RFC 4180 quoting, CRLF line ends) and windows.  Without\n"
 "--what, OUT is a prefix: OUT-events.csv and OUT-windows.csv; with --what,\n"
 "OUT is the one file.  Values are the trace's own (a comm or path may start\n"
 "with = or +: beware of spreadsheet formulas).\n"
@@ -45,25 +46,18 @@ const char cmd_export_usage[] =
 "                     regular file\n"
 "      --window=N     only the events of window N (start_event..end_event),\n"
 "                     that window and the edges between them\n"
-"      --from=NS, --to=NS  only events with ts in this range (trace clock\n"
-"                     ns), and the windows and edges inside it\n"
+"      --from=T, --to=T  only events with a time in this range, and the\n"
+"                     windows and edges inside it; T is a trace-clock time\n"
+"                     as 'windows' and 'timeline' print it, in seconds\n"
+"                     with an optional unit (1234.5678, 1234.5678s,\n"
+"                     1234567.8ms, 1234567800000ns)\n"
 "  -q, --quiet        no summary line on stderr\n"
+"  -v, --verbose      how DB is opened and the time taken, on stderr\n"
 "  -h, --help         show this help\n"
 "\n"
 "exit status: 0 on success, 1 if the export could not be written (no\n"
 "file is left behind), 2 on a usage error, 130 or 143 when interrupted by\n"
 "SIGINT or SIGTERM.\n";
-
-static int parse_i64(const char *s, int64_t *out)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-
-	if (!*s || *end || v < 0)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 int cmd_export(int argc, char **argv, struct ft_err *e)
 {
@@ -76,16 +70,16 @@ int cmd_export(int argc, char **argv, struct ft_err *e)
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct cmd_getopt g = CMD_GETOPT("o:fq", opts, cmd_export_usage);
 	struct export_opts o = { .format = EXPORT_PERFETTO, .what = EXPORT_ALL, .window = -1,
 				 .from_ns = -1, .to_ns = -1 };
 	struct export_stats st;
 	int c, quiet = 0;
+	long long v;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:fqh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'f': o.force = 1; break;
 		case 'X':
@@ -106,20 +100,22 @@ int cmd_export(int argc, char **argv, struct ft_err *e)
 			break;
 		case 'o': o.out = optarg; break;
 		case 'W':
-			if (parse_i64(optarg, &o.window) < 0)
+			if (cmd_parse_int(optarg, 0, INT64_MAX, &v) < 0)
 				return cmd_usage_error("export", "--window wants a window id, not '%s'", optarg);
+			o.window = v;
 			break;
 		case 'F':
-			if (parse_i64(optarg, &o.from_ns) < 0)
-				return cmd_usage_error("export", "--from wants nanoseconds, not '%s'", optarg);
+			if (cmd_parse_time_ns(optarg, &o.from_ns) < 0)
+				return cmd_usage_error("export", "--from wants a time in seconds with an "
+						       "optional unit (12.5, 12.5s, 200ms), not '%s'", optarg);
 			break;
 		case 'T':
-			if (parse_i64(optarg, &o.to_ns) < 0)
-				return cmd_usage_error("export", "--to wants nanoseconds, not '%s'", optarg);
+			if (cmd_parse_time_ns(optarg, &o.to_ns) < 0)
+				return cmd_usage_error("export", "--to wants a time in seconds with an "
+						       "optional unit (12.5, 12.5s, 200ms), not '%s'", optarg);
 			break;
 		case 'q': quiet = 1; break;
-		case 'h': return cmd_help(cmd_export_usage);
-		default: return cmd_usage_error("export", "unknown option");
+		case CMD_DONE: return g.status;
 		}
 	}
 	if (optind != argc - 1)

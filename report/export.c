@@ -380,6 +380,17 @@ static void csv_int(FILE *f, sqlite3_stmt *st, int i)
 		fprintf(f, "%lld", sqlite3_column_int64(st, i));
 }
 
+/* A device as MAJOR:MINOR, like every other output (dev_t: major << 20 | minor). */
+static void csv_dev(FILE *f, sqlite3_stmt *st, int i)
+{
+	int64_t d;
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return;
+	d = sqlite3_column_int64(st, i);
+	fprintf(f, "%lld:%lld", (long long)(d >> 20), (long long)(d & 0xfffff));
+}
+
 static int csv_events(struct exp *x, FILE *f)
 {
 	static const char *const cols[] = { "id", "ts", "cpu", "pid", "event", "kind", "dev", "ino",
@@ -411,6 +422,8 @@ static int csv_events(struct exp *x, FILE *f)
 				int k = sqlite3_column_int(st, 5);
 
 				fputs(k >= 0 && k < FT_K__COUNT ? ft_kinds[k].name : "other", f);
+			} else if (i == 6) {
+				csv_dev(f, st, 6);
 			} else if (i == 15 && sqlite3_column_type(st, 15) != SQLITE_NULL) {
 				int64_t c = sqlite3_column_int64(st, 15);
 
@@ -447,6 +460,8 @@ static int csv_windows(struct exp *x, FILE *f)
 				fputc(',', f);
 			if (i == 1 || i == 2 || i == 11 || i == 12)
 				csv_field(f, (const char *)sqlite3_column_text(st, i));
+			else if (i == 3)
+				csv_dev(f, st, 3);
 			else
 				csv_int(f, st, i);
 		}

@@ -71,7 +71,7 @@ t_eq "--window $w: the edges inside it" "$(q "$db" "SELECT count(*) FROM hb_edge
 t_eq "--window $w: valid" "0 1" "$nbad $paired"
 # --from/--to: a time range.
 read -r from to <<< "$(q "$db" "SELECT first_ts + (last_ts - first_ts) / 3, first_ts + (last_ts - first_ts) / 2 FROM traces" | tr ',' ' ')"
-"$FT" export -q "$db" --from "$from" --to "$to" -o "$T_TMP/r.json"
+"$FT" export -q "$db" --from "${from}ns" --to "${to}ns" -o "$T_TMP/r.json"
 read -r unit nbad paired ni nx nflow nthr writers <<< "$(python3 "$T_TMP/validate.py" "$T_TMP/r.json")"
 t_eq "--from/--to: the events in the range" "$(q "$db" "SELECT count(*) FROM events WHERE ts BETWEEN $from AND $to")" "$ni"
 t_eq "--from/--to: the windows in the range" "$(q "$db" "SELECT count(*) FROM windows WHERE start_event >=
