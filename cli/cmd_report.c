@@ -10,7 +10,7 @@
 
 const char cmd_report_usage[] =
 "usage: foliotrace report [-o FILE] [-f] [--markdown] [--max-detail N]\n"
-"                         [--max-list N] [--no-replay] [--replay-timeout S]\n"
+"                         [--max-list N] [--no-replay] [--replay-timeout T]\n"
 "                         [-q] DB\n"
 "\n"
 "Write the postmortem of an analysed database as one self-contained HTML\n"
@@ -29,11 +29,12 @@ const char cmd_report_usage[] =
 "Replays come from the database's replays table.  Detailed windows without\n"
 "a stored replay are replayed first (foliotrace replay DB --window N\n"
 "--explore, run as a child process, which stores its results in DB) unless\n"
-"--no-replay is given; the report itself only reads DB.  Each replay is\n"
-"given --replay-timeout seconds (default 30): one that runs over is\n"
-"stopped (its process group killed), nothing of it is stored, and the\n"
-"report says so: a warning on stderr naming the window, a line listing\n"
-"the timed-out windows, and \"Replay timed out\" in each one's section.\n"
+"--no-replay is given or DB is read-only (a warning says so); the report\n"
+"itself only reads DB.  Each replay is given --replay-timeout (default\n"
+"30 s): one that runs over is stopped (its process group killed), nothing\n"
+"of it is stored, and the report says so: a warning on stderr naming the\n"
+"window, a line listing the timed-out windows, and \"Replay timed out\" in\n"
+"each one's section.\n"
 "\n"
 "options:\n"
 "  -o, --output=FILE   where to write (default: postmortem.html, or\n"
@@ -49,9 +50,10 @@ const char cmd_report_usage[] =
 "      --max-detail=N  windows shown in detail (default 30)\n"
 "      --max-list=N    loss/hit/dropped/unsafe windows listed (default 500)\n"
 "      --no-replay     do not run replays; show the stored ones only\n"
-"      --replay-timeout=S  seconds each replay may run (a decimal number,\n"
-"                      default 30; 0: no limit)\n"
+"      --replay-timeout=T  time each replay may run, seconds with an\n"
+"                      optional unit (default 30; 1.5s, 500ms; 0: no limit)\n"
 "  -q, --quiet         no warnings\n"
+"  -v, --verbose       the time taken and the exit status on stderr\n"
 "  -h, --help          show this help\n"
 "\n"
 "exit status: 0 when the report was written (also when replays failed or\n"
@@ -61,27 +63,11 @@ const char cmd_report_usage[] =
 
 static int parse_count(const char *s, int *out)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	long long v;
 
-	if (!*s || *end || v < 0 || v > 1000000)
+	if (cmd_parse_int(s, 0, 1000000, &v) < 0)
 		return -1;
 	*out = (int)v;
-	return 0;
-}
-
-/* A decimal number of seconds, 0 to a week (0: no limit). */
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (!*s || strspn(s, "0123456789.") != strlen(s))
-		return -1;
-	v = strtod(s, &end);
-	if (*end || end == s || !(v >= 0 && v <= 604800))
-		return -1;
-	*out = v;
 	return 0;
 }
 
@@ -96,17 +82,17 @@ int cmd_report(int argc, char **argv, struct ft_err *e)
 		{ "no-replay", no_argument, NULL, 'n' },
 		{ "replay-timeout", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct cmd_getopt g = CMD_GETOPT("o:fq", opts, cmd_report_usage);
+	struct ft_err ro = FT_ERR_INIT;
 	struct report_opts o = {
 		.format = REPORT_HTML, .max_detail = 30, .max_list = 500, .run_replays = 1,
 		.replay_timeout = RP_REPLAY_TIMEOUT,
 	};
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:fqh", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'o': o.out = optarg; break;
 		case 'f': o.force = 1; break;
@@ -121,18 +107,25 @@ int cmd_report(int argc, char **argv, struct ft_err *e)
 			break;
 		case 'n': o.run_replays = 0; break;
 		case 't':
-			if (parse_seconds(optarg, &o.replay_timeout) < 0)
-				return cmd_usage_error("report", "--replay-timeout wants seconds (0 to "
-						       "604800), not '%s'", optarg);
+			if (cmd_parse_seconds(optarg, 604800, &o.replay_timeout) < 0)
+				return cmd_usage_error("report", "--replay-timeout wants a time up to a "
+						       "week (30, 1.5s, 500ms; 0: no limit), not '%s'",
+						       optarg);
 			break;
 		case 'q': o.quiet = 1; break;
-		case 'h': return cmd_help(cmd_report_usage);
-		default: return cmd_usage_error("report", "unknown option");
+		case CMD_DONE: return g.status;
 		}
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error("report", "wants one DB");
 	o.db = argv[optind];
+	/* replays are stored in DB: a read-only one gets the stored replays only */
+	if (o.run_replays && cmd_db_writable(o.db, &ro) < 0) {
+		if (!o.quiet)
+			fprintf(stderr, "foliotrace report: warning: %s: read-only: no replays are run, "
+				"the stored ones are shown (as with --no-replay)\n", o.db);
+		o.run_replays = 0;
+	}
 	if (!o.out)
 		o.out = o.format == REPORT_MARKDOWN ? "postmortem.md" : "postmortem.html";
 	durable_signals();	/* SIGINT/SIGTERM remove the temp file */
