@@ -49,7 +49,7 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 
-.PHONY: all check debug debug-bin check-long check-lab lab bench asan asan-bin check-asan-inner install uninstall deps demo clean help docs \
+.PHONY: all check check-run deps-test debug debug-bin check-long check-lab lab bench asan asan-bin check-asan-inner install uninstall deps demo clean help docs \
         fuzz fuzz-bin fuzz-inner fuzz-regress-bin
 
 all: $(BIN) foliotrace
@@ -98,7 +98,11 @@ ASAN_FLAGS := CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointe
               LDFLAGS="-fsanitize=address,undefined"
 
 # The hostile-input tests also run against an ASan+UBSan build (FT_ASAN_BIN).
-check: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so $(BUILD)/escape.so asan-bin fuzz-regress-bin debug-bin
+# The test tools are installed first (make deps-test), then the suite runs.
+check: deps-test
+	$(Q)$(MAKE) --no-print-directory check-run
+
+check-run: all $(UNIT_BIN) $(BUILD)/gen_synth $(BUILD)/fiu_nth.so $(BUILD)/escape.so asan-bin fuzz-regress-bin debug-bin
 	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) \
 	  FT_ASAN_BIN=$(abspath build-asan/foliotrace) FT_DEBUG_BIN=$(abspath build-debug/foliotrace) \
 	  tests/run.sh
@@ -211,26 +215,24 @@ uninstall:
 	rm -f $(patsubst docs/man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(wildcard docs/man/*.1))
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/foliotrace
 
+# scripts/deps.sh: `make deps` installs what building needs (the libraries
+# and the compiler), `make deps-test` that and the test tools (trace-cmd,
+# xfsprogs, tmux, chromium, clang, libfiu, qemu, ...); make check runs it.
 deps:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh build
 
-# Set-up and demo in one: install what is missing, build, import the
-# bundled real trace, summarise it.  No root needed once deps are present.
+deps-test:
+	$(Q)scripts/deps.sh test
+
+# Set-up and demo in one: install the build libraries if missing, build,
+# then the whole story on the bundled real traces (scripts/demo.sh):
+# import, analyze, the loss window, its timeline, its replay under each
+# variant, the report (its path printed last).  No root needed once the
+# libraries are present.
 demo:
-	$(Q)scripts/deps.sh
+	$(Q)scripts/deps.sh build
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)mkdir -p $(BUILD)/demo
-	$(Q)./foliotrace import -f -q tests/fixtures/xfs-shortwrite-v7.dat -o $(BUILD)/demo/demo.db
-	$(Q)./foliotrace info $(BUILD)/demo/demo.db
-	$(Q)./foliotrace sql $(BUILD)/demo/demo.db \
-	  "SELECT event, caller, count(*) AS n FROM events_v WHERE event IN ('xfs_ilock','xfs_iunlock') GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 12"
-	$(Q)./foliotrace analyze $(BUILD)/demo/demo.db
-	$(Q)./foliotrace windows $(BUILD)/demo/demo.db
-	@echo; echo "== the race itself: a real trace from a pre-fix 5.10 kernel (tests/fixtures/PROVENANCE.md)"
-	$(Q)./foliotrace import -f -q tests/fixtures/xfs-race-5.10-a.dat -o $(BUILD)/demo/race.db
-	$(Q)./foliotrace analyze $(BUILD)/demo/race.db
-	$(Q)./foliotrace windows --verdict loss $(BUILD)/demo/race.db
-	$(Q)./foliotrace timeline --ino 131 --index 4512 $(BUILD)/demo/race.db
+	$(Q)scripts/demo.sh ./foliotrace $(BUILD)/demo
 
 docs/schema.md: schema.sql scripts/gen-schema-doc.sh
 	$(Q)scripts/gen-schema-doc.sh schema.sql > $@.tmp && mv $@.tmp $@
@@ -241,7 +243,7 @@ clean:
 	rm -rf build build-asan foliotrace
 
 help:
-	@echo "targets: all check check-long check-lab lab asan bench install uninstall deps demo docs clean"
+	@echo "targets: all check check-long check-lab lab asan bench install uninstall deps deps-test demo docs clean"
 	@echo "variables: V=1 (verbose), PREFIX, DESTDIR, CC, CFLAGS, KERNEL and LAB_ARGS (lab)"
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -354,222 +354,6 @@ static void print_json(FILE *out, const struct scenario *sc, struct model *m, co
 
 
 
-/* --- exploration: modes, budgets, the stated guarantee ------------------------ */
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int past(void *arg)
-{
-	return mono_now() >= *(const double *)arg;
-}
-
-static void guarantee_of(const struct model_explore *x, const struct replay_opts *o, char *g,
-			 size_t len)
-{
-	if (x->mode == MODEL_EXPLORE_PCT)
-		snprintf(g, len, "pct: a depth-%u bug is hit by one run with probability >= 1/(n k^(d-1)) "
-			 "= %.3g (n %u tasks, k %u steps%s); %" PRIu64 " runs miss it with "
-			 "probability <= %.3g", o->pct_depth ? o->pct_depth : 1, x->pct_p,
-			 x->pct_ntasks, x->pct_k, x->pct_longer ? ", some runs were longer" : "",
-			 x->schedules, x->pct_miss);
-	else if (x->complete && x->mode == MODEL_EXPLORE_DPOR)
-		snprintf(g, len, "exhaustive: every interleaving, up to the order of independent "
-			 "steps (DPOR)");
-	else if (x->complete)
-		snprintf(g, len, "exhaustive: every reachable state and final state (state search)");
-	else if (x->mode == MODEL_EXPLORE_STATES && x->max_preemptions >= 0 && !x->stopped &&
-		 !x->depth_cut)
-		snprintf(g, len, "bounded: every schedule with at most %d preemption%s",
-			 x->max_preemptions, x->max_preemptions == 1 ? "" : "s");
-	else
-		snprintf(g, len, "partial: %s stopped by the %s after %" PRIu64 " %s; no guarantee",
-			 x->mode == MODEL_EXPLORE_DPOR ? "DPOR" : "the state search",
-			 x->stopped == MODEL_STOP_CALLBACK ? "time budget" :
-			 x->stopped == MODEL_STOP_BUDGET ? "budget" : x->depth_cut ?
-			 "step limit" : "memory",
-			 x->mode == MODEL_EXPLORE_DPOR ? x->schedules : x->states,
-			 x->mode == MODEL_EXPLORE_DPOR ? "executions" : "states");
-}
-
-int replay_explore(const struct replay_opts *o, const struct model *init, struct model_explore *x,
-		   char *guarantee, size_t glen)
-{
-	struct model_explore_opts eo = {
-		.mode = (enum model_explore_mode)o->explore_mode, .max_executions = o->budget,
-		.max_preemptions = o->preemptions, .pct_depth = o->pct_depth,
-		.pct_runs = o->runs, .seed = o->seed, .poll_every = 16,
-	};
-	double t0 = mono_now(), until = t0 + o->seconds;
-	int err;
-
-	if (o->seconds > 0) {
-		eo.stop = past;
-		eo.stop_arg = &until;
-		if (o->explore_default)	/* 30% for DPOR, then the fallbacks */
-			until = t0 + o->seconds * 0.3;
-	}
-	if (o->preemptions >= 0)
-		eo.mode = MODEL_EXPLORE_STATES;
-	/* the default search with no time budget (a window's --explore):
-	 * budgets in executions and states, so the result does not depend on
-	 * the machine's speed */
-	if (o->explore_default && o->seconds <= 0)
-		eo.max_executions = REPLAY_DET_EXECUTIONS;
-	err = model_explore_opts(init, &eo, x);
-	if (!err && o->explore_default && x->complete) {
-		/* DPOR has a known gap (docs/replay-explore.md): check its final
-		 * states against the state search with what is left of the budget;
-		 * when they differ, the state search's (exact) final states and
-		 * classes replace DPOR's and the guarantee says so */
-		struct model_explore *y = malloc(sizeof(*y));
-
-		until = t0 + o->seconds * 0.65;
-		eo.mode = MODEL_EXPLORE_STATES;
-		eo.max_executions = o->seconds > 0 ? 0 : REPLAY_DET_STATES;
-		if (y && model_explore_opts(init, &eo, y) == 0 && y->complete &&
-		    (y->final_states != x->final_states || y->nclasses != x->nclasses ||
-		     memcmp(y->klass, x->klass, sizeof(x->klass)))) {
-			uint64_t missed = y->final_states - x->final_states;
-
-			x->final_states = y->final_states;
-			x->nclasses = y->nclasses;
-			memcpy(x->klass, y->klass, sizeof(x->klass));
-			snprintf(guarantee, glen, "exhaustive (state search): DPOR missed %" PRIu64
-				 " of %" PRIu64 " final states (its known gap, "
-				 "docs/replay-explore.md): the final states and classes are the "
-				 "state search's, the schedule counts DPOR's", missed,
-				 y->final_states);
-			free(y);
-			return 0;
-		}
-		if (y && !y->complete) {
-			snprintf(guarantee, glen, "exhaustive (DPOR), not checked by the state search "
-				 "(its budget ran out): DPOR has a known gap, "
-				 "docs/replay-explore.md");
-			free(y);
-			return 0;
-		}
-		free(y);
-	}
-	if (!err && o->explore_default && !x->complete) {
-		/* fallback 1: the state search until 65% of the time; its final
-		 * states and outcome classes are exact when it completes */
-		uint64_t dpor_execs = x->schedules, states = 0;
-		struct model_explore *b = NULL;
-		int k_done = -1;
-
-		until = t0 + o->seconds * 0.65;
-		eo.mode = MODEL_EXPLORE_STATES;
-		eo.max_executions = o->seconds > 0 ? 0 : REPLAY_DET_STATES;
-		err = model_explore_opts(init, &eo, x);
-		if (!err && !x->complete) {
-			/* fallback 2: preemption-bounded state searches, K = 0, 1, ...
-			 * with the rest of the time; the last one that completes is the
-			 * guarantee (every schedule with at most K preemptions) */
-			states = x->states;
-			b = malloc(sizeof(*b));
-			until = t0 + o->seconds;
-			for (int k = 0; b && k < 64; k++) {
-				eo.max_preemptions = k;
-				if (model_explore_opts(init, &eo, b) < 0 || b->stopped || b->depth_cut)
-					break;
-				memcpy(x, b, sizeof(*x));
-				k_done = k;
-				if (!b->bound_hit)
-					break;	/* no schedule needed more: exhaustive */
-			}
-			free(b);
-		}
-		if (err)
-			return err;
-		guarantee_of(x, o, guarantee, glen);
-		{
-			size_t n = strlen(guarantee);
-
-			const char *why = o->seconds > 0 ? "time budget" : "budget";
-
-			if (k_done >= 0)
-				snprintf(guarantee + n, glen - n, " (DPOR stopped by the %s after %"
-					 PRIu64 " executions, the full state search after %" PRIu64
-					 " states)", why, dpor_execs, states);
-			else
-				snprintf(guarantee + n, glen - n, " (DPOR stopped by the %s after %"
-					 PRIu64 " executions first)", why, dpor_execs);
-		}
-		return err;
-	}
-	if (!err)
-		guarantee_of(x, o, guarantee, glen);
-	return err;
-}
-
-void replay_counterexamples_json(FILE *out, const struct model *m, const struct model_explore *x)
-{
-	char buf[4 * MODEL_MAX_RUN];
-
-	fputc('{', out);
-	for (int o = 1, n = 0; o < MODEL_OUTCOMES; o++)
-		if (x->shortest[o].n) {
-			model_schedule_format(m, x->shortest[o].task, x->shortest[o].n, buf,
-					      sizeof(buf));
-			fprintf(out, "%s", n++ ? "," : "");
-			json_str(out, model_outcome_name(o));
-			fputc(':', out);
-			json_str(out, buf);
-		}
-	fputc('}', out);
-}
-
-void replay_explore_json(FILE *out, const struct model *m, const struct model_explore *x,
-			 const char *guarantee)
-{
-	static const char *const modes[] = { "dpor", "states", "pct" };
-	static const char *const stops[] = { "none", "budget", "time", "memory" };
-	char buf[4 * MODEL_MAX_RUN];
-
-	fprintf(out, "{\"mode\":\"%s\",\"complete\":%s,\"stopped\":\"%s\",\"guarantee\":",
-		modes[x->mode], x->complete ? "true" : "false", stops[x->stopped]);
-	json_str(out, guarantee);
-	fprintf(out, ",\"executions\":%" PRIu64 ",\"states\":%" PRIu64 ",\"final_states\":%" PRIu64
-		",\"races\":%" PRIu64 ",\"sleep_blocked\":%" PRIu64 ",\"steps\":%" PRIu64
-		",\"depth_cut\":%s,\"preemptions\":", x->mode == MODEL_EXPLORE_STATES ? 0 :
-		x->schedules, x->states, x->final_states, x->races, x->sleep_blocked, x->steps,
-		x->depth_cut ? "true" : "false");
-	if (x->max_preemptions >= 0)
-		fprintf(out, "%d", x->max_preemptions);
-	else
-		fputs("null", out);
-	fprintf(out, ",\"bound_hit\":%s,\"classes\":[", x->bound_hit ? "true" : "false");
-	for (unsigned i = 0; i < x->nclasses; i++) {
-		fprintf(out, "%s{\"hits\":", i ? "," : "");
-		json_hits(out, x->klass[i].hits);
-		fprintf(out, ",\"final_states\":%" PRIu64 "}", x->klass[i].final_states);
-	}
-	fputs("],\"pct\":", out);
-	if (x->mode == MODEL_EXPLORE_PCT)
-		fprintf(out, "{\"tasks\":%u,\"k\":%u,\"longer_runs\":%u,\"p_run\":%.6g,"
-			"\"p_miss\":%.6g}", x->pct_ntasks, x->pct_k, x->pct_longer, x->pct_p,
-			x->pct_miss);
-	else
-		fputs("null", out);
-	fputs(",\"counterexamples\":{", out);
-	for (int o = 1, n = 0; o < MODEL_OUTCOMES; o++)
-		if (x->shortest[o].n) {
-			model_schedule_format(m, x->shortest[o].task, x->shortest[o].n, buf, sizeof(buf));
-			fprintf(out, "%s", n++ ? "," : "");
-			json_str(out, model_outcome_name(o));
-			fputc(':', out);
-			json_str(out, buf);
-		}
-	fputs("}}", out);
-}
-
 /* One variant: build, run the schedule, explore from the initial state. */
 int replay_one(const struct replay_opts *o, const struct scenario *sc, const char *variant,
 		      int first, const char *sched_text, struct kept *keep, struct ft_err *e)
@@ -665,7 +449,7 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct replay_opts o = { .model = "all", .preemptions = -1, .runs = 1000, .seed = 1 };
+	struct replay_opts o = REPLAY_OPTS_INIT;
 	double timeout = -1;
 	char *vend;
 	const struct scenario *sc;
@@ -768,7 +552,15 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		if (*end || end == o.window || id <= 0)
 			return cmd_usage_error("replay", "--window wants a window id (a positive "
 					       "integer), not '%s'", o.window);
-		return replay_window(&o, id, e);
+		ret = winreplay_run(&o, id, stdout, e);
+		if (ret == WINREPLAY_USAGE) {
+			char msg[sizeof(e->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", e->msg);
+			ft_err_clear(e);
+			return cmd_usage_error("replay", "%s", msg);
+		}
+		return ret < 0 ? FT_EXIT_FAIL : FT_EXIT_OK;
 	}
 	if (o.strict)
 		return cmd_usage_error("replay", "--strict goes with DB --window N --schedule S");

@@ -4,11 +4,12 @@
  *
  * Steps: open the database read-only -> provenance and verdict counts ->
  * the listed windows (query_windows) -> mark the detailed ones -> if asked,
- * close the database and run `replay --window N --explore` as a child of
- * this binary for the detailed windows without stored replays (the child
- * opens the database for writing; we never do), each within the replay
- * timeout (rp_run_replay: the child's process group is killed when it runs
- * over, and the window is marked) -> reopen read-only -> each
+ * close the database and run the window-replay job with --explore in a
+ * child process (jobs/winreplay.h: winreplay_child, no exec) for the
+ * detailed windows without stored replays (the child opens the database
+ * for writing; we never do), each within the replay timeout (the child's
+ * process group is killed when it runs over, and the window is marked)
+ * -> reopen read-only -> each
  * detailed window's figure data -> the writer (html.c or markdown.c) into
  * a temporary file -> rename.
  */
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "../core/store.h"
+#include "../jobs/winreplay.h"
 #include "doc.h"
 #include "query.h"
 
@@ -246,145 +248,7 @@ void out_abort(struct out_file *o)
 	durable_abort(&o->d);
 }
 
-/* --- replays in a child --------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The test-only hook of rp_run_replay (report.h): is window to stall? */
-static int test_stalled(int64_t window)
-{
-	const char *s = getenv("FOLIOTRACE_TEST_REPLAY_STALL");
-	char *end;
-
-	while (s && *s) {
-		long long v = strtoll(s, &end, 10);
-
-		if (end == s || (*end && *end != ','))
-			return 0;
-		if (v == window)
-			return 1;
-		s = *end ? end + 1 : end;
-	}
-	return 0;
-}
-
-static void __attribute__((noreturn)) test_stall(void)
-{
-	const char *path = getenv("FOLIOTRACE_TEST_REPLAY_STALL_PIDS");
-	pid_t g = fork();
-	FILE *f;
-
-	if (g == 0)
-		for (;;)
-			pause();
-	if (path && (f = fopen(path, "a"))) {
-		fprintf(f, "%d %d\n", (int)getpid(), (int)g);
-		fclose(f);
-	}
-	for (;;)
-		pause();
-}
-
-/* Kills the child's process group and reaps the child. */
-static void kill_group(pid_t pid, int *status)
-{
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);	/* in case setpgid lost a race with exec */
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
-}
-
-int rp_run_replay(const char *self, const char *db, int64_t window, double timeout,
-		  int *status)
-{
-	sigset_t set, old;
-	char arg[32];
-	double deadline = timeout > 0 ? now_s() + timeout : 0;
-	pid_t pid;
-	int ret;
-
-	*status = 0;
-	snprintf(arg, sizeof(arg), "%lld", (long long)window);
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	for (int i = 0; i < 3; i++) {	/* the stop signals this process does not ignore */
-		static const int stop[] = { SIGINT, SIGTERM, SIGHUP };
-		struct sigaction sa;
-
-		if (sigaction(stop[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
-			sigaddset(&set, stop[i]);
-	}
-	fflush(NULL);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	pid = fork();
-	if (pid < 0) {
-		ret = -errno;
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return ret;
-	}
-	if (pid == 0) {
-		int fd = open("/dev/null", O_RDWR);
-
-		setpgid(0, 0);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		if (test_stalled(window))
-			test_stall();
-		execl(self ? self : "/proc/self/exe", "foliotrace", "replay", db, "--window", arg,
-		      "--explore", (char *)NULL);
-		_exit(127);
-	}
-	setpgid(pid, pid);	/* both sides: the group exists before either goes on */
-	for (;;) {
-		double slice = 0.1;	/* waitpid again at least this often */
-		struct timespec ts;
-		pid_t r = waitpid(pid, status, WNOHANG);
-		int sig;
-
-		if (r == pid) {
-			ret = WIFEXITED(*status) && WEXITSTATUS(*status) == 0 ? 0 : -ECHILD;
-			break;
-		}
-		if (r < 0 && errno != EINTR) {
-			ret = -errno;
-			kill_group(pid, status);
-			break;
-		}
-		if (deadline) {
-			double left = deadline - now_s();
-
-			if (left <= 0) {
-				kill_group(pid, status);
-				ret = -ETIMEDOUT;
-				break;
-			}
-			slice = left < slice ? left : slice;
-		}
-		ts.tv_sec = (time_t)slice;
-		ts.tv_nsec = (long)((slice - (double)ts.tv_sec) * 1e9);
-		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
-			/* the child is not in our terminal's group: stop it, then
-			 * let the signal do what it does here */
-			kill_group(pid, status);
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			raise(sig);
-			return -EINTR;
-		}
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return ret;
-}
+/* --- replays in a child (jobs/winreplay.h) ------------------------------------ */
 
 static int spawn_replays(struct store **s, const struct report_opts *o, struct rp_doc *d,
 			 struct ft_err *e)
@@ -401,7 +265,7 @@ static int spawn_replays(struct store **s, const struct report_opts *o, struct r
 	*s = NULL;
 	d->replay_timeout = o->replay_timeout;
 	for (int i = 0; i < n; i++) {
-		ret = rp_run_replay(o->self, o->db, ids[i], o->replay_timeout, &status);
+		ret = winreplay_child(o->db, ids[i], o->replay_timeout, &status);
 		if (ret == -ETIMEDOUT) {
 			for (int k = 0; k < d->nwin; k++)
 				if (d->win[k].id == ids[i])

@@ -3,9 +3,9 @@
  * report.h - the postmortem report of an analysed database (HTML or
  * Markdown) and the exports (Perfetto trace-event JSON, CSV).
  *
- * Both open the database read-only; the report may first run
- * `foliotrace replay DB --window N --explore` (a child process of the
- * same binary, which stores its results) for the detailed windows that
+ * Both open the database read-only; the report may first run the
+ * window-replay job with --explore (jobs/winreplay.h: winreplay_child, a
+ * forked child that stores its results) for the detailed windows that
  * have no stored replay.  Output files appear complete or not at all,
  * by the discipline of core/durable.h (temp file, -f to replace a regular
  * file, written straight into a device or FIFO, never the input).
@@ -17,6 +17,7 @@
 
 #include "../core/durable.h"
 #include "../core/err.h"
+#include "../jobs/winreplay.h"
 
 enum report_format { REPORT_HTML, REPORT_MARKDOWN };
 
@@ -26,9 +27,8 @@ struct report_opts {
 	enum report_format format;
 	int max_detail;			/* windows shown in detail */
 	int max_list;			/* loss/hit/dropped/unsafe rows listed */
-	int run_replays;		/* spawn replays for detailed windows without one */
-	double replay_timeout;		/* seconds per spawned replay; 0: no limit */
-	const char *self;		/* the binary to spawn (default /proc/self/exe) */
+	int run_replays;		/* replay detailed windows without one (a child each) */
+	double replay_timeout;		/* seconds per child replay; 0: no limit */
 	int quiet;
 	int force;			/* -f: replace a regular OUT */
 };
@@ -36,25 +36,8 @@ struct report_opts {
 /* Writes the report; 0 or a negative code with the message in *e. */
 int report_write(const struct report_opts *o, struct ft_err *e);
 
-#define RP_REPLAY_TIMEOUT	30.0	/* default seconds per replay (report, TUI) */
-
-/*
- * Runs `SELF replay DB --window ID --explore` (self: the binary; NULL for
- * /proc/self/exe) as a child in a process group of its own, standard
- * streams on /dev/null, and waits at most timeout seconds (0: no limit).
- * Returns 0 when it exits 0, -ECHILD when it fails (*status: its wait
- * status), -ETIMEDOUT when the timeout ran out (the group is then killed
- * with SIGKILL and reaped), or -errno.  A SIGINT, SIGTERM or SIGHUP that
- * arrives meanwhile kills the group too, then takes its usual course.
- *
- * Test-only hook: with FOLIOTRACE_TEST_REPLAY_STALL=ID[,ID...] in the
- * environment, the child for those windows forks a grandchild and both
- * sleep forever instead of replaying; with FOLIOTRACE_TEST_REPLAY_STALL_PIDS
- * =FILE they first write their two pids there (tests/t6001 checks that a
- * timeout kills the whole group).
- */
-int rp_run_replay(const char *self, const char *db, int64_t window, double timeout,
-		  int *status);
+/* The default --replay-timeout (the TUI's limit too): winreplay.h's. */
+#define RP_REPLAY_TIMEOUT	WINREPLAY_TIMEOUT
 
 enum export_format { EXPORT_PERFETTO, EXPORT_CSV };
 enum export_what { EXPORT_ALL, EXPORT_EVENTS, EXPORT_WINDOWS };

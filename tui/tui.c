@@ -82,8 +82,55 @@ static int script_key(const char **p, const char **text, char *name, size_t len)
 
 /* --- screens ---------------------------------------------------------------- */
 
+int64_t tui_windows_total(const struct tui *t)
+{
+	unsigned mask = tq_verdicts(t->q);
+	int64_t n = 0;
+
+	if (t->wcounted != 1)
+		return 0;
+	for (int i = 0; i < TQ_SEV_N; i++)
+		if (mask & (1u << i))
+			n += t->wcount[i];
+	return n;
+}
+
+int64_t tui_window_rank(struct tui *t, const struct tq_window *w)
+{
+	unsigned mask = tq_verdicts(t->q);
+	int64_t r;
+
+	if (t->wcounted != 1 || !(mask & (1u << w->sev)))
+		return 0;
+	if (t->rank_id == w->id && t->rank_mask == mask)
+		return t->rank_val;
+	r = tq_window_rank(t->q, w->sev, w->id, t->wcount);
+	if (r <= 0)
+		return 0;
+	t->rank_id = w->id;
+	t->rank_mask = mask;
+	t->rank_val = r;
+	return r;
+}
+
+/* The message drawn instead of the screens below the minimum size, wrapped
+ * to the width (every row it needs, as many as there are). */
+static void draw_too_small(struct tui *t)
+{
+	char msg[256];
+	int len, w = t->cols > 0 ? t->cols : 1;
+
+	len = snprintf(msg, sizeof(msg), "terminal too small: %dx%d; foliotrace tui needs at least "
+		       "%d columns and %d rows. Enlarge it, or q to quit.", t->cols, t->rows,
+		       TUI_MIN_COLS, TUI_MIN_ROWS);
+	for (int off = 0, y = 0; off < len && y < t->rows; off += w, y++)
+		mvaddnstr(y, 0, msg + off, w);
+}
+
 static void query(struct tui *t)
 {
+	if (t->too_small)
+		return;
 	switch (t->scr) {
 	case SCR_OVERVIEW: scr_overview_query(t); break;
 	case SCR_TIMELINE: scr_timeline_query(t); break;
@@ -95,6 +142,12 @@ static void query(struct tui *t)
 static void draw(struct tui *t)
 {
 	erase();
+	if (t->too_small) {
+		draw_too_small(t);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
 	switch (t->scr) {
 	case SCR_OVERVIEW: scr_overview_draw(t); break;
 	case SCR_TIMELINE: scr_timeline_draw(t); break;
@@ -109,6 +162,12 @@ static void draw(struct tui *t)
 /* One bounded step of idle work; returns TF_* flags, 0 when none was left. */
 static int idle_step(struct tui *t, double *last_live)
 {
+	if (!t->wcounted) {
+		t->wcounted = tq_window_counts(t->q, t->wcount) == 0;
+		if (!t->wcounted)
+			t->wcounted = -1;	/* failed: no counter, not again */
+		return t->scr == SCR_OVERVIEW || t->scr == SCR_TIMELINE ? TF_REQUERY : TF_HANDLED;
+	}
 	if (!t->ino_scanned) {
 		int64_t ino;
 		int r = tq_next_ino(t->q, t->nino ? t->ino[t->nino - 1] : -1, &ino);
@@ -140,13 +199,13 @@ static int idle_step(struct tui *t, double *last_live)
 
 static int idle_pending(const struct tui *t)
 {
-	return !t->ino_scanned || t->ino_counted < t->nino;
+	return !t->wcounted || !t->ino_scanned || t->ino_counted < t->nino;
 }
 
-/* Runs `foliotrace replay DB --window N --explore` (this binary), output
- * to /dev/null, for at most RP_REPLAY_TIMEOUT seconds (its process group is
- * killed then: report/report.h, rp_run_replay); the database is written by
- * that process, not by us. */
+/* Runs the window-replay job with --explore in a child process (no exec),
+ * output to /dev/null, for at most RP_REPLAY_TIMEOUT seconds (its process
+ * group is killed then: jobs/winreplay.h, winreplay_child); the database is
+ * written by that process, not by us. */
 static void run_replay(struct tui *t)
 {
 	int status = 0, ret;
@@ -155,7 +214,7 @@ static void run_replay(struct tui *t)
 	if (t->ino_counted < t->nino)
 		t->ino_count[t->ino_counted] = 0;
 	tq_close_reads(t->q);
-	ret = rp_run_replay(NULL, t->db, t->win.id, RP_REPLAY_TIMEOUT, &status);
+	ret = winreplay_child(t->db, t->win.id, RP_REPLAY_TIMEOUT, &status);
 	if (ret == -ETIMEDOUT)
 		snprintf(t->msg, sizeof(t->msg), "replay of window %lld timed out: stopped after %g s "
 			 "(the TUI's limit); 'foliotrace replay %s --window %lld' without --explore "
@@ -214,6 +273,7 @@ int tui_run(const struct tui_opts *o, struct ft_err *e)
 	if ((ret = term_open(&to, e)) < 0)
 		goto out;
 	getmaxyx(stdscr, t->rows, t->cols);
+	t->too_small = t->rows < TUI_MIN_ROWS || t->cols < TUI_MIN_COLS;
 	tq_snapshot(t->q, 1);
 	if (t->have_win)
 		actions_open_window(t);
@@ -237,6 +297,7 @@ int tui_run(const struct tui_opts *o, struct ft_err *e)
 			t->cols = cols;
 			flags |= TF_REQUERY;
 		}
+		t->too_small = rows < TUI_MIN_ROWS || cols < TUI_MIN_COLS;
 		if (flags & TF_REQUERY)
 			query(t);
 		if (tq_failure(t->q)) {
