@@ -25,6 +25,7 @@
 
 #include "cmd.h"
 #include "../core/store.h"
+#include "../core/termsafe.h"
 
 const char *cmd_name = "";
 unsigned cmd_db_flags;
@@ -396,4 +397,151 @@ int cmd_out_width(void)
 	if (c && (v = strtol(c, NULL, 10)) >= 20 && v <= 10000)
 		return (int)v;
 	return 80;
+}
+
+/* --- text tables ---------------------------------------------------------- */
+
+int cmd_fit(char **safe, size_t cols)
+{
+	char *str = *safe, *grown;
+	size_t n = strlen(str), i = 0, used = 0;
+	uint32_t cp;
+
+	if (ft_term_width(str) <= cols)
+		return 0;
+	/* keep cols - 1 columns (none when cols is 0), then the marker */
+	while (i < n && cols) {
+		size_t l = ft_utf8_next(str + i, n - i, &cp);
+		int w = l ? ft_term_cp_width(cp) : 1;
+
+		if (!l)
+			l = 1;
+		if (used + (size_t)w > cols - 1)
+			break;
+		used += (size_t)w;
+		i += l;
+	}
+	grown = realloc(str, i + sizeof(FT_TERM_CUT_MARK));
+	if (!grown) {
+		str[i] = '\0';	/* cut, unmarked: still fits */
+		return 1;
+	}
+	memcpy(grown + i, FT_TERM_CUT_MARK, sizeof(FT_TERM_CUT_MARK));
+	*safe = grown;
+	return 1;
+}
+
+static int table_grow(struct cmd_table *t)
+{
+	if (t->ncols <= 0 || t->ncols > CMD_TABLE_MAXCOLS)
+		return -EINVAL;
+	if (t->nrows == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		char **c = realloc(t->cell, cap * (size_t)t->ncols * sizeof(*c));
+		unsigned char *nt;
+
+		if (!c)
+			return -ENOMEM;
+		t->cell = c;
+		nt = realloc(t->note, cap);
+		if (!nt)
+			return -ENOMEM;
+		t->note = nt;
+		t->cap = cap;
+	}
+	return 0;
+}
+
+int cmd_table_add(struct cmd_table *t, const char *const *cells)
+{
+	char **row;
+	int ret = table_grow(t);
+
+	if (ret < 0)
+		return ret;
+	row = t->cell + t->nrows * (size_t)t->ncols;
+	for (int i = 0; i < t->ncols; i++) {
+		row[i] = ft_term_dupn(cells[i] ? cells[i] : "", cells[i] ? strlen(cells[i]) : 0);
+		if (!row[i]) {
+			while (i--)
+				free(row[i]);
+			return -ENOMEM;
+		}
+	}
+	t->note[t->nrows++] = 0;
+	return 0;
+}
+
+int cmd_table_note(struct cmd_table *t, const char *text)
+{
+	char **row;
+	int ret = table_grow(t);
+
+	if (ret < 0)
+		return ret;
+	row = t->cell + t->nrows * (size_t)t->ncols;
+	memset(row, 0, (size_t)t->ncols * sizeof(*row));
+	row[0] = ft_term_dupn(text, strlen(text));
+	if (!row[0])
+		return -ENOMEM;
+	t->note[t->nrows++] = 1;
+	return 0;
+}
+
+size_t cmd_table_print(const struct cmd_table *t, FILE *f, int width)
+{
+	size_t w[CMD_TABLE_MAXCOLS] = { 0 }, cut = 0;
+	char *line = NULL;
+	size_t len = 0;
+
+	for (size_t r = 0; r < t->nrows; r++)
+		for (int c = 0; c < t->ncols && !t->note[r]; c++) {
+			size_t cw = ft_term_width(t->cell[r * (size_t)t->ncols + c]);
+
+			if (cw > w[c])
+				w[c] = cw;
+		}
+	for (size_t r = 0; r < t->nrows && !ferror(f); r++) {
+		FILE *m = open_memstream(&line, &len);
+		char **row = t->cell + r * (size_t)t->ncols;
+		int last = t->ncols - 1;
+
+		if (!m)
+			return cut;
+		if (t->note[r]) {
+			fputs(row[0], m);
+		} else {
+			/* the last non-empty cell is not padded: no trailing blanks */
+			while (last > 0 && !row[last][0])
+				last--;
+			for (int c = 0; c <= last; c++) {
+				size_t pad = w[c] - ft_term_width(row[c]);
+
+				if (c)
+					fputc(' ', m);
+				if (t->right[c])
+					fprintf(m, "%*s%s", (int)pad, "", row[c]);
+				else
+					fprintf(m, "%s%*s", row[c], c == last ? 0 : (int)pad, "");
+			}
+		}
+		fclose(m);
+		if (width > 0)
+			cut += (size_t)cmd_fit(&line, (size_t)width);
+		fprintf(f, "%s\n", line);
+		free(line);
+		line = NULL;
+	}
+	return cut;
+}
+
+void cmd_table_free(struct cmd_table *t)
+{
+	for (size_t i = 0; i < t->nrows * (size_t)t->ncols; i++)
+		free(t->cell[i]);
+	free(t->cell);
+	free(t->note);
+	t->cell = NULL;
+	t->note = NULL;
+	t->nrows = t->cap = 0;
 }

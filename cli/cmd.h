@@ -176,4 +176,34 @@ int cmd_db_writable(const char *path, struct ft_err *e);
  */
 int cmd_out_width(void);
 
+/*
+ * A text table whose columns are as wide as their widest cell: complete
+ * when stdout is not a terminal; on a terminal each line longer than the
+ * width is cut to it, the cut marked with "…" (FT_TERM_CUT_MARK).  Cells
+ * are made safe for the terminal (core/termsafe.h) when added.
+ */
+#define CMD_TABLE_MAXCOLS	24
+
+struct cmd_table {
+	int ncols;
+	size_t nrows, cap;
+	char **cell;		/* nrows * ncols safe strings */
+	unsigned char *note;	/* per row: 1 when it is a free text line (cell 0) */
+	int right[CMD_TABLE_MAXCOLS];	/* columns aligned right */
+};
+
+/* Adds a row of t->ncols cells (NULL: empty).  0 or -ENOMEM. */
+int cmd_table_add(struct cmd_table *t, const char *const *cells);
+/* Adds a line of free text, not aligned with the columns. */
+int cmd_table_note(struct cmd_table *t, const char *text);
+/* Prints the table; width 0: no limit.  Returns the number of lines cut. */
+size_t cmd_table_print(const struct cmd_table *t, FILE *f, int width);
+void cmd_table_free(struct cmd_table *t);
+/*
+ * Cuts a malloc'ed string that is already safe to at most cols display
+ * columns, the last one the cut marker (*safe may be reallocated); returns
+ * 1 when it cut.  cols 0 leaves the marker only.
+ */
+int cmd_fit(char **safe, size_t cols);
+
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_windows.c - foliotrace windows: list the unsafe windows of a database. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,12 +17,17 @@ const char cmd_windows_usage[] =
 "hit, dropped, unsafe, unknown, protected), then in time order: id,\n"
 "family, verdict, inode, page range, time span, tasks (writer first) and\n"
 "the evidence (the lock that protects the window, or the racing events).\n"
+"Columns are as wide as their widest value.  On a terminal each line is\n"
+"cut to the terminal's width, the cut marked with \"…\" and a last line\n"
+"saying so; piped or redirected, lines are complete.\n"
 "\n"
 "options:\n"
 "      --verdict=V   only windows with this verdict\n"
 "      --json        a JSON array of objects with id, family, verdict, dev, ino,\n"
 "                    start_ns, end_ns, start_event, end_event, first_index,\n"
-"                    last_index, tasks and evidence\n"
+"                    last_index, tasks and evidence (dev as \"MAJOR:MINOR\",\n"
+"                    times in trace-clock ns)\n"
+"  -v, --verbose     how DB is opened and the time taken, on stderr\n"
 "  -h, --help        show this help\n"
 "\n"
 "Text from the database (family, tasks, evidence) is made safe for the\n"
@@ -32,45 +38,38 @@ const char cmd_windows_usage[] =
 "cannot be read (a damaged file is an error, not an empty list) or the\n"
 "output cannot be written, 2 on a usage error.\n";
 
-static void heading(int json)
-{
-	if (json)
-		putchar('[');
-	else
-		printf("%-5s %-15s %-9s %-12s %-15s %-27s %-16s %s\n", "id", "family", "verdict",
-		       "inode", "pages", "time (s)", "tasks", "evidence");
-}
+static const char *const heads[] = { "id", "family", "verdict", "inode", "pages", "time (s)",
+				      "tasks", "evidence" };
 
 int cmd_windows(int argc, char **argv, struct ft_err *e)
 {
 	static const struct option opts[] = {
-		{ "verdict", required_argument, NULL, 'v' },
+		{ "verdict", required_argument, NULL, 'V' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct cmd_getopt g = CMD_GETOPT("", opts, cmd_windows_usage);
+	struct cmd_table tab = { .ncols = 8, .right = { 1 } };
 	const char *verdict = NULL;
 	struct store *s = NULL;
 	sqlite3_stmt *st = NULL;
 	int json = 0, c, n = 0, rc, ret = FT_EXIT_FAIL;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
-		case 'v':
+		case 'V':
 			verdict = optarg;
 			if (verdict_from_name(verdict) < 0)
 				return cmd_usage_error("windows", "unknown verdict '%s' (loss, hit, dropped, "
 						       "unsafe, unknown, protected)", verdict);
 			break;
 		case 'j': json = 1; break;
-		case 'h': return cmd_help(cmd_windows_usage);
-		default: return cmd_usage_error("windows", "unknown option");
+		case CMD_DONE: return g.status;
 		}
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error("windows", "wants one DB");
-	if (store_open(&s, argv[optind], STORE_READONLY, e) < 0)
+	if (cmd_db_open(&s, argv[optind], e) < 0)
 		return FT_EXIT_FAIL;
 	if (sqlite3_prepare_v2(store_db(s),
 		/* a hostile file may hold anything: NULLs, text that is not JSON */
@@ -94,8 +93,10 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 		sqlite3_bind_text(st, 1, verdict, -1, SQLITE_STATIC);
 	/* the heading comes with the first row: a damaged file prints nothing */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !ferror(stdout)) {
-		if (!n)
-			heading(json);
+		if (!n && json)
+			putchar('[');
+		else if (!n && cmd_table_add(&tab, heads) < 0)
+			goto oom;
 		int64_t dev = sqlite3_column_int64(st, 3);
 		const char *tasks = (const char *)sqlite3_column_text(st, 11);
 		const char *evd = (const char *)sqlite3_column_text(st, 12);
@@ -119,7 +120,8 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 			json_raw(stdout, evd ? evd : "{}");
 			putchar('}');
 		} else {
-			char inode[32], pages[40], span[64];
+			char id[24], inode[48], pages[48], span[64];
+			const char *row[8];
 
 			snprintf(inode, sizeof(inode), "%lld:%lld/%lld", (long long)(dev >> 20),
 				 (long long)(dev & 0xfffff), sqlite3_column_int64(st, 4));
@@ -127,16 +129,18 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 				 sqlite3_column_int64(st, 10));
 			snprintf(span, sizeof(span), "%.6f-%.6f", sqlite3_column_int64(st, 5) / 1e9,
 				 sqlite3_column_int64(st, 6) / 1e9);
-			/* every text column may be hostile: made safe for the terminal */
-			printf("%-5lld ", sqlite3_column_int64(st, 0));
-			ft_term_put(stdout, (const char *)sqlite3_column_text(st, 1), 15, 0);
-			putchar(' ');
-			ft_term_put(stdout, (const char *)sqlite3_column_text(st, 2), 9, 0);
-			printf(" %-12s %-15s %-27s ", inode, pages, span);
-			ft_term_put(stdout, tasks, 16, 0);
-			putchar(' ');
-			ft_term_put(stdout, (const char *)sqlite3_column_text(st, 13), 0, 0);
-			putchar('\n');
+			snprintf(id, sizeof(id), "%lld", sqlite3_column_int64(st, 0));
+			/* every text column may be hostile: the table makes it safe */
+			row[0] = id;
+			row[1] = (const char *)sqlite3_column_text(st, 1);
+			row[2] = (const char *)sqlite3_column_text(st, 2);
+			row[3] = inode;
+			row[4] = pages;
+			row[5] = span;
+			row[6] = tasks;
+			row[7] = (const char *)sqlite3_column_text(st, 13);
+			if (cmd_table_add(&tab, row) < 0)
+				goto oom;
 		}
 		n++;
 	}
@@ -149,11 +153,20 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 	}
 	if (rc == SQLITE_ROW)
 		goto out;	/* stdout failed: main() reports it */
-	if (!n)
-		heading(json);
-	if (json)
+	if (!n && json)
+		putchar('[');
+	else if (!n && cmd_table_add(&tab, heads) < 0)
+		goto oom;
+	if (json) {
 		printf("]\n");
-	else if (!n)
+	} else {
+		int width = cmd_out_width();
+
+		if (cmd_table_print(&tab, stdout, width))
+			printf("(lines cut at %d columns, marked \u2026: pipe the output, "
+			       "e.g. | less -S, for whole lines)\n", width);
+	}
+	if (!json && !n)
 		printf("(no windows%s%s; run 'foliotrace analyze' first if you have not)\n",
 		       verdict ? " with verdict " : "", verdict ? ft_term_s(verdict) : "");
 	sqlite3_finalize(st);
@@ -177,7 +190,11 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 		}
 	}
 	ret = FT_EXIT_OK;
+	goto out;
+oom:
+	ft_error(e, -ENOMEM, "windows: out of memory");
 out:
+	cmd_table_free(&tab);
 	sqlite3_finalize(st);
 	store_close(s);
 	return ret;
