@@ -197,7 +197,8 @@ for m in $(q "$db" "SELECT model FROM replays WHERE window_id = $w1 ORDER BY id"
 	o=$(q "$db" "SELECT outcome FROM replays WHERE window_id = $w1 AND model = '$m'")
 	t_match "replay pane: $m gives $o, as stored" "^ $m +$o " "$(echo "$scr" | grep -E "^ $m ")"
 done
-t_match "replay pane: steps are aligned with recorded events" "#[0-9]+ xfs_file_buffered_write" "$scr"
+t_match "replay pane: the steps show the trace events they stand for" "^ +1 W +iolock .* #[0-9]+" \
+	"$(echo "$scr" | grep -E '^ +1 W ')"
 
 # --- q leaves a clean terminal -------------------------------------------------------------------
 keys q q q

@@ -5,8 +5,10 @@
  * An action changes struct tui and returns TF_* flags; it never draws.  It
  * may ask query.h for a point fact it needs to decide (the time of an
  * event, the next window, a search hit), never for a screenful.  The help
- * screen and the man page's key list come from keys[] below: a binding
- * without help text is an alias of the line above it.
+ * screen is generated from keys[] below (a binding without help text is an
+ * alias of the line above it); the man page's KEYS section
+ * (docs/man/foliotrace-tui.1) is written by hand, and t0002 checks that it
+ * names every key listed here.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -106,8 +108,12 @@ static void select_window(struct tui *t, const struct tq_window *w)
 		}
 	t->top_sev = w->sev;
 	t->top_id = w->id;
+	t->top_rank = 0;
 	t->ov_sel = 0;
 }
+
+static int act_ov_open(struct tui *t, int key);
+static int act_prompt(struct tui *t, int key);
 
 /* --- everywhere ------------------------------------------------------------------ */
 
@@ -149,12 +155,16 @@ static int act_replay_pane(struct tui *t, int key)
 {
 	(void)key;
 	if (t->scr == SCR_OVERVIEW) {
-		if (!t->ov_n)
-			return TF_HANDLED;
+		if (!t->ov_n) {
+			snprintf(t->msg, sizeof(t->msg), "no window selected: the list is empty");
+			return TF_REDRAW;
+		}
 		select_window(t, &t->ov_rows[t->ov_sel]);
 	}
-	if (!t->have_win)
-		return TF_HANDLED;
+	if (!t->have_win) {
+		snprintf(t->msg, sizeof(t->msg), "no window selected");
+		return TF_REDRAW;
+	}
 	t->rp_sel = 0;
 	t->rp_scroll = 0;
 	push(t, SCR_REPLAY);
@@ -181,19 +191,21 @@ static int act_run_replay(struct tui *t, int key)
  */
 static int ov_move(struct tui *t, int delta)
 {
-	int page = ov_list_rows(t);
+	int page = ov_list_rows(t), moved = 0, want = delta;
 	struct tq_window w;
 
-	for (; delta > 0; delta--) {
+	for (; delta > 0; delta--, moved++) {
 		if (t->ov_sel + 1 < t->ov_n && t->ov_sel + 1 < page) {
 			t->ov_sel++;
 		} else if (t->ov_n > page) {
 			memmove(t->ov_rows, t->ov_rows + 1, (size_t)(t->ov_n - 1) * sizeof(w));
 			t->ov_n--;
+			if (t->top_rank)
+				t->top_rank++;
 		} else
 			break;
 	}
-	for (; delta < 0; delta++) {
+	for (; delta < 0; delta++, moved++) {
 		if (t->ov_sel > 0) {
 			t->ov_sel--;
 		} else if (t->ov_n && tq_window_before(t->q, t->ov_rows[0].sev, t->ov_rows[0].id, &w) == 1) {
@@ -202,6 +214,8 @@ static int ov_move(struct tui *t, int delta)
 			memmove(t->ov_rows + 1, t->ov_rows, (size_t)t->ov_n * sizeof(w));
 			t->ov_rows[0] = w;
 			t->ov_n++;
+			if (t->top_rank > 1)
+				t->top_rank--;
 		} else
 			break;
 	}
@@ -209,6 +223,9 @@ static int ov_move(struct tui *t, int delta)
 		t->top_sev = t->ov_rows[0].sev;
 		t->top_id = t->ov_rows[0].id;
 	}
+	if (!moved && want)
+		snprintf(t->msg, sizeof(t->msg), "%s", !t->ov_n ? "the list is empty" :
+			 want > 0 ? "the last window of the list" : "the first window of the list");
 	return TF_REQUERY;
 }
 
@@ -222,15 +239,53 @@ static int act_ov_home(struct tui *t, int key)
 	(void)key;
 	t->top_sev = 0;
 	t->top_id = 0;
+	t->top_rank = 1;
 	t->ov_sel = 0;
 	return TF_REQUERY;
+}
+
+/* The last page of the list: its last window, and the page-1 before it. */
+static int act_ov_end(struct tui *t, int key)
+{
+	struct tq_window w;
+	int page = ov_list_rows(t), n = 1;
+
+	(void)key;
+	if (tq_window_before(t->q, TQ_SEV_N - 1, INT64_MAX, &w) != 1) {
+		snprintf(t->msg, sizeof(t->msg), "the list is empty");
+		return TF_REDRAW;
+	}
+	while (n < page && tq_window_before(t->q, w.sev, w.id, &w) == 1)
+		n++;
+	t->top_sev = w.sev;
+	t->top_id = w.id;
+	t->ov_sel = n - 1;
+	t->top_rank = tui_windows_total(t) ? tui_windows_total(t) - n + 1 : 0;
+	return TF_REQUERY;
+}
+
+/* / on the overview: the selected window's timeline, with the search prompt
+ * open (events are searched in a timeline). */
+static int act_ov_search(struct tui *t, int key)
+{
+	int f;
+
+	if (!t->ov_n) {
+		snprintf(t->msg, sizeof(t->msg), "no window to search in: the list is empty");
+		return TF_REDRAW;
+	}
+	f = act_ov_open(t, key);
+	return f | act_prompt(t, key);
 }
 
 static int act_ov_open(struct tui *t, int key)
 {
 	(void)key;
-	if (!t->ov_n)
-		return TF_HANDLED;
+	if (!t->ov_n) {
+		snprintf(t->msg, sizeof(t->msg), "no window to open: the list is empty%s",
+			 tq_verdicts(t->q) != TQ_SEV_ALL ? " (f Enter shows every verdict)" : "");
+		return TF_REDRAW;
+	}
 	select_window(t, &t->ov_rows[t->ov_sel]);
 	push(t, SCR_TIMELINE);
 	return actions_open_window(t);
@@ -270,8 +325,10 @@ static int act_zoom(struct tui *t, int key)
 static int act_fit(struct tui *t, int key)
 {
 	(void)key;
-	if (!t->have_win)
-		return TF_HANDLED;
+	if (!t->have_win) {
+		snprintf(t->msg, sizeof(t->msg), "no window to fit");
+		return TF_REDRAW;
+	}
 	fit_window(t);
 	return TF_REQUERY;
 }
@@ -283,8 +340,10 @@ static int act_next_window(struct tui *t, int key)
 
 	if (t->scr == SCR_OVERVIEW)
 		return ov_move(t, key == 'n' ? 1 : -1);
-	if (!t->have_win)
-		return TF_HANDLED;
+	if (!t->have_win) {
+		snprintf(t->msg, sizeof(t->msg), "no window selected");
+		return TF_REDRAW;
+	}
 	if (key == 'n')
 		r = tq_windows_from(t->q, t->win.sev, t->win.id + 1, &w, 1);
 	else
@@ -319,8 +378,10 @@ static int act_cursor(struct tui *t, int key)
 
 static int act_cursor_window(struct tui *t, int key)
 {
-	if (!t->have_win)
-		return TF_HANDLED;
+	if (!t->have_win) {
+		snprintf(t->msg, sizeof(t->msg), "no window selected");
+		return TF_REDRAW;
+	}
 	t->cur = key == KEY_END ? t->win.end_event : t->win.start_event;
 	ensure_visible(t);
 	return TF_REQUERY;
@@ -346,7 +407,8 @@ static int act_lanes(struct tui *t, int key)
 
 static int act_prompt(struct tui *t, int key)
 {
-	t->prompt = key == 'g' ? P_GOTO : key == '/' ? P_SEARCH_FWD : key == '?' ? P_SEARCH_BACK : P_FILTER;
+	t->prompt = key == 'g' ? P_GOTO : key == '/' ? P_SEARCH_FWD : key == '?' ? P_SEARCH_BACK :
+		t->scr == SCR_OVERVIEW ? P_VERDICTS : P_FILTER;
 	t->plen = 0;
 	t->pbuf[0] = 0;
 	t->msg[0] = 0;
@@ -362,19 +424,24 @@ static int act_rp_move(struct tui *t, int key)
 	if (t->rp_sel + d >= 0 && t->rp_sel + d < t->nrp) {
 		t->rp_sel += d;
 		t->rp_scroll = 0;
-	}
+	} else
+		snprintf(t->msg, sizeof(t->msg), "%s", !t->nrp ? "no stored replay: r runs one" :
+			 d > 0 ? "the last variant" : "the first variant");
 	return TF_REQUERY;
 }
 
 static int act_rp_scroll(struct tui *t, int key)
 {
-	int page = t->rows / 2;
+	int page = t->rows / 2, was = t->rp_scroll;
 
 	t->rp_scroll += key == KEY_NPAGE || key == ' ' ? page : -page;
 	if (t->rp_scroll > t->nsteps - 1)
 		t->rp_scroll = t->nsteps - 1;
 	if (t->rp_scroll < 0)
 		t->rp_scroll = 0;
+	if (t->rp_scroll == was)
+		snprintf(t->msg, sizeof(t->msg), "%s", !t->nsteps ? "no steps to scroll" :
+			 key == KEY_NPAGE || key == ' ' ? "the last step" : "the first step");
 	return TF_REDRAW;
 }
 
@@ -389,10 +456,17 @@ static int act_rp_timeline(struct tui *t, int key)
 
 static int act_help_scroll(struct tui *t, int key)
 {
+	int was = t->help_scroll, max = scr_help_lines(t) - (t->rows - 2);
+
 	t->help_scroll += key == KEY_DOWN || key == 'j' ? 1 : key == KEY_UP || key == 'k' ? -1 :
 		key == KEY_NPAGE || key == ' ' ? t->rows / 2 : -t->rows / 2;
+	if (t->help_scroll > max)
+		t->help_scroll = max;
 	if (t->help_scroll < 0)
 		t->help_scroll = 0;
+	if (t->help_scroll == was)
+		snprintf(t->msg, sizeof(t->msg), "%s", max <= 0 ? "all of the help is on the screen" :
+			 t->help_scroll ? "the end of the help" : "the top of the help");
 	return TF_REDRAW;
 }
 
@@ -419,7 +493,12 @@ static const struct key_binding keys[] = {
 	{ KEY_NPAGE, OV, act_ov_pgdn, "PgDn PgUp", "a page down, up" },
 	{ ' ', OV, act_ov_pgdn, NULL, NULL },
 	{ KEY_PPAGE, OV, act_ov_pgup, NULL, NULL },
-	{ KEY_HOME, OV, act_ov_home, "Home", "the top of the list" },
+	{ KEY_HOME, OV, act_ov_home, "Home End", "the top, the bottom of the list" },
+	{ KEY_END, OV, act_ov_end, NULL, NULL },
+	{ '?', OV, act_help, "?", "help (in the timeline ? searches backward)" },
+	{ '/', OV, act_ov_search, "/", "search events: the selected window's timeline, search prompt open" },
+	{ 'f', OV, act_prompt, "f", "verdict filter: loss,hit,... (comma-separated); empty shows all" },
+	{ 'g', OV, act_prompt, "g", "go to a window of the list (w7 or 7)" },
 	{ '\r', OV, act_ov_open, "Enter l Right", "the timeline of the selected window" },
 	{ '\n', OV, act_ov_open, NULL, NULL },
 	{ KEY_ENTER, OV, act_ov_open, NULL, NULL },
@@ -465,6 +544,7 @@ static const struct key_binding keys[] = {
 	{ '\n', RP, act_rp_timeline, NULL, NULL },
 
 	{ KEY_DOWN, HP, act_help_scroll, "Down Up PgDn PgUp", "scroll" },
+	{ ' ', HP, act_help_scroll, NULL, NULL },
 	{ 'j', HP, act_help_scroll, NULL, NULL },
 	{ KEY_UP, HP, act_help_scroll, NULL, NULL },
 	{ 'k', HP, act_help_scroll, NULL, NULL },
@@ -479,7 +559,8 @@ int actions_help_lines(enum tui_screen s, const char **k, const char **h, int ma
 	int n = 0;
 
 	for (size_t i = 0; i < NKEYS && n < max; i++)
-		if ((keys[i].screens & ON(s)) && keys[i].help) {
+		if (keys[i].help && (s == SCR__N ? keys[i].screens == ALL :
+				     (keys[i].screens & ON(s)) && keys[i].screens != ALL)) {
 			k[n] = keys[i].keys;
 			h[n++] = keys[i].help;
 		}
@@ -492,14 +573,26 @@ static int run_goto(struct tui *t, const char *s)
 {
 	char *end;
 
-	if (*s == 'w' || *s == 'W') {
+	if (*s == 'w' || *s == 'W' || t->scr == SCR_OVERVIEW) {
 		struct tq_window w;
+		const char *num = *s == 'w' || *s == 'W' ? s + 1 : s;
+		int64_t id = strtoll(num, &end, 10);
 
-		if (tq_window_get(t->q, strtoll(s + 1, NULL, 10), &w) != 1) {
-			snprintf(t->msg, sizeof(t->msg), "no window '%s'", s + 1);
+		if (end == num || *end || tq_window_get(t->q, id, &w) != 1) {
+			snprintf(t->msg, sizeof(t->msg), "no window '%s'", num);
+			return TF_REDRAW;
+		}
+		if (!(tq_verdicts(t->q) & (1u << w.sev))) {
+			char v[96];
+
+			tq_verdicts_str(tq_verdicts(t->q), v, sizeof(v));
+			snprintf(t->msg, sizeof(t->msg), "window %lld is %s: the verdict filter (%s) hides "
+				 "it; f Enter shows every verdict", (long long)w.id, tq_sev_name(w.sev), v);
 			return TF_REDRAW;
 		}
 		select_window(t, &w);
+		if (t->scr == SCR_OVERVIEW)
+			return TF_REQUERY;
 		return actions_open_window(t);
 	}
 	if (*s == '#' || !strchr(s, '.')) {
@@ -535,8 +628,10 @@ static int run_search(struct tui *t, const char *s, int dir)
 	int r;
 
 	if (*s) {
-		if (tq_filter_parse(s, &t->search, err, sizeof(err)) < 0) {
-			snprintf(t->msg, sizeof(t->msg), "%s", err);
+		if (tq_filter_parse(s, &t->search, err, sizeof(err)) < 0 ||
+		    tq_filter_check(t->q, &t->search, err, sizeof(err)) < 0) {
+			snprintf(t->msg, sizeof(t->msg), "search '%.60s': %s", s, err);
+			t->search.kind = TQ_F_NONE;
 			return TF_REDRAW;
 		}
 		t->search_resume = -1;
@@ -567,11 +662,30 @@ static int run_filter(struct tui *t, const char *s)
 	char err[96];
 	struct tq_filter f;
 
-	if (tq_filter_parse(s, &f, err, sizeof(err)) < 0) {
-		snprintf(t->msg, sizeof(t->msg), "%s", err);
+	if (tq_filter_parse(s, &f, err, sizeof(err)) < 0 || tq_filter_check(t->q, &f, err, sizeof(err)) < 0) {
+		/* the filter in force stays; the lanes are not blanked by a typo */
+		snprintf(t->msg, sizeof(t->msg), "filter '%.60s': %s", s, err);
 		return TF_REDRAW;
 	}
 	t->filter = f;
+	return TF_REQUERY;
+}
+
+static int run_verdicts(struct tui *t, const char *s)
+{
+	char err[160];
+	unsigned mask;
+
+	if (tq_parse_verdicts(s, &mask, err, sizeof(err)) < 0) {
+		snprintf(t->msg, sizeof(t->msg), "verdict filter '%.40s': %s", s, err);
+		return TF_REDRAW;
+	}
+	tq_set_verdicts(t->q, mask);
+	/* the list starts again from its top under the new filter */
+	t->top_sev = 0;
+	t->top_id = 0;
+	t->top_rank = 1;
+	t->ov_sel = 0;
 	return TF_REQUERY;
 }
 
@@ -595,6 +709,7 @@ static int prompt_key(struct tui *t, int key)
 		case P_SEARCH_FWD: return run_search(t, t->pbuf, 1);
 		case P_SEARCH_BACK: return run_search(t, t->pbuf, -1);
 		case P_FILTER: return run_filter(t, t->pbuf);
+		case P_VERDICTS: return run_verdicts(t, t->pbuf);
 		default: return TF_REDRAW;
 		}
 	}
@@ -605,15 +720,71 @@ static int prompt_key(struct tui *t, int key)
 	return TF_REDRAW;
 }
 
+static const char *const screen_names[SCR__N] = {
+	[SCR_OVERVIEW] = "the overview", [SCR_TIMELINE] = "the timeline",
+	[SCR_REPLAY] = "the replay pane", [SCR_HELP] = "the help screen",
+};
+
+/* The name of a key as the help shows it: 'x', or curses' name (KEY_F(2)). */
+static void key_label(int key, char *buf, size_t len)
+{
+	const char *n;
+
+	if (key > 32 && key < 127)
+		snprintf(buf, len, "'%c'", key);
+	else if (key == ' ')
+		snprintf(buf, len, "Space");
+	else if (key == KEY_ESC)
+		snprintf(buf, len, "Esc");
+	else if (key == KEY_END)
+		snprintf(buf, len, "End");
+	else if ((n = keyname(key)) != NULL)
+		snprintf(buf, len, "%s", n);
+	else
+		snprintf(buf, len, "key %d", key);
+}
+
+/* An unbound key says why it does nothing: what it does elsewhere, or that
+ * it is no key of this screen. */
+static int unbound(struct tui *t, int key)
+{
+	char name[32];
+
+	key_label(key, name, sizeof(name));
+	for (size_t i = 0; i < NKEYS; i++) {
+		size_t h = i;
+
+		if (keys[i].key != key)
+			continue;
+		while (!keys[h].help && h > 0)		/* an alias: the help is above */
+			h--;
+		for (int s = 0; s < SCR__N; s++)
+			if (keys[i].screens & ON(s)) {
+				snprintf(t->msg, sizeof(t->msg), "%s is not a key of %s; in %s: %s "
+					 "(F1 lists the keys)", name, screen_names[t->scr], screen_names[s],
+					 keys[h].help);
+				return TF_REDRAW;
+			}
+	}
+	snprintf(t->msg, sizeof(t->msg), "%s is not a key of %s (F1 lists the keys)", name,
+		 screen_names[t->scr]);
+	return TF_REDRAW;
+}
+
 int actions_key(struct tui *t, int key)
 {
 	if (t->prompt != P_NONE)
 		return prompt_key(t, key);
 	t->msg[0] = 0;
+	if (t->too_small) {
+		if (key == 'q' || key == 'Q')
+			return TF_QUIT;
+		return key == KEY_CTRL_L ? TF_REQUERY : TF_REDRAW;
+	}
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].key == key && (keys[i].screens & ON(t->scr)))
 			return keys[i].fn(t, key) | TF_HANDLED;
-	return TF_REDRAW;	/* unbound: clears the message */
+	return unbound(t, key);
 }
 
 /* --- mouse ----------------------------------------------------------------------------------------- */
@@ -623,7 +794,7 @@ int actions_mouse(struct tui *t)
 	MEVENT me;
 	int wheel_up, wheel_down;
 
-	if (getmouse(&me) != OK)
+	if (getmouse(&me) != OK || t->too_small)
 		return 0;
 	wheel_up = (me.bstate & BUTTON4_PRESSED) != 0;
 #ifdef BUTTON5_PRESSED

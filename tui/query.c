@@ -70,6 +70,9 @@ static const char *const sql_text[S__N] = {
 		"coalesce(json_extract(j.value, '$.tracepoints'), ''), "
 		"coalesce(json_extract(j.value, '$.page'), -1), "
 		"coalesce((SELECT group_concat(h.value, ',') FROM json_each(j.value, '$.hits') h), '') "
+		", json_type(j.value, '$.events') = 'array', "
+		"coalesce((SELECT group_concat(e.value, ' ') FROM json_each(j.value, '$.events') e), ''), "
+		"coalesce(json_extract(j.value, '$.events_cut'), 0) "
 		"FROM replays r, json_each(r.detail, '$.steps') j WHERE r.id = ?1 ORDER BY j.key",
 };
 
@@ -80,6 +83,7 @@ struct tq {
 	int64_t min_id, max_id;
 	/* verdict groups: ids bounds once seen (-1 unknown), empty flag */
 	int64_t gmin[TQ_SEV_N], gmax[TQ_SEV_N];
+	unsigned sev_mask;	/* verdicts the windows list shows (TQ_SEV_ALL) */
 	/* incremental inode count */
 	int64_t count_ino;
 	/* small caches */
@@ -216,6 +220,7 @@ int tq_open(struct tq **out, const char *path, struct ft_err *e)
 	q->db = store_db(q->s);
 	for (int i = 0; i < TQ_SEV_N; i++)
 		q->gmin[i] = q->gmax[i] = -1;
+	q->sev_mask = TQ_SEV_ALL;
 	q->count_ino = -1;
 	sqlite3_progress_handler(q->db, 2000, progress, q);
 	/* scans of the windows table read pages in place rather than copying
@@ -466,7 +471,7 @@ int tq_windows_from(struct tq *q, int sev, int64_t id, struct tq_window *out, in
 	int n = 0;
 
 	for (; sev < TQ_SEV_N && n < max; sev++, id = 0) {
-		int k = group_from(q, sev, id, out + n, max - n);
+		int k = q->sev_mask & (1u << sev) ? group_from(q, sev, id, out + n, max - n) : 0;
 
 		if (k < 0)
 			return k;
@@ -483,7 +488,7 @@ int tq_window_before(struct tq *q, int sev, int64_t id, struct tq_window *out)
 
 		if (!st)
 			return -EIO;
-		if (q->gmin[sev] == 0 && q->gmax[sev] == 0)
+		if ((q->gmin[sev] == 0 && q->gmax[sev] == 0) || !(q->sev_mask & (1u << sev)))
 			continue;
 		if (q->gmax[sev] >= 0 && id > q->gmax[sev] + 1)
 			id = q->gmax[sev] + 1;
@@ -499,6 +504,98 @@ int tq_window_before(struct tq *q, int sev, int64_t id, struct tq_window *out)
 			return 1;
 	}
 	return 0;
+}
+
+void tq_set_verdicts(struct tq *q, unsigned mask)
+{
+	q->sev_mask = mask & TQ_SEV_ALL ? mask & TQ_SEV_ALL : TQ_SEV_ALL;
+}
+
+unsigned tq_verdicts(const struct tq *q)
+{
+	return q->sev_mask;
+}
+
+int tq_parse_verdicts(const char *text, unsigned *mask, char *err, int errlen)
+{
+	unsigned m = 0;
+
+	while (*text) {
+		size_t l;
+		int sev = -1;
+
+		text += strspn(text, " ,");
+		l = strcspn(text, " ,");
+		if (!l)
+			break;
+		for (int i = 0; i < TQ_SEV_N; i++)
+			if (strlen(sev_names[i]) == l && !strncmp(text, sev_names[i], l))
+				sev = i;
+		if (sev < 0) {
+			snprintf(err, (size_t)errlen, "no verdict '%.*s': loss, hit, dropped, unsafe, "
+				 "unknown, protected (comma-separated; empty: all)", (int)(l > 24 ? 24 : l), text);
+			return -EINVAL;
+		}
+		m |= 1u << sev;
+		text += l;
+	}
+	*mask = m ? m : TQ_SEV_ALL;
+	return 0;
+}
+
+void tq_verdicts_str(unsigned mask, char *buf, int len)
+{
+	buf[0] = 0;
+	if ((mask & TQ_SEV_ALL) == TQ_SEV_ALL) {
+		snprintf(buf, (size_t)len, "all");
+		return;
+	}
+	for (int i = 0; i < TQ_SEV_N; i++)
+		if (mask & (1u << i))
+			snprintf(buf + strlen(buf), (size_t)len - strlen(buf), "%s%s", buf[0] ? "," : "",
+				 sev_names[i]);
+}
+
+int tq_window_counts(struct tq *q, int64_t counts[TQ_SEV_N])
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	for (int i = 0; i < TQ_SEV_N; i++)
+		counts[i] = 0;
+	if (sqlite3_prepare_v2(q->db, "SELECT verdict, count(*) FROM windows GROUP BY verdict", -1, &st,
+			       NULL) != SQLITE_OK) {
+		failed(q, "counting windows");
+		return -EIO;
+	}
+	while ((rc = step(q, st, "counting windows")) == SQLITE_ROW)
+		counts[tq_sev_of((const char *)sqlite3_column_text(st, 0))] += sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int64_t tq_window_rank(struct tq *q, int sev, int64_t id, const int64_t counts[TQ_SEV_N])
+{
+	sqlite3_stmt *st = NULL;
+	int64_t rank = 0;
+
+	for (int i = 0; i < sev && i < TQ_SEV_N; i++)
+		if (q->sev_mask & (1u << i))
+			rank += counts[i];
+	if (sqlite3_prepare_v2(q->db, "SELECT count(*) FROM windows WHERE verdict = ?1 AND id <= ?2 "
+			       "AND id >= ?3", -1, &st, NULL) != SQLITE_OK) {
+		failed(q, "counting windows");
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, tq_sev_name(sev), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, sev >= 0 && sev < TQ_SEV_N && q->gmin[sev] > 0 ? q->gmin[sev] : 0);
+	if (step(q, st, "counting windows") == SQLITE_ROW)
+		rank += sqlite3_column_int64(st, 0);
+	else
+		rank = -EIO;
+	sqlite3_finalize(st);
+	return rank;
 }
 
 int tq_window_get(struct tq *q, int64_t id, struct tq_window *out)
@@ -679,6 +776,83 @@ int tq_filter_parse(const char *text, struct tq_filter *f, char *err, int errlen
 	}
 	f->kind = TQ_F_FIELD;
 	return 0;
+}
+
+/* 1 if the one-row query sql (?1 bound to text or num) finds a row. */
+static int exists(struct tq *q, const char *sql, const char *text, int64_t num)
+{
+	sqlite3_stmt *st = NULL;
+	int found;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		failed(q, "checking a filter");
+		return -EIO;
+	}
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 1, num);
+	found = step(q, st, "checking a filter") == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+int tq_filter_check(struct tq *q, const struct tq_filter *f, char *err, int errlen)
+{
+	char *end;
+	int r = 1;
+
+	switch (f->kind) {
+	case TQ_F_NONE:
+		return 0;
+	case TQ_F_PID:
+	case TQ_F_INO:
+		r = exists(q, f->kind == TQ_F_PID ? "SELECT 1 FROM events WHERE pid = ?1 LIMIT 1" :
+			   "SELECT 1 FROM events WHERE ino = ?1 LIMIT 1", NULL, f->num);
+		if (!r)
+			snprintf(err, (size_t)errlen, "no event has %s %lld in this database",
+				 f->kind == TQ_F_PID ? "pid" : "ino", (long long)f->num);
+		break;
+	case TQ_F_EVENT:
+		r = exists(q, "SELECT 1 FROM event_types WHERE name = ?1 OR system || ':' || name = ?1 "
+			   "UNION ALL SELECT 1 FROM kinds WHERE name = ?1 LIMIT 1", f->name, 0);
+		if (!r)
+			snprintf(err, (size_t)errlen, "no event type or kind '%.40s' in this database "
+				 "(names as xfs_ilock, xfs:xfs_ilock or a kind as dirty)", f->name);
+		break;
+	case TQ_F_FIELD:
+		if (is_num_col(f->name)) {
+			errno = 0;
+			(void)strtoll(f->value, &end, 0);
+			if (*end || errno) {
+				snprintf(err, (size_t)errlen, "%s wants a number, not '%.30s'", f->name,
+					 f->value);
+				return -EINVAL;
+			}
+			return 0;
+		}
+		if (!strcmp(f->name, "comm")) {
+			r = exists(q, "SELECT 1 FROM tasks WHERE comm = ?1 LIMIT 1", f->value, 0);
+			if (!r)
+				snprintf(err, (size_t)errlen, "no task named '%.40s'", f->value);
+		} else if (!strcmp(f->name, "caller")) {
+			r = exists(q, "SELECT 1 FROM symbols WHERE name = ?1 LIMIT 1", f->value, 0);
+			if (!r)
+				snprintf(err, (size_t)errlen, "no caller '%.40s' in this database", f->value);
+		} else {
+			r = exists(q, "SELECT 1 FROM event_fields WHERE name = ?1 LIMIT 1", f->name, 0);
+			if (!r)
+				snprintf(err, (size_t)errlen, "no column or field '%.30s': pid, ino, event, "
+					 "comm, caller, findex, offset, length, cpu, ... or a raw field of "
+					 "an event", f->name);
+		}
+		break;
+	}
+	if (r < 0) {
+		snprintf(err, (size_t)errlen, "cannot check the filter: %s", tq_errmsg(q));
+		return -EIO;
+	}
+	return r ? 0 : -EINVAL;
 }
 
 void tq_filter_str(const struct tq_filter *f, char *buf, int len)
@@ -1072,113 +1246,44 @@ int tq_replays(struct tq *q, int64_t window, struct tq_replay *out, int max)
 	return n;
 }
 
-/* The model names tracepoints as upstream does; older kernels differ. */
-static const struct { const char *model, *old; } aliases[] = {
-	{ "writeback_dirty_folio", "writeback_dirty_page" },
-	{ "iomap_iter", "iomap_apply" },
-	{ "mm_filemap_add_to_page_cache", "mm_filemap_add_to_page_cache" },
-};
-
-/* The last tracepoint name of a step's list "a(X), b, c": "c". */
-static void anchor_of(const char *tps, char *name, size_t len, char *alt, size_t altlen)
+/*
+ * The steps of a stored replay with the trace events each stands for: the
+ * window replay (replay/window.c) places every model step at its trace
+ * events and stores their ids in the step's "events" (at most
+ * REPLAY_STEP_EVENTS, then "events_cut"); this reads them, it does not
+ * match anything itself.
+ */
+int tq_replay_steps(struct tq *q, int64_t rid, struct tq_step *out, int max)
 {
-	const char *p = strrchr(tps, ',');
-	size_t l;
-
-	p = p ? p + 1 : tps;
-	while (*p == ' ')
-		p++;
-	l = strcspn(p, "(, ");
-	snprintf(name, len, "%.*s", (int)l, p);
-	snprintf(alt, altlen, "%s", name);
-	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (!strcmp(aliases[i].model, name))
-			snprintf(alt, altlen, "%s", aliases[i].old);
-}
-
-int tq_replay_steps(struct tq *q, int64_t rid, const struct tq_window *w,
-		    struct tq_step *out, int max)
-{
-	sqlite3_stmt *st = stmt(q, S_STEPS), *by_pid = NULL, *any = NULL, *start = NULL;
-	int64_t cursor[26];
-	char racers[26] = "";
+	sqlite3_stmt *st = stmt(q, S_STEPS);
 	int n = 0;
-	int64_t limit = w->end_event + 200000, base = w->start_event - 1;
 
 	if (!st)
 		return -EIO;
-	/* the writer's steps begin at its buffered write before the window */
-	if (sqlite3_prepare_v2(q->db, "SELECT id FROM events WHERE pid = ?1 AND ts <= ?2 AND "
-			       "type_id IN (SELECT id FROM event_types WHERE name = 'xfs_file_buffered_write') "
-			       "ORDER BY ts DESC, id DESC LIMIT 1", -1, &start, NULL) == SQLITE_OK) {
-		sqlite3_bind_int(start, 1, w->writer);
-		sqlite3_bind_int64(start, 2, w->start_ns);
-		if (step(q, start, "reading events") == SQLITE_ROW)
-			base = sqlite3_column_int64(start, 0) - 1;
-	}
-	sqlite3_finalize(start);
-	for (int i = 0; i < 26; i++)
-		cursor[i] = base;
-	sqlite3_prepare_v2(q->db, "SELECT id, type_id FROM events WHERE pid = ?1 AND "
-			   "ts >= coalesce((SELECT ts FROM events WHERE id = ?2), 0) AND id > ?2 AND id <= ?3 "
-			   "AND type_id IN (SELECT id FROM event_types WHERE name IN (?4, ?5)) "
-			   "ORDER BY ts, id LIMIT 1", -1, &by_pid, NULL);
-	sqlite3_prepare_v2(q->db, "SELECT id, type_id FROM events WHERE id > ?2 AND id <= ?3 AND "
-			   "type_id IN (SELECT id FROM event_types WHERE name IN (?4, ?5)) "
-			   "ORDER BY id LIMIT 1", -1, &any, NULL);
 	sqlite3_bind_int64(st, 1, rid);
-	budget_start(q, BUDGET_MS * 4);
 	while (n < max && step(q, st, "reading replay steps") == SQLITE_ROW) {
 		struct tq_step *s = &out[n++];
-		char name[48], alt[48];
-		int letter, pid = -1;
-		sqlite3_stmt *f;
+		const char *ev;
+		char *end;
 
+		memset(s, 0, sizeof(*s));
 		col_str(st, 0, s->task, sizeof(s->task));
 		col_str(st, 1, s->step, sizeof(s->step));
 		col_str(st, 2, s->tracepoints, sizeof(s->tracepoints));
-		s->page = sqlite3_column_int(st, 3);
+		s->page = sqlite3_column_int64(st, 3);
 		col_str(st, 4, s->hits, sizeof(s->hits));
-		s->event = -1;
-		s->event_name[0] = 0;
-		letter = s->task[0] >= 'A' && s->task[0] <= 'Z' ? s->task[0] - 'A' : 0;
-		if (s->task[0] == 'W')
-			pid = w->writer;
-		else if (s->task[0] != 'B') {
-			char *r = strchr(racers, s->task[0]);
-			int k;
+		s->has_events = sqlite3_column_int(st, 5) == 1;
+		ev = (const char *)sqlite3_column_text(st, 6);
+		while (ev && *ev && s->nev < TQ_STEP_EVENTS) {
+			long long id = strtoll(ev, &end, 10);
 
-			if (!r && strlen(racers) < 25) {
-				r = racers + strlen(racers);
-				r[0] = s->task[0];
-				r[1] = 0;
-			}
-			k = (int)(r - racers) + 1;	/* tasks[0] is the writer */
-			pid = k < w->ntasks ? w->tasks[k] : -2;
+			if (end == ev)
+				break;
+			s->events[s->nev++] = id;
+			ev = end;
 		}
-		if (!s->tracepoints[0] || pid == -2)
-			continue;
-		anchor_of(s->tracepoints, name, sizeof(name), alt, sizeof(alt));
-		f = pid >= 0 ? by_pid : any;
-		if (!f)
-			continue;
-		sqlite3_reset(f);
-		if (pid >= 0)
-			sqlite3_bind_int(f, 1, pid);
-		sqlite3_bind_int64(f, 2, cursor[letter]);
-		sqlite3_bind_int64(f, 3, limit);
-		sqlite3_bind_text(f, 4, name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(f, 5, alt, -1, SQLITE_TRANSIENT);
-		if (step(q, f, "reading events") == SQLITE_ROW) {
-			s->event = sqlite3_column_int64(f, 0);
-			snprintf(s->event_name, sizeof(s->event_name), "%s",
-				 tq_type_name(q, sqlite3_column_int64(f, 1)));
-			cursor[letter] = s->event;
-		}
+		s->events_cut = sqlite3_column_int(st, 7) != 0 || (ev && *ev);
 	}
-	budget_stop(q);
 	sqlite3_reset(st);
-	sqlite3_finalize(by_pid);
-	sqlite3_finalize(any);
 	return n;
 }

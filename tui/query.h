@@ -69,6 +69,19 @@ int tq_windows_from(struct tq *q, int sev, int64_t id, struct tq_window *out, in
 /* The window before key (sev, id) in list order: 1 found, 0 none. */
 int tq_window_before(struct tq *q, int sev, int64_t id, struct tq_window *out);
 int tq_window_get(struct tq *q, int64_t id, struct tq_window *out);
+/* The verdicts the list shows (tq_windows_from, tq_window_before): a mask
+ * of 1 << sev; 0 or TQ_SEV_ALL: every verdict. */
+#define TQ_SEV_ALL ((1u << TQ_SEV_N) - 1)
+void tq_set_verdicts(struct tq *q, unsigned mask);
+unsigned tq_verdicts(const struct tq *q);
+/* "loss,hit" (commas or spaces) -> mask; empty: all.  -EINVAL with err. */
+int tq_parse_verdicts(const char *text, unsigned *mask, char *err, int errlen);
+void tq_verdicts_str(unsigned mask, char *buf, int len);
+/* Windows per verdict (one scan of the table). */
+int tq_window_counts(struct tq *q, int64_t counts[TQ_SEV_N]);
+/* The 1-based position of window (sev, id) in the list as the verdict
+ * mask filters it, from counts (tq_window_counts); < 0 on error. */
+int64_t tq_window_rank(struct tq *q, int sev, int64_t id, const int64_t counts[TQ_SEV_N]);
 /* Windows with ids within +-span of around that overlap events lo..hi. */
 int tq_windows_near(struct tq *q, int64_t around, int64_t span, int64_t lo, int64_t hi,
 		    struct tq_window *out, int max);
@@ -91,6 +104,11 @@ struct tq_filter {
 /* Parses "pid=N", "ino=N", "event=NAME" (or a bare NAME), "FIELD=VALUE"
  * (a normalized column or a raw field).  Empty text: TQ_F_NONE. */
 int tq_filter_parse(const char *text, struct tq_filter *f, char *err, int errlen);
+/* Checks a parsed filter against the database: the event name or kind, the
+ * pid, inode, task name, caller or field exists, a column's value is a
+ * number.  0, or -EINVAL with err saying what is wrong (so that a typo is
+ * an error, not an empty timeline). */
+int tq_filter_check(struct tq *q, const struct tq_filter *f, char *err, int errlen);
 void tq_filter_str(const struct tq_filter *f, char *buf, int len);
 
 struct tq_event {
@@ -130,16 +148,18 @@ struct tq_replay {
 	int nsteps;
 };
 int tq_replays(struct tq *q, int64_t window, struct tq_replay *out, int max);
+#define TQ_STEP_EVENTS 8
 struct tq_step {
 	char task[4], step[32], tracepoints[128], hits[48];
-	int page;		/* -1 if none */
-	int64_t event;		/* aligned recorded event, -1 if not found */
-	char event_name[48];
+	int64_t page;		/* file page index, -1 if none */
+	int64_t events[TQ_STEP_EVENTS];	/* the trace events the step stands for */
+	int nev;
+	int events_cut;		/* more events than stored or shown */
+	int has_events;		/* the stored detail carries event ids (since issue 17) */
 };
-/* The steps of stored replay rid, each aligned with the recorded event of
- * the same task and tracepoint (greedy, in order) in window w. */
-int tq_replay_steps(struct tq *q, int64_t rid, const struct tq_window *w,
-		    struct tq_step *out, int max);
+/* The steps of stored replay rid with the ids of the trace events each
+ * stands for, as the window replay stored them ($.steps[i].events). */
+int tq_replay_steps(struct tq *q, int64_t rid, struct tq_step *out, int max);
 
 /* The last SQLite error, for the status line. */
 const char *tq_errmsg(struct tq *q);

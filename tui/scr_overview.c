@@ -39,6 +39,9 @@ void scr_overview_query(struct tui *t)
 		t->ov_sel = t->ov_n ? t->ov_n - 1 : 0;
 	if (t->ov_sel >= page)
 		t->ov_sel = page - 1;
+	/* the position counter: the top row's rank, once (then kept by moves) */
+	if (!t->top_rank && t->ov_n)
+		t->top_rank = tui_window_rank(t, &t->ov_rows[0]);
 }
 
 static void fmt_time(char *buf, size_t len, int64_t ns)
@@ -49,10 +52,23 @@ static void fmt_time(char *buf, size_t len, int64_t ns)
 void scr_overview_draw(struct tui *t)
 {
 	const struct tq_trace *tr = &t->trace;
-	char a[32], b[32], line[512];
+	char a[32], b[32], line[512], pos[80], verdicts[96];
 	int page = ov_list_rows(t);
+	int64_t total = tui_windows_total(t);
 
-	draw_title(t, " foliotrace tui  %s  |  windows, most severe first  |  F1/H help  q quit", t->db);
+	/* "window 12/80": the selection's position in the list (as filtered) */
+	if (t->top_rank > 0 && t->ov_n)
+		snprintf(a, sizeof(a), "%lld", (long long)(t->top_rank + t->ov_sel));
+	else
+		snprintf(a, sizeof(a), "%s", t->ov_n ? term_glyph(G_ELLIPSIS) : "0");
+	if (t->wcounted == 1)
+		snprintf(b, sizeof(b), "%lld", (long long)total);
+	else
+		snprintf(b, sizeof(b), "%s", term_glyph(G_ELLIPSIS));
+	snprintf(pos, sizeof(pos), "window %s/%s", a, b);
+	tq_verdicts_str(tq_verdicts(t->q), verdicts, sizeof(verdicts));
+	draw_title(t, " foliotrace tui  %s  |  windows, most severe first  |  %s  verdicts: %s  |  "
+		   "F1/H help  q quit", t->db, pos, verdicts);
 	mvprintw(1, 1, "trace   %s%s", tr->source, tr->n_traces > 1 ? "  (and later traces)" : "");
 	mvprintw(2, 1, "kernel  %s   host %s   clock %s   cpus %lld", tr->kernel[0] ? tr->kernel : "?",
 		 tr->host[0] ? tr->host : "?", tr->clock[0] ? tr->clock : "?", (long long)tr->cpus);
@@ -90,7 +106,9 @@ void scr_overview_draw(struct tui *t)
 		 "inode", "pages", "time (s)", "tasks", "evidence");
 	attrset(A_NORMAL);
 	if (!t->ov_n)
-		mvprintw(LIST_ROW, 1, "(no windows: run 'foliotrace analyze' on this database first)");
+		mvprintw(LIST_ROW, 1, "%s", tq_verdicts(t->q) != TQ_SEV_ALL ?
+			 "(no window has these verdicts: f Enter shows every verdict)" :
+			 "(no windows: run 'foliotrace analyze' on this database first)");
 	for (int i = 0; i < t->ov_n && i < page; i++) {
 		const struct tq_window *w = &t->ov_rows[i];
 		char ino[32], pages[32], span[72], tasks[48] = "";
@@ -127,5 +145,6 @@ void scr_overview_draw(struct tui *t)
 		}
 		attrset(A_NORMAL);
 	}
-	draw_status(t, " Enter timeline  p replay  r run replay  Down/Up/n/N move  PgDn/PgUp  F1/H/h help  q quit");
+	draw_status(t, " Enter timeline  p replay  r run replay  Down/Up/n/N move  PgDn/PgUp Home/End  "
+		    "f verdicts  g window  / search  F1/H/? help  q quit");
 }

@@ -2,8 +2,9 @@
 /*
  * scr_replay.c - the replay pane of a window: the stored replay under each
  * model variant (outcome, schedule, exploration counts, where it broke),
- * and the selected variant's steps, each beside the recorded event of the
- * same task and tracepoint.  'r' runs the replay (tui.c) and re-queries.
+ * and the selected variant's steps, each beside the trace events it stands
+ * for (the ids the window replay stored with the step: query.h,
+ * tq_replay_steps).  'r' runs the replay (tui.c) and re-queries.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ void scr_replay_query(struct tui *t)
 		t->rp_sel = 0;
 	t->nsteps = 0;
 	if (t->nrp) {
-		n = tq_replay_steps(t->q, t->rp[t->rp_sel].id, &t->win, t->steps, RP_MAXSTEPS);
+		n = tq_replay_steps(t->q, t->rp[t->rp_sel].id, t->steps, RP_MAXSTEPS);
 		t->nsteps = n < 0 ? 0 : n;
 	}
 }
@@ -71,26 +72,33 @@ void scr_replay_draw(struct tui *t)
 	y = 4 + (t->nrp ? t->nrp : 1);
 	if (t->nrp) {
 		attrset(term_attr(TC_AXIS) | A_BOLD);
-		mvprintw(y++, 1, "steps under %s (%d), beside the recorded events:", t->rp[t->rp_sel].model,
-			 t->nsteps);
+		mvprintw(y++, 1, "steps under %s (%d), beside the trace events each stands for:",
+			 t->rp[t->rp_sel].model, t->nsteps);
 		mvprintw(y++, 1, "%4s %-4s %-20s %5s  %-52s %s", "#", "task", "step", "page", "tracepoints",
-			 "recorded event");
+			 "trace events");
 		attrset(A_NORMAL);
 	}
 	for (int i = t->rp_scroll; i < t->nsteps && y < t->rows - 1; i++, y++) {
 		const struct tq_step *s = &t->steps[i];
-		char page[16], ev[80];
+		char page[24], ev[160], line[512];
 
-		snprintf(page, sizeof(page), s->page >= 0 ? "%d" : "-", s->page);
-		if (s->event >= 0)
-			snprintf(ev, sizeof(ev), "#%lld %s", (long long)s->event, s->event_name);
-		else
-			snprintf(ev, sizeof(ev), "%s", s->tracepoints[0] ? "(not found in the trace)" : "");
+		snprintf(page, sizeof(page), s->page >= 0 ? "%lld" : "-", (long long)s->page);
+		ev[0] = 0;
+		if (!s->has_events)
+			snprintf(ev, sizeof(ev), "(not stored: r replays again)");
+		for (int k = 0; k < s->nev; k++)
+			snprintf(ev + strlen(ev), sizeof(ev) - strlen(ev), "%s#%lld", k ? " " : "",
+				 (long long)s->events[k]);
+		if (s->events_cut)
+			snprintf(ev + strlen(ev), sizeof(ev) - strlen(ev), " %s", term_glyph(G_ELLIPSIS));
+		else if (s->has_events && !s->nev)
+			snprintf(ev, sizeof(ev), "-");
 		if (s->hits[0])
 			attrset(term_attr(TC_SEV0));
-		mvprintw(y, 1, "%4d %-4s %-20.20s %5s  %-52.52s %s%s%s", i + 1, s->task, s->step, page,
-			 s->tracepoints[0] ? s->tracepoints : "(no tracepoint)", ev,
+		snprintf(line, sizeof(line), "%4d %-4s %-20.20s %5s  %-52.52s %s%s%s", i + 1, s->task,
+			 s->step, page, s->tracepoints[0] ? s->tracepoints : "(no tracepoint)", ev,
 			 s->hits[0] ? "  breaks: " : "", s->hits);
+		mvaddnstr(y, 1, line, t->cols - 1);
 		attrset(A_NORMAL);
 	}
 	draw_status(t, " r run replay  Up/Down model  PgDn/PgUp steps  n/N window  Enter timeline  F1/H help  q back");

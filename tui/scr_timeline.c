@@ -33,6 +33,38 @@ static const struct { const char *kind; char glyph; } glyphs[] = {
 	{ "delalloc_enospc", 'E' }, { "iomap_invalid", '!' }, { "wb_iomap_invalid", '!' },
 };
 
+/*
+ * Entry i of the glyph legend: a glyph and every kind drawn with it
+ * ("L ilock, ilock_nowait"), in the table's order; the last entry is '.'
+ * for the kinds without a glyph.  The help screen shows it.
+ */
+const char *tl_legend(int i, char *buf, int len)
+{
+	const size_t n = sizeof(glyphs) / sizeof(glyphs[0]);
+	int k = 0;
+
+	for (size_t g = 0; g < n; g++) {
+		int seen = 0;
+
+		for (size_t h = 0; h < g; h++)
+			seen |= glyphs[h].glyph == glyphs[g].glyph;
+		if (seen)
+			continue;
+		if (k++ != i)
+			continue;
+		snprintf(buf, (size_t)len, "%c %s", glyphs[g].glyph, glyphs[g].kind);
+		for (size_t h = g + 1; h < n; h++)
+			if (glyphs[h].glyph == glyphs[g].glyph)
+				snprintf(buf + strlen(buf), (size_t)len - strlen(buf), ", %s", glyphs[h].kind);
+		return buf;
+	}
+	if (k == i) {
+		snprintf(buf, (size_t)len, ". any other kind");
+		return buf;
+	}
+	return NULL;
+}
+
 static char glyph_of(struct tui *t, int kind)
 {
 	const char *k = tq_kind_name(t->q, kind);

@@ -28,7 +28,7 @@ enum tui_flags {
 	TF_REPLAY	= 1 << 4,	/* run the replay of t->win after drawing */
 };
 
-enum tui_prompt { P_NONE, P_GOTO, P_SEARCH_FWD, P_SEARCH_BACK, P_FILTER };
+enum tui_prompt { P_NONE, P_GOTO, P_SEARCH_FWD, P_SEARCH_BACK, P_FILTER, P_VERDICTS };
 
 #define OV_MAXROWS	256
 #define TUI_NINODES	24
@@ -37,6 +37,9 @@ enum tui_prompt { P_NONE, P_GOTO, P_SEARCH_FWD, P_SEARCH_BACK, P_FILTER };
 #define TL_LABEL	24	/* lane label width */
 #define TL_DETAIL	6	/* rows of the event detail pane */
 #define RP_MAXSTEPS	256
+/* Below this size the screens do not fit: a message says so instead. */
+#define TUI_MIN_COLS	60
+#define TUI_MIN_ROWS	16
 
 struct tui {
 	struct tq *q;
@@ -63,6 +66,14 @@ struct tui {
 	int64_t top_id;
 	struct tq_window ov_rows[OV_MAXROWS];
 	int ov_n, ov_sel, ov_more;
+	/* position counter: windows per verdict (counted between keys), the
+	 * list position of ov_rows[0] (0: not known yet) */
+	int64_t wcount[TQ_SEV_N];
+	int wcounted;
+	int64_t top_rank;
+	/* the timeline's counter: the rank of rank_id under rank_mask */
+	int64_t rank_id, rank_val;
+	unsigned rank_mask;
 
 	/* the selected window (timeline, replay) */
 	struct tq_window win;
@@ -93,6 +104,7 @@ struct tui {
 
 	int help_scroll;
 	int last_click_row;
+	int too_small;			/* rows/cols below TUI_MIN_*: only a message is drawn */
 };
 
 /* Screen modules: query what is visible, then draw it. */
@@ -103,6 +115,8 @@ void scr_timeline_draw(struct tui *t);
 void scr_replay_query(struct tui *t);
 void scr_replay_draw(struct tui *t);
 void scr_help_draw(struct tui *t);
+/* The help screen's number of lines at the current width (for scrolling). */
+int scr_help_lines(const struct tui *t);
 
 /* Timeline geometry shared by drawing and mouse actions. */
 int tl_plot_width(const struct tui *t);
@@ -115,6 +129,13 @@ int tl_lane_of(const struct tui *t, const struct tq_event *ev);
 int ov_list_row(const struct tui *t);
 int ov_list_rows(const struct tui *t);
 
+/* The number of windows the list shows (verdict filter), 0 if not counted. */
+int64_t tui_windows_total(const struct tui *t);
+/* The list position of window w (1-based), 0 if not known. */
+int64_t tui_window_rank(struct tui *t, const struct tq_window *w);
+/* The glyph legend of the timeline: entry i ("G kind[, kind]"), NULL after the last. */
+const char *tl_legend(int i, char *buf, int len);
+
 /* Common drawing: title bar, status line (message, prompt or hints). */
 void draw_title(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void draw_status(struct tui *t, const char *hints);
@@ -122,7 +143,8 @@ void draw_status(struct tui *t, const char *hints);
 /* actions.c: the key table. */
 int actions_key(struct tui *t, int key);
 int actions_mouse(struct tui *t);
-/* The help text of a screen: lines "KEYS  what", from the key table. */
+/* The help text of a screen: lines "KEYS  what", from the key table; the
+ * keys of every screen are listed once, under s = SCR__N, not under each. */
 int actions_help_lines(enum tui_screen s, const char **keys, const char **help, int max);
 /* Opens the timeline of t->win (fitted to it). */
 int actions_open_window(struct tui *t);
