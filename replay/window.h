@@ -2,7 +2,7 @@
 /*
  * window.h - a recorded window as a model run that follows the trace.
  *
- * The caller (cli/replay_window.c) reads the window from the database
+ * The caller (jobs/winreplay.c) reads the window from the database
  * (analyze/window.h: window_trace_load cuts the pids' events into
  * operations, in happens-before order) and hands this module plain
  * descriptions: nothing here touches SQLite.

@@ -248,7 +248,7 @@ void out_abort(struct out_file *o)
 	durable_abort(&o->d);
 }
 
-/* --- replays in a child (jobs/winreplay.h) ------------------------------------ */
+/* --- replays in a child (jobs/winreplay.h) ------------------------------- */
 
 static int spawn_replays(struct store **s, const struct report_opts *o, struct rp_doc *d,
 			 struct ft_err *e)
