@@ -47,9 +47,14 @@ struct pending_fault {
 	struct store_event se;
 };
 
-int timeline_run(struct store *s, int64_t ino, int64_t index, tl_fn fn, void *ctx,
-		 struct ft_err *e)
+/*
+ * lo..hi: the pages wanted; all: every page (index < 0 of timeline_run);
+ * states are given for one page, and for "all" as they always were.
+ */
+static int run(struct store *s, int64_t ino, int64_t lo, int64_t hi, int all, tl_fn fn,
+	       void *ctx, struct ft_err *e)
 {
+	int states = all || lo == hi;
 	struct store_iter *it = NULL;
 	struct store_event se;
 	struct pending_fault pf[64];
@@ -94,7 +99,7 @@ int timeline_run(struct store *s, int64_t ino, int64_t index, tl_fn fn, void *ct
 			if (pf[i].pid != ev->pid || (ev->kind != FT_K_IOMAP_ITER &&
 			    ev->kind != FT_K_IOMAP_FOUND && ev->kind != FT_K_IOMAP_ALLOC))
 				continue;
-			if (index < 0 || (first <= index && index <= last)) {
+			if (all || (first <= hi && lo <= last)) {
 				memset(&t, 0, sizeof(t));
 				t.id = pf[i].se.id;
 				t.ts = (int64_t)pf[i].se.ev.ts;
@@ -103,15 +108,15 @@ int timeline_run(struct store *s, int64_t ino, int64_t index, tl_fn fn, void *ct
 				t.type_id = pf[i].se.type_id;
 				t.first = first;
 				t.last = first;
-				t.pc = pc;
-				t.ext = ext;
+				t.pc = states ? pc : NULL;
+				t.ext = states ? ext : NULL;
 				if ((ret = fn(ctx, &t)) != 0)
 					goto out;
 			}
 			pf[i] = pf[--npf];
 			i--;
 		}
-		if (index >= 0 && (index < first || index > last))
+		if (!all && (hi < first || last < lo))
 			continue;
 		/* state after the event */
 		switch (ev->kind) {
@@ -147,12 +152,24 @@ int timeline_run(struct store *s, int64_t ino, int64_t index, tl_fn fn, void *ct
 		t.type_id = se.type_id;
 		t.first = first;
 		t.last = last;
-		t.pc = pc;
-		t.ext = ext;
+		t.pc = states ? pc : NULL;
+		t.ext = states ? ext : NULL;
 		if ((ret = fn(ctx, &t)) != 0)
 			break;
 	}
 out:
 	store_iter_close(it);
 	return ret < 0 ? ret : 0;
+}
+
+int timeline_run(struct store *s, int64_t ino, int64_t index, tl_fn fn, void *ctx,
+		 struct ft_err *e)
+{
+	return run(s, ino, index, index, index < 0, fn, ctx, e);
+}
+
+int timeline_run_range(struct store *s, int64_t ino, int64_t first, int64_t last, tl_fn fn,
+		       void *ctx, struct ft_err *e)
+{
+	return run(s, ino, first, last, 0, fn, ctx, e);
 }

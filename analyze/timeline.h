@@ -20,8 +20,8 @@ struct tl_entry {
 	int pid, kind;
 	int64_t type_id;
 	int64_t first, last;	/* pages the event touches */
-	const char *pc;		/* page-cache state of the index after it */
-	const char *ext;	/* extent state of the index after it */
+	const char *pc;		/* page-cache state of the index after it (NULL: a range) */
+	const char *ext;	/* extent state of the index after it (NULL: a range) */
 };
 
 typedef int (*tl_fn)(void *ctx, const struct tl_entry *t);
@@ -29,5 +29,12 @@ typedef int (*tl_fn)(void *ctx, const struct tl_entry *t);
 /* index < 0: every page event of the inode (states then describe t->first). */
 int timeline_run(struct store *s, int64_t ino, int64_t index, tl_fn fn, void *ctx,
 		 struct ft_err *e);
+/*
+ * The events that touch any page of first..last (a window's pages).  With
+ * first == last this is timeline_run(); otherwise there is no one page to
+ * give a state of, and pc and ext are NULL.
+ */
+int timeline_run_range(struct store *s, int64_t ino, int64_t first, int64_t last, tl_fn fn,
+		       void *ctx, struct ft_err *e);
 
 #endif
