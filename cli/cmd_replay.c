@@ -95,8 +95,9 @@ const char cmd_replay_usage[] =
 "                        algorithms\n"
 "      --budget=N        stop after N executions (dpor, pct runs) or N states\n"
 "                        (states): deterministic, unlike --timeout\n"
-"      --timeout=SECONDS time budget of the command (0: none), split between\n"
-"                        the models\n"
+"      --timeout=T       time budget of the command (seconds with an optional\n"
+"                        unit: 8, 1.5s, 500ms; 0: none), split between the\n"
+"                        models\n"
 "      --pct=D           PCT (Burckhardt et al., ASPLOS 2010): --runs=N runs\n"
 "                        (default 1000) with random priorities and D-1\n"
 "                        priority change points, --seed=S (default 1); prints\n"
@@ -107,7 +108,9 @@ const char cmd_replay_usage[] =
 "                        preemptions (a switch away from a task that could\n"
 "                        still run): every final state such a schedule\n"
 "                        reaches, nothing about the others\n"
-"      --json            a JSON array, one object per model with model,\n"
+"      --json            one JSON object: for a scenario {scenario, models},\n"
+"                        for a window the object below; models is an array\n"
+"                        of one object per model with model,\n"
 "                        scenario, outcome, digest, schedule, where, hits,\n"
 "                        steps; with --explore also schedules, bad_schedules,\n"
 "                        naive, outcomes, hit_schedules, counterexamples and\n"
@@ -151,7 +154,11 @@ const char cmd_replay_usage[] =
 "                        task, its step and the lock it waits for, and the\n"
 "                        holder) instead of waiting; a finished task's\n"
 "                        entries are skipped\n"
+"  -v, --verbose         how DB is opened and the time taken, on stderr\n"
 "  -h, --help            show this help\n"
+"\n"
+"A window replay stores its runs in DB: a read-only DB is refused before\n"
+"anything runs (copy it, or make it writable).\n"
 "\n"
 "exit status: 0 on success (whatever the outcomes; for a window, whether or\n"
 "not they agree with the trace), 1 if the run cannot be made, 2 on a usage\n"
@@ -446,20 +453,19 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		{ "list", no_argument, NULL, 'l' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "strict", no_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct cmd_getopt g = CMD_GETOPT("", opts, cmd_replay_usage);
 	struct replay_opts o = REPLAY_OPTS_INIT;
 	double timeout = -1;
-	char *vend;
+	long long v;
 	const struct scenario *sc;
 	static struct scenfile sfile;	/* sc points into it */
 	const char *sfile_path = NULL;
 	unsigned models = 0;		/* a scenario file's models line, without --model */
 	int c, ret = FT_EXIT_OK, model_given = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 's': o.scenario = optarg; break;
 		case 'f': sfile_path = optarg; break;
@@ -477,10 +483,8 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 			o.explore_default = !optarg;
 			break;
 		case 'B': case 'N': case 'E': case 'K': case 'P': {
-			unsigned long long v = strtoull(optarg, &vend, 10);
-
-			if (*vend || vend == optarg || optarg[0] == '-' || (c != 'E' && c != 'K' && !v) ||
-			    (c == 'K' && v > 255) || (c == 'P' && v > 64))
+			if (cmd_parse_int(optarg, c != 'E' && c != 'K' ? 1 : 0, c == 'K' ? 255 :
+					  c == 'P' ? 64 : INT64_MAX, &v) < 0)
 				return cmd_usage_error("replay", "--%s wants a %s integer, not '%s'",
 						       c == 'B' ? "budget" : c == 'N' ? "runs" :
 						       c == 'E' ? "seed" : c == 'K' ? "preemptions" :
@@ -504,18 +508,16 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 			break;
 		}
 		case 'T':
-			timeout = strtod(optarg, &vend);
 			o.timeout_given = 1;
-			if (*vend || vend == optarg || !(timeout >= 0) || timeout > 86400)
-				return cmd_usage_error("replay", "--timeout wants seconds (0..86400), "
-						       "not '%s'", optarg);
+			if (cmd_parse_seconds(optarg, 86400, &timeout) < 0)
+				return cmd_usage_error("replay", "--timeout wants a time up to a day (8, "
+						       "1.5s, 500ms; 0: none), not '%s'", optarg);
 			break;
 		case 'j': o.json = 1; break;
 		case 'l': o.list = 1; break;
 		case 'w': o.window = optarg; break;
 		case 'R': o.strict = 1; break;
-		case 'h': return cmd_help(cmd_replay_usage);
-		default: return cmd_usage_error("replay", "unknown option");
+		case CMD_DONE: return g.status;
 		}
 	}
 	if (o.explore_mode == MODEL_EXPLORE_PCT || o.preemptions >= 0 || o.budget)
@@ -540,7 +542,6 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		return cmd_usage_error("replay", "unknown model '%s' (prefix, fix, v6.2, upstream, all)",
 				       o.model);
 	if (o.db || o.window) {
-		char *end;
 		long long id;
 
 		if (o.scenario || sfile_path)
@@ -548,10 +549,12 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 					       "--scenario-file");
 		if (!o.db || !o.window)
 			return cmd_usage_error("replay", "wants both DB and --window N");
-		id = strtoll(o.window, &end, 10);
-		if (*end || end == o.window || id <= 0)
+		if (cmd_parse_int(o.window, 1, INT64_MAX, &id) < 0)
 			return cmd_usage_error("replay", "--window wants a window id (a positive "
 					       "integer), not '%s'", o.window);
+		/* the runs are stored in DB: a read-only one fails before any output */
+		if (cmd_db_writable(o.db, e) < 0)
+			return FT_EXIT_FAIL;
 		ret = winreplay_run(&o, id, stdout, e);
 		if (ret == WINREPLAY_USAGE) {
 			char msg[sizeof(e->msg)];
@@ -607,8 +610,11 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 			return cmd_usage_error("replay", "%s", err);
 	}
 
-	if (o.json)
-		putchar('[');
+	if (o.json) {	/* one shape: an object with a models array, as for a window */
+		printf("{\"scenario\":");
+		json_str(stdout, sc->name);
+		printf(",\"models\":[");
+	}
 	if (!strcmp(o.model, "all")) {
 		for (int i = 0, first = 1; i < model_variant_count(0) && ret == FT_EXIT_OK; i++)
 			if (!models || (models & (1u << i))) {
@@ -619,6 +625,6 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 		ret = replay_one(&o, sc, o.model, 1, NULL, NULL, e);
 	}
 	if (o.json)
-		printf("]\n");
+		printf("]}\n");
 	return ret;
 }

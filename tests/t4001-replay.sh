@@ -8,7 +8,7 @@ t_tmpdir
 # field MODEL KEY FILE: a top-level value of a model's object in --json output
 field() {
 	python3 -c 'import json,sys
-for o in json.load(open(sys.argv[3])):
+for o in json.load(open(sys.argv[3]))["models"]:
     if o["model"] == sys.argv[1]:
         v = o
         for k in sys.argv[2].split("."):
@@ -26,7 +26,7 @@ for s in punch-race punch-race-writeback short-write; do
 	"$FT" replay --scenario "$s" --explore --json > "$T_TMP/$s.json"; rc=$?
 	t_eq "$s --explore --json exits 0" 0 "$rc"
 	t_check "$s --json is valid JSON" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T_TMP/$s.json"
-	n=$(python3 -c 'import json,sys; print(",".join(o["model"] for o in json.load(open(sys.argv[1]))))' "$T_TMP/$s.json")
+	n=$(python3 -c 'import json,sys; print(",".join(o["model"] for o in json.load(open(sys.argv[1]))["models"]))' "$T_TMP/$s.json")
 	t_eq "$s: one object per model" "prefix,fix,v6.2,upstream" "$n"
 done
 
@@ -71,7 +71,7 @@ t_match "text: a shortest counterexample" "shortest data_loss: [WFB0-9,]+ \([0-9
 
 # a given schedule: the fault after the punch is safe under prefix
 t_eq "prefix, fault after the punch: ok" ok \
-	"$("$FT" replay --scenario punch-race --model prefix --schedule W8,F --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["outcome"])')"
+	"$("$FT" replay --scenario punch-race --model prefix --schedule W8,F --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["models"][0]["outcome"])')"
 
 # determinism
 "$FT" replay --scenario punch-race-writeback --explore --json > "$T_TMP/a"
@@ -103,10 +103,10 @@ j=$T_TMP/modes.json
 "$FT" replay --scenario punch-race-writeback --model prefix --explore --json > "$T_TMP/d.json"
 "$FT" replay --scenario punch-race-writeback --model prefix --explore=states --json > "$T_TMP/s.json"
 t_eq "dpor and states: the same final states and classes" \
-	"$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))[0]["explore"]; print(e["final_states"], e["classes"])' "$T_TMP/s.json")" \
-	"$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))[0]["explore"]; print(e["final_states"], e["classes"])' "$T_TMP/d.json")"
+	"$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["models"][0]["explore"]; print(e["final_states"], e["classes"])' "$T_TMP/s.json")" \
+	"$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["models"][0]["explore"]; print(e["final_states"], e["classes"])' "$T_TMP/d.json")"
 t_eq "dpor: complete, exhaustive" "True exhaustive" \
-	"$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))[0]["explore"]; print(e["complete"], e["guarantee"].split(":")[0])' "$T_TMP/d.json")"
+	"$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["models"][0]["explore"]; print(e["complete"], e["guarantee"].split(":")[0])' "$T_TMP/d.json")"
 out=$("$FT" replay --scenario punch-race-writeback --model prefix --explore --budget=7)
 t_match "--budget=7: partial, says so" "guarantee: partial: DPOR stopped by the budget after 7 executions" "$out"
 out=$("$FT" replay --scenario punch-race --model prefix --pct=2 --runs=500 --seed=3)

@@ -49,7 +49,7 @@ sed '/^schedule /{s/^schedule */schedule\t/; s/,/,\t/g}' "$S/punch-race.scn" > "
 "$FT" replay --scenario punch-race --json > "$T_TMP/a"
 "$FT" replay --scenario-file "$T_TMP/tab.scn" --json > "$T_TMP/b"; rc=$?
 t_eq "a schedule with tabs: exit 0" 0 "$rc"
-steps_of() { python3 -c 'import json,sys; print(json.dumps([o["steps"] for o in json.load(open(sys.argv[1]))]))' "$1"; }
+steps_of() { python3 -c 'import json,sys; print(json.dumps([o["steps"] for o in json.load(open(sys.argv[1]))["models"]]))' "$1"; }
 sa=$(steps_of "$T_TMP/a") sb=$(steps_of "$T_TMP/b")
 t_check "a schedule with tabs runs the same steps as the built-in's" test -n "$sa" -a "$sa" = "$sb"
 
@@ -60,7 +60,7 @@ t_check "a schedule with tabs runs the same steps as the built-in's" test -n "$s
 tps() {
 	"$FT" replay --scenario-file "$1" --model prefix --json | python3 -c '
 import json,sys
-print(" ".join(s["tracepoints"] or "-" for s in json.load(sys.stdin)[0]["steps"]))'
+print(" ".join(s["tracepoints"] or "-" for s in json.load(sys.stdin)["models"][0]["steps"]))'
 }
 for k in 5.10 6.12; do
 	sed "s/^models .*/kernel    $k/" "$S/punch-race.scn" > "$T_TMP/k$k.scn"
@@ -80,14 +80,14 @@ task F fault 2
 models upstream prefix
 EOF
 got=$("$FT" replay --scenario-file "$T_TMP/mine.scn" --json |
-	python3 -c 'import json,sys; print(" ".join(o["model"]+":"+o["scenario"]+":"+o["schedule"] for o in json.load(sys.stdin)))')
+	python3 -c 'import json,sys; print(" ".join(o["model"]+":"+o["scenario"]+":"+o["schedule"] for o in json.load(sys.stdin)["models"]))')
 t_eq "models line (in the order of --list's models), the file's base name, the first task as schedule" \
 	"prefix:mine:W upstream:mine:W" "$got"
 got=$("$FT" replay --scenario-file "$T_TMP/mine.scn" --model fix --json |
-	python3 -c 'import json,sys; print(" ".join(o["model"] for o in json.load(sys.stdin)))')
+	python3 -c 'import json,sys; print(" ".join(o["model"] for o in json.load(sys.stdin)["models"]))')
 t_eq "--model overrides the models line" fix "$got"
 got=$("$FT" replay --scenario-file "$T_TMP/mine.scn" --model all --json |
-	python3 -c 'import json,sys; print(" ".join(o["model"] for o in json.load(sys.stdin)))')
+	python3 -c 'import json,sys; print(" ".join(o["model"] for o in json.load(sys.stdin)["models"]))')
 t_eq "--model all overrides the models line" "prefix fix v6.2 upstream" "$got"
 
 # A preset dirty folio over a delalloc extent is what writeback converts
@@ -97,7 +97,7 @@ t_eq "--model all overrides the models line" "prefix fix v6.2 upstream" "$got"
 steps() {
 	"$FT" replay --scenario-file "$1" --model prefix --json | python3 -c '
 import json,sys
-print(" ".join("%s@%s" % (s["step"], s["page"]) for s in json.load(sys.stdin)[0]["steps"]))'
+print(" ".join("%s@%s" % (s["step"], s["page"]) for s in json.load(sys.stdin)["models"][0]["steps"]))'
 }
 for st in dirty clean; do
 	printf 'pages 8\nextent 2 delalloc\nfolio 2 %s\ntask B writeback 0-3\n' "$st" > "$T_TMP/wb-$st.scn"
