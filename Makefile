@@ -209,11 +209,14 @@ install: all
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/foliotrace
 	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 schema.sql README.md docs/ARCHITECTURE.md $(DESTDIR)$(PREFIX)/share/doc/foliotrace/
+	install -D -m 0644 scripts/foliotrace-completion.bash \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/foliotrace
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/foliotrace
 	rm -f $(patsubst docs/man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(wildcard docs/man/*.1))
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/foliotrace
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/foliotrace
 
 # scripts/deps.sh: `make deps` installs what building needs (the libraries
 # and the compiler), `make deps-test` that and the test tools (trace-cmd,
