@@ -22,7 +22,8 @@ tests/run.sh counts) and exits 1 if any failed.
             in cli/main.c, the README's "Commands" table and the COMMANDS of
             foliotrace.1, in the same order
   keys      every key of tui/actions.c's keys[] (the help screen's list) is
-            named in the KEYS section of foliotrace-tui.1
+            named in the KEYS section of foliotrace-tui.1, and every glyph of
+            tui/scr_timeline.c's glyphs[] in its Timeline legend
 
 usage: check-docs.py ROOT FOLIOTRACE [MANDIR [README]]
 MANDIR (default ROOT/docs/man) and README (default ROOT/README.md) let the
@@ -299,10 +300,28 @@ def check_keys():
        "missing " + " ".join(missing) if keys else "no keys parsed")
 
 
+def check_glyphs():
+    src = read(os.path.join(ROOT, "tui/scr_timeline.c"))
+    m = re.search(r"glyphs\[\]\s*=\s*\{(.*?)^\};", src, flags=re.M | re.S)
+    gl = set(g.replace("\\'", "'") for g in
+             re.findall(r"\{\s*\"[a-z_]+\",\s*'(\\'|[^'])'\s*\}", m.group(1))) if m else set()
+    page = read(os.path.join(MANDIR, "foliotrace-tui.1")).replace("\\(aq", "'")
+    m = re.search(r"^\.SS Timeline\n(.*?)^\.S[SH] ", page, flags=re.M | re.S)
+    shown = set()
+    for line in (m.group(1) if m else "").splitlines():
+        if line.startswith(".B "):
+            shown |= set(man_text(line[3:]).split())
+    missing = sorted(gl - shown)
+    ok(len(gl) > 10 and not missing,
+       "the Timeline legend of foliotrace-tui.1 shows the %d glyphs of tui/scr_timeline.c" % len(gl),
+       "missing " + " ".join(missing) if gl else "no glyphs parsed")
+
+
 top = run_help(["--help"])
 cmds = commands(top)
 check_paths()
 check_commands(cmds)
 check_options(cmds, top)
 check_keys()
+check_glyphs()
 sys.exit(1 if fails else 0)

@@ -3,7 +3,7 @@
 # schema.sql and current; every table is documented; scripts/check-docs.py:
 # every repository path the docs name exists, every option of each --help is
 # in its man page and back, the README's command list, foliotrace.1 and the
-# command table agree, the TUI man page names every key; the docs cite no
+# command table agree, the TUI man page names every key and glyph; the docs cite no
 # notes outside the repository.  Each check is also run on altered copies of
 # the docs, and must fail there.
 . "$FT_ROOT/tests/lib/harness.sh"
@@ -74,4 +74,9 @@ fails_with "a command missing from foliotrace.1 is caught" cmd "foliotrace.1's C
 alter key	# the TUI's zoom key no longer in the man page
 sed -i 's/^\.B + \\- z$/.B + \\-/' "$T_TMP/key/man/foliotrace-tui.1"
 fails_with "a TUI key missing from the man page is caught" key "the KEYS of foliotrace-tui.1 name.*missing z"
+
+alter glyph	# the legend without the ENOSPC glyph
+sed -i 's/^\.B E$/.B Z/' "$T_TMP/glyph/man/foliotrace-tui.1"
+fails_with "a timeline glyph missing from the man page's legend is caught" glyph \
+	"the Timeline legend of foliotrace-tui.1 shows .*missing E"
 t_done
