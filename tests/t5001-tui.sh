@@ -9,7 +9,13 @@
 # screen opens; the replay pane shows the stored replays; q, Ctrl-C and
 # SIGTERM leave the terminal clean (normal screen, cooked mode); --ascii
 # and monochrome work; a dumb terminal is refused; a database that another
-# connection is writing (WAL) opens; the file is not modified.
+# connection is writing (WAL) opens; the file is not modified.  Issue 18:
+# the replay pane of window 36 shows, beside each step, the trace events
+# found here in SQL by name, task and page (as t4002); the overview's
+# position counter, End/Home, verdict filter, ? and /; keys that do nothing
+# on a screen say so; malformed filters are errors and keep the lanes; the
+# help's glyph legend gives each kind the man page's glyph; a terminal
+# below the minimum size gets a message.
 . "$FT_ROOT/tests/lib/harness.sh"
 command -v tmux >/dev/null || t_skip "tmux missing"
 t_tmpdir
@@ -325,6 +331,130 @@ if [ -n "${FT_ASAN_BIN:-}" ] && [ -x "$FT_ASAN_BIN" ]; then
 	t_eq "ASan build: no sanitizer report (errors, leaks)" "" "$(cat "$T_TMP"/asan* "$T_TMP"/ubsan* 2>/dev/null | head -20)"
 	tm send-keys -t ft C-l
 fi
+
+# --- the replay pane of window 36: each step beside the trace events it stands for ---------------------
+# The expected ids are the trace's (t4002 reads the same ones): the racer's
+# page add inside the window, the writer's next bmap update (the punch), the
+# writeback of that page (iomap_writepage) and its mapping lookup
+# (xfs_map_blocks_*), found in SQL by event name, task and page.
+wr36=$(q "$db" "SELECT json_extract(evidence, '\$.writer') FROM windows WHERE id = 36")
+ino36=$(q "$db" "SELECT ino FROM windows WHERE id = 36")
+ev_after() {	# NAME-PATTERN CONDITION AFTER-ID -> the first such event after AFTER-ID
+	q "$db" "SELECT min(e.id) FROM events e JOIN event_types t ON t.id = e.type_id
+		WHERE t.name LIKE '$1' AND $2 AND e.id > $3"
+}
+add36=$(q "$db" "SELECT min(e.id) FROM events e JOIN event_types t ON t.id = e.type_id, windows w
+	WHERE w.id = 36 AND t.name = 'mm_filemap_add_to_page_cache' AND e.ino = w.ino AND e.pid != $wr36
+	AND e.findex BETWEEN w.first_index AND w.last_index AND e.id BETWEEN w.start_event AND w.end_event")
+page36=$(q "$db" "SELECT findex FROM events WHERE id = ${add36:-0}")
+punch36=$(ev_after xfs_bmap_pre_update "e.pid = $wr36" "${add36:-0}")
+wp36=$(ev_after iomap_writepage "e.ino = $ino36 AND e.findex = ${page36:-0}" "${punch36:-0}")
+map36=$(ev_after 'xfs_map_blocks_%' "e.ino = $ino36 AND e.findex = ${page36:-0}" "${wp36:-0}")
+t_eq "window 36: the trace's events (racer page, its add, the punch, writepage, map), as t4002 has them" \
+	"4512 9309 9330 9465 9468" "$page36 $add36 $punch36 $wp36 $map36"
+"$FT" replay "$db" --window 36 --model prefix > /dev/null || t_fail "replay window 36 under prefix"
+before=$(q "$db" "SELECT count(*) FROM replays WHERE window_id = 36 AND id < (SELECT max(id) FROM replays
+	WHERE window_id = 36 AND model = 'prefix')")
+run "$FT tui --window 36 $db"
+wait_for "window #36 " 10
+keys p
+t_check "p opens the replay pane of window 36" wait_for "replay of window #36 " 5
+for ((i = 0; i < before; i++)); do keys Down; done
+t_check "the prefix variant is selected" wait_for "steps under prefix " 5
+all=$(screen)
+for ((i = 0; i < 10; i++)); do keys PgDn; settle; all+=$'\n'$(screen); done
+row_ev() {	# STEP PAGE -> the trace events column of that step's first row
+	grep -E "^ +[0-9]+ [A-Z] +$1 +$2 " <<< "$all" | head -1 | sed 's/  breaks:.*//; s/.*  //'
+}
+t_eq "window 36: the racer's fault_read of page $page36 shows its page add #$add36" \
+	"#$add36" "$(row_ev fault_read "$page36" | grep -oE "#$add36\b")"
+t_match "window 36: a punch_delalloc step shows the punch #$punch36" "#$punch36( |$)" \
+	"$(grep -E '^ +[0-9]+ W +punch_delalloc ' <<< "$all" | grep -E "#$punch36( |$)" | head -1)"
+t_eq "window 36: wb_lock_folio of page $page36 shows the writepage, #$wp36 alone" "#$wp36" \
+	"$(row_ev wb_lock_folio "$page36")"
+t_match "window 36: wb_map_blocks of page $page36 ends with the mapping lookup #$map36" "#$map36\$" \
+	"$(row_ev wb_map_blocks "$page36")"
+keys Q
+check_clean "replay pane of window 36" 0
+
+# --- the overview's keys: counter, End/Home, verdict filter, ?, /, unbound keys ----------------------------
+run "$FT tui $db"
+wait_for 'windows, most severe first' 10
+total=$(q "$db" "SELECT count(*) FROM windows")
+t_check "the position counter: window 1/$total" wait_for "window 1/$total " 10
+keys Down Down
+t_check "two rows down: window 3/$total" wait_for "window 3/$total " 5
+last=$(q "$db" "SELECT id FROM windows ORDER BY
+	CASE verdict WHEN 'loss' THEN 0 WHEN 'hit' THEN 1 WHEN 'dropped' THEN 2 WHEN 'unsafe' THEN 3
+	WHEN 'unknown' THEN 4 ELSE 5 END DESC, id DESC LIMIT 1")
+tm send-keys -t ft -l $'\eOF'		# End, as xterm sends it
+t_check "End: the last window of the list ($last), window $total/$total" wait_for "window $total/$total " 5
+t_match "End: window $last is on the screen" "^ $last +" "$(screen | sed -n '8,49p' | tail -1)"
+tm send-keys -t ft -l $'\eOH'		# Home
+t_check "Home: window 1/$total again" wait_for "window 1/$total " 5
+keys z
+t_check "z on the overview says where it works" \
+	wait_for "'z' is not a key of the overview; in the timeline: zoom to fit" 5
+keys '~'
+t_check "a key bound nowhere says so" wait_for "'~' is not a key of the overview \(F1 lists the keys\)" 5
+nloss=$(q "$db" "SELECT count(*) FROM windows WHERE verdict = 'loss'")
+keys f; tm send-keys -t ft -l "loss"; keys Enter
+t_check "f loss: the verdict filter, window 1/$nloss" wait_for "window 1/$nloss +verdicts: loss " 5
+shown=$(screen | sed -n '8,49p' | sed -n 's/^ \([0-9][0-9]*\) *\([a-z]*\) .*/\1 \2/p' | tr '\n' ';')
+t_eq "f loss: the list holds the loss windows of the database" \
+	"$(q "$db" "SELECT id || ' loss' FROM windows WHERE verdict = 'loss' ORDER BY id" | tr '\n' ';')" "$shown"
+keys f; tm send-keys -t ft -l "loss,bogus"; keys Enter
+t_check "a malformed verdict filter is an error" wait_for "verdict filter 'loss,bogus': no verdict 'bogus'" 5
+t_match "... and the filter in force stays" "verdicts: loss " "$(screen | head -1)"
+keys f Enter
+t_check "an empty verdict filter shows every window" wait_for "window 1/$total +verdicts: all " 5
+keys '?'
+t_check "? on the overview opens the help" wait_for "foliotrace tui help" 5
+# the legend: every kind has the glyph the man page gives it
+legend=$(screen | sed -n '/timeline glyphs/,/^ *$/p' | tail -n +2 | sed 's/^ *//; s/   */\n/g')
+bad=
+for k in $(q "$db" "SELECT name FROM kinds"); do
+	g=$(glyph "$k")
+	[ "$g" = . ] && continue
+	got=$(awk -v k="$k" '{ n = split(substr($0, 3), a, ", "); for (i = 1; i <= n; i++) if (a[i] == k) print substr($0, 1, 1) }' <<< "$legend")
+	[ "$got" = "$g" ] || bad+="$k:'$g'/'$got' "
+done
+t_eq "the help's glyph legend gives every kind the man page's glyph (b B e A m ' included)" "" "$bad"
+keys q
+keys /
+t_check "/ on the overview: the selected window's timeline ($w1) with the search prompt" wait_for "window #$w1 " 5
+t_match "... the search prompt is open" "^/_" "$(screen | tail -1)"
+keys Escape
+
+# --- filter and search errors; the lanes stay -------------------------------------------------------------------
+lanes_of() { screen | sed -n '4,40p' | grep -E '^ [WR ] [^ ]+/[0-9]+ ' | cut -c1-24 | tr '\n' ';'; }
+settle
+lanes=$(lanes_of)
+t_check "the timeline has lanes" test -n "$lanes"
+nopid=$(q "$db" "SELECT max(pid) + 1000 FROM events")
+for f in "event=nosuch_event|no event type or kind 'nosuch_event'" "findex=abc|findex wants a number" \
+	 "nosuchfield=1|no column or field 'nosuchfield'" "pid=$nopid|no event has pid $nopid" \
+	 "comm=nosuchtask|no task named 'nosuchtask'"; do
+	keys f; tm send-keys -t ft -l "${f%%|*}"; keys Enter
+	t_check "f ${f%%|*}: an error (${f#*|})" wait_for "filter '${f%%|*}': ${f#*|}" 5
+	t_eq "f ${f%%|*}: the filter in force stays, the lanes are not blanked" "filter: none;$lanes" \
+		"$(screen | head -1 | grep -oE 'filter: none');$(lanes_of)"
+done
+keys /; tm send-keys -t ft -l "nosuch_event"; keys Enter
+t_check "/nosuch_event: an error, not a long search" \
+	wait_for "search 'nosuch_event': no event type or kind 'nosuch_event'" 5
+
+# --- below the minimum size: a message, then the screen again --------------------------------------------------
+tm resize-window -t ft -x 50 -y 12
+t_check "50x12: a message says the terminal is too small" \
+	wait_for "^terminal too small: 50x12; foliotrace tui needs" 5
+t_match "50x12: ... the minimum size, word-wrapped" "at least 60 columns and 16 rows. Enlarge it, or q to quit." \
+	"$(screen | tr '\n' ' ' | tr -s ' ')"
+t_check "50x12: nothing else is drawn" bash -c "! tmux -L $SOCK capture-pane -p -t ft | grep -q 'window #'"
+tm resize-window -t ft -x 160 -y 50
+t_check "back at 160x50: the timeline again" wait_for "window #$w1 " 5
+keys Q
+check_clean "keys" 0
 
 # --- usage -------------------------------------------------------------------------------------------------------
 "$FT" tui > /dev/null 2>&1; rc=$?

@@ -12,7 +12,7 @@
 
 #include "state.h"
 #include "term.h"
-#include "../report/report.h"
+#include "../jobs/winreplay.h"
 
 static int outcome_color(const char *o)
 {
@@ -53,7 +53,7 @@ void scr_replay_draw(struct tui *t)
 	attrset(A_NORMAL);
 	if (!t->nrp)
 		mvprintw(3, 1, "no stored replay of this window: press r to run one (all variants, "
-			 "explored; stopped after %g s)", RP_REPLAY_TIMEOUT);
+			 "explored; stopped after %g s)", WINREPLAY_TIMEOUT);
 	for (int i = 0; i < t->nrp; i++) {
 		const struct tq_replay *r = &t->rp[i];
 		char ex[24], bad[24];

@@ -30,7 +30,7 @@
 #include "state.h"
 #include "term.h"
 #include "tui.h"
-#include "../report/report.h"
+#include "../jobs/winreplay.h"
 
 #define IDLE_ROWS	20000
 #define KEY_WAIT_MS	250
@@ -114,17 +114,31 @@ int64_t tui_window_rank(struct tui *t, const struct tq_window *w)
 }
 
 /* The message drawn instead of the screens below the minimum size, wrapped
- * to the width (every row it needs, as many as there are). */
+ * at spaces to the width, on as many rows as there are. */
 static void draw_too_small(struct tui *t)
 {
 	char msg[256];
-	int len, w = t->cols > 0 ? t->cols : 1;
+	const char *p = msg;
+	int w = t->cols > 0 ? t->cols : 1;
 
-	len = snprintf(msg, sizeof(msg), "terminal too small: %dx%d; foliotrace tui needs at least "
-		       "%d columns and %d rows. Enlarge it, or q to quit.", t->cols, t->rows,
-		       TUI_MIN_COLS, TUI_MIN_ROWS);
-	for (int off = 0, y = 0; off < len && y < t->rows; off += w, y++)
-		mvaddnstr(y, 0, msg + off, w);
+	snprintf(msg, sizeof(msg), "terminal too small: %dx%d; foliotrace tui needs at least %d "
+		 "columns and %d rows. Enlarge it, or q to quit.", t->cols, t->rows, TUI_MIN_COLS,
+		 TUI_MIN_ROWS);
+	for (int y = 0; *p && y < t->rows; y++) {
+		int l = (int)strlen(p);
+
+		if (l > w) {
+			l = w;
+			while (l > 0 && p[l] != ' ')
+				l--;
+			if (!l)
+				l = w;
+		}
+		mvaddnstr(y, 0, p, l);
+		p += l;
+		while (*p == ' ')
+			p++;
+	}
 }
 
 static void query(struct tui *t)
@@ -203,7 +217,7 @@ static int idle_pending(const struct tui *t)
 }
 
 /* Runs the window-replay job with --explore in a child process (no exec),
- * output to /dev/null, for at most RP_REPLAY_TIMEOUT seconds (its process
+ * output to /dev/null, for at most WINREPLAY_TIMEOUT seconds (its process
  * group is killed then: jobs/winreplay.h, winreplay_child); the database is
  * written by that process, not by us. */
 static void run_replay(struct tui *t)
@@ -214,11 +228,11 @@ static void run_replay(struct tui *t)
 	if (t->ino_counted < t->nino)
 		t->ino_count[t->ino_counted] = 0;
 	tq_close_reads(t->q);
-	ret = winreplay_child(t->db, t->win.id, RP_REPLAY_TIMEOUT, &status);
+	ret = winreplay_child(t->db, t->win.id, WINREPLAY_TIMEOUT, &status);
 	if (ret == -ETIMEDOUT)
 		snprintf(t->msg, sizeof(t->msg), "replay of window %lld timed out: stopped after %g s "
 			 "(the TUI's limit); 'foliotrace replay %s --window %lld' without --explore "
-			 "runs the recorded schedule alone", (long long)t->win.id, RP_REPLAY_TIMEOUT,
+			 "runs the recorded schedule alone", (long long)t->win.id, WINREPLAY_TIMEOUT,
 			 t->db, (long long)t->win.id);
 	else if (ret == -EINTR)
 		snprintf(t->msg, sizeof(t->msg), "replay of window %lld interrupted",
