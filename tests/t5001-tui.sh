@@ -425,6 +425,10 @@ keys /
 t_check "/ on the overview: the selected window's timeline ($w1) with the search prompt" wait_for "window #$w1 " 5
 t_match "... the search prompt is open" "^/_" "$(screen | tail -1)"
 keys Escape
+t_check "the timeline's title: window $w1 is 1/$total" wait_for "window #$w1 [a-z]+ \\(1/$total\\) " 5
+for ((i = 0; i < 40; i++)); do keys +; done
+t_check "+ at the smallest span says so" wait_for "zoomed in as far as it goes" 5
+keys z
 
 # --- filter and search errors; the lanes stay -------------------------------------------------------------------
 lanes_of() { screen | sed -n '4,40p' | grep -E '^ [WR ] [^ ]+/[0-9]+ ' | cut -c1-24 | tr '\n' ';'; }

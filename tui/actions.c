@@ -295,7 +295,7 @@ static int act_ov_open(struct tui *t, int key)
 
 static int act_pan(struct tui *t, int key)
 {
-	int64_t span = span_of(t), d;
+	int64_t span = span_of(t), d, was = t->t_lo;
 
 	switch (key) {
 	case KEY_LEFT: case 'h': d = -span / 8; break;
@@ -303,15 +303,19 @@ static int act_pan(struct tui *t, int key)
 	case KEY_PPAGE: d = -span; break;
 	default: d = span; break;
 	}
+
 	t->t_lo += d;
 	t->t_hi += d;
 	clamp_view(t);
+	if (t->t_lo == was)
+		snprintf(t->msg, sizeof(t->msg), "the %s of the trace: the view goes no further",
+			 d < 0 ? "start" : "end");
 	return TF_REQUERY;
 }
 
 static int act_zoom(struct tui *t, int key)
 {
-	int64_t span = span_of(t), ts = tq_ts_of(t->q, t->cur), mid;
+	int64_t span = span_of(t), ts = tq_ts_of(t->q, t->cur), mid, was = span;
 
 	mid = ts >= t->t_lo && ts <= t->t_hi ? ts : t->t_lo + span / 2;
 	span = key == '-' ? span * 2 : span / 2;
@@ -319,6 +323,9 @@ static int act_zoom(struct tui *t, int key)
 	t->t_lo = mid - (int64_t)((double)(mid - t->t_lo) / (double)span_of(t) * (double)span);
 	t->t_hi = t->t_lo + span;
 	clamp_view(t);
+	if (span_of(t) == was)
+		snprintf(t->msg, sizeof(t->msg), "%s", key == '-' ? "zoomed out to the whole trace" :
+			 "zoomed in as far as it goes (a nanosecond per column)");
 	return TF_REQUERY;
 }
 
@@ -705,7 +712,11 @@ static int prompt_key(struct tui *t, int key)
 	if (key == '\r' || key == '\n' || key == KEY_ENTER) {
 		t->prompt = P_NONE;
 		switch (p) {
-		case P_GOTO: return t->plen ? run_goto(t, t->pbuf) : TF_REDRAW;
+		case P_GOTO:
+			if (t->plen)
+				return run_goto(t, t->pbuf);
+			snprintf(t->msg, sizeof(t->msg), "go to: nothing entered");
+			return TF_REDRAW;
 		case P_SEARCH_FWD: return run_search(t, t->pbuf, 1);
 		case P_SEARCH_BACK: return run_search(t, t->pbuf, -1);
 		case P_FILTER: return run_filter(t, t->pbuf);

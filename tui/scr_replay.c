@@ -30,6 +30,7 @@ void scr_replay_query(struct tui *t)
 	int n = tq_replays(t->q, t->win.id, t->rp, (int)(sizeof(t->rp) / sizeof(t->rp[0])));
 
 	t->nrp = n < 0 ? 0 : n;
+	t->win_rank = tui_window_rank(t, &t->win);
 	if (t->rp_sel >= t->nrp)
 		t->rp_sel = 0;
 	t->nsteps = 0;
@@ -42,10 +43,14 @@ void scr_replay_query(struct tui *t)
 void scr_replay_draw(struct tui *t)
 {
 	const struct tq_window *w = &t->win;
+	char pos[48] = "";
 	int y;
 
-	draw_title(t, " replay of window #%lld %s  ino %lld pages %lld-%lld  writer %d  |  stored rows of "
-		   "'foliotrace replay --window %lld'", (long long)w->id, tq_sev_name(w->sev),
+	if (t->win_rank > 0)
+		snprintf(pos, sizeof(pos), " (%lld/%lld)", (long long)t->win_rank,
+			 (long long)tui_windows_total(t));
+	draw_title(t, " replay of window #%lld %s%s  ino %lld pages %lld-%lld  writer %d  |  stored rows of "
+		   "'foliotrace replay --window %lld'", (long long)w->id, tq_sev_name(w->sev), pos,
 		   (long long)w->ino, (long long)w->first, (long long)w->last, w->writer, (long long)w->id);
 	attrset(term_attr(TC_AXIS) | A_BOLD);
 	mvprintw(2, 1, "%-10s %-16s %-28s %9s %9s  %s", "model", "outcome", "schedule", "explored",

@@ -214,6 +214,7 @@ void scr_timeline_query(struct tui *t)
 		}
 	}
 	make_lanes(t);
+	t->win_rank = t->have_win ? tui_window_rank(t, &t->win) : 0;
 	t->nnear = t->have_win ? tq_windows_near(t->q, t->win.id, 512, t->id_lo, t->id_hi, t->near,
 						 (int)(sizeof(t->near) / sizeof(t->near[0]))) : 0;
 	if (t->nnear < 0)
@@ -379,15 +380,18 @@ static void draw_detail(struct tui *t)
 
 void scr_timeline_draw(struct tui *t)
 {
-	char a[32], b[32], fs[96];
+	char a[32], b[32], fs[96], pos[48] = "";
 	int64_t span = t->t_hi - t->t_lo;
 
 	fmt_sec(a, sizeof(a), t->t_lo, 6);
 	fmt_sec(b, sizeof(b), t->t_hi, 6);
 	tq_filter_str(&t->filter, fs, sizeof(fs));
+	if (t->win_rank > 0)
+		snprintf(pos, sizeof(pos), " (%lld/%lld)", (long long)t->win_rank,
+			 (long long)tui_windows_total(t));
 	if (t->have_win)
-		draw_title(t, " window #%lld %s  ino %lld pages %lld-%lld  |  %s .. %s s (%.3f ms)  |  "
-			   "lanes: %s  filter: %s  %s", (long long)t->win.id, tq_sev_name(t->win.sev),
+		draw_title(t, " window #%lld %s%s  ino %lld pages %lld-%lld  |  %s .. %s s (%.3f ms)  |  "
+			   "lanes: %s  filter: %s  %s", (long long)t->win.id, tq_sev_name(t->win.sev), pos,
 			   (long long)t->win.ino, (long long)t->win.first, (long long)t->win.last, a, b,
 			   span / 1e6, t->folio_lanes ? "folios" : "tasks", fs,
 			   t->dense ? "[sampled]" : t->partial ? "[partial: zoom in]" : "");

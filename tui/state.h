@@ -71,8 +71,9 @@ struct tui {
 	int64_t wcount[TQ_SEV_N];
 	int wcounted;
 	int64_t top_rank;
-	/* the timeline's counter: the rank of rank_id under rank_mask */
-	int64_t rank_id, rank_val;
+	/* the timeline's and replay pane's counter: the rank of rank_id under
+	 * rank_mask (win_rank: the selected window's, 0 if not known) */
+	int64_t rank_id, rank_val, win_rank;
 	unsigned rank_mask;
 
 	/* the selected window (timeline, replay) */

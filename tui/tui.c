@@ -180,7 +180,7 @@ static int idle_step(struct tui *t, double *last_live)
 		t->wcounted = tq_window_counts(t->q, t->wcount) == 0;
 		if (!t->wcounted)
 			t->wcounted = -1;	/* failed: no counter, not again */
-		return t->scr == SCR_OVERVIEW || t->scr == SCR_TIMELINE ? TF_REQUERY : TF_HANDLED;
+		return t->scr != SCR_HELP ? TF_REQUERY : TF_HANDLED;
 	}
 	if (!t->ino_scanned) {
 		int64_t ino;
