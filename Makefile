@@ -208,7 +208,7 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/doc/foliotrace
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/foliotrace
 	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 0644 schema.sql README.md docs/ARCHITECTURE.md $(DESTDIR)$(PREFIX)/share/doc/foliotrace/
+	install -m 0644 schema.sql README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/foliotrace/
 	install -D -m 0644 scripts/foliotrace-completion.bash \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/foliotrace
 
