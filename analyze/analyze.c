@@ -78,21 +78,14 @@
 #include "../core/kinds.h"
 #include "an.h"
 
-static const char *const verdict_names[V__COUNT] = {
-	"loss", "hit", "dropped", "unsafe", "unknown", "protected",
-};
-
 const char *verdict_name(int v)
 {
-	return v >= 0 && v < V__COUNT ? verdict_names[v] : "?";
+	return ft_verdict_name(v);
 }
 
 int verdict_from_name(const char *name)
 {
-	for (int v = 0; v < V__COUNT; v++)
-		if (!strcmp(verdict_names[v], name))
-			return v;
-	return -1;
+	return ft_verdict_find(name);
 }
 
 
@@ -102,8 +95,8 @@ static enum role role_of(const char *sym)
 {
 	if (!sym)
 		return R_NONE;
-	/* 5.10 names the write path xfs_file_buffered_aio_write */
-	if (!strcmp(sym, "xfs_file_buffered_write") || !strcmp(sym, "xfs_file_buffered_aio_write") ||
+	sym = ft_event_canonical(sym);	/* 5.10: xfs_file_buffered_aio_write (core/vocab.h) */
+	if (!strcmp(sym, "xfs_file_buffered_write") ||
 	    !strcmp(sym, "xfs_ilock_iocb") || !strcmp(sym, "xfs_ilock_iocb_for_write"))
 		return R_WRITE;
 	if (!strcmp(sym, "xfs_bmap_punch_delalloc_range"))
@@ -183,8 +176,7 @@ static void on_edge(void *ctx, int64_t src, int64_t dst, enum hb_why why, int im
 
 static const char *class_name(int cls)
 {
-	return cls == FT_LOCK_IOLOCK ? "IOLOCK" : cls == FT_LOCK_ILOCK ? "ILOCK" :
-		cls == FT_LOCK_MMAPLOCK ? "MMAPLOCK" : "lock";
+	return ft_lock_class_name(cls);
 }
 
 static void note(struct analyze_result *r, const char *msg);
@@ -227,23 +219,21 @@ static void on_conflict(void *ctx, const struct hb_lock *l, int holder, int64_t 
 /* Requests (xfs_ilock*) and releases (xfs_iunlock) of the classes in flags. */
 static void lock_ops(struct an *a, int t, const struct ft_event *ev, int64_t id)
 {
-	static const struct { int mask, excl, cls; } classes[] = {
-		{ 0x03, 0x01, FT_LOCK_IOLOCK },
-		{ 0x0c, 0x04, FT_LOCK_ILOCK },
-		{ 0x30, 0x10, FT_LOCK_MMAPLOCK },
-	};
-	int f = ft_event_has(ev, FT_C_FLAGS) ? (int)ev->v[FT_C_FLAGS] : 0;
+	static const int classes[] = { FT_LOCK_IOLOCK, FT_LOCK_ILOCK, FT_LOCK_MMAPLOCK };
+	unsigned f = ft_event_has(ev, FT_C_FLAGS) ? (unsigned)ev->v[FT_C_FLAGS] : 0;
 
 	for (int i = 0; i < 3; i++) {
+		/* the lock_flags bits of the class (core/vocab.h) */
+		unsigned excl = ft_lockflags_of(classes[i], FT_LOCK_EXCL);
 		struct hb_lock l;
 
-		if (!(f & classes[i].mask))
+		if (!(f & ft_lockflags_of(classes[i], 0)))
 			continue;
-		l = lock_id(ev->v[FT_C_DEV], ev->v[FT_C_INO], classes[i].cls);
+		l = lock_id(ev->v[FT_C_DEV], ev->v[FT_C_INO], classes[i]);
 		if (ev->kind == FT_K_IUNLOCK)
-			hb_release(a->hb, t, &l, !!(f & classes[i].excl), id, 0);
+			hb_release(a->hb, t, &l, !!(f & excl), id, 0);
 		else
-			hb_request(a->hb, t, &l, !!(f & classes[i].excl), id,
+			hb_request(a->hb, t, &l, !!(f & excl), id,
 				   ev->kind == FT_K_ILOCK_NOWAIT);
 	}
 }

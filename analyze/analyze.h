@@ -11,18 +11,20 @@
 
 #include "../core/err.h"
 #include "../core/store.h"
+#include "../core/vocab.h"
 
+/* The verdicts of core/vocab.h (names, severity, wording): the same numbers. */
 enum verdict {
-	V_LOSS,
-	V_HIT,
-	V_DROPPED,
-	V_UNSAFE,
-	V_UNKNOWN,
-	V_PROTECTED,
-	V__COUNT
+	V_LOSS = FT_VERDICT_LOSS,
+	V_HIT = FT_VERDICT_HIT,
+	V_DROPPED = FT_VERDICT_DROPPED,
+	V_UNSAFE = FT_VERDICT_UNSAFE,
+	V_UNKNOWN = FT_VERDICT_UNKNOWN,
+	V_PROTECTED = FT_VERDICT_PROTECTED,
+	V__COUNT = FT_VERDICT__COUNT
 };
 
-/* "loss", "hit", ... (severity order: V_LOSS first). */
+/* ft_verdict_name(), ft_verdict_find() of core/vocab.h. */
 const char *verdict_name(int v);
 int verdict_from_name(const char *name);
 

@@ -9,69 +9,18 @@
 
 #include "../core/kfingerprint.h"
 
-static const char *const variant_names[VAR__COUNT] = { "prefix", "fix", "v6.2", "upstream" };
-
 const char *variant_name(int v)
 {
-	return v >= 0 && v < VAR__COUNT ? variant_names[v] : "?";
+	return ft_variant_name(v);
 }
 
 int variant_from_name(const char *name)
 {
-	for (int v = 0; v < VAR__COUNT; v++)
-		if (name && !strcmp(variant_names[v], name))
-			return v;
-	return -1;
+	return ft_variant_find(name);
 }
 
-/*
- * Fingerprints: one row per variant, most recent first; the first row
- * whose names are all present (need) and all absent (none) wins.  Names
- * are core/kfingerprint.h's; docs/variants.md gives the evidence of each
- * row (upstream commits and releases, the kallsyms of the real traces in
- * tests/fixtures).  Rules the rows follow:
- *  - a name is only evidence when it cannot vanish from kallsyms: exported
- *    or non-static, or a static function whose address is taken (an iomap
- *    or ops callback), which the compiler must keep out of line; a static
- *    helper called directly may be inlined, so its absence proves nothing
- *    and its presence only what its source says;
- *  - absence is only evidence in a complete kallsyms (KALLSYMS_FULL);
- *  - xfs is a module on distribution kernels: its names are listed only
- *    while it is loaded (trace-cmd reads kallsyms when the recording ends,
- *    with xfs loaded); the 6.2+ rows rest on iomap, which is built in.
- * "fix" has a row only for kernels where the helper 198dd8aedee6's
- * follow-up (b71f889c18ad) added stayed out of line; where it was inlined,
- * a fix-only kernel reads as prefix (its implied lock is then missed:
- * windows read as more exposed, never less).
- */
-struct fingerprint {
-	enum variant var;
-	uint32_t need, none;
-	uint32_t also;		/* not required; named in the notes when present */
-};
-
-#define B(s)	KFP_BIT(KFP_##s)
-
-static const struct fingerprint fingerprints[] = {
-	/* 6.12+ (caf0ea451d97, b78495166264): iomap exports the release
-	 * scan and the 6.2 wrapper is gone; XFS takes invalidate_lock. */
-	{ VAR_UPSTREAM, B(IOMAP_WRITE_DELALLOC_RELEASE), B(IOMAP_PUNCH_DELALLOC),
-	  B(XFS_DELALLOC_PUNCH) | B(XFS_IOMAP_VALID) },
-	/* 6.2-6.11 and the backports of the series (Debian 6.1.192):
-	 * 9c7babf94a0d..304a68b9c63b, exported wrapper over the scan.  No
-	 * absence: its static iomap_write_delalloc_release may stay out of
-	 * line (Debian 6.1.192 inlined it), and 6.12+ matched above. */
-	{ VAR_V62, B(IOMAP_PUNCH_DELALLOC), 0, B(XFS_DELALLOC_PUNCH) | B(XFS_IOMAP_VALID) },
-	/* 198dd8aedee6 + b71f889c18ad without the iomap move. */
-	{ VAR_FIX, B(XFS_DELALLOC_PUNCH) | B(XFS_BMAP_PUNCH_DELALLOC),
-	  B(IOMAP_PUNCH_DELALLOC) | B(IOMAP_WRITE_DELALLOC_RELEASE) | B(XFS_IOMAP_VALID),
-	  B(XFS_WRITE_IOMAP_END) },
-	/* 5.5+ before 198dd8aedee6 (Debian 5.10.223): the cleanup in
-	 * xfs_buffered_write_iomap_end, no helper of the fix series. */
-	{ VAR_PREFIX, B(XFS_WRITE_IOMAP_END) | B(XFS_BMAP_PUNCH_DELALLOC),
-	  B(IOMAP_PUNCH_DELALLOC) | B(IOMAP_WRITE_DELALLOC_RELEASE) | B(XFS_DELALLOC_PUNCH) |
-	  B(XFS_IOMAP_VALID), 0 },
-};
+/* The fingerprints are core/vocab.h's (ft_variants[]: need, none, also,
+ * fp_order); this file applies them to a trace's kallsyms. */
 
 /* A kernel's kallsyms list tens of thousands of entries (100k-125k in the
  * fixtures); fewer is a reduced list (tests/fixtures/xfs-shortwrite-v6.dat
@@ -81,8 +30,9 @@ static const struct fingerprint fingerprints[] = {
 static void caps_of(struct caps *c, enum variant v, int has_inval)
 {
 	c->var = v;
-	c->has_inval = has_inval || v >= VAR_FIX;	/* the fix takes invalidate_lock */
-	c->punch_holds_inval = v >= VAR_FIX;
+	/* a cleanup that takes invalidate_lock runs where it exists */
+	c->has_inval = has_inval || ft_variants[v].takes_inval;
+	c->punch_holds_inval = ft_variants[v].takes_inval;
 }
 
 /* Appends the names of set, comma-separated, to buf at *k. */
@@ -168,21 +118,25 @@ static int read_ksyms(struct store *s, int64_t trace_id, struct ksyms *k)
 	return 0;
 }
 
-/* The row of the kernel's symbols, or NULL. */
-static const struct fingerprint *match(const struct ksyms *k)
+/* The variant whose fingerprint the kernel's symbols match (the rows in
+ * fp_order), or -1. */
+static int match(const struct ksyms *k)
 {
-	if (!k->known || k->entries <= 0)
-		return NULL;
-	for (size_t i = 0; i < sizeof(fingerprints) / sizeof(fingerprints[0]); i++) {
-		const struct fingerprint *f = &fingerprints[i];
+	int best = -1;
 
-		if ((k->present & f->need) != f->need)
+	if (!k->known || k->entries <= 0)
+		return -1;
+	for (int v = 0; v < FT_VARIANT__COUNT; v++) {
+		const struct ft_variant_row *f = &ft_variants[v];
+
+		if (!f->need || (k->present & f->need) != f->need)
 			continue;
 		if (f->none && (k->entries < KALLSYMS_FULL || (k->present & f->none)))
 			continue;
-		return f;
+		if (best < 0 || f->fp_order < ft_variants[best].fp_order)
+			best = v;
 	}
-	return NULL;
+	return best;
 }
 
 /* Whether MMAPLOCK is invalidate_lock (5.15+): from the symbols when the
@@ -228,8 +182,9 @@ int variant_detect(struct store *s, int64_t trace_id, const char *override, stru
 		   struct ft_err *e)
 {
 	char release[128], uname[512], why[256];
-	const struct fingerprint *f;
+	const struct ft_variant_row *f;
 	const char *inval_how;
+	int fv;
 	struct ksyms k;
 	int maj, min, pat, inval;
 	size_t len;
@@ -249,21 +204,22 @@ int variant_detect(struct store *s, int64_t trace_id, const char *override, stru
 		int v = variant_from_name(override);
 
 		if (v < 0)
-			return ft_error(e, -EINVAL, "unknown code variant '%s' (prefix, fix, v6.2, "
-					"upstream)", override);
-		f = match(&k);
+			return ft_error(e, -EINVAL, "unknown code variant '%s' (%s)", override,
+					ft_variant_list());
+		fv = match(&k);
 		caps_of(c, (enum variant)v, v >= VAR_V62 || inval);
 		len = (size_t)snprintf(c->why, sizeof(c->why), "variant %s given by the user", override);
-		if (f && f->var != (enum variant)v && len < sizeof(c->why))
+		if (fv >= 0 && fv != v && len < sizeof(c->why))
 			snprintf(c->why + len, sizeof(c->why) - len, " (the kernel's symbols say %s)",
-				 variant_names[f->var]);
+				 ft_variant_name(fv));
 		return 0;
 	}
-	f = match(&k);
-	if (f) {
-		caps_of(c, f->var, inval);
+	fv = match(&k);
+	if (fv >= 0) {
+		f = &ft_variants[fv];
+		caps_of(c, (enum variant)fv, inval);
 		len = (size_t)snprintf(c->why, sizeof(c->why), "variant %s from the kernel's symbols: ",
-				       variant_names[f->var]);
+				       f->name);
 		put_names(c->why, sizeof(c->why), &len, f->need);
 		if (len < sizeof(c->why))
 			len += (size_t)snprintf(c->why + len, sizeof(c->why) - len, " present");
@@ -279,7 +235,7 @@ int variant_detect(struct store *s, int64_t trace_id, const char *override, stru
 			if (len < sizeof(c->why))
 				len += (size_t)snprintf(c->why + len, sizeof(c->why) - len, " absent");
 		}
-		if (f->var < VAR_FIX && inval_how && len < sizeof(c->why))
+		if (!f->takes_inval && inval_how && len < sizeof(c->why))
 			snprintf(c->why + len, sizeof(c->why) - len, "; MMAPLOCK %s invalidate_lock (%s)",
 				 inval ? "is" : "is not", inval_how);
 		return 0;
@@ -292,15 +248,15 @@ int variant_detect(struct store *s, int64_t trace_id, const char *override, stru
 		return 0;
 	}
 	{
-		enum variant v = VAR_PREFIX;
+		/* the variants' version ranges (core/vocab.h; 6.1.92+ has the
+		 * whole 6.2 series backported); none: pre-fix code */
+		int v = ft_variant_of_version(maj, min, pat);
 
-		if (maj > 6 || (maj == 6 && min >= 12))
-			v = VAR_UPSTREAM;
-		else if ((maj == 6 && min >= 2) || (maj == 6 && min == 1 && pat >= 92))
-			v = VAR_V62;	/* 6.1.92+ has the whole series backported */
-		caps_of(c, v, inval);
+		if (v < 0)
+			v = VAR_PREFIX;
+		caps_of(c, (enum variant)v, inval);
 		snprintf(c->why, sizeof(c->why), "%s: variant %s from the kernel version %d.%d.%d",
-			 why, variant_names[v], maj, min, pat);
+			 why, ft_variant_name(v), maj, min, pat);
 	}
 	return 0;
 }

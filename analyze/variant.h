@@ -12,7 +12,7 @@
  * it exclusively (an implied lock: no tracepoint marks it).
  *
  * variant_detect() decides from, in order: a user override; the kernel's
- * own symbols (the fingerprint table in variant.c over the names of
+ * own symbols (the fingerprints of core/vocab.h's variant table over the names of
  * core/kfingerprint.h that the trace's kallsyms list, stored at import or
  * record: docs/variants.md); the version string as a fallback, when the
  * trace has no kallsyms or no row matches.  Customer kernels backport
@@ -27,8 +27,17 @@
 
 #include "../core/err.h"
 #include "../core/store.h"
+#include "../core/vocab.h"
 
-enum variant { VAR_PREFIX, VAR_FIX, VAR_V62, VAR_UPSTREAM, VAR__COUNT };
+/* The variants of core/vocab.h (its table has their names, versions and
+ * fingerprints): the same numbers. */
+enum variant {
+	VAR_PREFIX = FT_VARIANT_PREFIX,
+	VAR_FIX = FT_VARIANT_FIX,
+	VAR_V62 = FT_VARIANT_V62,
+	VAR_UPSTREAM = FT_VARIANT_UPSTREAM,
+	VAR__COUNT = FT_VARIANT__COUNT
+};
 
 struct caps {
 	enum variant var;
@@ -37,9 +46,8 @@ struct caps {
 	char why[512];		/* the evidence that chose the variant */
 };
 
-/* "prefix", "fix", "v6.2", "upstream"; "?" out of range. */
+/* ft_variant_name(), ft_variant_find() of core/vocab.h. */
 const char *variant_name(int v);
-/* The variant named `name`, or -1. */
 int variant_from_name(const char *name);
 
 /*

@@ -242,6 +242,11 @@ int model_variant_count(int with_test_only);
 const char *model_variant_name(int i);
 const char *model_variant_summary(int i);
 int model_variant_find(const char *name);	/* index or -1 */
+/* The enum ft_variant (core/vocab.h) of variant i, -1 for a test-only one;
+ * the index of the variant whose enum is v, -1 when none: the analysis and
+ * the model agree on variants by this identity, not by names. */
+int model_variant_vocab(int i);
+int model_variant_of_vocab(int v);
 
 const char *model_outcome_name(enum model_outcome o);
 int model_outcome_find(const char *name);	/* or -1 */

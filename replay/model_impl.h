@@ -224,6 +224,7 @@ struct mvariant {
 	int test_only;
 	int kernel;		/* enum mkernel: the default tracepoint naming */
 	struct mslot prog[SL_COUNT];
+	int vocab;		/* enum ft_variant (core/vocab.h); -1: test-only */
 };
 
 extern const struct mvariant model_variants[];

@@ -3,8 +3,10 @@
  * variants.c - one table per kernel code variant: which step runs in each
  * program slot of each task kind, and which slot follows it.
  *
- * Adding a variant is adding a table here (and, if its code does something
- * new, a step in model.c): no variant tests anywhere else.  The user-facing
+ * Adding a variant is adding its row to core/vocab.h's variant table (name,
+ * kernels, fingerprint) and a table here that carries its enum (and, if its
+ * code does something new, a step in model.c): no variant tests anywhere
+ * else.  tests/unit/test_vocab.c checks that every variant has its table.  The user-facing
  * variants come first; the test-only broken-* ones after them each break one
  * invariant on purpose (tests/unit/test_replay.c).
  *
@@ -31,6 +33,7 @@
  */
 #include <string.h>
 
+#include "../core/vocab.h"
 #include "model_impl.h"
 
 #define S(slot, st, nx) [slot] = { &(st), (int8_t)(nx) }
@@ -94,53 +97,55 @@
 	CLEANUP_LOCKED(st_cl_inval_lock, st_cl_scan, st_cl_punch_clean, st_cl_inval_unlock)
 
 const struct mvariant model_variants[] = {
-	{ "prefix", "5.10 .. 6.1.91: truncate then punch under IOLOCK only", 0, MK_510, {
+	{ FT_VARIANT_NAME_PREFIX, "5.10 .. 6.1.91: truncate then punch under IOLOCK only",
+	  0, MK_510, {
 		W_COMMON(st_w_folio), CLEANUP_PREFIX(st_cl_punch),
-		F_STD, F_END_STEP(st_f_end_written), OTHERS } },
-	{ "fix", "198dd8aedee6 alone: truncate + punch under invalidate_lock exclusive", 0, MK_61, {
+		F_STD, F_END_STEP(st_f_end_written), OTHERS }, FT_VARIANT_PREFIX },
+	{ FT_VARIANT_NAME_FIX, "198dd8aedee6 alone: truncate + punch under invalidate_lock exclusive",
+	  0, MK_61, {
 		W_COMMON(st_w_folio),
 		CLEANUP_LOCKED(st_cl_inval_lock, st_cl_truncate, st_cl_punch, st_cl_inval_unlock),
-		F_STD, F_END_STEP(st_f_end_written), OTHERS } },
-	{ "v6.2", "6.2 .. 6.11: keep dirty folios, punch clean ranges, iomap validity cookie", 0,
-	  MK_61, {
+		F_STD, F_END_STEP(st_f_end_written), OTHERS }, FT_VARIANT_FIX },
+	{ FT_VARIANT_NAME_V62,
+	  "6.2 .. 6.11: keep dirty folios, punch clean ranges, iomap validity cookie", 0, MK_61, {
 		W_COMMON(st_w_folio_valid), CLEANUP_RELEASE,
-		F_STD, F_NO_END, OTHERS } },
-	{ "upstream", "6.12 ..: the steps of v6.2 (XFS takes invalidate_lock); 6.12 tracepoints",
-	  0, MK_612, {
+		F_STD, F_NO_END, OTHERS }, FT_VARIANT_V62 },
+	{ FT_VARIANT_NAME_UPSTREAM,
+	  "6.12 ..: the steps of v6.2 (XFS takes invalidate_lock); 6.12 tracepoints", 0, MK_612, {
 		W_COMMON(st_w_folio_valid), CLEANUP_RELEASE,
-		F_STD, F_NO_END, OTHERS } },
+		F_STD, F_NO_END, OTHERS }, FT_VARIANT_UPSTREAM },
 
 	/* test-only: each breaks one invariant on purpose */
 	{ "broken-noreserve", "upstream whose page_mkwrite never reserves over a hole", 1, MK_612, {
 		W_COMMON(st_w_folio_valid), CLEANUP_RELEASE,
 		F_COMMON(st_f_read, st_f_mklock, st_f_flock, st_f_begin_noreserve, st_f_mkunlock),
-		F_NO_END, OTHERS } },
+		F_NO_END, OTHERS }, -1 },
 	{ "broken-punch-leak", "prefix whose punch does not give the blocks back", 1, MK_510, {
 		W_COMMON(st_w_folio), CLEANUP_PREFIX(st_cl_punch_leak),
-		F_STD, F_END_STEP(st_f_end_written), OTHERS } },
+		F_STD, F_END_STEP(st_f_end_written), OTHERS }, -1 },
 	{ "broken-fault-nolock", "upstream whose faults take no invalidate_lock", 1, MK_612, {
 		W_COMMON(st_w_folio_valid), CLEANUP_RELEASE,
 		F_COMMON(st_f_read_nolock, st_f_mklock_none, st_f_flock_nomk, st_f_begin,
 			 st_f_mkunlock_none),
-		F_NO_END, OTHERS } },
+		F_NO_END, OTHERS }, -1 },
 	{ "broken-truncate", "upstream whose release truncates the page cache", 1, MK_612, {
 		W_COMMON(st_w_folio_valid),
 		CLEANUP_LOCKED(st_cl_inval_lock, st_cl_truncate, st_cl_punch, st_cl_inval_unlock),
-		F_STD, F_NO_END, OTHERS } },
+		F_STD, F_NO_END, OTHERS }, -1 },
 	{ "broken-inval-leak", "upstream that never releases invalidate_lock", 1, MK_612, {
 		W_COMMON(st_w_folio_valid),
 		CLEANUP_LOCKED(st_cl_inval_lock, st_cl_scan, st_cl_punch_clean,
 			       st_cl_inval_unlock_leak),
-		F_STD, F_NO_END, OTHERS } },
+		F_STD, F_NO_END, OTHERS }, -1 },
 	{ "broken-scan-nolock", "upstream whose release scan locks and keeps nothing", 1, MK_612, {
 		W_COMMON(st_w_folio_valid),
 		CLEANUP_LOCKED(st_cl_inval_lock, st_cl_scan_nolock, st_cl_punch_clean,
 			       st_cl_inval_unlock),
-		F_STD, F_NO_END, OTHERS } },
+		F_STD, F_NO_END, OTHERS }, -1 },
 };
 
 const int model_nvariants = (int)(sizeof(model_variants) / sizeof(model_variants[0]));
-const int model_nuser_variants = 4;
+const int model_nuser_variants = FT_VARIANT__COUNT;	/* the first rows, in vocab order */
 
 int model_variant_count(int with_test_only)
 {
@@ -155,6 +160,19 @@ const char *model_variant_name(int i)
 const char *model_variant_summary(int i)
 {
 	return i >= 0 && i < model_nvariants ? model_variants[i].summary : NULL;
+}
+
+int model_variant_vocab(int i)
+{
+	return i >= 0 && i < model_nvariants ? model_variants[i].vocab : -1;
+}
+
+int model_variant_of_vocab(int v)
+{
+	for (int i = 0; v >= 0 && i < model_nvariants; i++)
+		if (model_variants[i].vocab == v)
+			return i;
+	return -1;
 }
 
 int model_variant_find(const char *name)
