@@ -32,6 +32,7 @@
 #include "../core/json.h"
 #include "../core/store.h"
 #include "../core/termsafe.h"
+#include "../core/vocab.h"
 #include "../replay/scenario.h"
 #include "../replay/window.h"
 #include "../analyze/window.h"
@@ -274,13 +275,15 @@ void replay_explore_json(FILE *out, const struct model *m, const struct model_ex
  * NULL for none. */
 static const char *expected_outcome(const struct window_facts *f)
 {
-	if (!strcmp(f->verdict, "loss")) {
+	int v = ft_verdict_find(f->verdict);
+
+	if (v == FT_VERDICT_LOSS) {
 		for (int i = 0; i < f->nracers; i++)
 			if (f->racer[i].written_back)
 				return "data_loss";
 		return "unbacked_dirty";	/* then dropped by a later cleanup */
 	}
-	if (!strcmp(f->verdict, "hit")) {
+	if (v == FT_VERDICT_HIT) {
 		/* unbacked only if a racer dirtied its page inside the window with
 		 * no block of its own (after the punch it finds the hole and
 		 * reserves, or the writer's next reservation backs it) */
@@ -289,11 +292,8 @@ static const char *expected_outcome(const struct window_facts *f)
 				return "unbacked_dirty";
 		return "ok";
 	}
-	if (!strcmp(f->verdict, "dropped"))
-		return "dirty_dropped";
-	if (!strcmp(f->verdict, "unsafe") || !strcmp(f->verdict, "protected"))
-		return "ok";
-	return NULL;
+	/* the others' outcome does not depend on the trace (core/vocab.h) */
+	return v >= 0 ? ft_verdicts[v].outcome : NULL;
 }
 
 static const char *div_kind_name(enum replay_div_kind k)
@@ -680,8 +680,8 @@ static int run_variant(const struct replay_opts *o, const struct scenario *sc,
 	return 0;
 }
 
-static void print_tasks(FILE *out, const struct window_trace *wt, const struct replay_window_map *map,
-			int json)
+static void print_tasks(FILE *out, const struct window_trace *wt,
+			const struct replay_window_map *map, int json)
 {
 	int n = 0;
 
@@ -801,7 +801,9 @@ int winreplay_run(const struct replay_opts *o, int64_t id, FILE *out, struct ft_
 			runs[nk].r.digest, runs[nk].sched,
 			runs[nk].explored ? (int64_t)runs[nk].x.schedules : -1,
 			runs[nk].explored ? (int64_t)runs[nk].x.bad : -1, detail[nk] };
-		if (!strcmp(v, f.variant)) {
+		/* the trace's variant by identity (core/vocab.h), not by name */
+		if (model_variant_vocab(i) >= 0 &&
+		    model_variant_vocab(i) == ft_variant_find(f.variant)) {
 			tv = nk;
 			if (expect)
 				match = !strcmp(model_outcome_name(runs[nk].wout), expect);

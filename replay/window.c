@@ -19,8 +19,9 @@
  *            outside the window's pages are not modelled (said in the note).
  *   Items    a step's tracepoints (model_step_rec.tp, "name(detail), ...")
  *            are items.  Items and events compare by a canonical key: the
- *            name after aliases across kernel versions (writeback_dirty_page
- *            = writeback_dirty_folio, iomap_apply = iomap_iter,
+ *            name after aliases across kernel versions (core/vocab.h's
+ *            table: writeback_dirty_page = writeback_dirty_folio,
+ *            iomap_apply = iomap_iter; here:
  *            iomap_writepage = iomap_writeback_folio, xfs_filemap_fault with
  *            write_fault=1 = xfs_write_fault, without = xfs_read_fault);
  *            lock events also by their lock flags (ILOCK_EXCL, ...); events
@@ -92,6 +93,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/vocab.h"
 #include "model_impl.h"
 
 /* --- the scenario ---------------------------------------------------------- */
@@ -283,7 +285,7 @@ static const struct {
 } aliases[] = {
 	{ "mm_filemap_add_to_page_cache", K_PAGE_ADD },
 	{ "mm_filemap_delete_from_page_cache", K_DELETE },
-	{ "writeback_dirty_folio", K_DIRTY }, { "writeback_dirty_page", K_DIRTY },
+	{ "writeback_dirty_folio", K_DIRTY },
 	{ "iomap_writepage", K_WRITEPAGE }, { "iomap_writeback_folio", K_WRITEPAGE },
 	{ "xfs_iomap_alloc", K_IOMAP_ALLOC }, { "xfs_iomap_found", K_IOMAP_FOUND },
 	{ "xfs_map_blocks_found", K_MAP_FOUND }, { "xfs_map_blocks_alloc", K_MAP_ALLOC },
@@ -291,7 +293,7 @@ static const struct {
 	{ "xfs_read_fault", K_FAULT_R }, { "xfs_write_fault", K_FAULT_W },
 	{ "xfs_filemap_fault", K_FAULT_R },
 	{ "xfs_ilock", K_ILOCK }, { "xfs_ilock_nowait", K_ILOCK }, { "xfs_iunlock", K_IUNLOCK },
-	{ "iomap_iter", K_ITER }, { "iomap_apply", K_ITER },
+	{ "iomap_iter", K_ITER },
 };
 
 static int is_show(int k)
@@ -311,32 +313,21 @@ static int per_folio(int k)
 		k == K_IOMAP_FOUND || k == K_MAP_FOUND || k == K_MAP_ALLOC;
 }
 
+/* The key of a trace event's name, after the aliases of other kernels
+ * (core/vocab.h: writeback_dirty_page, iomap_apply ..). */
 static int key_of(const char *name)
 {
+	name = ft_event_canonical(name);
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
 		if (!strcmp(aliases[i].name, name))
 			return aliases[i].key;
 	return K_OTHER;
 }
 
+/* The XFS lock_flags a lock event's detail names (core/vocab.h). */
 static int lock_bits(const char *detail)
 {
-	static const struct { const char *n; int bit; } b[] = {
-		{ "IOLOCK_EXCL", 1 }, { "IOLOCK_SHARED", 2 }, { "ILOCK_EXCL", 4 },
-		{ "ILOCK_SHARED", 8 }, { "MMAPLOCK_EXCL", 16 }, { "MMAPLOCK_SHARED", 32 },
-	};
-	int bits = 0;
-
-	for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
-		const char *p = strstr(detail, b[i].n);
-
-		/* ILOCK_EXCL must not match inside MMAPLOCK_EXCL or IOLOCK_EXCL */
-		while (p && p > detail && (p[-1] >= 'A' && p[-1] <= 'Z'))
-			p = strstr(p + 1, b[i].n);
-		if (p)
-			bits |= b[i].bit;
-	}
-	return bits;
+	return (int)ft_lockflags_parse(detail);
 }
 
 struct item {
