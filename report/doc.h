@@ -2,7 +2,8 @@
 /*
  * doc.h - the postmortem document as data: what report.c gathers from the
  * database (through query.c) and the writers (html.c, markdown.c, svg.c)
- * turn into text.  Private to report/.
+ * turn into text.  Private to report/.  The vocabulary (verdicts,
+ * variants, lock names) is core/vocab.h's: no file of report/ defines any.
  *
  * Ownership: a struct rp_doc owns everything it points to (strings are
  * copies, arrays are heap blocks); doc_free() releases it.  Writers only
@@ -21,6 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../core/vocab.h"	/* verdicts (names, severity, words), variants */
+
 #define RP_MAX_EVENTS	160
 #define RP_MAX_EDGES	64
 #define RP_MAX_PAGES	4
@@ -28,8 +31,6 @@
 #define RP_MAX_LANES	6
 #define RP_MAX_REPLAYS	8
 #define RP_MAX_EXAMPLES	5	/* examples listed for summarised verdicts */
-
-enum rp_verdict { RP_LOSS, RP_HIT, RP_DROPPED, RP_UNSAFE, RP_UNKNOWN, RP_PROTECTED, RP_NVERDICTS };
 
 struct rp_event {
 	int64_t id, ts;
@@ -109,7 +110,7 @@ struct rp_doc {
 	int ntypes;
 	char **missing;			/* normalized kinds with no event */
 	int nmissing;
-	int64_t nverdict[RP_NVERDICTS];
+	int64_t nverdict[FT_VERDICT__COUNT];
 	int64_t nwindows;
 	struct rp_window *win;		/* listed windows: every loss/hit/dropped/unsafe, */
 	int nwin;			/* up to max_list of them, plus examples */
@@ -119,10 +120,6 @@ struct rp_doc {
 	int replays_timed_out;		/* of the failed ones, stopped at the timeout */
 	double replay_timeout;		/* seconds, 0: none */
 };
-
-const char *rp_verdict_name(int v);
-int rp_verdict_of(const char *name);	/* -1 when unknown */
-int rp_worth_reading(int v);		/* loss, hit, dropped, unsafe */
 
 void doc_free(struct rp_doc *d);
 

@@ -56,16 +56,6 @@ static void dev_ino(char *buf, size_t n, const struct rp_window *w)
 		 (long long)w->ino);
 }
 
-static const char *verdict_meaning[RP_NVERDICTS] = {
-	"a fault dirtied a folio inside the cleanup, the punch left it without delalloc backing, "
-	"and writeback found a hole: data lost",
-	"a fault dirtied a folio inside the cleanup; the trace does not show it lost",
-	"the cleanup deleted a folio another task had dirtied",
-	"nothing held across the cleanup excludes page faults; no fault came",
-	"events lost in the window, or fault events not recorded: not judged",
-	"a lock held across the cleanup excludes page faults",
-};
-
 static void provenance(FILE *f, const struct rp_doc *d)
 {
 	double span = (d->last_ts - d->first_ts) / 1e9;
@@ -137,11 +127,11 @@ static void verdict_table(FILE *f, const struct rp_doc *d)
 	fprintf(f, "<h2 id=\"verdicts\">Windows</h2>\n<p>%lld short-write cleanup windows.</p>\n"
 		"<table class=\"verdicts\"><tr><th>verdict</th><th>windows</th><th>meaning</th></tr>\n",
 		(long long)d->nwindows);
-	for (int v = 0; v < RP_NVERDICTS; v++) {
+	for (int v = 0; v < FT_VERDICT__COUNT; v++) {
 		fputs("<tr><td>", f);
-		verdict_badge(f, rp_verdict_name(v));
+		verdict_badge(f, ft_verdict_name(v));
 		fprintf(f, "</td><td class=\"n\">%lld</td><td>%s</td></tr>\n", (long long)d->nverdict[v],
-			verdict_meaning[v]);
+			ft_verdicts[v].meaning);
 	}
 	fputs("</table>\n", f);
 }
@@ -175,12 +165,14 @@ static void window_list(FILE *f, const struct rp_doc *d)
 	static const char head[] = "<table class=\"windows\"><tr><th>id</th><th>verdict</th>"
 		"<th>dev:inode</th><th>pages</th><th>start (s)</th><th>duration (us)</th>"
 		"<th>tasks</th><th>evidence</th></tr>\n";
-	int64_t worth = d->nverdict[RP_LOSS] + d->nverdict[RP_HIT] + d->nverdict[RP_DROPPED] +
-			d->nverdict[RP_UNSAFE];
+	int64_t worth = 0;
 	int listed = 0, detailed = 0, examples = 0;
 
+	for (int v = 0; v < FT_VERDICT__COUNT; v++)
+		worth += ft_verdict_worth(v) ? d->nverdict[v] : 0;
+
 	for (int i = 0; i < d->nwin; i++) {
-		listed += rp_worth_reading(rp_verdict_of(d->win[i].verdict));
+		listed += ft_verdict_worth(ft_verdict_find(d->win[i].verdict));
 		detailed += d->win[i].detailed;
 	}
 	fputs("<h3>Windows worth reading</h3>\n", f);
@@ -195,21 +187,21 @@ static void window_list(FILE *f, const struct rp_doc *d)
 	if (listed) {
 		fputs(head, f);
 		for (int i = 0; i < d->nwin; i++)
-			if (rp_worth_reading(rp_verdict_of(d->win[i].verdict)))
+			if (ft_verdict_worth(ft_verdict_find(d->win[i].verdict)))
 				window_row(f, &d->win[i]);
 		fputs("</table>\n", f);
 	}
 	fputs("<h3>Protected and unknown windows (summarised)</h3>\n", f);
-	fprintf(f, "<p class=\"summarised\">%lld protected, %lld unknown", (long long)d->nverdict[RP_PROTECTED],
-		(long long)d->nverdict[RP_UNKNOWN]);
+	fprintf(f, "<p class=\"summarised\">%lld protected, %lld unknown", (long long)d->nverdict[FT_VERDICT_PROTECTED],
+		(long long)d->nverdict[FT_VERDICT_UNKNOWN]);
 	for (int i = 0; i < d->nwin; i++)
-		examples += !rp_worth_reading(rp_verdict_of(d->win[i].verdict));
+		examples += !ft_verdict_worth(ft_verdict_find(d->win[i].verdict));
 	if (examples)
 		fprintf(f, "; up to %d examples of each:</p>\n%s", RP_MAX_EXAMPLES, head);
 	else
 		fputs(".</p>\n", f);
 	for (int i = 0; i < d->nwin; i++)
-		if (!rp_worth_reading(rp_verdict_of(d->win[i].verdict)))
+		if (!ft_verdict_worth(ft_verdict_find(d->win[i].verdict)))
 			window_row(f, &d->win[i]);
 	if (examples)
 		fputs("</table>\n", f);

@@ -39,9 +39,9 @@ static void window_rows(FILE *f, const struct rp_doc *d, int worth)
 	for (int i = 0; i < d->nwin; i++) {
 		const struct rp_window *w = &d->win[i];
 
-		if (rp_worth_reading(rp_verdict_of(w->verdict)) != worth)
+		if (ft_verdict_worth(ft_verdict_find(w->verdict)) != worth)
 			continue;
-		/* the verdict is a known word (rp_verdict_of), safe to print */
+		/* the verdict is a known word (ft_verdict_find), safe to print */
 		fprintf(f, "| %lld | **", (long long)w->id);
 		md(f, w->verdict);
 		fprintf(f, "** | %lld:%lld/%lld | %lld-%lld | %.6f | %.1f | ",
@@ -171,11 +171,11 @@ int markdown_write(FILE *f, const struct rp_doc *d)
 	}
 	fputs(d->nmissing ? "\n\n## Windows\n\n| verdict | windows |\n|---|---:|\n" :
 	      "nothing\n\n## Windows\n\n| verdict | windows |\n|---|---:|\n", f);
-	for (int v = 0; v < RP_NVERDICTS; v++)
-		fprintf(f, "| %s | %lld |\n", rp_verdict_name(v), (long long)d->nverdict[v]);
+	for (int v = 0; v < FT_VERDICT__COUNT; v++)
+		fprintf(f, "| %s | %lld |\n", ft_verdict_name(v), (long long)d->nverdict[v]);
 	for (int i = 0; i < d->nwin; i++) {
 		detailed += d->win[i].detailed;
-		listed += rp_worth_reading(rp_verdict_of(d->win[i].verdict));
+		listed += ft_verdict_worth(ft_verdict_find(d->win[i].verdict));
 	}
 	fprintf(f, "\n%d windows worth reading listed", listed);
 	if (d->unlisted)
@@ -184,7 +184,7 @@ int markdown_write(FILE *f, const struct rp_doc *d)
 	if (listed)
 		window_rows(f, d, 1);
 	fprintf(f, "Protected: %lld, unknown: %lld (examples below).\n\n",
-		(long long)d->nverdict[RP_PROTECTED], (long long)d->nverdict[RP_UNKNOWN]);
+		(long long)d->nverdict[FT_VERDICT_PROTECTED], (long long)d->nverdict[FT_VERDICT_UNKNOWN]);
 	if (d->nwin > listed)
 		window_rows(f, d, 0);
 	if (d->replays_timed_out) {

@@ -145,13 +145,13 @@ int query_provenance(struct store *s, struct rp_doc *d, struct ft_err *e)
 		return ret;
 	sqlite3_bind_int64(st, 1, d->trace_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int v = rp_verdict_of((const char *)sqlite3_column_text(st, 0));
+		int v = ft_verdict_find((const char *)sqlite3_column_text(st, 0));
 
 		d->nwindows += sqlite3_column_int64(st, 1);
 		if (v >= 0)
 			d->nverdict[v] += sqlite3_column_int64(st, 1);
 		else
-			d->nverdict[RP_UNKNOWN] += sqlite3_column_int64(st, 1);
+			d->nverdict[FT_VERDICT_UNKNOWN] += sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -213,14 +213,14 @@ int query_windows(struct store *s, struct rp_doc *d, int max_list, struct ft_err
 	ret = prep(s, &st, window_cols, "reading windows", e);
 	if (ret < 0)
 		return ret;
-	for (int v = 0; v < RP_NVERDICTS; v++) {
-		int64_t lim = rp_worth_reading(v) ? room : RP_MAX_EXAMPLES;
+	for (int v = 0; v < FT_VERDICT__COUNT; v++) {
+		int64_t lim = ft_verdict_worth(v) ? room : RP_MAX_EXAMPLES;
 
-		if (rp_worth_reading(v))
+		if (ft_verdict_worth(v))
 			total += d->nverdict[v];
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, d->trace_id);
-		sqlite3_bind_text(st, 2, rp_verdict_name(v), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ft_verdict_name(v), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, lim);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (d->nwin == cap) {
@@ -235,7 +235,7 @@ int query_windows(struct store *s, struct rp_doc *d, int max_list, struct ft_err
 			ret = window_row(st, &d->win[d->nwin++], d->db);
 			if (ret < 0)
 				break;
-			if (rp_worth_reading(v))
+			if (ft_verdict_worth(v))
 				room--;
 		}
 		if (ret < 0 || rc != SQLITE_DONE)
@@ -284,17 +284,6 @@ int query_unreplayed(struct store *s, const struct rp_doc *d, int64_t **out, int
 }
 
 /* --- a detailed window ------------------------------------------------ */
-
-static const char *lock_name(int64_t cls)
-{
-	switch (cls) {
-	case 1: return "IOLOCK";
-	case 2: return "ILOCK";
-	case 4: return "MMAPLOCK";
-	case 8: return "lock";
-	default: return "locks";
-	}
-}
 
 static int lane_of_pid(struct rp_window *w, int pid)
 {
@@ -377,7 +366,7 @@ static int fill_event(sqlite3_stmt *st, struct rp_event *ev, int lane)
 	if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
 		int64_t mode = sqlite3_column_int64(st, 7);
 
-		snprintf(what, sizeof(what), "%s %s", lock_name(sqlite3_column_int64(st, 6)),
+		snprintf(what, sizeof(what), "%s %s", ft_lock_class_name(sqlite3_column_int64(st, 6)),
 			 mode & 1 ? "excl" : mode & 2 ? "shared" : "");
 	} else if (ev->findex >= 0) {
 		int64_t n = sqlite3_column_int64(st, 9) > 4096 ?

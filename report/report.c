@@ -32,28 +32,6 @@
 #include "doc.h"
 #include "query.h"
 
-static const char *const verdicts[RP_NVERDICTS] = {
-	"loss", "hit", "dropped", "unsafe", "unknown", "protected",
-};
-
-const char *rp_verdict_name(int v)
-{
-	return v >= 0 && v < RP_NVERDICTS ? verdicts[v] : "?";
-}
-
-int rp_verdict_of(const char *name)
-{
-	for (int v = 0; name && v < RP_NVERDICTS; v++)
-		if (!strcmp(name, verdicts[v]))
-			return v;
-	return -1;
-}
-
-int rp_worth_reading(int v)
-{
-	return v == RP_LOSS || v == RP_HIT || v == RP_DROPPED || v == RP_UNSAFE;
-}
-
 static void window_free(struct rp_window *w)
 {
 	free(w->family);
@@ -109,21 +87,11 @@ void doc_free(struct rp_doc *d)
 
 /* --- the one-sentence summary ------------------------------------------ */
 
-static const struct {
-	const char *variant, *code;
-} variant_text[] = {
-	{ "prefix", "the pre-fix code" },
-	{ "fix", "the code with 198dd8aedee6" },
-	{ "v6.2", "the 6.2 cleanup code" },
-	{ "upstream", "the upstream code" },
-};
-
 static const char *code_of(const char *variant)
 {
-	for (size_t i = 0; i < sizeof(variant_text) / sizeof(variant_text[0]); i++)
-		if (!strcmp(variant, variant_text[i].variant))
-			return variant_text[i].code;
-	return "code of an unknown variant";
+	int v = ft_variant_find(variant);
+
+	return v >= 0 ? ft_variants[v].code : "code of an unknown variant";
 }
 
 static const char *plural(int64_t n, const char *one, const char *many)
@@ -146,32 +114,32 @@ static void summarise(struct rp_doc *d)
 			 "find the race windows.");
 		return;
 	}
-	if (n[RP_LOSS]) {
-		k = snprintf(p, room, "%lld %s lost data: the trace shows %s (%s)", (long long)n[RP_LOSS],
-			     plural(n[RP_LOSS], "window", "windows"),
-			     !strcmp(d->variant, "prefix") ? "the pre-fix race of 198dd8aedee6" :
+	if (n[FT_VERDICT_LOSS]) {
+		k = snprintf(p, room, "%lld %s lost data: the trace shows %s (%s)", (long long)n[FT_VERDICT_LOSS],
+			     plural(n[FT_VERDICT_LOSS], "window", "windows"),
+			     ft_variant_find(d->variant) == FT_VARIANT_PREFIX ? "the pre-fix race of 198dd8aedee6" :
 			     "writeback of a folio left without delalloc backing", kernel);
-	} else if (n[RP_HIT]) {
+	} else if (n[FT_VERDICT_HIT]) {
 		k = snprintf(p, room, "%lld %s had a page fault dirty a folio inside the short-write "
 			     "cleanup (the race of 198dd8aedee6) but the trace shows no loss (%s)",
-			     (long long)n[RP_HIT], plural(n[RP_HIT], "window", "windows"), kernel);
-	} else if (n[RP_DROPPED]) {
+			     (long long)n[FT_VERDICT_HIT], plural(n[FT_VERDICT_HIT], "window", "windows"), kernel);
+	} else if (n[FT_VERDICT_DROPPED]) {
 		k = snprintf(p, room, "No data was written back over a hole, but %lld short-write %s "
-			     "dropped another task's dirty data (%s)", (long long)n[RP_DROPPED],
-			     plural(n[RP_DROPPED], "cleanup", "cleanups"), kernel);
-	} else if (n[RP_UNSAFE]) {
+			     "dropped another task's dirty data (%s)", (long long)n[FT_VERDICT_DROPPED],
+			     plural(n[FT_VERDICT_DROPPED], "cleanup", "cleanups"), kernel);
+	} else if (n[FT_VERDICT_UNSAFE]) {
 		k = snprintf(p, room, "No race was observed, but %lld short-write cleanup %s open to "
-			     "page faults (%s)", (long long)n[RP_UNSAFE],
-			     plural(n[RP_UNSAFE], "window was", "windows were"), kernel);
-	} else if (n[RP_PROTECTED]) {
+			     "page faults (%s)", (long long)n[FT_VERDICT_UNSAFE],
+			     plural(n[FT_VERDICT_UNSAFE], "window was", "windows were"), kernel);
+	} else if (n[FT_VERDICT_PROTECTED]) {
 		k = snprintf(p, room, "No race: %s %lld short-write cleanup %s protected against "
-			     "page faults (%s)", n[RP_UNKNOWN] ? "" : "all",
-			     (long long)n[RP_PROTECTED], plural(n[RP_PROTECTED], "window was",
+			     "page faults (%s)", n[FT_VERDICT_UNKNOWN] ? "" : "all",
+			     (long long)n[FT_VERDICT_PROTECTED], plural(n[FT_VERDICT_PROTECTED], "window was",
 			     "windows were"), kernel);
-	} else if (n[RP_UNKNOWN]) {
+	} else if (n[FT_VERDICT_UNKNOWN]) {
 		k = snprintf(p, room, "Undecided: the %lld short-write cleanup %s overlap lost "
-			     "events or lack fault events (%s)", (long long)n[RP_UNKNOWN],
-			     plural(n[RP_UNKNOWN], "window does", "windows do"), kernel);
+			     "events or lack fault events (%s)", (long long)n[FT_VERDICT_UNKNOWN],
+			     plural(n[FT_VERDICT_UNKNOWN], "window does", "windows do"), kernel);
 	} else {
 		k = snprintf(p, room, "No short-write cleanup window in this trace (%s)", kernel);
 	}
@@ -179,14 +147,14 @@ static void summarise(struct rp_doc *d)
 		return;
 	p += k;
 	room -= (size_t)k;
-	if (n[RP_LOSS] && (n[RP_HIT] || n[RP_DROPPED]))
+	if (n[FT_VERDICT_LOSS] && (n[FT_VERDICT_HIT] || n[FT_VERDICT_DROPPED]))
 		k = snprintf(p, room, "; %lld more %s raced without a loss in the trace",
-			     (long long)(n[RP_HIT] + n[RP_DROPPED]),
-			     plural(n[RP_HIT] + n[RP_DROPPED], "window", "windows"));
-	else if (n[RP_UNKNOWN] && (n[RP_LOSS] || n[RP_HIT] || n[RP_DROPPED] || n[RP_UNSAFE] ||
-				   n[RP_PROTECTED]))
-		k = snprintf(p, room, "; %lld %s could not be judged", (long long)n[RP_UNKNOWN],
-			     plural(n[RP_UNKNOWN], "window", "windows"));
+			     (long long)(n[FT_VERDICT_HIT] + n[FT_VERDICT_DROPPED]),
+			     plural(n[FT_VERDICT_HIT] + n[FT_VERDICT_DROPPED], "window", "windows"));
+	else if (n[FT_VERDICT_UNKNOWN] && (n[FT_VERDICT_LOSS] || n[FT_VERDICT_HIT] || n[FT_VERDICT_DROPPED] || n[FT_VERDICT_UNSAFE] ||
+				   n[FT_VERDICT_PROTECTED]))
+		k = snprintf(p, room, "; %lld %s could not be judged", (long long)n[FT_VERDICT_UNKNOWN],
+			     plural(n[FT_VERDICT_UNKNOWN], "window", "windows"));
 	else
 		k = 0;
 	if (k >= 0 && (size_t)k < room)
@@ -309,7 +277,7 @@ int report_write(const struct report_opts *o, struct ft_err *e)
 		goto out;
 	/* Detail: the listed read-worthy windows, most severe first, up to the cap. */
 	for (int i = 0; i < d.nwin; i++) {
-		if (rp_worth_reading(rp_verdict_of(d.win[i].verdict)) && ndetail < o->max_detail) {
+		if (ft_verdict_worth(ft_verdict_find(d.win[i].verdict)) && ndetail < o->max_detail) {
 			d.win[i].detailed = 1;
 			ndetail++;
 		}
