@@ -532,6 +532,12 @@ size_t cmd_table_print(const struct cmd_table *t, FILE *f, int width)
 		free(line);
 		line = NULL;
 	}
+	if (cut && asprintf(&line, "(lines cut to %d columns at " FT_TERM_CUT_MARK "; piped, they "
+			    "are whole)", width) > 0) {
+		cmd_fit(&line, (size_t)width);
+		fprintf(f, "%s\n", line);
+		free(line);
+	}
 	return cut;
 }
 

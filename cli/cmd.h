@@ -196,7 +196,10 @@ struct cmd_table {
 int cmd_table_add(struct cmd_table *t, const char *const *cells);
 /* Adds a line of free text, not aligned with the columns. */
 int cmd_table_note(struct cmd_table *t, const char *text);
-/* Prints the table; width 0: no limit.  Returns the number of lines cut. */
+/*
+ * Prints the table; width 0: no limit.  Returns the number of lines cut;
+ * when some were, a last line says so.
+ */
 size_t cmd_table_print(const struct cmd_table *t, FILE *f, int width);
 void cmd_table_free(struct cmd_table *t);
 /*

@@ -280,13 +280,7 @@ static int print_text(sqlite3 *db, const struct ctx *c, const struct mark *m, in
 		ret = ft_error(e, -EIO, "reading task and event names: %s", sqlite3_errmsg(db));
 		goto out;
 	}
-	{
-		int width = cmd_out_width();
-
-		if (cmd_table_print(&tab, stdout, width))
-			printf("(lines cut at %d columns, marked " FT_TERM_CUT_MARK ": pipe the output, "
-			       "e.g. | less -S, for whole lines)\n", width);
-	}
+	cmd_table_print(&tab, stdout, cmd_out_width());
 	if (!c->n)
 		printf("(no events touch inode %lld%s)\n", (long long)ino,
 		       index >= 0 ? " at that index" : "");

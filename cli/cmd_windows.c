@@ -160,11 +160,7 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 	if (json) {
 		printf("]\n");
 	} else {
-		int width = cmd_out_width();
-
-		if (cmd_table_print(&tab, stdout, width))
-			printf("(lines cut at %d columns, marked \u2026: pipe the output, "
-			       "e.g. | less -S, for whole lines)\n", width);
+		cmd_table_print(&tab, stdout, cmd_out_width());
 	}
 	if (!json && !n)
 		printf("(no windows%s%s; run 'foliotrace analyze' first if you have not)\n",

@@ -277,7 +277,8 @@ int main(void)
 		cut = cmd_table_print(&t, f, 12);
 		fclose(f);
 		CHECK(cut == 3 && buf && !strcmp(buf, "  id name  \xe2\x80\xa6\n1234 a     \xe2\x80\xa6\n"
-		      "-- a note --\n   5 long n\xe2\x80\xa6\n"), "a table in 12 columns (%s)",
+		      "-- a note --\n   5 long n\xe2\x80\xa6\n(lines cut \xe2\x80\xa6\n"), "a table in 12 columns "
+		      "(%s)",
 		      one_line(buf));
 		free(buf);
 		cmd_table_free(&t);
