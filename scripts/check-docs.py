@@ -17,7 +17,8 @@ tests/run.sh counts) and exits 1 if any failed.
             option tag and SYNOPSIS option of the man page is an option line
             of that --help; every long option the man page mentions anywhere
             appears in some --help (the global options: `foliotrace --help`
-            against foliotrace.1)
+            against foliotrace.1); the long options of every command line
+            in the README and docs (foliotrace CMD ... --opt) are in CMD's --help
   commands  the commands `foliotrace --help` lists are the rows of commands[]
             in cli/main.c, the README's "Commands" table and the COMMANDS of
             foliotrace.1, in the same order
@@ -262,6 +263,26 @@ def check_options(cmds, top_help):
            "in no --help: " + " ".join(sorted(stale)))
 
 
+def check_examples(cmds):
+    """A command line in the docs (foliotrace CMD ... --opt) uses options
+    CMD's --help names."""
+    helps = {c: run_help([c, "--help"]) for c in cmds}
+    pat = re.compile(r"\bfoliotrace (%s)\b([^`#|]*)" % "|".join(map(re.escape, cmds)))
+    for f in doc_files():
+        if f.endswith(".1"):
+            continue
+        bad = []
+        used = 0
+        for n, line in enumerate(read(f).splitlines(), 1):
+            for m in pat.finditer(line):
+                for o in LONG_RE.findall(m.group(2)):
+                    used += 1
+                    if not re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(o), helps[m.group(1)]):
+                        bad.append("line %d: %s %s" % (n, m.group(1), o))
+        ok(not bad, "the %d options of foliotrace command lines in %s are in the commands' --help"
+           % (used, os.path.relpath(f, ROOT)), "; ".join(bad))
+
+
 # --- commands ------------------------------------------------------------------
 
 def check_commands(cmds):
@@ -322,6 +343,7 @@ cmds = commands(top)
 check_paths()
 check_commands(cmds)
 check_options(cmds, top)
+check_examples(cmds)
 check_keys()
 check_glyphs()
 sys.exit(1 if fails else 0)

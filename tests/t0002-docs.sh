@@ -64,6 +64,11 @@ echo 'See `docs/no-such-file.md` and tests/no-such-test.sh.' >> "$T_TMP/path/REA
 fails_with "a repository path that does not exist is caught" path \
 	"repository paths .*README.md names exist: missing docs/no-such-file.md, tests/no-such-test.sh"
 
+alter example	# a command line in the README with an option windows lacks
+echo '    foliotrace windows --no-such-thing trace.db' >> "$T_TMP/example/README.md"
+fails_with "a README command line with an option the command lacks is caught" example \
+	"command lines in .*README.md are in the commands' --help: line [0-9]*: windows --no-such-thing"
+
 alter cmd	# a command dropped from the README's table and from foliotrace.1
 sed -i '/^| `export` |/d' "$T_TMP/cmd/README.md"
 sed -i '/^\.TP$/{N;/^\.TP\n\.B export$/d}' "$T_TMP/cmd/man/foliotrace.1"
