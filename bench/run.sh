@@ -38,8 +38,8 @@ mkdir -p "$DATA"
 # Time to the first frame and per-key latency on 10 M events (bench/tui.sh).
 bench/tui.sh || { echo "bench: tui bench failed"; exit 1; }
 
-command -v trace-cmd >/dev/null || { echo "bench: trace-cmd missing (make deps)"; exit 1; }
-[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (make deps)"; exit 1; }
+command -v trace-cmd >/dev/null || { echo "bench: trace-cmd missing (make deps-test)"; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time missing (make deps-test)"; exit 1; }
 
 record_big() {
 	(

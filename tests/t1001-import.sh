@@ -4,7 +4,7 @@
 # decoding of the same file (computed here, not pasted in); v6 and v7 give
 # the same events; the database is complete and indexed.
 . "$FT_ROOT/tests/lib/harness.sh"
-command -v trace-cmd >/dev/null || t_skip "trace-cmd not installed (make deps)"
+command -v trace-cmd >/dev/null || t_skip "trace-cmd not installed (make deps-test)"
 t_tmpdir
 FIX=$FT_ROOT/tests/fixtures
 AWK=$FT_ROOT/tests/lib/report.awk

@@ -277,7 +277,7 @@ t_eq "bad --max-detail: exit 2" 2 "$rc"
 
 # --- headless Chromium: renders, screenshot, no console message ----------------
 if ! command -v chromium >/dev/null; then
-	echo "skipped: chromium missing (scripts/deps.sh installs it)"
+	echo "skipped: chromium missing (make deps-test installs it)"
 	t_done; exit
 fi
 shot() {	# shot HTML PNG LOG

@@ -9,7 +9,7 @@
 t_tmpdir
 shim=${FT_BUILD:-$FT_ROOT/build}/fiu_nth.so
 pre=/usr/lib/fiu
-[ -e "$pre/fiu_posix_preload.so" ] || t_skip "fiu-utils missing (make deps)"
+[ -e "$pre/fiu_posix_preload.so" ] || t_skip "fiu-utils missing (make deps-test)"
 [ -e "$shim" ] || t_skip "$shim missing (make check builds it; needs libfiu-dev)"
 points=$(seq 1 2 40)
 [ -n "${FT_LONG:-}" ] && points=$(seq 1 200)
