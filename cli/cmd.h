@@ -13,7 +13,8 @@
  *     dispatcher enforces them: cmd_db_open() opens in the mode they say);
  *  4. write docs/man/foliotrace-<name>.1 (tests/t0001-help.sh checks that
  *     every command has --help and a man page, t0002 that they agree);
- *  5. add its options to scripts/foliotrace-completion.bash (t1011 checks);
+ *  5. the bash completion reads the options from --help; give the values
+ *     of an option that takes a fixed list in scripts/foliotrace-completion.bash;
  *  6. add tests under tests/.
  */
 #ifndef FT_CMD_H

@@ -14,7 +14,8 @@
 #include "../core/termsafe.h"
 
 const char cmd_sql_usage[] =
-"usage: foliotrace sql [--csv | --json] [--timeout T] [--max-memory SIZE] DB QUERY\n"
+"usage: foliotrace sql [--csv | --json] [--timeout T] [--max-memory SIZE]\n"
+"                      DB QUERY\n"
 "\n"
 "Run one read-only SQL statement on a foliotrace database and print the\n"
 "result.  The database is opened read-only: statements that would change\n"

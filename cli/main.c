@@ -28,7 +28,7 @@ static const struct cmd commands[] = {
 	{ "import", cmd_import, CMD_DB_CREATE,
 	  "decode a trace-cmd trace.dat file into a new database", cmd_import_usage },
 	{ "info", cmd_info, CMD_DB_READ,
-	  "summarise a database: trace metadata, event counts, inodes, lost events",
+	  "summarise a database: its trace, event counts, inodes, lost events",
 	  cmd_info_usage },
 	{ "sql", cmd_sql, CMD_DB_READ,
 	  "run a read-only SQL query on a database", cmd_sql_usage },
@@ -41,7 +41,7 @@ static const struct cmd commands[] = {
 	{ "timeline", cmd_timeline, CMD_DB_READ,
 	  "print the per-folio timeline of an inode", cmd_timeline_usage },
 	{ "replay", cmd_replay, CMD_DB_WRITE | CMD_DB_OPTIONAL,
-	  "replay a scenario in the kernel-path model, explore its interleavings",
+	  "replay a scenario or a window in the kernel-path model",
 	  cmd_replay_usage },
 	{ "tui", cmd_tui, CMD_DB_READ,
 	  "browse windows, timelines and replays interactively (ncurses)", cmd_tui_usage },
@@ -75,7 +75,7 @@ static int wants_help(int argc, char **argv)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: foliotrace [-V | --version] [-h | --help] [-v | --verbose] <command> [<args>]\n"
+		"usage: foliotrace [-V] [-h] [-v] <command> [<args>]\n"
 		"\n"
 		"Find, explain and replay page-cache/extent races from kernel traces.\n"
 		"\n"
