@@ -54,6 +54,7 @@ struct rp_state {			/* one change on a racing page */
 	int pid;
 	char *name;
 	const char *state;		/* static: absent, cached, dirty, writeback */
+	char extent[48];		/* the page's extent after it: delalloc, hole, block N */
 };
 
 struct rp_page {
@@ -61,6 +62,13 @@ struct rp_page {
 	int pid;			/* the racing task */
 	int64_t event;			/* its racing event */
 	int before_cleanup, written_back;
+	/* where the trace shows the page's data lost: deleted while dirty, or
+	 * written back over a hole; 0 none shown */
+	int64_t loss_event, loss_ts;
+	const char *loss_how;		/* static */
+	int64_t same_loss;		/* another detailed window whose page shows the
+					 * same loss event (one deletion, two windows) */
+	const char *same_verdict;	/* its verdict (points into that window) */
 	int nstates, states_cut;
 	struct rp_state state[RP_MAX_STATES];
 };
@@ -81,7 +89,9 @@ struct rp_window {
 	char *family, *verdict, *tasks, *racing, *lock;
 	int writer, detailed;
 	/* below: only for detailed windows */
-	int64_t t0, t1;			/* figure's time range */
+	int64_t t0, t1;			/* figure's time range: to the pages' loss events */
+	int64_t punch_event;		/* the writer's delalloc punch (its first
+					 * xfs_bmap_del_extent_delay update), 0 none */
 	int nevents, events_cut;
 	struct rp_event *ev;
 	int nedges;

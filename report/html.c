@@ -192,7 +192,8 @@ static void window_list(FILE *f, const struct rp_doc *d)
 		fputs("</table>\n", f);
 	}
 	fputs("<h3>Protected and unknown windows (summarised)</h3>\n", f);
-	fprintf(f, "<p class=\"summarised\">%lld protected, %lld unknown", (long long)d->nverdict[FT_VERDICT_PROTECTED],
+	fprintf(f, "<p class=\"summarised\">%lld protected, %lld unknown",
+		(long long)d->nverdict[FT_VERDICT_PROTECTED],
 		(long long)d->nverdict[FT_VERDICT_UNKNOWN]);
 	for (int i = 0; i < d->nwin; i++)
 		examples += !ft_verdict_worth(ft_verdict_find(d->win[i].verdict));
@@ -207,6 +208,23 @@ static void window_list(FILE *f, const struct rp_doc *d)
 		fputs("</table>\n", f);
 }
 
+/* The loss a page shows, and the other window that shows the same one. */
+static void page_loss(FILE *f, const struct rp_page *pg)
+{
+	if (!pg->loss_event)
+		return;
+	fprintf(f, "<p class=\"loss\" data-loss-event=\"%lld\">Its data is lost at event %lld: %s.",
+		(long long)pg->loss_event, (long long)pg->loss_event, pg->loss_how);
+	if (pg->same_loss) {
+		fprintf(f, " The same loss of page %lld is <a href=\"#w%lld\" data-same-loss=\"%lld\">"
+			"window %lld</a> (", (long long)pg->index, (long long)pg->same_loss,
+			(long long)pg->same_loss, (long long)pg->same_loss);
+		rp_xml(f, pg->same_verdict);
+		fputs("): one deletion, seen from both windows.", f);
+	}
+	fputs("</p>\n", f);
+}
+
 static void page_states(FILE *f, const struct rp_window *w)
 {
 	for (int p = 0; p < w->npages; p++) {
@@ -216,17 +234,21 @@ static void page_states(FILE *f, const struct rp_window *w)
 			"event %lld%s%s.</p>\n", (long long)pg->index, pg->pid, (long long)pg->event,
 			pg->before_cleanup ? ", dirtied before the cleanup, which deleted it" : "",
 			pg->written_back ? "; written back after the window" : "");
+		page_loss(f, pg);
 		fprintf(f, "<table class=\"states\" data-page=\"%lld\"><tr><th>event</th>"
 			"<th>time from window start (us)</th><th>pid</th><th>tracepoint</th>"
-			"<th>page state after</th></tr>\n", (long long)pg->index);
+			"<th>page state after</th><th>extent after</th></tr>\n", (long long)pg->index);
 		for (int i = 0; i < pg->nstates; i++) {
 			const struct rp_state *s = &pg->state[i];
 
 			fprintf(f, "<tr%s><td class=\"n\">%lld</td><td class=\"n\">%+.1f</td>"
-				"<td class=\"n\">%d</td>", s->id == pg->event ? " class=\"bad\"" : "",
-				(long long)s->id, (s->ts - w->start_ns) / 1e3, s->pid);
+				"<td class=\"n\">%d</td>", s->id == pg->event || s->id == pg->loss_event ?
+				" class=\"bad\"" : "", (long long)s->id, (s->ts - w->start_ns) / 1e3, s->pid);
 			td_text(f, s->name);
-			fprintf(f, "<td>%s%s</td></tr>\n", s->state, s->id == pg->event ? " (racing)" : "");
+			fprintf(f, "<td>%s%s</td>", s->state, s->id == pg->event ? " (racing)" :
+				s->id == pg->loss_event ? " (loss)" : "");
+			td_text(f, s->extent[0] ? s->extent : "unknown");
+			fputs("</tr>\n", f);
 		}
 		fputs("</table>\n", f);
 		if (pg->states_cut)

@@ -74,7 +74,8 @@ static void window_detail(FILE *f, const struct rp_doc *d, const struct rp_windo
 	for (int i = 0; i < w->nevents; i++) {
 		const struct rp_event *ev = &w->ev[i];
 
-		fprintf(f, "| %lld%s | %+.1f | ", (long long)ev->id, ev->racing ? " **!**" : "",
+		fprintf(f, "| %lld%s%s | %+.1f | ", (long long)ev->id, ev->racing ? " **!**" : "",
+			ev->id == w->punch_event && w->lane[ev->lane].pid >= 0 ? " (punch)" : "",
 			(ev->ts - w->start_ns) / 1e3);
 		md(f, w->lane[ev->lane].label);
 		fputs(" | ", f);
@@ -89,17 +90,31 @@ static void window_detail(FILE *f, const struct rp_doc *d, const struct rp_windo
 	for (int p = 0; p < w->npages; p++) {
 		const struct rp_page *pg = &w->page[p];
 
-		fprintf(f, "Page %lld (racing pid %d, event %lld%s%s):\n\n| event | us from start | pid | "
-			"tracepoint | state after |\n|---:|---:|---:|---|---|\n", (long long)pg->index,
+		fprintf(f, "Page %lld (racing pid %d, event %lld%s%s):\n\n", (long long)pg->index,
 			pg->pid, (long long)pg->event, pg->before_cleanup ? ", dirtied before the cleanup" : "",
 			pg->written_back ? ", written back after the window" : "");
+		if (pg->loss_event) {
+			fprintf(f, "Its data is lost at event %lld: %s.", (long long)pg->loss_event,
+				pg->loss_how);
+			if (pg->same_loss) {
+				fprintf(f, " The same loss of page %lld is window %lld (", (long long)pg->index,
+					(long long)pg->same_loss);
+				md(f, pg->same_verdict);
+				fputs("): one deletion, seen from both windows.", f);
+			}
+			fputs("\n\n", f);
+		}
+		fputs("| event | us from start | pid | tracepoint | state after | extent after |\n"
+		      "|---:|---:|---:|---|---|---|\n", f);
 		for (int i = 0; i < pg->nstates; i++) {
 			const struct rp_state *s = &pg->state[i];
 
 			fprintf(f, "| %lld | %+.1f | %d | ", (long long)s->id, (s->ts - w->start_ns) / 1e3,
 				s->pid);
 			md(f, s->name);
-			fprintf(f, " | %s |\n", s->state);
+			fprintf(f, " | %s%s | ", s->state, s->id == pg->loss_event ? " (loss)" : "");
+			md(f, s->extent[0] ? s->extent : "unknown");
+			fputs(" |\n", f);
 		}
 		fputc('\n', f);
 	}
@@ -123,7 +138,10 @@ static void window_detail(FILE *f, const struct rp_doc *d, const struct rp_windo
 		md(f, r->outcome);
 		fputs(" | `", f);
 		md(f, r->schedule);
-		fprintf(f, "` | %lld (%lld) | ", (long long)r->explored, (long long)r->bad);
+		if (r->explored >= 0)
+			fprintf(f, "` | %lld (%lld) | ", (long long)r->explored, (long long)r->bad);
+		else
+			fputs("` | not explored | ", f);
 		md(f, r->where ? r->where : "");
 		fputs(" | ", f);
 		md(f, r->counterexamples ? r->counterexamples : "none");

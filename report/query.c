@@ -347,7 +347,7 @@ static struct rp_event *new_event(struct rp_window *w)
 
 /* Columns of an event row, shared by the two event queries below. */
 #define EVENT_COLS "e.id, e.ts, e.pid, coalesce(e.findex, -1), t.name, e.kind, e.lock_class, " \
-	"e.lock_mode, e.offset, e.length, s.name, e.ino, coalesce(e.forder, 0) " \
+	"e.lock_mode, e.offset, e.length, s.name, e.ino, coalesce(e.forder, 0), e.ext_block " \
 	"FROM events e JOIN event_types t ON t.id = e.type_id LEFT JOIN symbols s ON s.id = e.caller_id "
 
 static int fill_event(sqlite3_stmt *st, struct rp_event *ev, int lane)
@@ -513,6 +513,19 @@ static int page_events(struct store *s, struct rp_window *w, struct rp_page *p, 
 		ps->ts = sqlite3_column_int64(st, 1);
 		ps->pid = sqlite3_column_int(st, 2);
 		ps->name = col_dup(st, 4);
+		/* the loss the trace shows: the page deleted while dirty (a
+		 * truncate, 5.10 truncate_inode_pages_range), or written back
+		 * where the mapping is a hole (HOLESTARTBLOCK, -2: the writeback
+		 * lookup found no block, xfs_map_blocks) */
+		if (!p->loss_event && kind == FT_K_PAGE_DELETE && !strcmp(state, "dirty"))
+			p->loss_how = "deleted while dirty";
+		else if (!p->loss_event && kind == FT_K_MAP_BLOCKS_FOUND &&
+			 sqlite3_column_type(st, 13) != SQLITE_NULL && sqlite3_column_int64(st, 13) == -2)
+			p->loss_how = "written back over a hole";
+		if (p->loss_how && !p->loss_event) {
+			p->loss_event = ps->id;
+			p->loss_ts = ps->ts;
+		}
 		ps->state = state = state_after(state, kind);
 		if (!ps->name) {
 			ret = -ENOMEM;
@@ -531,6 +544,85 @@ static int page_events(struct store *s, struct rp_window *w, struct rp_page *p, 
 		return ft_error(e, ret, "window %lld: out of memory", (long long)w->id);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return fail(s, e, "reading page events");
+	return 0;
+}
+
+/* The extent a block number names (the tracepoints print the in-core
+ * extent's startblock): HOLESTARTBLOCK (-2), DELAYSTARTBLOCK (-1) or
+ * nullstartblock(indlen) (bits 17-51 all set: xfs_bmap_btree.h
+ * STARTBLOCKMASK) are a hole and delalloc; else a real block. */
+static void extent_of(char *buf, size_t n, int64_t block)
+{
+	const uint64_t mask = 0x000FFFFFFFFE0000ull;
+
+	if (block == -2)
+		snprintf(buf, n, "hole");
+	else if (block == -1 || ((uint64_t)block & mask) == mask)
+		snprintf(buf, n, "delalloc");
+	else
+		snprintf(buf, n, "block %lld", (long long)block);
+}
+
+/*
+ * The page's extent after each of its state changes: the last extent event
+ * of the inode whose range holds the page (iomap lookups and reservations,
+ * writeback lookups and allocations, bmap updates), up to that change.  A
+ * delalloc removal (xfs_bmap_del_extent_delay's pre-update) that holds the
+ * page makes it a hole unless an update right after it still holds the page
+ * (the removal kept that part).  Events from the last such event before
+ * the first change, at most 4096 of them.
+ */
+static int page_extents(struct store *s, struct rp_window *w, struct rp_page *p,
+			struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char ext[48] = "unknown";
+	int64_t from, to;
+	int rc, ret, k = 0;
+
+	if (!p->nstates)
+		return 0;
+	from = p->state[0].id;
+	to = p->state[p->nstates - 1].id;
+	ret = prep(s, &st, "SELECT e.id, e.kind, e.ext_block, coalesce(sy.name, '') FROM events e "
+		   "LEFT JOIN symbols sy ON sy.id = e.caller_id WHERE e.id BETWEEN ?1 AND ?2 AND "
+		   "e.ino = ?3 AND e.ext_off <= ?4 AND e.ext_off + e.ext_len > ?4 AND e.ext_block "
+		   "IS NOT NULL AND e.kind IN (?5, ?6, ?7, ?8, ?9, ?10) ORDER BY e.id LIMIT 4096",
+		   "reading page extents", e);
+	if (ret < 0)
+		return ret;
+	/* from the writer's reservation before the first change: the window's
+	 * start (its writer's iomap_alloc) or a little before */
+	sqlite3_bind_int64(st, 1, (w->start_event < from ? w->start_event : from) - 64);
+	sqlite3_bind_int64(st, 2, to);
+	sqlite3_bind_int64(st, 3, w->ino);
+	sqlite3_bind_int64(st, 4, p->index);
+	sqlite3_bind_int(st, 5, FT_K_IOMAP_ALLOC);
+	sqlite3_bind_int(st, 6, FT_K_IOMAP_FOUND);
+	sqlite3_bind_int(st, 7, FT_K_MAP_BLOCKS_FOUND);
+	sqlite3_bind_int(st, 8, FT_K_MAP_BLOCKS_ALLOC);
+	sqlite3_bind_int(st, 9, FT_K_BMAP_PRE_UPDATE);
+	sqlite3_bind_int(st, 10, FT_K_BMAP_POST_UPDATE);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		int kind = sqlite3_column_int(st, 1);
+		int64_t block = sqlite3_column_int64(st, 2);
+		const char *caller = (const char *)sqlite3_column_text(st, 3);
+
+		for (; k < p->nstates && p->state[k].id < id; k++)
+			snprintf(p->state[k].extent, sizeof(p->state[k].extent), "%s", ext);
+		if (kind == FT_K_BMAP_PRE_UPDATE) {
+			if (caller && strstr(caller, "del_extent_delay"))
+				snprintf(ext, sizeof(ext), "hole (punched, #%lld)", (long long)id);
+			continue;	/* the other updates: the post-update says */
+		}
+		extent_of(ext, sizeof(ext), block);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(s, e, "reading page extents");
+	for (; k < p->nstates; k++)
+		snprintf(p->state[k].extent, sizeof(p->state[k].extent), "%s", ext);
 	return 0;
 }
 
@@ -575,6 +667,8 @@ static int edges(struct store *s, struct rp_window *w, struct ft_err *e)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(s, e, "reading hb edges");
 }
 
+/* The stored replays; "where" names the step as replay prints it (the
+ * detail's where.step is already 1-based, as `replay` and the TUI show it). */
 static int replays(struct store *s, struct rp_window *w, struct ft_err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -582,7 +676,7 @@ static int replays(struct store *s, struct rp_window *w, struct ft_err *e)
 
 	ret = prep(s, &st, "SELECT model, outcome, digest, schedule, coalesce(explored, -1), "
 		   "coalesce(bad, -1), (SELECT printf('step %d (task %s)', json_extract(r.detail, "
-		   "'$.where.step') + 1, json_extract(r.detail, '$.where.task')) || coalesce(', "
+		   "'$.where.step'), json_extract(r.detail, '$.where.task')) || coalesce(', "
 		   "page ' || json_extract(r.detail, '$.where.page'), '') || coalesce(', dirtied by ' || "
 		   "json_extract(r.detail, '$.where.other'), '') WHERE json_extract(r.detail, "
 		   "'$.where.step') IS NOT NULL), (SELECT group_concat(key || ': ' || value, '; ') FROM "
@@ -646,7 +740,8 @@ int query_window_detail(struct store *s, struct rp_window *w, struct ft_err *e)
 		snprintf(label, sizeof(label), "page %lld", (long long)w->page[i].index);
 		if ((lane = add_lane(w, -1, w->page[i].index, label)) == -ENOMEM)
 			return ft_error(e, -ENOMEM, "window %lld: out of memory", (long long)w->id);
-		if ((ret = page_events(s, w, &w->page[i], lane, e)) < 0)
+		if ((ret = page_events(s, w, &w->page[i], lane, e)) < 0 ||
+		    (ret = page_extents(s, w, &w->page[i], e)) < 0)
 			return ret;
 	}
 	/* Racing events: the racers' events and those the evidence names. */
@@ -658,12 +753,24 @@ int query_window_detail(struct store *s, struct rp_window *w, struct ft_err *e)
 			w->ev[i].racing |= w->ev[i].id == w->page[r].event;
 		w->ev[i].racing |= strstr(w->racing, tag) != NULL;
 	}
-	/* The figure's time range: the window, the tasks' events around it and
-	 * the racing events; page events outside it are counted at the edges. */
+	/* The punch: the writer's first delalloc removal in the window. */
+	for (int i = 0; i < w->nevents && !w->punch_event; i++)
+		if (w->ev[i].pid == w->writer && w->ev[i].id >= w->start_event &&
+		    w->lane[w->ev[i].lane].pid >= 0 && !strcmp(w->ev[i].kind, "bmap_pre_update") &&
+		    strstr(w->ev[i].what, "del_extent_delay"))
+			w->punch_event = w->ev[i].id;
+	/* The figure's time range: the window, the tasks' events around it,
+	 * the racing events and each page's loss (a writeback over the hole
+	 * may come milliseconds later); other page events outside it are
+	 * counted at the edges. */
 	w->t0 = w->start_ns;
 	w->t1 = w->end_ns;
 	for (int i = 0; i < w->nevents; i++) {
-		if (w->lane[w->ev[i].lane].pid < 0 && !w->ev[i].racing)
+		int loss = 0;
+
+		for (int p = 0; p < w->npages; p++)
+			loss |= w->page[p].loss_event && w->ev[i].id == w->page[p].loss_event;
+		if (w->lane[w->ev[i].lane].pid < 0 && !w->ev[i].racing && !loss)
 			continue;
 		w->t0 = w->ev[i].ts < w->t0 ? w->ev[i].ts : w->t0;
 		w->t1 = w->ev[i].ts > w->t1 ? w->ev[i].ts : w->t1;

@@ -147,12 +147,25 @@ static void summarise(struct rp_doc *d)
 		return;
 	p += k;
 	room -= (size_t)k;
-	if (n[FT_VERDICT_LOSS] && (n[FT_VERDICT_HIT] || n[FT_VERDICT_DROPPED]))
+	if (n[FT_VERDICT_LOSS] && n[FT_VERDICT_DROPPED]) {
+		/* a dropped window loses data too: the failed write's truncate
+		 * deleted another task's dirty page (core/vocab.h) */
+		k = snprintf(p, room, "; in %lld more %s the failed write's truncate deleted "
+			     "another task's dirty page, losing its data", (long long)n[FT_VERDICT_DROPPED],
+			     plural(n[FT_VERDICT_DROPPED], "window", "windows"));
+		if (k >= 0 && (size_t)k < room && n[FT_VERDICT_HIT]) {
+			p += k;
+			room -= (size_t)k;
+			k = snprintf(p, room, "; %lld more %s raced without a loss in the trace",
+				     (long long)n[FT_VERDICT_HIT], plural(n[FT_VERDICT_HIT], "window",
+				     "windows"));
+		}
+	} else if (n[FT_VERDICT_LOSS] && n[FT_VERDICT_HIT])
 		k = snprintf(p, room, "; %lld more %s raced without a loss in the trace",
-			     (long long)(n[FT_VERDICT_HIT] + n[FT_VERDICT_DROPPED]),
-			     plural(n[FT_VERDICT_HIT] + n[FT_VERDICT_DROPPED], "window", "windows"));
-	else if (n[FT_VERDICT_UNKNOWN] && (n[FT_VERDICT_LOSS] || n[FT_VERDICT_HIT] || n[FT_VERDICT_DROPPED] || n[FT_VERDICT_UNSAFE] ||
-				   n[FT_VERDICT_PROTECTED]))
+			     (long long)n[FT_VERDICT_HIT], plural(n[FT_VERDICT_HIT], "window", "windows"));
+	else if (n[FT_VERDICT_UNKNOWN] && (n[FT_VERDICT_LOSS] || n[FT_VERDICT_HIT] ||
+					     n[FT_VERDICT_DROPPED] || n[FT_VERDICT_UNSAFE] ||
+					     n[FT_VERDICT_PROTECTED]))
 		k = snprintf(p, room, "; %lld %s could not be judged", (long long)n[FT_VERDICT_UNKNOWN],
 			     plural(n[FT_VERDICT_UNKNOWN], "window", "windows"));
 	else
@@ -217,6 +230,29 @@ void out_abort(struct out_file *o)
 }
 
 /* --- replays in a child (jobs/winreplay.h) ------------------------------- */
+
+/* Detailed windows whose pages show the same loss event (one deletion of a
+ * dirty page: the writer's loss window and the dropped window of the
+ * truncate that deleted it) name each other. */
+static void link_losses(struct rp_doc *d)
+{
+	for (int i = 0; i < d->nwin; i++)
+		for (int a = 0; a < d->win[i].npages; a++) {
+			struct rp_page *p = &d->win[i].page[a];
+
+			for (int j = 0; p->loss_event && !p->same_loss && j < d->nwin; j++)
+				for (int b = 0; j != i && b < d->win[j].npages; b++) {
+					const struct rp_page *q = &d->win[j].page[b];
+
+					if (d->win[j].ino == d->win[i].ino && q->index == p->index &&
+					    q->loss_event == p->loss_event) {
+						p->same_loss = d->win[j].id;
+						p->same_verdict = d->win[j].verdict;
+						break;
+					}
+				}
+		}
+}
 
 static int spawn_replays(struct store **s, const struct report_opts *o, struct rp_doc *d,
 			 struct ft_err *e)
@@ -290,6 +326,7 @@ int report_write(const struct report_opts *o, struct ft_err *e)
 	for (int i = 0; i < d.nwin; i++)
 		if (d.win[i].detailed && (ret = query_window_detail(s, &d.win[i], e)) < 0)
 			goto out;
+	link_losses(&d);
 	ret = o->format == REPORT_MARKDOWN ? markdown_write(out.f, &d) : html_write(out.f, &d);
 	if (ret < 0) {
 		ft_error(e, ret, "%s: write error", o->out);

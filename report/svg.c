@@ -168,8 +168,18 @@ static void fmt_us(char *buf, size_t n, double ns)
 		snprintf(buf, n, "%+.1f us", ns / 1e3);
 }
 
+/* The loss a page-lane event is (rp_page.loss_event), or NULL. */
+static const char *loss_of(const struct rp_window *w, const struct rp_event *ev)
+{
+	for (int p = 0; p < w->npages; p++)
+		if (w->page[p].loss_event == ev->id && w->lane[ev->lane].index == w->page[p].index)
+			return w->page[p].loss_how;
+	return NULL;
+}
+
 void svg_timeline(FILE *f, const struct rp_window *w)
 {
+	const char *loss;
 	struct scale sc;
 	int64_t span = w->t1 - w->t0 > 0 ? w->t1 - w->t0 : 1000;
 	int height = Y_TOP + LANE_H * w->nlanes + 72;
@@ -264,7 +274,19 @@ void svg_timeline(FILE *f, const struct rp_window *w)
 			fputc(')', f);
 		}
 		fprintf(f, " by pid %d%s</title>", ev->pid, ev->racing ? ", racing" : "");
-		if (ev->racing) {
+		loss = w->lane[ev->lane].pid < 0 ? loss_of(w, ev) : NULL;
+		if (ev->id == w->punch_event && w->lane[ev->lane].pid >= 0) {
+			/* the writer's delalloc punch: labelled, with a rule across
+			 * the lanes (what the racers' pages lose there) */
+			fprintf(f, "<line class=\"punch\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+				"stroke=\"#8e44ad\" stroke-width=\"1.5\" stroke-dasharray=\"2 2\"/>"
+				"<text class=\"punch\" x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\" "
+				"fill=\"#8e44ad\" text-anchor=\"middle\">punch</text>", x, Y_TOP - 4, x,
+				Y_TOP + LANE_H * w->nlanes + 4, x, y + 22);
+		} else if (loss) {
+			fprintf(f, "<text class=\"loss\" x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\" "
+				"fill=\"#c0392b\" text-anchor=\"end\">loss: %s</text>", x - 10, y - 9, loss);
+		} else if (ev->racing) {
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\" text-anchor=\"middle\">"
 				"! ", x, y + (i % 2 ? 20 : -11));
 			rp_xml(f, ev->kind);

@@ -169,6 +169,131 @@ t_eq "markdown: one section per detailed window" "$(tr '\n' ' ' < "$T_TMP/detail
 	"$(sed -n 's/^### Window \([0-9]*\): .*/\1/p' "$T_TMP/a.md" | tr '\n' ' ')"
 t_check "markdown: summary line" grep -q "^\*\*Summary:\*\* $nloss windows\? lost data" "$T_TMP/a.md"
 
+# --- output defects of issue 18, against the trace's events -------------------
+# Each loss window's loss event, from the events: the first writeback lookup
+# of its racing page that found a hole (xfs_map_blocks_found with startblock
+# HOLESTARTBLOCK, -2) or the first deletion of that page, after the window's
+# start.  The replay's step that stands for it (the stored step -> event ids)
+# is where the trace's variant loses the data: the report must name that step
+# as `replay` does (1-based), not one more.
+variant=$(q "$db" "SELECT json_extract(evidence, '$.variant') FROM windows WHERE verdict = 'loss'
+	LIMIT 1")
+sqlite3 -csv "$db" "SELECT l.wid, l.page, (SELECT min(e.id) FROM events e WHERE e.ino = l.ino AND
+	e.findex = l.page AND e.id > l.se AND ((e.kind = (SELECT id FROM kinds WHERE name =
+	'map_blocks_found') AND e.ext_block = -2) OR e.kind = (SELECT id FROM kinds WHERE name =
+	'page_delete'))) FROM (SELECT w.id AS wid, w.ino AS ino, w.start_event AS se, min(e.findex) AS
+	page FROM windows w JOIN events e ON e.ino = w.ino AND e.findex BETWEEN w.first_index AND
+	w.last_index AND e.id > w.start_event AND e.id < w.end_event AND e.kind IN (SELECT id FROM kinds
+	WHERE name IN ('page_add', 'dirty')) AND e.pid != json_extract(w.evidence, '$.writer') WHERE
+	w.verdict = 'loss' GROUP BY w.id) l ORDER BY l.wid" > "$T_TMP/lossev.expect"
+t_eq "the loss event of each loss window found in the events (variant $variant)" "$nloss" \
+	"$(grep -c ',[0-9][0-9]*$' "$T_TMP/lossev.expect")"
+while IFS=, read -r w page lev; do
+	step=$(sqlite3 "$db" "SELECT j.key + 1 FROM replays r, json_each(r.detail, '$.steps') j,
+		json_each(j.value, '$.events') x WHERE r.window_id = $w AND r.model = '$variant' AND
+		x.value = $lev")
+	t_check "window $w: the $variant replay has a step standing for loss event $lev ($step)" \
+		test -n "$step"
+	row=$(awk -v w="### Window $w:" '/^### Window/ { on = index($0, w) == 1 } on' \
+		"$T_TMP/a.md" | grep "^| $variant (this kernel) |")
+	t_match "window $w: the report's $variant row names step $step (the loss event's), as replay does" \
+		"\| step $step \(task " "$row"
+done < "$T_TMP/lossev.expect"
+
+# The punch: the writer's first xfs_bmap_pre_update called from
+# xfs_bmap_del_extent_delay in the window (its delalloc removal).  Pairs of
+# windows with one deletion: a loss window whose loss event is a page
+# deletion inside a dropped window's event range on the same inode.
+sqlite3 -csv "$db" "SELECT w.id, (SELECT min(e.id) FROM events e JOIN symbols y ON y.id =
+	e.caller_id WHERE e.pid = json_extract(w.evidence, '$.writer') AND e.id BETWEEN w.start_event
+	AND w.end_event + 6 AND e.kind = (SELECT id FROM kinds WHERE name = 'bmap_pre_update') AND
+	y.name = 'xfs_bmap_del_extent_delay') FROM windows w WHERE w.id IN ($(paste -sd, \
+	"$T_TMP/detail.expect"))" > "$T_TMP/punch.expect"
+: > "$T_TMP/pairs.expect"
+while IFS=, read -r w page lev; do
+	sqlite3 -csv "$db" "SELECT $w, d.id, $page, $lev FROM windows d, windows l WHERE l.id = $w AND
+		d.verdict = 'dropped' AND d.ino = l.ino AND $lev BETWEEN d.start_event AND d.end_event AND
+		(SELECT kind FROM events WHERE id = $lev) = (SELECT id FROM kinds WHERE name =
+		'page_delete')" >> "$T_TMP/pairs.expect"
+done < "$T_TMP/lossev.expect"
+t_eq "5.10-a: windows 77 (loss) and 78 (dropped) are one deletion of page 9888 (event 20572)" \
+	"77,78,9888,20572" "$(cat "$T_TMP/pairs.expect")"
+t_eq "a punch found for every detailed window" "$(wc -l < "$T_TMP/detail.expect")" \
+	"$(grep -c ',[0-9][0-9]*$' "$T_TMP/punch.expect")"
+cat > "$T_TMP/defects.py" <<'PYEOF'
+import sys, re
+doc = open(sys.argv[1], encoding='utf-8').read()
+d = sys.argv[2]
+lossev = [l.split(',') for l in open(d + '/lossev.expect').read().split()]
+punch = [l.split(',') for l in open(d + '/punch.expect').read().split()]
+pairs = [l.split(',') for l in open(d + '/pairs.expect').read().split()]
+sec = {}
+for m in re.finditer(r'<section class="window" id="w(\d+)".*?</section>', doc, re.S):
+    sec[m.group(1)] = m.group(0)
+out = []
+def check(desc, ok):
+    out.append(('ok - ' if ok else 'not ok - ') + desc)
+def group_of(s, ev):
+    for g in re.findall(r'<g class="ev[^"]*">.*?</g>', s, re.S):
+        if '<title>event %s at ' % ev in g:
+            return g
+    return None
+for w, page, lev in lossev:
+    s = sec.get(w, '')
+    g = group_of(s, lev)
+    check('window %s: the figure reaches its loss event %s (drawn, not counted at the edge)'
+          % (w, lev), g is not None)
+    check('window %s: the loss event %s is labelled on the figure' % (w, lev),
+          g is not None and 'class="loss"' in g)
+    check('window %s: the page text names loss event %s' % (w, lev),
+          ('data-loss-event="%s"' % lev) in s)
+    t = re.search(r'<table class="states" data-page="%s">(.*?)</table>' % page, s, re.S)
+    check('window %s: the page table has an extent column' % w,
+          t is not None and '<th>extent after</th>' in t.group(1))
+for w, pev in punch:
+    g = group_of(sec.get(w, ''), pev) if pev else None
+    check('window %s: the punch (event %s) is labelled on the figure' % (w, pev),
+          g is not None and 'class="punch"' in g and '>punch</text>' in g)
+for l, dr, page, lev in pairs:
+    check('window %s names window %s as the same loss of page %s' % (l, dr, page),
+          ('data-same-loss="%s"' % dr) in sec.get(l, ''))
+    check('window %s names window %s as the same loss of page %s' % (dr, l, page),
+          ('data-same-loss="%s"' % l) in sec.get(dr, ''))
+check('no other windows are linked (%d pairs)' % len(pairs),
+      len(re.findall(r'data-same-loss=', doc)) == 2 * len(pairs))
+print('\n'.join(out))
+PYEOF
+python3 "$T_TMP/defects.py" "$T_TMP/a.html" "$T_TMP" || t_fail "the defects checker ran to its end"
+# The extent after a writeback lookup that found a hole: the event's own
+# startblock (HOLESTARTBLOCK) says hole; after the punch and before it, the
+# punch's event id.
+while IFS=, read -r w page lev; do
+	[ "$(sqlite3 "$db" "SELECT ext_block FROM events WHERE id = $lev")" = -2 ] || continue
+	pev=$(sed -n "s/^$w,//p" "$T_TMP/punch.expect")
+	wbrow=$(sqlite3 "$db" "SELECT max(id) FROM events WHERE ino = (SELECT ino FROM windows WHERE
+		id = $w) AND findex = $page AND id > $pev AND id < $lev AND kind = (SELECT id FROM kinds
+		WHERE name = 'writeback_folio')")
+	rows=$(awk -v w="### Window $w:" '/^### Window/ { on = index($0, w) == 1 } on' "$T_TMP/a.md" |
+		awk -v p="Page $page " 'index($0, p) == 1 { on = 1 } on && /^$/ { n++ } on && n < 3')
+	t_match "window $w: the extent after loss event $lev (startblock -2) is a hole" \
+		"\| $lev \| [^|]* \| [^|]* \| [^|]* \| [^|]* \| hole \|" "$(grep "^| $lev |" <<< "$rows")"
+	t_match "window $w: the extent after writeback $wbrow is the hole punched at $pev" \
+		"\| $wbrow \| [^|]* \| [^|]* \| [^|]* \| [^|]* \| hole \(punched, \\\\#$pev\) \|" \
+		"$(grep "^| $wbrow |" <<< "$rows")"
+done < "$T_TMP/lossev.expect"
+# The dropped windows are the guest's truncate losses: the guest lost
+# lost_pages pages, race_lost_pages of them to the race (the loss windows).
+ndropped=$(q "$db" "SELECT count(*) FROM windows WHERE verdict = 'dropped'")
+guest=$fix/xfs-race-5.10-a.guest
+glost=$(sed -n 's/^lost_pages=//p' "$guest"); grace=$(sed -n 's/^race_lost_pages=//p' "$guest")
+t_eq "5.10-a: the dropped windows are the guest's truncate losses ($glost lost, $grace to the race)" \
+	"$((glost - grace))" "$ndropped"
+t_match "summary: the $ndropped dropped windows lost another task's data" \
+	"in $ndropped more windows the failed write's truncate deleted another task's dirty page, losing its data" \
+	"$summary"
+t_check "summary: the dropped windows are not said to have raced without a loss" \
+	bash -c '! grep -q "raced without a loss" <<< "$1"' _ "$summary"
+
 # --- replay timeout: a stalled replay is stopped, named, and the report completes --
 # FOLIOTRACE_TEST_REPLAY_STALL (test-only, report/report.h) makes the child of
 # the listed windows fork a grandchild and both sleep instead of replaying.
