@@ -323,8 +323,8 @@ check_clean "mouse" 0
 if [ -n "${FT_ASAN_BIN:-}" ] && [ -x "$FT_ASAN_BIN" ]; then
 	run "ASAN_OPTIONS=detect_leaks=1:log_path=$T_TMP/asan LSAN_OPTIONS=suppressions=$FT_ROOT/tests/lsan.supp" \
 		"UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$T_TMP/ubsan" \
-		"$FT_ASAN_BIN tui --bench-keys 'n n PgDn Enter + - - - l h n N z t t j k p Down q F1 q" \
-		"/ dirty Enter f pid=$racer Enter g 13.9 Enter ? ilock Enter g w$w1 Enter p q q q' $db" \
+		"$FT_ASAN_BIN tui --bench-keys 'End Home f loss Enter f bogus Enter f Enter ~ z ? q n n PgDn Enter + - - - l h n N z t t j k p Down q F1 q" \
+		"f nosuch=1 Enter f event=zz Enter / nosuch Enter / dirty Enter f pid=$racer Enter g 13.9 Enter ? ilock Enter g w$w1 Enter p q q q' $db" \
 		'; echo "asan-rc=$?"'
 	t_check "ASan build: a scripted session over every screen ends" wait_for '^asan-rc=' 120
 	t_match "ASan build: exit status 0" "asan-rc=0" "$(screen)"
@@ -398,7 +398,9 @@ t_check "z on the overview says where it works" \
 keys '~'
 t_check "a key bound nowhere says so" wait_for "'~' is not a key of the overview \(F1 lists the keys\)" 5
 nloss=$(q "$db" "SELECT count(*) FROM windows WHERE verdict = 'loss'")
-keys f; tm send-keys -t ft -l "loss"; keys Enter
+keys f
+t_check "f on the overview: the verdict prompt" wait_for "^verdicts \\(loss,hit,dropped,unsafe,unknown,protected; empty: all\\): _" 5
+tm send-keys -t ft -l "loss"; keys Enter
 t_check "f loss: the verdict filter, window 1/$nloss" wait_for "window 1/$nloss +verdicts: loss " 5
 shown=$(screen | sed -n '8,49p' | sed -n 's/^ \([0-9][0-9]*\) *\([a-z]*\) .*/\1 \2/p' | tr '\n' ';')
 t_eq "f loss: the list holds the loss windows of the database" \

@@ -34,11 +34,12 @@ void draw_status(struct tui *t, const char *hints)
 	static const char *const prompts[] = {
 		[P_GOTO] = "go to (time s, #event, wN): ", [P_SEARCH_FWD] = "/",
 		[P_SEARCH_BACK] = "?", [P_FILTER] = "filter (pid=N ino=N event=NAME FIELD=V): ",
+		[P_VERDICTS] = "verdicts (loss,hit,dropped,unsafe,unknown,protected; empty: all): ",
 	};
 	int row = t->rows - 1;
 
 	fill_row(row, t->cols, term_attr(TC_STATUS));
-	if (t->prompt != P_NONE) {
+	if (t->prompt > P_NONE && t->prompt < (int)(sizeof(prompts) / sizeof(prompts[0]))) {
 		mvaddnstr(row, 0, prompts[t->prompt], t->cols);
 		addnstr(t->pbuf, t->cols);
 		addch('_');
