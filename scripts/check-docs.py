@@ -17,7 +17,8 @@ tests/run.sh counts) and exits 1 if any failed.
             option tag and SYNOPSIS option of the man page is an option line
             of that --help; every long option the man page mentions anywhere
             appears in some --help (the global options: `foliotrace --help`
-            against foliotrace.1); the long options of every command line
+            against foliotrace.1); an option's argument has the same name in
+            both (--timeout=T); the long options of every command line
             in the README and docs (foliotrace CMD ... --opt) are in CMD's --help
   commands  the commands `foliotrace --help` lists are the rows of commands[]
             in cli/main.c, the README's "Commands" table and the COMMANDS of
@@ -222,6 +223,27 @@ def man_options(path):
     return tagged, syn, mentioned
 
 
+ARG_RE = re.compile(r"(--[a-z0-9][a-z0-9-]*)(?:\[?=([A-Za-z][A-Za-z0-9:\[\]._-]*)\]?|\s+([A-Z][A-Z0-9_:]*)\b)?")
+
+
+def option_args(cols):
+    """--opt -> its argument's name ("" for none) in option columns."""
+    args = {}
+    for col in cols:
+        for m in ARG_RE.finditer(re.sub(r"\s*=\s*", "=", col)):
+            args[m.group(1)] = (m.group(2) or m.group(3) or "").strip("[]")
+    return args
+
+
+def help_columns(text):
+    cols = []
+    for line in text.splitlines():
+        m = re.match(r"^ {1,8}(-\S.*)$", line)
+        if m:
+            cols.append(re.split(r"\s{2,}", m.group(1))[0])
+    return cols
+
+
 def commands(top_help):
     cmds = []
     inside = False
@@ -258,6 +280,12 @@ def check_options(cmds, top_help):
         extra = (tagged | syn) - hopts
         ok(not extra, "every option %s lists (OPTIONS, SYNOPSIS) is in %s" % (name, what),
            "not in --help: " + " ".join(sorted(extra)))
+        hargs = option_args(help_columns(h))
+        margs = option_args(man_tags(man_sections(read(page)).get("OPTIONS", [])))
+        differ = ["%s=%s (man: %s)" % (o, hargs[o], margs[o]) for o in sorted(set(hargs) & set(margs))
+                  if hargs[o] and margs[o] and hargs[o] != margs[o]]
+        ok(not differ, "the options of %s and of %s take the same argument names" % (what, name),
+           "; ".join(differ))
         stale = mentioned - every
         ok(not stale, "every long option %s mentions is in some --help" % name,
            "in no --help: " + " ".join(sorted(stale)))

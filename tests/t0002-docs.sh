@@ -59,6 +59,11 @@ sed -i "/^\.SH OPTIONS/r $T_TMP/optextra/tag" "$T_TMP/optextra/man/foliotrace-ti
 fails_with "a man page option that --help does not list is caught" optextra \
 	"every option foliotrace-timeline.1 lists .* is in foliotrace timeline --help.*--no-such-option"
 
+alter argname	# sql's --timeout documented with another argument
+sed -i 's/^\.BI \\-\\-timeout= T$/.BI \\-\\-timeout= SECONDS/' "$T_TMP/argname/man/foliotrace-sql.1"
+fails_with "an option argument named differently in the man page is caught" argname \
+	"the options of foliotrace sql --help and of foliotrace-sql.1 take the same argument names.*--timeout=T .man: SECONDS."
+
 alter path	# a path that does not exist
 echo 'See `docs/no-such-file.md` and tests/no-such-test.sh.' >> "$T_TMP/path/README.md"
 fails_with "a repository path that does not exist is caught" path \
