@@ -25,6 +25,7 @@
 #include "../core/termsafe.h"
 #include "query.h"
 #include "../core/store.h"
+#include "../core/vocab.h"
 
 #define BUDGET_MS	120		/* per bounded query */
 #define SEARCH_CHUNK	200000		/* ids per search step */
@@ -98,21 +99,17 @@ struct tq {
 	char failure[512];
 };
 
-static const char *const sev_names[TQ_SEV_N] = {
-	"loss", "hit", "dropped", "unsafe", "unknown", "protected"
-};
-
+/* The severities are core/vocab.h's verdicts, in their order. */
 const char *tq_sev_name(int sev)
 {
-	return sev >= 0 && sev < TQ_SEV_N ? sev_names[sev] : "?";
+	return ft_verdict_name(sev);
 }
 
 int tq_sev_of(const char *verdict)
 {
-	for (int i = 0; verdict && i < TQ_SEV_N; i++)
-		if (!strcmp(verdict, sev_names[i]))
-			return i;
-	return TQ_SEV_N - 1;
+	int v = ft_verdict_find(verdict);
+
+	return v >= 0 ? v : TQ_SEV_N - 1;
 }
 
 const char *tq_errmsg(struct tq *q)
@@ -448,7 +445,7 @@ static int group_from(struct tq *q, int sev, int64_t id, struct tq_window *out, 
 		id = q->gmin[sev];
 	if (q->gmax[sev] >= 0 && id > q->gmax[sev])
 		return 0;
-	sqlite3_bind_text(st, 1, sev_names[sev], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, ft_verdict_name(sev), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int64(st, 3, q->gmax[sev] >= 0 ? q->gmax[sev] : INT64_MAX);
 	sqlite3_bind_int(st, 4, max);
@@ -492,7 +489,7 @@ int tq_window_before(struct tq *q, int sev, int64_t id, struct tq_window *out)
 			continue;
 		if (q->gmax[sev] >= 0 && id > q->gmax[sev] + 1)
 			id = q->gmax[sev] + 1;
-		sqlite3_bind_text(st, 1, sev_names[sev], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, ft_verdict_name(sev), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, id);
 		sqlite3_bind_int64(st, 3, q->gmin[sev] > 0 ? q->gmin[sev] : 0);
 		if (step(q, st, "reading windows") == SQLITE_ROW) {
@@ -529,7 +526,7 @@ int tq_parse_verdicts(const char *text, unsigned *mask, char *err, int errlen)
 		if (!l)
 			break;
 		for (int i = 0; i < TQ_SEV_N; i++)
-			if (strlen(sev_names[i]) == l && !strncmp(text, sev_names[i], l))
+			if (strlen(ft_verdict_name(i)) == l && !strncmp(text, ft_verdict_name(i), l))
 				sev = i;
 		if (sev < 0) {
 			snprintf(err, (size_t)errlen, "no verdict '%.*s': loss, hit, dropped, unsafe, "
@@ -553,7 +550,7 @@ void tq_verdicts_str(unsigned mask, char *buf, int len)
 	for (int i = 0; i < TQ_SEV_N; i++)
 		if (mask & (1u << i))
 			snprintf(buf + strlen(buf), (size_t)len - strlen(buf), "%s%s", buf[0] ? "," : "",
-				 sev_names[i]);
+				 ft_verdict_name(i));
 }
 
 int tq_window_counts(struct tq *q, int64_t counts[TQ_SEV_N])

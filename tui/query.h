@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "../core/err.h"
+#include "../core/vocab.h"
 
 struct tq;
 
@@ -53,7 +54,7 @@ int tq_next_ino(struct tq *q, int64_t after, int64_t *ino);
 int tq_count_ino_step(struct tq *q, int64_t ino, int64_t budget, int64_t *count);
 
 /* Windows, in list order: severity (tq_sev_name) then id. */
-enum { TQ_SEV_N = 6 };
+enum { TQ_SEV_N = FT_VERDICT__COUNT };	/* core/vocab.h */
 const char *tq_sev_name(int sev);
 int tq_sev_of(const char *verdict);
 
