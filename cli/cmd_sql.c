@@ -31,7 +31,10 @@ const char cmd_sql_usage[] =
 "backslash as \\\\.  --csv writes the database's bytes exactly when stdout is\n"
 "not a terminal (a file, a pipe) and the escaped form on a terminal;\n"
 "--json keeps valid UTF-8 and escapes controls (\\u001b), invalid bytes\n"
-"become \\ufffd.\n"
+"become \\ufffd.  The table's columns are as wide as their values in the\n"
+"first 1000 rows (60 columns at most); on a terminal each line is cut to\n"
+"its width, the cut marked with \"…\" and a last line saying so; piped or\n"
+"redirected, lines are whole.\n"
 "\n"
 "options:\n"
 "      --csv       comma-separated values with a header line (RFC 4180)\n"
@@ -91,13 +94,45 @@ static char *cell_safe(sqlite3_stmt *st, int i)
 }
 
 /* A safe cell, padded to w columns. */
-static void put_padded(const char *t, int w)
+static void put_padded(FILE *f, const char *t, int w)
 {
 	size_t cols = ft_term_width(t);
 
-	fputs(t, stdout);
+	fputs(t, f);
 	for (size_t k = cols; k < (size_t)(w > 0 ? w : 0); k++)
-		putchar(' ');
+		fputc(' ', f);
+}
+
+/*
+ * The table's lines: each is built whole, then cut to the terminal's width
+ * (width > 0: stdout is one) with the marker; piped, it is printed whole.
+ */
+struct tline {
+	char *buf;
+	size_t len;
+	FILE *f;
+	int width;
+	size_t cut;
+};
+
+static FILE *line_begin(struct tline *l)
+{
+	l->buf = NULL;
+	l->f = open_memstream(&l->buf, &l->len);
+	return l->f ? l->f : stdout;
+}
+
+static void line_end(struct tline *l)
+{
+	if (!l->f) {
+		putchar('\n');
+		return;
+	}
+	fclose(l->f);
+	if (l->width > 0)
+		l->cut += (size_t)cmd_fit(&l->buf, (size_t)l->width);
+	printf("%s\n", l->buf);
+	free(l->buf);
 }
 
 static void csv_cell(const char *s)
@@ -140,7 +175,9 @@ static void json_cell(sqlite3_stmt *st, int i)
 static int run_table(sqlite3_stmt *st, struct ft_err *e)
 {
 	int ncol = sqlite3_column_count(st), nrows = 0, rc = SQLITE_DONE, *w;
+	struct tline l = { .width = cmd_out_width() };
 	char **cells, **names;
+	FILE *f;
 
 	w = calloc((size_t)ncol + 1, sizeof(*w));
 	names = calloc((size_t)ncol + 1, sizeof(*names));
@@ -170,39 +207,46 @@ static int run_table(sqlite3_stmt *st, struct ft_err *e)
 		}
 		nrows++;
 	}
+	f = line_begin(&l);
 	for (int i = 0; i < ncol; i++) {
-		fputs(i ? "  " : "", stdout);
-		put_padded(names[i] ? names[i] : "", w[i]);
+		fputs(i ? "  " : "", f);
+		put_padded(f, names[i] ? names[i] : "", w[i]);
 	}
-	putchar('\n');
+	line_end(&l);
+	f = line_begin(&l);
 	for (int i = 0; i < ncol; i++) {
-		printf("%s", i ? "  " : "");
+		fprintf(f, "%s", i ? "  " : "");
 		for (int k = 0; k < w[i]; k++)
-			putchar('-');
+			fputc('-', f);
 	}
-	putchar('\n');
+	line_end(&l);
 	for (int r = 0; r < nrows; r++) {
+		f = line_begin(&l);
 		for (int i = 0; i < ncol; i++) {
 			char *t = cells[(size_t)r * (size_t)ncol + (size_t)i];
 
-			fputs(i ? "  " : "", stdout);
-			put_padded(t ? t : "", w[i]);
+			fputs(i ? "  " : "", f);
+			put_padded(f, t ? t : "", w[i]);
 			free(t);
 		}
-		putchar('\n');
+		line_end(&l);
 	}
 	if (nrows == TABLE_SAMPLE && rc == SQLITE_ROW) {
 		while (!ferror(stdout) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			f = line_begin(&l);
 			for (int i = 0; i < ncol; i++) {
 				char *t = cell_safe(st, i);
 
-				fputs(i ? "  " : "", stdout);
-				put_padded(t ? t : "", w[i]);
+				fputs(i ? "  " : "", f);
+				put_padded(f, t ? t : "", w[i]);
 				free(t);
 			}
-			putchar('\n');
+			line_end(&l);
 		}
 	}
+	if (l.cut)
+		printf("(lines cut to %d columns at " FT_TERM_CUT_MARK "; piped, they are whole)\n",
+		       l.width);
 	for (int i = 0; i < ncol; i++)
 		free(names[i]);
 	free(names);

@@ -152,6 +152,12 @@ if command -v script >/dev/null; then
 		t_check "windows on a $cols-column terminal: the cut is marked and said" \
 			grep -q "lines cut to $cols columns" "$T_TMP/tty.txt"
 	done
+	script -qc "stty cols 60; '$FT' sql '$db' 'SELECT id, evidence FROM windows'" /dev/null > "$T_TMP/tty.txt" 2>&1
+	widest=$(python3 -c 'import sys; print(max(len(l.rstrip("\r\n")) for l in open(sys.argv[1], encoding="utf-8")))' "$T_TMP/tty.txt")
+	t_check "sql's table on a 60-column terminal: no line is wider ($widest)" test "$widest" -le 60
+	t_check "sql's table on a 60-column terminal: the cut is said" grep -q "lines cut to 60 columns" "$T_TMP/tty.txt"
+	"$FT" sql "$db" "SELECT evidence FROM windows WHERE id = $loss" > "$T_TMP/sql.txt"
+	t_check "sql's table piped: the evidence is whole" grep -qF -- "$ev" "$T_TMP/sql.txt"
 else
 	t_ok "# skip: no script(1) for a terminal"
 fi
