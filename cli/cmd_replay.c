@@ -12,6 +12,7 @@
 #include "replay_cli.h"
 #include "../core/json.h"
 #include "../core/termsafe.h"
+#include "../core/vocab.h"
 #include "../replay/model.h"
 #include "../replay/scenario.h"
 #include "../replay/scenfile.h"
@@ -82,13 +83,15 @@ const char cmd_replay_usage[] =
 "                        naive interleaving count, a shortest schedule per\n"
 "                        bad outcome; states: the state-space search (every\n"
 "                        reachable state once), every final state and outcome\n"
-"                        class.  --explore alone has an 8 s time budget for\n"
-"                        the command (split between the models): DPOR gets\n"
-"                        30%, then the state search up to 65%, then\n"
-"                        preemption-bounded state searches (K = 0, 1, ...)\n"
-"                        with the rest; a DPOR run that completes is checked\n"
-"                        against the state search (DPOR has a known gap,\n"
-"                        docs/replay-explore.md).  Every result ends with a\n"
+"                        class.  --explore alone runs DPOR up to 100000\n"
+"                        executions, then the state search up to 300000\n"
+"                        states, then preemption-bounded state searches\n"
+"                        (K = 0, 1, ...) of up to 300000 states each: the\n"
+"                        output does not depend on the machine's speed; with\n"
+"                        --timeout the same chain shares the time (DPOR 30%,\n"
+"                        the state search to 65%, the bounded ones the rest).\n"
+"                        A DPOR run that completes is checked against the\n"
+"                        state search.  Every result ends with a\n"
 "                        guarantee line: exhaustive, bounded (K preemptions),\n"
 "                        pct (the probability bound) or partial (what the\n"
 "                        budget stopped); docs/replay-explore.md has the\n"
@@ -525,7 +528,7 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 	if (o.explore_mode == MODEL_EXPLORE_PCT && o.preemptions >= 0)
 		return cmd_usage_error("replay", "--pct and --preemptions exclude each other");
 	if (timeout < 0)
-		timeout = o.explore_default ? 8 : 0;
+		timeout = 0;	/* --explore alone: budgets in executions and states */
 	o.seconds = timeout / (strcmp(o.model, "all") ? 1 : model_variant_count(0));
 	if (optind < argc)
 		o.db = argv[optind++];
@@ -539,8 +542,8 @@ int cmd_replay(int argc, char **argv, struct ft_err *e)
 	}
 	if (strcmp(o.model, "all") &&
 	    (model_variant_find(o.model) < 0 || model_variant_find(o.model) >= model_variant_count(0)))
-		return cmd_usage_error("replay", "unknown model '%s' (prefix, fix, v6.2, upstream, all)",
-				       o.model);
+		return cmd_usage_error("replay", "unknown model '%s' (%s, all)", o.model,
+				       ft_variant_list());
 	if (o.db || o.window) {
 		long long id;
 
