@@ -77,6 +77,14 @@ for c in "info --json $db" "windows --json $db" "sql --json $db|SELECT 1 AS one"
 	if [ -n "$query" ]; then "$FT" $args "$query"; else "$FT" $args; fi > "$T_TMP/c.json"
 	t_check "$args: one JSON document" jsonok "$T_TMP/c.json"
 done
+if [ "$(id -u)" = 0 ] && t_tracefs; then
+	"$FT" record --json -o "$T_TMP/rec.db" -- sh -c 'exit 3' > "$T_TMP/rec.json" 2>/dev/null
+	t_eq "record --json: one object, the command's exit status, events as stored" \
+		"3 $("$FT" sql --csv "$T_TMP/rec.db" "SELECT count(*) FROM events" | tail -1 | tr -d '\r')" \
+		"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["command_exit"], d["events"])' "$T_TMP/rec.json")"
+else
+	t_ok "# skip: record --json needs root and tracefs"
+fi
 "$FT" replay --scenario punch-race --json > "$T_TMP/r.json"
 t_eq "replay --json (a scenario): one object with a models array" "dict punch-race 4" \
 	"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(type(d).__name__, d["scenario"], len(d["models"]))' "$T_TMP/r.json")"
