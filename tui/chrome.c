@@ -34,15 +34,25 @@ void draw_status(struct tui *t, const char *hints)
 	static const char *const prompts[] = {
 		[P_GOTO] = "go to (time s, #event, wN): ", [P_SEARCH_FWD] = "/",
 		[P_SEARCH_BACK] = "?", [P_FILTER] = "filter (pid=N ino=N event=NAME FIELD=V): ",
-		[P_VERDICTS] = "verdicts (loss,hit,dropped,unsafe,unknown,protected; empty: all): ",
+		[P_VERDICTS] = "verdicts (",
 	};
 	int row = t->rows - 1;
 
 	fill_row(row, t->cols, term_attr(TC_STATUS));
 	if (t->prompt > P_NONE && t->prompt < (int)(sizeof(prompts) / sizeof(prompts[0]))) {
-		mvaddnstr(row, 0, prompts[t->prompt], t->cols);
-		addnstr(t->pbuf, t->cols);
-		addch('_');
+		char line[512], all[96] = "";
+		int len;
+
+		if (t->prompt == P_VERDICTS) {	/* the names from the vocabulary */
+			tq_verdicts_str(TQ_SEV_ALL & ~1u, all, sizeof(all));
+			len = snprintf(line, sizeof(line), "%s%s,%s; empty: all): %s_", prompts[t->prompt],
+				       tq_sev_name(0), all, t->pbuf);
+		} else
+			len = snprintf(line, sizeof(line), "%s%s_", prompts[t->prompt], t->pbuf);
+		/* too long for the row: its end, where the typing is */
+		if (len > (int)sizeof(line) - 1)
+			len = (int)sizeof(line) - 1;
+		mvaddnstr(row, 0, len >= t->cols ? line + len - (t->cols - 1) : line, t->cols - 1);
 	} else if (t->msg[0])
 		mvaddnstr(row, 0, t->msg, t->cols);
 	else

@@ -529,8 +529,11 @@ int tq_parse_verdicts(const char *text, unsigned *mask, char *err, int errlen)
 			if (strlen(ft_verdict_name(i)) == l && !strncmp(text, ft_verdict_name(i), l))
 				sev = i;
 		if (sev < 0) {
-			snprintf(err, (size_t)errlen, "no verdict '%.*s': loss, hit, dropped, unsafe, "
-				 "unknown, protected (comma-separated; empty: all)", (int)(l > 24 ? 24 : l), text);
+			char all[96];
+
+			tq_verdicts_str(TQ_SEV_ALL & ~1u, all, sizeof(all));	/* every name, not "all" */
+			snprintf(err, (size_t)errlen, "no verdict '%.*s': %s,%s (comma-separated; empty: all)",
+				 (int)(l > 24 ? 24 : l), text, tq_sev_name(0), all);
 			return -EINVAL;
 		}
 		m |= 1u << sev;
