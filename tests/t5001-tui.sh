@@ -457,6 +457,20 @@ t_check "50x12: a message says the terminal is too small" \
 t_match "50x12: ... the minimum size, word-wrapped" "at least 60 columns and 16 rows. Enlarge it, or q to quit." \
 	"$(screen | tr '\n' ' ' | tr -s ' ')"
 t_check "50x12: nothing else is drawn" bash -c "! tmux -L $SOCK capture-pane -p -t ft | grep -q 'window #'"
+# at the minimum size lines are cut, not wrapped onto the next row (a
+# wrapped line's tail would start a row at column 0: every row of these
+# screens but the status line starts with a space or a rule)
+unwrapped() { ! screen | head -n -1 | grep -v '^$' | grep -qvE '^( |─|-)'; }
+tm resize-window -t ft -x 60 -y 16
+t_check "60x16: the timeline again" wait_for "^ window #$w1 " 5
+t_check "60x16: the timeline's rows are cut, not wrapped" unwrapped
+keys p
+t_check "60x16: the replay pane" wait_for "^ replay of window #$w1 " 5
+t_check "60x16: the replay pane's rows are cut, not wrapped" unwrapped
+keys q q
+t_check "60x16: the overview" wait_for "^ inodes " 5
+t_check "60x16: the overview's rows are cut, not wrapped" unwrapped
+keys Enter
 tm resize-window -t ft -x 160 -y 50
 t_check "back at 160x50: the timeline again" wait_for "window #$w1 " 5
 keys Q

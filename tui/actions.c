@@ -503,7 +503,8 @@ static const struct key_binding keys[] = {
 	{ KEY_HOME, OV, act_ov_home, "Home End", "the top, the bottom of the list" },
 	{ KEY_END, OV, act_ov_end, NULL, NULL },
 	{ '?', OV, act_help, "?", "help (in the timeline ? searches backward)" },
-	{ '/', OV, act_ov_search, "/", "search events: the selected window's timeline, search prompt open" },
+	{ '/', OV, act_ov_search, "/",
+	  "search events: the selected window's timeline, search prompt open" },
 	{ 'f', OV, act_prompt, "f", "verdict filter: loss,hit,... (comma-separated); empty shows all" },
 	{ 'g', OV, act_prompt, "g", "go to a window of the list (w7 or 7)" },
 	{ '\r', OV, act_ov_open, "Enter l Right", "the timeline of the selected window" },
@@ -669,7 +670,8 @@ static int run_filter(struct tui *t, const char *s)
 	char err[96];
 	struct tq_filter f;
 
-	if (tq_filter_parse(s, &f, err, sizeof(err)) < 0 || tq_filter_check(t->q, &f, err, sizeof(err)) < 0) {
+	if (tq_filter_parse(s, &f, err, sizeof(err)) < 0 ||
+	    tq_filter_check(t->q, &f, err, sizeof(err)) < 0) {
 		/* the filter in force stays; the lanes are not blanked by a typo */
 		snprintf(t->msg, sizeof(t->msg), "filter '%.60s': %s", s, err);
 		return TF_REDRAW;

@@ -29,6 +29,39 @@ void draw_title(struct tui *t, const char *fmt, ...)
 	attrset(A_NORMAL);
 }
 
+/* Text at the cursor, cut before the row's last column (writing that column
+ * would move the cursor to the next row, where the next piece would land). */
+static void vadd_text(struct tui *t, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int x = getcurx(stdscr);
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (x < t->cols - 1)
+		addnstr(buf, t->cols - 1 - x);
+}
+
+void add_text(struct tui *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd_text(t, fmt, ap);
+	va_end(ap);
+}
+
+void draw_text(struct tui *t, int y, int x, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (y < 0 || y >= t->rows || x >= t->cols)
+		return;
+	move(y, x);
+	va_start(ap, fmt);
+	vadd_text(t, fmt, ap);
+	va_end(ap);
+}
+
 void draw_status(struct tui *t, const char *hints)
 {
 	static const char *const prompts[] = {

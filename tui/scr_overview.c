@@ -69,21 +69,21 @@ void scr_overview_draw(struct tui *t)
 	tq_verdicts_str(tq_verdicts(t->q), verdicts, sizeof(verdicts));
 	draw_title(t, " foliotrace tui  %s  |  windows, most severe first  |  %s  verdicts: %s  |  "
 		   "F1/H help  q quit", t->db, pos, verdicts);
-	mvprintw(1, 1, "trace   %s%s", tr->source, tr->n_traces > 1 ? "  (and later traces)" : "");
-	mvprintw(2, 1, "kernel  %s   host %s   clock %s   cpus %lld", tr->kernel[0] ? tr->kernel : "?",
-		 tr->host[0] ? tr->host : "?", tr->clock[0] ? tr->clock : "?", (long long)tr->cpus);
+	draw_text(t, 1, 1, "trace   %s%s", tr->source, tr->n_traces > 1 ? "  (and later traces)" : "");
+	draw_text(t, 2, 1, "kernel  %s   host %s   clock %s   cpus %lld", tr->kernel[0] ? tr->kernel : "?",
+		  tr->host[0] ? tr->host : "?", tr->clock[0] ? tr->clock : "?", (long long)tr->cpus);
 	fmt_time(a, sizeof(a), tr->first_ts);
 	fmt_time(b, sizeof(b), tr->last_ts);
-	mvprintw(3, 1, "span    %.6f s (%s .. %s)   events %lld   lost ", (tr->last_ts - tr->first_ts) / 1e9,
-		 a, b, (long long)tr->n_events);
+	draw_text(t, 3, 1, "span    %.6f s (%s .. %s)   events %lld   lost ",
+		  (tr->last_ts - tr->first_ts) / 1e9, a, b, (long long)tr->n_events);
 	if (tr->lost || tr->lost_unknown)
 		attrset(term_attr(TC_SEV0));
-	printw("%lld", (long long)tr->lost);
+	add_text(t, "%lld", (long long)tr->lost);
 	if (tr->lost_unknown)
-		printw(" + %lld gaps of unknown size", (long long)tr->lost_unknown);
+		add_text(t, " + %lld gaps of unknown size", (long long)tr->lost_unknown);
 	attrset(A_NORMAL);
 	if (!tr->complete)
-		printw("   (incomplete: still recording, or interrupted)");
+		add_text(t, "   (incomplete: still recording, or interrupted)");
 	line[0] = 0;
 	for (int i = 0; i < t->nino; i++) {
 		char one[64];
@@ -98,15 +98,16 @@ void scr_overview_draw(struct tui *t)
 			break;
 		strcat(line, one);
 	}
-	mvprintw(4, 1, "inodes  %s%s", t->nino ? "" : (t->ino_scanned ? "none" : term_glyph(G_ELLIPSIS)), line);
+	draw_text(t, 4, 1, "inodes  %s%s", t->nino ? "" :
+		  (t->ino_scanned ? "none" : term_glyph(G_ELLIPSIS)), line);
 	if (t->ino_more)
-		printw("   %s more", term_glyph(G_ELLIPSIS));
+		add_text(t, "   %s more", term_glyph(G_ELLIPSIS));
 	attrset(term_attr(TC_AXIS) | A_BOLD);
-	mvprintw(6, 0, " %-7s %-9s %-15s %-14s %-12s %-25s %-14s %s", "window", "verdict", "family",
+	draw_text(t, 6, 0, " %-7s %-9s %-15s %-14s %-12s %-25s %-14s %s", "window", "verdict", "family",
 		 "inode", "pages", "time (s)", "tasks", "evidence");
 	attrset(A_NORMAL);
 	if (!t->ov_n)
-		mvprintw(LIST_ROW, 1, "%s", tq_verdicts(t->q) != TQ_SEV_ALL ?
+		draw_text(t, LIST_ROW, 1, "%s", tq_verdicts(t->q) != TQ_SEV_ALL ?
 			 "(no window has these verdicts: f Enter shows every verdict)" :
 			 "(no windows: run 'foliotrace analyze' on this database first)");
 	for (int i = 0; i < t->ov_n && i < page; i++) {

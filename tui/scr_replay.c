@@ -49,15 +49,16 @@ void scr_replay_draw(struct tui *t)
 	if (t->win_rank > 0)
 		snprintf(pos, sizeof(pos), " (%lld/%lld)", (long long)t->win_rank,
 			 (long long)tui_windows_total(t));
-	draw_title(t, " replay of window #%lld %s%s  ino %lld pages %lld-%lld  writer %d  |  stored rows of "
+	draw_title(t, " replay of window #%lld %s%s  ino %lld pages %lld-%lld  writer %d  |  "
+		   "stored rows of "
 		   "'foliotrace replay --window %lld'", (long long)w->id, tq_sev_name(w->sev), pos,
 		   (long long)w->ino, (long long)w->first, (long long)w->last, w->writer, (long long)w->id);
 	attrset(term_attr(TC_AXIS) | A_BOLD);
-	mvprintw(2, 1, "%-10s %-16s %-28s %9s %9s  %s", "model", "outcome", "schedule", "explored",
+	draw_text(t, 2, 1, "%-10s %-16s %-28s %9s %9s  %s", "model", "outcome", "schedule", "explored",
 		 "bad", "where");
 	attrset(A_NORMAL);
 	if (!t->nrp)
-		mvprintw(3, 1, "no stored replay of this window: press r to run one (all variants, "
+		draw_text(t, 3, 1, "no stored replay of this window: press r to run one (all variants, "
 			 "explored; stopped after %g s)", WINREPLAY_TIMEOUT);
 	for (int i = 0; i < t->nrp; i++) {
 		const struct tq_replay *r = &t->rp[i];
@@ -66,20 +67,20 @@ void scr_replay_draw(struct tui *t)
 		snprintf(ex, sizeof(ex), r->explored >= 0 ? "%lld" : "-", (long long)r->explored);
 		snprintf(bad, sizeof(bad), r->bad >= 0 ? "%lld" : "-", (long long)r->bad);
 		attrset(i == t->rp_sel ? term_attr(TC_SEL) : (int)A_NORMAL);
-		mvprintw(3 + i, 1, "%-10s ", r->model);
+		draw_text(t, 3 + i, 1, "%-10s ", r->model);
 		if (i != t->rp_sel)
 			attrset(term_attr(outcome_color(r->outcome)));
-		printw("%-16s", r->outcome);
+		add_text(t, "%-16s", r->outcome);
 		attrset(i == t->rp_sel ? term_attr(TC_SEL) : (int)A_NORMAL);
-		printw(" %-28.28s %9s %9s  %s", r->schedule, ex, bad, r->where);
+		add_text(t, " %-28.28s %9s %9s  %s", r->schedule, ex, bad, r->where);
 		attrset(A_NORMAL);
 	}
 	y = 4 + (t->nrp ? t->nrp : 1);
 	if (t->nrp) {
 		attrset(term_attr(TC_AXIS) | A_BOLD);
-		mvprintw(y++, 1, "steps under %s (%d), beside the trace events each stands for:",
+		draw_text(t, y++, 1, "steps under %s (%d), beside the trace events each stands for:",
 			 t->rp[t->rp_sel].model, t->nsteps);
-		mvprintw(y++, 1, "%4s %-4s %-20s %5s  %-52s %s", "#", "task", "step", "page", "tracepoints",
+		draw_text(t, y++, 1, "%4s %-4s %-20s %5s  %-52s %s", "#", "task", "step", "page", "tracepoints",
 			 "trace events");
 		attrset(A_NORMAL);
 	}

@@ -254,7 +254,7 @@ static void draw_axis(struct tui *t)
 	if (prec > 9)
 		prec = 9;
 	attrset(term_attr(TC_AXIS));
-	mvprintw(1, 0, "%-*s", TL_LABEL, " time (s)");
+	draw_text(t, 1, 0, "%-*s", TL_LABEL, " time (s)");
 	for (int c = 0; c < pw; c += every) {
 		char lab[32];
 
@@ -270,7 +270,7 @@ static void draw_windows_bar(struct tui *t)
 {
 	int pw = tl_plot_width(t);
 
-	mvprintw(2, 0, "%-*s", TL_LABEL, " windows");
+	draw_text(t, 2, 0, "%-*s", TL_LABEL, " windows");
 	for (int i = 0; i < t->nnear; i++) {
 		const struct tq_window *w = &t->near[i];
 		int a = tl_col_of(t, w->start_ns), b = tl_col_of(t, w->end_ns);
@@ -328,7 +328,7 @@ static void draw_lanes(struct tui *t)
 		else
 			snprintf(lab, sizeof(lab), " %s %s/%lld", role_of(t, k), tq_comm(t->q, (int)k),
 				 (long long)k);
-		mvprintw(y, 0, "%-*.*s", TL_LABEL - 1, TL_LABEL - 1, lab);
+		draw_text(t, y, 0, "%-*.*s", TL_LABEL - 1, TL_LABEL - 1, lab);
 		attrset(term_attr(TC_DIM));
 		mvaddstr(y, TL_LABEL - 1, term_glyph(G_VLINE));
 		for (int c = 0; c < pw; c++) {
@@ -365,7 +365,7 @@ static void draw_detail(struct tui *t)
 	for (x = 0; x < t->cols; x++)
 		addstr(term_glyph(G_HLINE));
 	attrset(term_attr(TC_AXIS) | A_BOLD);
-	mvprintw(y, 2, " cursor event (Up/Down move, g go to) ");
+	draw_text(t, y, 2, " cursor event (Up/Down move, g go to) ");
 	attrset(A_NORMAL);
 	y++;
 	for (int i = 0; i < t->ndetail && y < t->rows - 1; i++) {
@@ -402,7 +402,7 @@ void scr_timeline_draw(struct tui *t)
 	draw_windows_bar(t);
 	draw_lanes(t);
 	if (!t->nlanes)
-		mvprintw(TL_FIRST_LANE_ROW, 1, "(no events in view%s)", t->folio_lanes ? " with a page index of this inode" : "");
+		draw_text(t, TL_FIRST_LANE_ROW, 1, "(no events in view%s)", t->folio_lanes ? " with a page index of this inode" : "");
 	draw_detail(t);
 	draw_status(t, " +/- zoom  z fit  h/l pan  n/N window  j/k event  / ? search  f filter  t lanes  p replay  F1/H help  q back");
 }

@@ -140,6 +140,10 @@ const char *tl_legend(int i, char *buf, int len);
 /* Common drawing: title bar, status line (message, prompt or hints). */
 void draw_title(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void draw_status(struct tui *t, const char *hints);
+/* printf-like text at (y, x) or at the cursor, cut at the row's end: a
+ * narrow terminal cuts lines, it never wraps them onto the next row. */
+void draw_text(struct tui *t, int y, int x, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void add_text(struct tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* actions.c: the key table. */
 int actions_key(struct tui *t, int key);
