@@ -80,7 +80,7 @@ struct replay_opts {
 /* The default search's budgets when it has no time budget (a window's
  * --explore): DPOR executions, then states of the state search and of each
  * preemption-bounded search. */
-#define REPLAY_DET_EXECUTIONS	20000
+#define REPLAY_DET_EXECUTIONS	100000
 #define REPLAY_DET_STATES	300000
 
 /* Explores init as the options say (mode, budget, time per variant, the

@@ -165,17 +165,19 @@ static int cached(struct model *m, int i)
 	return m->f[i].st & FS_CACHED;
 }
 
-/* The first cached folio of [lo, hi) locked by someone, as a need. */
+/* The first cached folio of [lo, hi) locked by someone, as a need.  Reads
+ * the page state and folio lock of the whole range (see wb_next_dirty). */
 static int need_range_folios(struct model *m, int lo, int hi, int *mode)
 {
+	int r = -1;
+
 	for (int i = lo; i < hi; i++) {
-		if (!cached(m, i))
-			continue;
-		if (!model_lock_grantable(m, LK_FOLIO0 + i, LM_X, -1))
-			return need_lock(m, LK_FOLIO0 + i, LM_X, mode);
-		RD(m, A_FLOCK(i));
+		RD(m, A_PAGE(i), A_FLOCK(i));
+		if (r < 0 && (m->f[i].st & FS_CACHED) &&
+		    !model_lock_grantable(m, LK_FOLIO0 + i, LM_X, -1))
+			r = i;
 	}
-	return -1;
+	return r < 0 ? -1 : need_lock(m, LK_FOLIO0 + r, LM_X, mode);
 }
 
 /* --- trace events ---------------------------------------------------------- */
@@ -1057,12 +1059,21 @@ static int f_ustore(struct model *m, struct mtask *t)
 
 /* --- writeback (B) --------------------------------------------------------- */
 
+/*
+ * The first dirty cached folio at or after the cursor, -1 if none.  It reads
+ * every page of the rest of the range, not only up to the one it returns:
+ * where a scan stops depends on values other tasks write, and a footprint
+ * that shrinks with those values breaks DPOR (docs/replay-explore.md, "scans
+ * read their whole range"; the same in need_range_folios and wb_cache).
+ */
 static int wb_next_dirty(struct model *m, struct mtask *t)
 {
+	int r = -1;
+
 	for (int i = t->cur; i < t->first + t->n; i++)
-		if (cached(m, i) && (m->f[i].st & FS_DIRTY))
-			return i;
-	return -1;
+		if (cached(m, i) && (m->f[i].st & FS_DIRTY) && r < 0)
+			r = i;
+	return r;
 }
 
 static int need_b_lock(struct model *m, struct mtask *t, int *mode)
@@ -1116,10 +1127,11 @@ static void wb_cache(struct model *m, struct mtask *t, int i)
 {
 	int type = blk_type(m, i), lo = i, hi = i + 1;
 
+	RD(m, A_EXT_ALL);	/* the whole map: where the extent ends is a value */
 	if (type != MODEL_EXT_HOLE)
-		while (lo > 0 && (RD(m, A_EXT(lo - 1)), same_ext(m, lo - 1, lo)))
+		while (lo > 0 && same_ext(m, lo - 1, lo))
 			lo--;
-	while (hi < m->npages && (RD(m, A_EXT(hi)), same_ext(m, hi - 1, hi)))
+	while (hi < m->npages && same_ext(m, hi - 1, hi))
 		hi++;
 	t->wb_valid = 1;
 	t->map_lo = (uint8_t)lo;
