@@ -11,7 +11,8 @@ tests/run.sh counts) and exits 1 if any failed.
             `tests/lab/README.md`, docs/man/*.1; globs must match), or a
             backquoted file name with a source extension (`model.c`), which
             must be a file of the project (not checked in kernel-paths.md,
-            which names kernel files)
+            which names kernel files); a table named with its file
+            (`rules[]` of `record/normalize.c`) is defined there
   options   per command: every option line of `foliotrace CMD --help` is an
             option (a .TP tag under OPTIONS) of docs/man/foliotrace-CMD.1; every
             option tag and SYNOPSIS option of the man page is an option line
@@ -139,6 +140,32 @@ def check_paths():
                     missing.append(m.group(1))
         ok(not missing, "the %d repository paths %s names exist" % (named, rel),
            "missing " + ", ".join(sorted(set(missing))))
+
+
+TABLE_RE = re.compile(r"`([A-Za-z_]\w*)\[\]`(?: of| in|,? in)? \(?`?([\w/.-]+\.[ch])\b")
+
+
+def check_tables():
+    """A table the docs name with its file (`rules[]` of `record/normalize.c`,
+    `keys[]` (`actions.c`)) is defined in that file."""
+    for f in doc_files():
+        if f.endswith(".1"):
+            continue
+        docdir = os.path.dirname(f)
+        bad = []
+        named = 0
+        for m in TABLE_RE.finditer(read(f)):
+            name, src = m.group(1), m.group(2)
+            cands = [os.path.join(b, src) for b in (ROOT, docdir)]
+            cands += [os.path.join(ROOT, x) for x in FILES if os.path.basename(x) == src]
+            path = next((c for c in cands if os.path.isfile(c)), None)
+            if "/" not in src and path is None:
+                continue	# not a file of the project (checked with the paths)
+            named += 1
+            if not path or not re.search(r"\b%s\s*\[\s*\w*\s*\]\s*=" % re.escape(name), read(path)):
+                bad.append("%s[] in %s" % (name, src))
+        ok(not bad, "the %d tables %s names are defined in the files it names"
+           % (named, os.path.relpath(f, ROOT)), "not found: " + ", ".join(bad))
 
 
 # --- options -------------------------------------------------------------------
@@ -369,6 +396,7 @@ def check_glyphs():
 top = run_help(["--help"])
 cmds = commands(top)
 check_paths()
+check_tables()
 check_commands(cmds)
 check_options(cmds, top)
 check_examples(cmds)

@@ -69,6 +69,11 @@ echo 'See `docs/no-such-file.md` and tests/no-such-test.sh.' >> "$T_TMP/path/REA
 fails_with "a repository path that does not exist is caught" path \
 	"repository paths .*README.md names exist: missing docs/no-such-file.md, tests/no-such-test.sh"
 
+alter table	# a table that is not in the file named
+echo 'An event: one row in `no_such_rules[]` of `record/normalize.c`.' >> "$T_TMP/table/README.md"
+fails_with "a table missing from the file the docs name is caught" table \
+	"tables .*README.md names are defined in the files it names: not found: no_such_rules"
+
 alter example	# a command line in the README with an option windows lacks
 echo '    foliotrace windows --no-such-thing trace.db' >> "$T_TMP/example/README.md"
 fails_with "a README command line with an option the command lacks is caught" example \
