@@ -1,11 +1,13 @@
 #!/bin/bash
 # t0002: the docs tell the truth.  docs/schema.md is generated from
-# schema.sql and current; every table is documented; scripts/check-docs.py:
-# every repository path the docs name exists, every option of each --help is
-# in its man page and back, the README's command list, foliotrace.1 and the
-# command table agree, the TUI man page names every key and glyph; the docs cite no
-# notes outside the repository.  Each check is also run on altered copies of
-# the docs, and must fail there.
+# schema.sql and current; every table is documented; scripts/check-docs.py
+# (its header lists the checks): the repository paths and the source tables
+# the docs name exist, every option of each --help is in its man page and
+# back with the same argument name, the command lines in the docs use
+# options their command has, the README's command list, foliotrace.1 and the
+# command table agree, the TUI man page names every key and glyph; the docs
+# cite no notes outside the repository.  Each check is also run on altered
+# copies of the docs, and must fail there.
 . "$FT_ROOT/tests/lib/harness.sh"
 t_tmpdir
 command -v python3 >/dev/null || t_skip "python3 missing (make deps-test)"
