@@ -450,6 +450,13 @@ keys /; tm send-keys -t ft -l "nosuch_event"; keys Enter
 t_check "/nosuch_event: an error, not a long search" \
 	wait_for "search 'nosuch_event': no event type or kind 'nosuch_event'" 5
 
+absent=$(q "$db" "SELECT t.name FROM event_types t WHERE EXISTS (SELECT 1 FROM events e WHERE e.type_id = t.id)
+	AND NOT EXISTS (SELECT 1 FROM events e WHERE e.type_id = t.id AND e.$VIEW) ORDER BY t.name LIMIT 1")
+keys z f; tm send-keys -t ft -l "event=$absent"; keys Enter
+t_check "f event=$absent (in the trace, not in the view): the lanes say that nothing matches" \
+	wait_for "\\(no events in view match the filter event=$absent; f Enter clears it\\)" 5
+keys f Enter
+
 # --- below the minimum size: a message, then the screen again --------------------------------------------------
 tm resize-window -t ft -x 50 -y 12
 t_check "50x12: a message says the terminal is too small" \

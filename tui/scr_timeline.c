@@ -401,8 +401,13 @@ void scr_timeline_draw(struct tui *t)
 	draw_axis(t);
 	draw_windows_bar(t);
 	draw_lanes(t);
-	if (!t->nlanes)
-		draw_text(t, TL_FIRST_LANE_ROW, 1, "(no events in view%s)", t->folio_lanes ? " with a page index of this inode" : "");
+	if (!t->nev)	/* below the (empty) lanes of the window's tasks, if any */
+		draw_text(t, TL_FIRST_LANE_ROW + (t->nlanes < tl_lane_rows(t) ? t->nlanes :
+						  tl_lane_rows(t) - 1), 1, "(no events in view%s%s%s%s)",
+			  t->folio_lanes ? " with a page index of this inode" : "",
+			  t->filter.kind != TQ_F_NONE ? " match the filter " : "",
+			  t->filter.kind != TQ_F_NONE ? fs : "",
+			  t->filter.kind != TQ_F_NONE ? "; f Enter clears it" : "");
 	draw_detail(t);
 	draw_status(t, " +/- zoom  z fit  h/l pan  n/N window  j/k event  / ? search  f filter  t lanes  p replay  F1/H help  q back");
 }
