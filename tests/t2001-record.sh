@@ -38,13 +38,18 @@ t_check "--dat import has the same event counts as the live database" cmp -s "$T
 t_check "the counts are not empty" test "$(wc -l < "$T/live.counts")" -gt 10
 
 # 3. No command: SIGINT ends the recording and saves a complete database.
-"$FT" record -q --instance "$name" --dev "$LAB_DEV" -o "$T/s.db" >"$T/out" 2>"$T/err" &
+"$FT" record --instance "$name" --dev "$LAB_DEV" -o "$T/s.db" >"$T/out" 2>"$T/err" &
 pid=$!
-# Wait until the recorder has its instance and tracing is on.
-for _ in $(seq 1 200); do
-	[ "$(cat "/sys/kernel/tracing/instances/$name/tracing_on" 2>/dev/null)" = 1 ] && break
+# Wait until the recorder says it records: it prints that line after the
+# events are enabled and tracing is on.  (The instance's tracing_on is 1 for
+# a moment when the instance is created, before any event is enabled, so
+# polling it can start the workload too early on a loaded machine.)
+for _ in $(seq 1 300); do
+	grep -q '^foliotrace: recording' "$T/err" 2>/dev/null && break
 	sleep 0.1
 done
+t_check "SIGINT: the recorder said it records before the workload" \
+	grep -q '^foliotrace: recording' "$T/err"
 sleep 0.2
 "$W" -q -f "$LAB_MNT/b.dat" -n 3 -o "$T/b.kv" >/dev/null
 sleep 0.5
