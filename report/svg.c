@@ -281,8 +281,8 @@ void svg_timeline(FILE *f, const struct rp_window *w)
 			fprintf(f, "<line class=\"punch\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
 				"stroke=\"#8e44ad\" stroke-width=\"1.5\" stroke-dasharray=\"2 2\"/>"
 				"<text class=\"punch\" x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\" "
-				"fill=\"#8e44ad\" text-anchor=\"middle\">punch</text>", x, Y_TOP - 4, x,
-				Y_TOP + LANE_H * w->nlanes + 4, x, y + 22);
+				"fill=\"#8e44ad\" text-anchor=\"start\">punch</text>", x, Y_TOP - 4, x,
+				Y_TOP + LANE_H * w->nlanes + 4, x + 4, y - 10);
 		} else if (loss) {
 			fprintf(f, "<text class=\"loss\" x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\" "
 				"fill=\"#c0392b\" text-anchor=\"end\">loss: %s</text>", x - 10, y - 9, loss);
