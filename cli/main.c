@@ -39,7 +39,7 @@ static const struct cmd commands[] = {
 	{ "windows", cmd_windows, CMD_DB_READ,
 	  "list the unsafe windows an analysis found", cmd_windows_usage },
 	{ "timeline", cmd_timeline, CMD_DB_READ,
-	  "print the per-folio timeline of an inode", cmd_timeline_usage },
+	  "print the timeline of a page, a window's pages or an inode", cmd_timeline_usage },
 	{ "replay", cmd_replay, CMD_DB_WRITE | CMD_DB_OPTIONAL,
 	  "replay a scenario or a window in the kernel-path model",
 	  cmd_replay_usage },
@@ -87,21 +87,26 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -V, --version   print the version and the database schema version\n"
 		"  -h, --help      this help; 'foliotrace help <command>' is <command> --help\n"
-		"  -v, --verbose   details on stderr: the database and how it is opened, the\n"
-		"                  command's progress where it has any, and at the end the\n"
-		"                  time taken and the exit status (every command also takes\n"
-		"                  -v after its name)\n"
+		"  -v, --verbose   details on stderr: how the database is opened (read-only\n"
+		"                  or read-write), import's paths and limits, and at the\n"
+		"                  end the time taken and the exit status (every command\n"
+		"                  also takes -v after its name)\n"
 		"\n"
 		"Conventions shared by every command: times are seconds with an optional\n"
 		"unit (1.5, 1.5s, 200ms, 30us, 100ns); devices are MAJOR:MINOR; an output\n"
 		"file that exists is replaced only with -f; --json prints one JSON document\n"
 		"whose shape the command's --help gives; a usage error is one line on\n"
-		"stderr and exit status 2.\n"
+		"stderr (with a suggestion when a command or option is near a valid one)\n"
+		"and exit status 2.\n"
 		"\n"
 		"'foliotrace <command> --help' describes a command; man foliotrace-<command>\n"
 		"has the details.  A typical session:\n"
 		"   foliotrace import trace.dat -o trace.db\n"
 		"   foliotrace info trace.db\n"
+		"   foliotrace analyze trace.db\n"
+		"   foliotrace windows trace.db\n"
+		"   foliotrace timeline --window 36 trace.db\n"
+		"   foliotrace replay trace.db --window 36\n"
 		"   foliotrace sql trace.db \"SELECT event, count(*) FROM events_v GROUP BY 1\"\n");
 }
 
