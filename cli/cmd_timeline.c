@@ -409,6 +409,9 @@ int cmd_timeline(int argc, char **argv, struct ft_err *e)
 	}
 	if (!json && c.truncated)
 		printf("(stopped after %d events: give --index)\n", MAX_ROWS);
+	else if (c.truncated)	/* the JSON stays one document: said on stderr */
+		fprintf(stderr, "foliotrace timeline: warning: stopped after %d events: give "
+			"--index\n", MAX_ROWS);
 	ret = FT_EXIT_OK;
 out:
 	free(c.rows);
