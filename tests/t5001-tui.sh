@@ -374,6 +374,13 @@ t_eq "window 36: wb_lock_folio of page $page36 shows the writepage, #$wp36 alone
 	"$(row_ev wb_lock_folio "$page36")"
 t_match "window 36: wb_map_blocks of page $page36 ends with the mapping lookup #$map36" "#$map36\$" \
 	"$(row_ev wb_map_blocks "$page36")"
+nst=$(q "$db" "SELECT json_array_length(detail, '\$.steps') FROM replays WHERE window_id = 36 AND model = 'prefix'")
+tm send-keys -t ft -l $'\eOF'		# End
+t_check "End: the last of the $nst stored steps is on the last row above the status line" \
+	wait_for "^ +$nst [A-Z] " 5
+t_match "... on row 49" "^ +$nst [A-Z] " "$(screen | sed -n 49p)"
+tm send-keys -t ft -l $'\eOH'		# Home
+t_check "Home: the first step again" wait_for "^ +1 W +iolock " 5
 keys Q
 check_clean "replay pane of window 36" 0
 

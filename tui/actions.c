@@ -441,14 +441,18 @@ static int act_rp_scroll(struct tui *t, int key)
 {
 	int page = t->rows / 2, was = t->rp_scroll;
 
-	t->rp_scroll += key == KEY_NPAGE || key == ' ' ? page : -page;
+	if (key == KEY_HOME || key == KEY_END)
+		t->rp_scroll = key == KEY_HOME ? 0 : t->nsteps - rp_step_rows(t);
+	else
+		t->rp_scroll += key == KEY_NPAGE || key == ' ' ? page : -page;
 	if (t->rp_scroll > t->nsteps - 1)
 		t->rp_scroll = t->nsteps - 1;
 	if (t->rp_scroll < 0)
 		t->rp_scroll = 0;
 	if (t->rp_scroll == was)
 		snprintf(t->msg, sizeof(t->msg), "%s", !t->nsteps ? "no steps to scroll" :
-			 key == KEY_NPAGE || key == ' ' ? "the last step" : "the first step");
+			 key == KEY_NPAGE || key == ' ' || key == KEY_END ? "the last step" :
+			 "the first step");
 	return TF_REDRAW;
 }
 
@@ -465,8 +469,11 @@ static int act_help_scroll(struct tui *t, int key)
 {
 	int was = t->help_scroll, max = scr_help_lines(t) - (t->rows - 2);
 
-	t->help_scroll += key == KEY_DOWN || key == 'j' ? 1 : key == KEY_UP || key == 'k' ? -1 :
-		key == KEY_NPAGE || key == ' ' ? t->rows / 2 : -t->rows / 2;
+	if (key == KEY_HOME || key == KEY_END)
+		t->help_scroll = key == KEY_HOME ? 0 : max;
+	else
+		t->help_scroll += key == KEY_DOWN || key == 'j' ? 1 : key == KEY_UP || key == 'k' ? -1 :
+			key == KEY_NPAGE || key == ' ' ? t->rows / 2 : -t->rows / 2;
 	if (t->help_scroll > max)
 		t->help_scroll = max;
 	if (t->help_scroll < 0)
@@ -545,13 +552,17 @@ static const struct key_binding keys[] = {
 	{ 'j', RP, act_rp_move, NULL, NULL },
 	{ KEY_UP, RP, act_rp_move, NULL, NULL },
 	{ 'k', RP, act_rp_move, NULL, NULL },
-	{ KEY_NPAGE, RP, act_rp_scroll, "PgDn PgUp", "scroll the steps" },
+	{ KEY_NPAGE, RP, act_rp_scroll, "PgDn PgUp Home End", "scroll the steps; the first, last ones" },
+	{ KEY_HOME, RP, act_rp_scroll, NULL, NULL },
+	{ KEY_END, RP, act_rp_scroll, NULL, NULL },
 	{ ' ', RP, act_rp_scroll, NULL, NULL },
 	{ KEY_PPAGE, RP, act_rp_scroll, NULL, NULL },
 	{ '\r', RP, act_rp_timeline, "Enter", "the window's timeline" },
 	{ '\n', RP, act_rp_timeline, NULL, NULL },
 
-	{ KEY_DOWN, HP, act_help_scroll, "Down Up PgDn PgUp", "scroll" },
+	{ KEY_DOWN, HP, act_help_scroll, "Down Up PgDn PgUp Home End", "scroll" },
+	{ KEY_HOME, HP, act_help_scroll, NULL, NULL },
+	{ KEY_END, HP, act_help_scroll, NULL, NULL },
 	{ ' ', HP, act_help_scroll, NULL, NULL },
 	{ 'j', HP, act_help_scroll, NULL, NULL },
 	{ KEY_UP, HP, act_help_scroll, NULL, NULL },

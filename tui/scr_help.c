@@ -87,5 +87,5 @@ void scr_help_draw(struct tui *t)
 	draw_title(t, " foliotrace tui help  |  F1 or H opens it (on the overview also h and ?); "
 		   "in the timeline h pans left and ? searches backward");
 	layout(t, 1);
-	draw_status(t, " q back  Down/Up/PgDn/PgUp scroll");
+	draw_status(t, " q back  Down/Up/PgDn/PgUp/Home/End scroll");
 }

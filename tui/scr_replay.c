@@ -25,6 +25,19 @@ static int outcome_color(const char *o)
 	return TC_SEV0 + 1;
 }
 
+/* The first row of the steps, and how many rows they have. */
+static int steps_row(const struct tui *t)
+{
+	return 4 + (t->nrp ? t->nrp : 1) + (t->nrp ? 2 : 0);
+}
+
+int rp_step_rows(const struct tui *t)
+{
+	int n = t->rows - 1 - steps_row(t);
+
+	return n < 1 ? 1 : n;
+}
+
 void scr_replay_query(struct tui *t)
 {
 	int n = tq_replays(t->q, t->win.id, t->rp, (int)(sizeof(t->rp) / sizeof(t->rp[0])));
@@ -107,5 +120,6 @@ void scr_replay_draw(struct tui *t)
 		mvaddnstr(y, 1, line, t->cols - 1);
 		attrset(A_NORMAL);
 	}
-	draw_status(t, " r run replay  Up/Down model  PgDn/PgUp steps  n/N window  Enter timeline  F1/H help  q back");
+	draw_status(t, " r run replay  Up/Down model  PgDn/PgUp/Home/End steps  n/N window  Enter timeline  "
+		    "F1/H help  q back");
 }

@@ -126,6 +126,8 @@ int tl_col_of(const struct tui *t, int64_t ts);
 /* The lane of an event in the current lanes, or -1 (not shown). */
 int tl_lane_of(const struct tui *t, const struct tq_event *ev);
 #define TL_FIRST_LANE_ROW 3
+/* Replay pane geometry: the rows of the steps list. */
+int rp_step_rows(const struct tui *t);
 /* Overview geometry: the first row of the windows list. */
 int ov_list_row(const struct tui *t);
 int ov_list_rows(const struct tui *t);
