@@ -5,8 +5,9 @@
 #
 # The commands and options are read from the binary's own help
 # (`foliotrace --help`, `foliotrace CMD --help`), once per shell, so they
-# never disagree with the binary; option values that are fixed lists are
-# given here.
+# never disagree with the binary; so are the verdicts and the model
+# variants (from the lists its error lines give); the other values that
+# are fixed lists are given here.
 
 _foliotrace_cmds=
 declare -gA _foliotrace_opts 2>/dev/null || true
@@ -30,6 +31,16 @@ _foliotrace_options()
 			sed -E 's/^[ ,[]//' | sort -u | tr '\n' ' ')
 	fi
 	printf '%s\n' ${_foliotrace_opts[$cmd]}
+}
+
+# The list an error line gives in parentheses ("unknown verdict '?' (loss,
+# hit, ...)"): the binary's own vocabulary; $2 when there is none.
+_foliotrace_list()
+{
+	local bin=$1 fallback=$2 got
+	shift 2
+	got=$("$bin" "$@" 2>&1 >/dev/null | sed -n "s/.*'?' (\([^)]*\)).*/\1/p" | tr -d ,)
+	echo "${got:-$fallback}"
 }
 
 _foliotrace()
@@ -66,10 +77,17 @@ _foliotrace()
 	case $prev in
 	--format) COMPREPLY=($(compgen -W "perfetto csv" -- "$cur")); return 0 ;;
 	--what) COMPREPLY=($(compgen -W "events windows" -- "$cur")); return 0 ;;
-	--verdict) COMPREPLY=($(compgen -W "loss hit dropped unsafe unknown protected" -- "$cur"))
+	--verdict)
+		COMPREPLY=($(compgen -W "$(_foliotrace_list "$bin" "loss hit dropped unsafe unknown \
+			protected" windows --verdict '?' /dev/null)" -- "$cur"))
 		return 0 ;;
-	--model) COMPREPLY=($(compgen -W "prefix fix v6.2 upstream all" -- "$cur")); return 0 ;;
-	--variant) COMPREPLY=($(compgen -W "prefix fix v6.2 upstream" -- "$cur")); return 0 ;;
+	--model|--variant)
+		local m
+		m=$(_foliotrace_list "$bin" "prefix fix v6.2 upstream all" replay --model '?' \
+			--scenario x)
+		[ "$prev" = --variant ] && m=${m/ all/}
+		COMPREPLY=($(compgen -W "$m" -- "$cur"))
+		return 0 ;;
 	--preset|-p) [ "$cmd" = record ] && { COMPREPLY=($(compgen -W "xfs-delalloc" -- "$cur"))
 		return 0; } ;;
 	--scenario)

@@ -213,6 +213,12 @@ t_eq "completion: the commands of --help" "$(echo $cmds help version)" "$(comple
 t_eq "completion: im -> import" "import" "$(complete_words im)"
 t_eq "completion: export --f" "--force --format --from" "$(complete_words export --f)"
 t_eq "completion: export --format values" "perfetto csv" "$(complete_words export --format "")"
+t_eq "completion: --verdict offers the verdicts analyze counts" \
+	"$(python3 -c 'import json,sys; print(" ".join(sorted(json.load(open(sys.argv[1]))["by_verdict"])))' "$T_TMP/analyze.json")" \
+	"$(complete_words windows --verdict "" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+t_eq "completion: --variant offers the variants replay runs" \
+	"$(python3 -c 'import json,sys; print(" ".join(sorted(m["model"] for m in json.load(open(sys.argv[1]))["models"])))' "$T_TMP/r.json")" \
+	"$(complete_words analyze --variant "" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
 t_eq "completion: timeline --w (the new --window)" "--window" "$(complete_words timeline --w)"
 t_eq "completion: replay --scenario p" "$("$FT" replay --list | awk '$1 ~ /^p/ {print $1}' | tr '\n' ' ' | sed 's/ $//')" \
 	"$(complete_words replay --scenario p)"
