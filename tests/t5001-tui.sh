@@ -490,6 +490,33 @@ t_check "back at 160x50: the timeline again" wait_for "window #$w1 " 5
 keys Q
 check_clean "keys" 0
 
+# --- r on a replay that stalls: the window-replay job's child is stopped at the TUI's 30 s ---------------
+# FOLIOTRACE_TEST_REPLAY_STALL (test-only, jobs/winreplay.h) makes the child
+# for the window fork a grandchild and both sleep instead of replaying.
+ws=$w3
+: > "$T_TMP/stall.pids"
+n0=$(q "$db" "SELECT count(*) FROM replays WHERE window_id = $ws")
+run "FOLIOTRACE_TEST_REPLAY_STALL=$ws FOLIOTRACE_TEST_REPLAY_STALL_PIDS=$T_TMP/stall.pids $FT tui --window $ws $db"
+wait_for "window #$ws " 10
+t0=$(date +%s)
+keys r
+t_check "r on a stalled replay: the status line says it timed out after the TUI's 30 s" \
+	wait_for "replay of window $ws timed out: stopped after 30 s" 90
+el=$(( $(date +%s) - t0 ))
+t_check "... which took at least 30 s and less than 60 s ($el s)" test "$el" -ge 29 -a "$el" -lt 60
+t_eq "the stalled child and its grandchild both wrote their pids" 2 "$(wc -w < "$T_TMP/stall.pids")"
+for p in $(cat "$T_TMP/stall.pids"); do
+	for i in $(seq 50); do
+		st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
+		[ -z "$st" ] || [ "$st" = Z ] && break
+		sleep 0.1
+	done
+	t_check "process $p of the stalled replay's group is dead (state '${st:-gone}')" test -z "$st" -o "$st" = Z
+done
+t_eq "nothing stored for window $ws" "$n0" "$(q "$db" "SELECT count(*) FROM replays WHERE window_id = $ws")"
+keys Q
+check_clean "a stalled replay" 0
+
 # --- usage -------------------------------------------------------------------------------------------------------
 "$FT" tui > /dev/null 2>&1; rc=$?
 t_eq "tui without DB: usage error" 2 "$rc"
