@@ -475,12 +475,13 @@ static void attribute(struct an *a, int64_t wid, int64_t idx, const char *how, i
 	sqlite3_finalize(st);
 	if (old < 0)
 		return;
-	if (sqlite3_prepare_v2(store_db(a->s), "UPDATE windows SET verdict = 'loss', evidence = "
+	if (sqlite3_prepare_v2(store_db(a->s), "UPDATE windows SET verdict = ?3, evidence = "
 			       "json_set(evidence, '$.racing', json_extract(evidence, '$.racing') "
 			       "|| ?2) WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
 		a->err = 1;
 		return;
 	}
+	sqlite3_bind_text(st, 3, verdict_name(V_LOSS), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 1, a->wid_base + wid);
 	sqlite3_bind_text(st, 2, txt, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE)

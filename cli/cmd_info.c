@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "../core/vocab.h"
 #include "../core/json.h"
 #include "../core/store.h"
 #include "../core/termsafe.h"
@@ -169,9 +170,13 @@ static int text_out(sqlite3 *db, int top, struct ft_err *e)
 	if (ret < 0)
 		return ret;
 
-	ret = q_prep(&q, "SELECT verdict, count(*) FROM windows GROUP BY verdict ORDER BY CASE verdict "
-		     "WHEN 'loss' THEN 0 WHEN 'hit' THEN 1 WHEN 'dropped' THEN 2 WHEN 'unsafe' THEN 3 "
-		     "WHEN 'unknown' THEN 4 ELSE 5 END", e);
+	{
+		char sql[640];	/* most severe first: core/vocab.h */
+
+		snprintf(sql, sizeof(sql), "SELECT verdict, count(*) FROM windows GROUP BY verdict "
+			 "ORDER BY %s", ft_verdict_severity_sql());
+		ret = q_prep(&q, sql, e);
+	}
 	if (ret < 0)
 		return ret;
 	for (int first = 1; (ret = q_row(&q, e)) > 0; first = 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "../core/vocab.h"
 #include "../analyze/analyze.h"
 #include "../core/json.h"
 #include "../core/termsafe.h"
@@ -54,14 +55,15 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 	struct store *s = NULL;
 	sqlite3_stmt *st = NULL;
 	int json = 0, c, n = 0, rc, ret = FT_EXIT_FAIL;
+	char sql[2048];
 
 	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
 		switch (c) {
 		case 'V':
 			verdict = optarg;
 			if (verdict_from_name(verdict) < 0)
-				return cmd_usage_error("windows", "unknown verdict '%s' (loss, hit, dropped, "
-						       "unsafe, unknown, protected)", verdict);
+				return cmd_usage_error("windows", "unknown verdict '%s' (%s)", verdict,
+						       ft_verdict_list(0));
 			break;
 		case 'j': json = 1; break;
 		case CMD_DONE: return g.status;
@@ -71,7 +73,8 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 		return cmd_usage_error("windows", "wants one DB");
 	if (cmd_db_open(&s, argv[optind], e) < 0)
 		return FT_EXIT_FAIL;
-	if (sqlite3_prepare_v2(store_db(s),
+	/* the list order: the verdicts' severity (core/vocab.h) */
+	snprintf(sql, sizeof(sql),
 		/* a hostile file may hold anything: NULLs, text that is not JSON */
 		"SELECT id, coalesce(family, ''), coalesce(verdict, ''), dev, ino, start_ns, end_ns, "
 		"start_event, end_event, first_index, last_index, "
@@ -82,9 +85,9 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 		"WHEN json_extract(evidence, '$.racing') != '' THEN json_extract(evidence, '$.racing') "
 		"WHEN verdict = 'unknown' THEN 'events lost in the window, or fault events not recorded' "
 		"ELSE 'no lock held across the window excludes page faults' END FROM windows "
-		"WHERE (?1 IS NULL OR verdict = ?1) ORDER BY CASE verdict WHEN 'loss' THEN 0 "
-		"WHEN 'hit' THEN 1 WHEN 'dropped' THEN 2 WHEN 'unsafe' THEN 3 WHEN 'unknown' THEN 4 "
-		"ELSE 5 END, start_ns, id", -1, &st, NULL) != SQLITE_OK) {
+		"WHERE (?1 IS NULL OR verdict = ?1) ORDER BY %s, start_ns, id",
+		ft_verdict_severity_sql());
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
 		ft_error(e, -1, "%s: %s", argv[optind], sqlite3_errmsg(store_db(s)));
 		store_close(s);
 		return FT_EXIT_FAIL;

@@ -48,6 +48,37 @@ int ft_verdict_worth(int v)
 	return v >= 0 && v < FT_VERDICT__COUNT && ft_verdicts[v].worth_reading;
 }
 
+const char *ft_verdict_list(int worth_only)
+{
+	static char buf[2][160];
+	char *b = buf[!!worth_only];
+
+	if (!b[0])
+		for (int v = 0; v < FT_VERDICT__COUNT; v++) {
+			size_t n = strlen(b);
+
+			if (!worth_only || ft_verdicts[v].worth_reading)
+				snprintf(b + n, sizeof(buf[0]) - n, "%s%s", n ? ", " : "",
+					 ft_verdicts[v].name);
+		}
+	return b;
+}
+
+const char *ft_verdict_severity_sql(void)
+{
+	static char buf[512];
+
+	if (!buf[0]) {
+		size_t n = (size_t)snprintf(buf, sizeof(buf), "CASE verdict");
+
+		for (int v = 0; v < FT_VERDICT__COUNT; v++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, " WHEN '%s' THEN %d",
+					      ft_verdicts[v].name, ft_verdicts[v].severity);
+		snprintf(buf + n, sizeof(buf) - n, " ELSE %d END", FT_VERDICT__COUNT + 1);
+	}
+	return buf;
+}
+
 #define B(s)	KFP_BIT(KFP_##s)
 
 /*

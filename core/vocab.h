@@ -65,6 +65,12 @@ const char *ft_verdict_name(int v);
 int ft_verdict_find(const char *name);
 /* ft_verdicts[v].worth_reading, 0 out of range. */
 int ft_verdict_worth(int v);
+/* "loss, hit, dropped, unsafe, unknown, protected" in severity order, for
+ * messages and help; worth_only: the worth-reading ones. */
+const char *ft_verdict_list(int worth_only);
+/* "CASE verdict WHEN 'loss' THEN 1 .. ELSE <last + 1> END": a windows row's
+ * severity in SQL (ORDER BY it for the list order of every front end). */
+const char *ft_verdict_severity_sql(void);
 
 /* --- code variants: oldest first --------------------------------------------- */
 

@@ -176,8 +176,8 @@ static void window_list(FILE *f, const struct rp_doc *d)
 		detailed += d->win[i].detailed;
 	}
 	fputs("<h3>Windows worth reading</h3>\n", f);
-	fprintf(f, "<p class=\"caps\">%lld loss, hit, dropped or unsafe windows; %d listed below",
-		(long long)worth, listed);
+	fprintf(f, "<p class=\"caps\">%lld windows worth reading (%s); %d listed below",
+		(long long)worth, ft_verdict_list(1), listed);
 	if (d->unlisted)
 		fprintf(f, " (%lld not listed: the list stops at %d rows)", (long long)d->unlisted, listed);
 	fprintf(f, "; %d shown in detail", detailed);

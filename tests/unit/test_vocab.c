@@ -62,6 +62,14 @@ static void test_verdicts(void)
 	CHECK(!strcmp(ft_verdicts[FT_VERDICT_DROPPED].outcome, "dirty_dropped"),
 	      "a dropped window's replay must drop a dirty folio");
 	CHECK_EQ_INT(ft_verdict_find("lost"), -1, "an unknown verdict name");
+	CHECK(!strcmp(ft_verdict_list(0), "loss, hit, dropped, unsafe, unknown, protected"),
+	      "every verdict, most severe first: %s", ft_verdict_list(0));
+	CHECK(!strcmp(ft_verdict_list(1), "loss, hit, dropped, unsafe"),
+	      "the worth-reading ones: %s", ft_verdict_list(1));
+	CHECK(strstr(ft_verdict_severity_sql(), "WHEN 'loss' THEN 1") &&
+	      strstr(ft_verdict_severity_sql(), "WHEN 'protected' THEN 6") &&
+	      strstr(ft_verdict_severity_sql(), "ELSE 7 END"), "the severity in SQL: %s",
+	      ft_verdict_severity_sql());
 	CHECK(!strcmp(ft_verdict_name(FT_VERDICT__COUNT), "?"), "out of range");
 }
 
