@@ -27,8 +27,11 @@
  *	// -EINTR a SIGINT/SIGTERM/SIGHUP arrived (the child was killed and
  *	// the signal re-raised); other -errno: no child
  *
- *   The caller must hold no SQLite read transaction on the database while
- *   either runs (the job writes `replays`).
+ *   The caller must hold no SQLite transaction on the database while
+ *   either runs (the job writes `replays`).  winreplay_child's child never
+ *   touches the caller's connections (it opens its own and _exits; SQLite
+ *   forbids using a connection across fork), but closing them first, as
+ *   the report does, is the safest: the child then inherits none.
  *
  * Design: the database side is analyze/window.c (the window's facts, its
  * events cut into operations in happens-before order); the model side is
