@@ -399,6 +399,14 @@ t_check "End: the last window of the list ($last), window $total/$total" wait_fo
 t_match "End: window $last is on the screen" "^ $last +" "$(screen | sed -n '8,49p' | tail -1)"
 tm send-keys -t ft -l $'\eOH'		# Home
 t_check "Home: window 1/$total again" wait_for "window 1/$total " 5
+w50=$(q "$db" "SELECT id FROM windows $ORDER LIMIT 1 OFFSET 49")
+keys g; tm send-keys -t ft -l "w$w50"; keys Enter
+t_check "g w$w50 (the 50th of the list, past the page shown): window 50/$total" wait_for "window 50/$total " 5
+keys Enter
+t_check "... and Enter opens window $w50" wait_for "^ window #$w50 " 5
+keys q
+tm send-keys -t ft -l $'\eOH'
+wait_for "window 1/$total " 5
 keys z
 t_check "z on the overview says where it works" \
 	wait_for "'z' is not a key of the overview; in the timeline: zoom to fit" 5

@@ -101,7 +101,7 @@ static void select_window(struct tui *t, const struct tq_window *w)
 {
 	t->win = *w;
 	t->have_win = 1;
-	for (int i = 0; i < t->ov_n; i++)
+	for (int i = 0; i < t->ov_n && i < ov_list_rows(t); i++)	/* on the page shown */
 		if (t->ov_rows[i].id == w->id) {
 			t->ov_sel = i;
 			return;
@@ -642,14 +642,14 @@ static int run_goto(struct tui *t, const char *s)
 
 static int run_search(struct tui *t, const char *s, int dir)
 {
-	char err[96];
+	char err[192];
 	int64_t found, from = t->cur;
 	int r;
 
 	if (*s) {
 		if (tq_filter_parse(s, &t->search, err, sizeof(err)) < 0 ||
 		    tq_filter_check(t->q, &t->search, err, sizeof(err)) < 0) {
-			snprintf(t->msg, sizeof(t->msg), "search '%.60s': %s", s, err);
+			snprintf(t->msg, sizeof(t->msg), "search '%.40s': %.180s", s, err);
 			t->search.kind = TQ_F_NONE;
 			return TF_REDRAW;
 		}
@@ -678,13 +678,13 @@ static int run_search(struct tui *t, const char *s, int dir)
 
 static int run_filter(struct tui *t, const char *s)
 {
-	char err[96];
+	char err[192];
 	struct tq_filter f;
 
 	if (tq_filter_parse(s, &f, err, sizeof(err)) < 0 ||
 	    tq_filter_check(t->q, &f, err, sizeof(err)) < 0) {
 		/* the filter in force stays; the lanes are not blanked by a typo */
-		snprintf(t->msg, sizeof(t->msg), "filter '%.60s': %s", s, err);
+		snprintf(t->msg, sizeof(t->msg), "filter '%.40s': %.180s", s, err);
 		return TF_REDRAW;
 	}
 	t->filter = f;
