@@ -175,7 +175,7 @@ static int act_run_replay(struct tui *t, int key)
 {
 	int f = act_replay_pane(t, key);
 
-	if (!t->have_win)
+	if (!t->have_win || t->scr != SCR_REPLAY)	/* no window: the pane said why */
 		return f;
 	snprintf(t->msg, sizeof(t->msg), "replaying window %lld under every model variant...",
 		 (long long)t->win.id);
