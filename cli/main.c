@@ -205,10 +205,8 @@ static int run_main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (argc < 2) {
-		usage(stderr);
-		return FT_EXIT_USAGE;
-	}
+	if (argc < 2)
+		return cmd_usage_error("", "a command is missing (import, analyze, windows, ...)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		if (argc > 2 && find(argv[2])) {
 			char *sub[] = { argv[2], (char *)"--help", NULL };

@@ -24,6 +24,9 @@ t_match "--help documents -V, -h and -v" "-V, --version.*-h, --help.*-v, --verbo
 	"$(echo "$help" | tr '\n' ' ')"
 t_check "no command is a stub any more" lacks 'not implemented' "$help"
 cmds=$(echo "$help" | awk '/^commands:/{c=1; next} /^$/{c=0} c && /^   [a-z]/ {print $1}')
+err=$("$FT" 2>&1 >/dev/null); rc=$?
+t_eq "no command: exit 2, one line" "2 1" "$rc $(count_lines "$err")"
+t_match "no command: says so and where the list is" "a command is missing.*see 'foliotrace --help'" "$err"
 err=$("$FT" improt x 2>&1 >/dev/null); rc=$?
 t_eq "a near-miss command exits 2" 2 "$rc"
 t_eq "a near-miss command: one line" 1 "$(count_lines "$err")"
