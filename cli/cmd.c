@@ -164,54 +164,52 @@ static const struct option *long_named(const struct cmd_getopt *g, const char *a
 	return hit;
 }
 
+/* One usage line for the option loop; sets the exit status. */
+#define BAD(...)	(g->status = cmd_usage_error(cmd_name, __VA_ARGS__))
+
+/* The error of a long option ("--name[=value]" at arg). */
+static int bad_long(struct cmd_getopt *g, int c, const char *arg)
+{
+	int nmatch, n = 0, len = (int)strcspn(arg, "=");
+	const struct option *o = long_named(g, arg, &nmatch);
+	const char *names[64], *best;
+	char word[64], list[256] = "";
+
+	if (c == ':' && o)
+		return BAD("option '--%s' requires an argument", o->name);
+	if (o && nmatch > 1) {
+		for (const struct option *p = g->all; p->name; p++)
+			if (!strncmp(p->name, arg, (size_t)len) && strlen(list) < 200)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s--%s",
+					 list[0] ? ", " : "", p->name);
+		return BAD("option '--%.*s' is ambiguous (%s)", len, arg, list);
+	}
+	if (o && arg[len] == '=' && o->has_arg == no_argument)
+		return BAD("option '--%s' takes no argument", o->name);
+	for (const struct option *p = g->all; p->name && n < 64; p++)
+		names[n++] = p->name;
+	snprintf(word, sizeof(word), "%.*s", len < 60 ? len : 60, arg);
+	best = cmd_suggest(word, names, n);
+	if (best)
+		return BAD("unknown option '--%s' (did you mean '--%s'?)", word, best);
+	return BAD("unknown option '--%s'", word);
+}
+
 static int bad_option(struct cmd_getopt *g, int c, char **argv)
 {
-	const char *arg = argv[optind - 1];
-	const char *names[64];
-	int n = 0, nmatch;
-
 	/* the offending word: for a missing argument, getopt has moved past it */
-	if (arg && !strncmp(arg, "--", 2) && arg[2]) {
-		const struct option *o = long_named(g, arg + 2, &nmatch);
-		int len = (int)strcspn(arg + 2, "=");
+	const char *arg = argv[optind - 1];
 
-		if (c == ':' && o)
-			return g->status = cmd_usage_error(cmd_name, "option '--%s' requires an argument",
-							   o->name);
-		if (o && nmatch > 1) {
-			char list[256] = "";
-
-			for (const struct option *p = g->all; p->name; p++)
-				if (!strncmp(p->name, arg + 2, (size_t)len) && strlen(list) < 200)
-					snprintf(list + strlen(list), sizeof(list) - strlen(list),
-						 "%s--%s", list[0] ? ", " : "", p->name);
-			return g->status = cmd_usage_error(cmd_name, "option '--%.*s' is ambiguous (%s)",
-							   len, arg + 2, list);
-		}
-		if (o && arg[2 + len] == '=' && o->has_arg == no_argument)
-			return g->status = cmd_usage_error(cmd_name, "option '--%s' takes no argument",
-							   o->name);
-		for (const struct option *p = g->all; p->name && n < 64; p++)
-			names[n++] = p->name;
-		{
-			char word[64];
-			const char *best;
-
-			snprintf(word, sizeof(word), "%.*s", len < 60 ? len : 60, arg + 2);
-			best = cmd_suggest(word, names, n);
-			if (best)
-				return g->status = cmd_usage_error(cmd_name, "unknown option '--%s' (did "
-								   "you mean '--%s'?)", word, best);
-			return g->status = cmd_usage_error(cmd_name, "unknown option '--%s'", word);
-		}
-	}
+	if (arg && !strncmp(arg, "--", 2) && arg[2])
+		return bad_long(g, c, arg + 2);
 	if (c == ':')
-		return g->status = cmd_usage_error(cmd_name, "option '-%c' requires an argument",
-						   optopt);
+		return BAD("option '-%c' requires an argument", optopt);
 	if (optopt > ' ' && optopt < 127)
-		return g->status = cmd_usage_error(cmd_name, "unknown option '-%c'", optopt);
-	return g->status = cmd_usage_error(cmd_name, "unknown option '%s'", arg ? arg : "?");
+		return BAD("unknown option '-%c'", optopt);
+	return BAD("unknown option '%s'", arg ? arg : "?");
 }
+
+#undef BAD
 
 int cmd_getopt(struct cmd_getopt *g, int argc, char **argv)
 {
@@ -357,13 +355,16 @@ int cmd_db_writable(const char *path, struct ft_err *e)
 	if (access(path, F_OK) < 0)
 		return 0;	/* store_open() says what is wrong with it */
 	if (access(path, W_OK) < 0)
-		return ft_error(e, -EROFS, "%s: read-only database: foliotrace %s stores its results "
-				"there (make it writable, or work on a copy)", path, cmd_name);
+		return ft_error(e, -EROFS, "%s: read-only database: foliotrace %s stores its "
+				"results there (make it writable, or work on a copy)", path,
+				cmd_name);
 	/* the rollback journal is created beside it */
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1,
+		 slash ? path : ".");
 	if (access(dir, W_OK | X_OK) < 0)
-		return ft_error(e, -EROFS, "%s: read-only directory: foliotrace %s needs to write its "
-				"journal beside the database (work on a copy)", path, cmd_name);
+		return ft_error(e, -EROFS, "%s: read-only directory: foliotrace %s needs to "
+				"write its journal beside the database (work on a copy)", path,
+				cmd_name);
 	return 0;
 }
 
