@@ -571,7 +571,13 @@ int tq_window_counts(struct tq *q, int64_t counts[TQ_SEV_N])
 	while ((rc = step(q, st, "counting windows")) == SQLITE_ROW)
 		counts[tq_sev_of((const char *)sqlite3_column_text(st, 0))] += sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -EIO;
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	/* a verdict without windows is known empty: no scan looks for it again */
+	for (int i = 0; i < TQ_SEV_N; i++)
+		if (!counts[i])
+			q->gmin[i] = q->gmax[i] = 0;
+	return 0;
 }
 
 int64_t tq_window_rank(struct tq *q, int sev, int64_t id, const int64_t counts[TQ_SEV_N])
