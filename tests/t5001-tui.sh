@@ -129,6 +129,8 @@ glyph() {	# kind name -> glyph, as the help screen and the man page list them
 	iomap_alloc) echo a;; read_fault|filemap_fault) echo F;; write_fault) echo M;;
 	buffered_write) echo W;; iext_insert) echo I;; iext_remove) echo R;; bmap_pre_update) echo b;;
 	bmap_post_update) echo B;; bunmap) echo P;; map_blocks_alloc) echo A;; map_blocks_found) echo m;;
+	invalidate_folio) echo v;; release_folio) echo r;; contention_begin) echo c;;
+	contention_end) echo C;; delalloc_enospc) echo E;; iomap_invalid|wb_iomap_invalid) echo '!';;
 	*) echo '.';;
 	esac
 }
