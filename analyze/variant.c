@@ -207,7 +207,7 @@ int variant_detect(struct store *s, int64_t trace_id, const char *override, stru
 			return ft_error(e, -EINVAL, "unknown code variant '%s' (%s)", override,
 					ft_variant_list());
 		fv = match(&k);
-		caps_of(c, (enum variant)v, v >= VAR_V62 || inval);
+		caps_of(c, (enum variant)v, inval);	/* its table row adds its own lock */
 		len = (size_t)snprintf(c->why, sizeof(c->why), "variant %s given by the user", override);
 		if (fv >= 0 && fv != v && len < sizeof(c->why))
 			snprintf(c->why + len, sizeof(c->why) - len, " (the kernel's symbols say %s)",

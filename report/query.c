@@ -569,8 +569,8 @@ static void extent_of(char *buf, size_t n, int64_t block)
  * writeback lookups and allocations, bmap updates), up to that change.  A
  * delalloc removal (xfs_bmap_del_extent_delay's pre-update) that holds the
  * page makes it a hole unless an update right after it still holds the page
- * (the removal kept that part).  Events from the last such event before
- * the first change, at most 4096 of them.
+ * (the removal kept that part).  From the last such event at or before the
+ * first change (4096 events back at most), at most 4096 of them.
  */
 static int page_extents(struct store *s, struct rp_window *w, struct rp_page *p,
 			struct ft_err *e)
@@ -584,6 +584,31 @@ static int page_extents(struct store *s, struct rp_window *w, struct rp_page *p,
 		return 0;
 	from = p->state[0].id;
 	to = p->state[p->nstates - 1].id;
+	/* where to start: the last such event at or before the first change,
+	 * within the 4096 events before it */
+	ret = prep(s, &st, "SELECT max(e.id) FROM events e WHERE e.id BETWEEN ?1 - 4096 AND ?1 AND "
+		   "e.ino = ?2 AND e.ext_off <= ?3 AND e.ext_off + e.ext_len > ?3 AND e.ext_block IS "
+		   "NOT NULL AND e.kind IN (?4, ?5, ?6, ?7, ?8, ?9)", "reading page extents", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, w->ino);
+	sqlite3_bind_int64(st, 3, p->index);
+	sqlite3_bind_int(st, 4, FT_K_IOMAP_ALLOC);
+	sqlite3_bind_int(st, 5, FT_K_IOMAP_FOUND);
+	sqlite3_bind_int(st, 6, FT_K_MAP_BLOCKS_FOUND);
+	sqlite3_bind_int(st, 7, FT_K_MAP_BLOCKS_ALLOC);
+	sqlite3_bind_int(st, 8, FT_K_BMAP_PRE_UPDATE);
+	sqlite3_bind_int(st, 9, FT_K_BMAP_POST_UPDATE);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		from = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = fail(s, e, "reading page extents");
+	sqlite3_finalize(st);
+	st = NULL;
+	if (ret < 0)
+		return ret;
 	ret = prep(s, &st, "SELECT e.id, e.kind, e.ext_block, coalesce(sy.name, '') FROM events e "
 		   "LEFT JOIN symbols sy ON sy.id = e.caller_id WHERE e.id BETWEEN ?1 AND ?2 AND "
 		   "e.ino = ?3 AND e.ext_off <= ?4 AND e.ext_off + e.ext_len > ?4 AND e.ext_block "
@@ -591,9 +616,7 @@ static int page_extents(struct store *s, struct rp_window *w, struct rp_page *p,
 		   "reading page extents", e);
 	if (ret < 0)
 		return ret;
-	/* from the writer's reservation before the first change: the window's
-	 * start (its writer's iomap_alloc) or a little before */
-	sqlite3_bind_int64(st, 1, (w->start_event < from ? w->start_event : from) - 64);
+	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
 	sqlite3_bind_int64(st, 3, w->ino);
 	sqlite3_bind_int64(st, 4, p->index);
