@@ -133,6 +133,15 @@ struct rp_doc {
 
 void doc_free(struct rp_doc *d);
 
+/* Whether a replay's model is the variant the analysis found (core/vocab.h
+ * identity: both names known and the same variant). */
+static inline int rp_is_trace_variant(const struct rp_doc *d, const char *model)
+{
+	int v = ft_variant_find(model);
+
+	return v >= 0 && v == ft_variant_find(d->variant);
+}
+
 /* Writers: 0, or -EIO when the stream failed. */
 int html_write(FILE *f, const struct rp_doc *d);
 int markdown_write(FILE *f, const struct rp_doc *d);

@@ -279,7 +279,7 @@ static void replay_table(FILE *f, const struct rp_doc *d, const struct rp_window
 
 		fputs("<tr><td>", f);
 		rp_xml(f, r->model);
-		if (!strcmp(r->model, d->variant))
+		if (rp_is_trace_variant(d, r->model))
 			fputs(" <strong>(this kernel)</strong>", f);
 		fprintf(f, "</td><td%s>", strcmp(r->outcome, "ok") ? " class=\"bad\"" : "");
 		rp_xml(f, r->outcome);

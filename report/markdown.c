@@ -134,7 +134,7 @@ static void window_detail(FILE *f, const struct rp_doc *d, const struct rp_windo
 
 		fputs("| ", f);
 		md(f, r->model);
-		fputs(!strcmp(r->model, d->variant) ? " (this kernel) | " : " | ", f);
+		fputs(rp_is_trace_variant(d, r->model) ? " (this kernel) | " : " | ", f);
 		md(f, r->outcome);
 		fputs(" | `", f);
 		md(f, r->schedule);
