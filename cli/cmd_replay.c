@@ -18,8 +18,10 @@
 #include "../replay/scenfile.h"
 
 const char cmd_replay_usage[] =
-"usage: foliotrace replay --scenario NAME [--model M] [--schedule S] [--explore] [--json]\n"
-"       foliotrace replay --scenario-file FILE [--model M] [--schedule S] [--explore] [--json]\n"
+"usage: foliotrace replay --scenario NAME [--model M] [--schedule S]\n"
+"                                 [--explore] [--json]\n"
+"       foliotrace replay --scenario-file FILE [--model M] [--schedule S]\n"
+"                                 [--explore] [--json]\n"
 "       foliotrace replay --list\n"
 "       foliotrace replay DB --window N [--model M] [--schedule S [--strict]]\n"
 "                                 [--explore] [--json]\n"
