@@ -60,6 +60,8 @@ struct window {
 	int doubt;			/* the trace contradicts the lock that protects it */
 	int drops, retried;		/* dirty folios its cleanup deleted; of which the
 					 * dirtier's store was retried */
+	int64_t loss_ids[4];		/* the events where folios it explains were lost */
+	int nloss;
 };
 
 /*

@@ -121,8 +121,8 @@ static void json_text(char *out, size_t n, const char *s)
 static void write_window(struct an *a, struct window *w)
 {
 	sqlite3_stmt *st = a->ins_window;
-	char tasks[160], ev[RACING_LEN * 2 + 512], racing[RACING_LEN * 2];
-	size_t n;
+	char tasks[160], ev[RACING_LEN * 2 + 640], racing[RACING_LEN * 2], loss[96];
+	size_t n, nl;
 
 	n = (size_t)snprintf(tasks, sizeof(tasks), "[%d", w->pid);
 	for (int k = 0; k < w->nracers && n < sizeof(tasks) - 16; k++)
@@ -130,12 +130,17 @@ static void write_window(struct an *a, struct window *w)
 			n += (size_t)snprintf(tasks + n, sizeof(tasks) - n, ",%d", w->racers[k]);
 	snprintf(tasks + n, sizeof(tasks) - n, "]");
 	json_text(racing, sizeof(racing), w->racing ? w->racing : "");
+	nl = (size_t)snprintf(loss, sizeof(loss), "[");
+	for (int k = 0; k < w->nloss; k++)
+		nl += (size_t)snprintf(loss + nl, sizeof(loss) - nl, "%s%lld", k ? "," : "",
+				       (long long)w->loss_ids[k]);
+	snprintf(loss + nl, sizeof(loss) - nl, "]");
 	snprintf(ev, sizeof(ev),
 		 "{\"writer\":%d,\"lock\":\"%s\",\"implied\":%s,\"range_inferred\":%s,"
-		 "\"racing\":\"%s\",\"variant\":\"%s\",\"end\":\"%s\"}",
+		 "\"racing\":\"%s\",\"variant\":\"%s\",\"end\":\"%s\",\"loss_events\":%s}",
 		 w->pid, w->lock ? w->lock : "", w->lock && strstr(w->lock, "implied") ? "true" : "false",
 		 w->range_inferred ? "true" : "false", racing, variant_name(a->caps.var),
-		 w->granted ? "grant" : "request");
+		 w->granted ? "grant" : "request", loss);
 	sqlite3_bind_int64(st, 1, a->trace_id);
 	sqlite3_bind_text(st, 2, verdict_name(w->verdict), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, w->dev);
@@ -251,7 +256,8 @@ static const struct contra *contradicted(struct an *a, const struct window *w)
 static void judge(struct an *a, struct window *w)
 {
 	struct { int64_t first, last; } dels[64];
-	int ndels = 0, dropped_by = 0, before_lock = 0, nlisted = 0;
+	int ndels = 0, dropped_by = 0, before_lock = 0, nlisted = 0, ndrop = 0;
+	int64_t drop_ids[4];
 	const struct contra *c;
 
 	/*
@@ -276,8 +282,11 @@ static void judge(struct an *a, struct window *w)
 				dels[ndels].last = hl;
 				ndels++;
 			}
-			if (h->was_dirty_by && h->was_dirty_by != w->pid)
+			if (h->was_dirty_by && h->was_dirty_by != w->pid) {
 				dropped_by = h->was_dirty_by;
+				if (ndrop < 4)
+					drop_ids[ndrop++] = h->id;	/* newest first */
+			}
 			continue;
 		}
 		if (h->pid == w->pid || h->kind == H_DELETE)
@@ -310,6 +319,9 @@ static void judge(struct an *a, struct window *w)
 		return;
 	if (dropped_by) {
 		w->verdict = V_DROPPED;
+		/* the deletions of the other tasks' dirty folios, oldest first */
+		for (int k = ndrop - 1; k >= 0 && w->nloss < 4; k--)
+			w->loss_ids[w->nloss++] = drop_ids[k];
 		evidence(a, w, "cleanup deleted a folio dirtied by pid %d", dropped_by);
 		add_racer(w, dropped_by);
 		return;
@@ -449,6 +461,8 @@ static void attribute(struct an *a, int64_t wid, int64_t idx, const char *how, i
 	if (w) {
 		w->verdict = V_LOSS;
 		evidence(a, w, "; folio %lld %s at event %lld", (long long)idx, how, (long long)id);
+		if (w->nloss < (int)(sizeof(w->loss_ids) / sizeof(w->loss_ids[0])))
+			w->loss_ids[w->nloss++] = id;
 		return;
 	}
 	/* Written already (judged before the folio's fate showed): amend its row. */
@@ -477,13 +491,14 @@ static void attribute(struct an *a, int64_t wid, int64_t idx, const char *how, i
 		return;
 	if (sqlite3_prepare_v2(store_db(a->s), "UPDATE windows SET verdict = ?3, evidence = "
 			       "json_set(evidence, '$.racing', json_extract(evidence, '$.racing') "
-			       "|| ?2) WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
+			       "|| ?2, '$.loss_events[#]', ?4) WHERE id = ?1", -1, &st, NULL) != SQLITE_OK) {
 		a->err = 1;
 		return;
 	}
 	sqlite3_bind_text(st, 3, verdict_name(V_LOSS), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 1, a->wid_base + wid);
 	sqlite3_bind_text(st, 2, txt, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		a->err = 1;
 	sqlite3_finalize(st);

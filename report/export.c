@@ -15,7 +15,8 @@
  *
  * Streamed: one statement per table, rows written as they are read, so
  * memory does not grow with the trace.  --window N limits everything to
- * the events start_event..end_event of window N; --from/--to to a time
+ * the events start_event..end_event of window N, or on to the last loss
+ * event its evidence names ($.loss_events); --from/--to to a time
  * range (found by bisecting ids, since ids follow ts).
  */
 #include <errno.h>
@@ -131,8 +132,12 @@ static int event_range(struct exp *x)
 	x->hi = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
 	sqlite3_finalize(st);
 	if (x->o->window >= 0) {
-		ret = prep(x, &st, "SELECT start_event, end_event FROM windows WHERE id = ?1",
-			   "reading the window");
+		/* on to the last loss event its evidence names (a writeback over
+		 * the hole comes after the window closes) */
+		ret = prep(x, &st, "SELECT start_event, max(end_event, coalesce((SELECT max(value) "
+			   "FROM json_each(CASE WHEN json_valid(evidence) THEN evidence ELSE '{}' END, "
+			   "'$.loss_events')), 0)) "
+			   "FROM windows WHERE id = ?1", "reading the window");
 		if (ret < 0)
 			return ret;
 		sqlite3_bind_int64(st, 1, x->o->window);

@@ -60,5 +60,22 @@ for n in a b; do
 	fi
 	t_eq "$n: as many dropped windows as pages the truncate lost" "$nd" \
 		"$(q "SELECT count(*) FROM windows WHERE verdict = 'dropped'")"
+	# $.loss_events names the events where the data went: for a dropped
+	# window the writer's deletion of another task's page in its range; for a
+	# loss window a writeback lookup over a hole or a deletion of a page in
+	# its range, after the window opened.
+	t_eq "$n: every dropped window's loss events are its writer's page deletions in its range" 0 \
+		"$(q "SELECT count(*) FROM windows w WHERE w.verdict = 'dropped' AND (coalesce(json_array_length(w.evidence,
+			'\$.loss_events'), 0) = 0 OR EXISTS (SELECT 1 FROM json_each(w.evidence, '\$.loss_events') j
+			WHERE NOT EXISTS (SELECT 1 FROM events e JOIN kinds k ON k.id = e.kind WHERE e.id = j.value
+			AND k.name = 'page_delete' AND e.ino = w.ino AND e.pid = json_extract(w.evidence, '\$.writer')
+			AND e.findex BETWEEN w.first_index AND w.last_index AND e.id BETWEEN w.start_event AND w.end_event)))")"
+	t_eq "$n: every loss window names its loss events (a lookup over a hole or a deletion in its range)" 0 \
+		"$(q "SELECT count(*) FROM windows w WHERE w.verdict = 'loss' AND (coalesce(json_array_length(w.evidence,
+			'\$.loss_events'), 0) = 0 OR EXISTS (SELECT 1 FROM json_each(w.evidence, '\$.loss_events') j
+			WHERE NOT EXISTS (SELECT 1 FROM events e JOIN kinds k ON k.id = e.kind WHERE e.id = j.value
+			AND e.ino = w.ino AND e.id > w.start_event AND ((k.name = 'map_blocks_found' AND e.ext_block = -2
+			AND e.offset < (w.last_index + 1) * 4096 AND e.offset + e.length > w.first_index * 4096) OR
+			(k.name = 'page_delete' AND e.findex BETWEEN w.first_index AND w.last_index)))))")"
 done
 t_done
