@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/json.h"
 #include "cmd.h"
 #include "../report/report.h"
 
@@ -54,6 +55,9 @@ const char cmd_export_usage[] =
 "                     with an optional unit (1234.5678, 1234.5678s,\n"
 "                     1234567.8ms, 1234567800000ns)\n"
 "  -q, --quiet        no summary line on stderr\n"
+"      --json         the summary as one JSON object on stdout instead:\n"
+"                     {\"output\", \"format\", \"events\", \"windows\",\n"
+"                     \"hb_edges\", \"tasks\"} (not with -o -)\n"
 "  -v, --verbose      how DB is opened and the time taken, on stderr\n"
 "  -h, --help         show this help\n"
 "\n"
@@ -72,13 +76,14 @@ int cmd_export(int argc, char **argv, struct ft_err *e)
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cmd_getopt g = CMD_GETOPT("o:fq", opts, cmd_export_usage);
 	struct export_opts o = { .format = EXPORT_PERFETTO, .what = EXPORT_ALL, .window = -1,
 				 .from_ns = -1, .to_ns = -1 };
 	struct export_stats st;
-	int c, quiet = 0;
+	int c, quiet = 0, json = 0;
 	long long v;
 
 	while ((c = cmd_getopt(&g, argc, argv)) != -1) {
@@ -117,6 +122,7 @@ int cmd_export(int argc, char **argv, struct ft_err *e)
 						       "optional unit (12.5, 12.5s, 200ms), not '%s'", optarg);
 			break;
 		case 'q': quiet = 1; break;
+		case 'j': json = 1; break;
 		case CMD_DONE: return g.status;
 		}
 	}
@@ -128,11 +134,20 @@ int cmd_export(int argc, char **argv, struct ft_err *e)
 		return cmd_usage_error("export", "--what is for --format csv");
 	if (o.format == EXPORT_CSV && o.what == EXPORT_ALL && !strcmp(o.out, "-"))
 		return cmd_usage_error("export", "csv to stdout wants --what events or --what windows");
+	if (json && !strcmp(o.out, "-"))
+		return cmd_usage_error("export", "--json prints on stdout: not with -o -");
 	o.db = argv[optind];
 	durable_signals();	/* SIGINT/SIGTERM remove the temp files */
 	if (export_write(&o, &st, e) < 0)
 		return FT_EXIT_FAIL;
-	if (!quiet)
+	if (json) {
+		fputs("{\"output\":", stdout);
+		json_str(stdout, o.out);
+		printf(",\"format\":\"%s\",\"events\":%lld,\"windows\":%lld,\"hb_edges\":%lld,"
+		       "\"tasks\":%lld}\n", o.format == EXPORT_CSV ? "csv" : "perfetto",
+		       (long long)st.events, (long long)st.windows, (long long)st.edges,
+		       (long long)st.tasks);
+	} else if (!quiet)
 		fprintf(stderr, "exported %lld events, %lld windows, %lld hb edges, %lld tasks\n",
 			(long long)st.events, (long long)st.windows, (long long)st.edges,
 			(long long)st.tasks);

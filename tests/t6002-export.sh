@@ -79,6 +79,15 @@ t_eq "--window $w: one slice" 1 "$nx"
 t_eq "--window $w: the edges inside it" "$(q "$db" "SELECT count(*) FROM hb_edges, windows w WHERE
 	w.id = $w AND src BETWEEN w.start_event AND $loss AND dst BETWEEN w.start_event AND $loss")" "$nflow"
 t_eq "--window $w: valid" "0 1" "$nbad $paired"
+# --json: the summary as one object on stdout, its counts those of the file
+j=$("$FT" export "$db" --window "$w" -f -o "$T_TMP/w.json" --json 2>"$T_TMP/err"); rc=$?
+t_eq "--json: exits 0" 0 "$rc"
+t_eq "--json: nothing on stderr" "" "$(cat "$T_TMP/err")"
+t_eq "--json: the object's counts are the exported file's (events, windows, edges)" \
+	"$ni $nx $nflow perfetto" \
+	"$(python3 -c 'import json,sys; o=json.loads(sys.argv[1]); print(o["events"], o["windows"], o["hb_edges"], o["format"])' "$j")"
+"$FT" export "$db" --json -o - > /dev/null 2>"$T_TMP/err"
+t_eq "--json with -o -: usage error" 2 "$?"
 # --from/--to: a time range.
 read -r from to <<< "$(q "$db" "SELECT first_ts + (last_ts - first_ts) / 3, first_ts + (last_ts - first_ts) / 2 FROM traces" | tr ',' ' ')"
 "$FT" export -q "$db" --from "${from}ns" --to "${to}ns" -o "$T_TMP/r.json"
