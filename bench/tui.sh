@@ -32,7 +32,7 @@ if [ ! -s "$SYN" ]; then
 fi
 tmp=$(mktemp -d); [ -n "${BENCH_TUI_KEEP:-}" ] && echo "tui bench: keeping $tmp"
 sock=ft-bench-tui-$$
-trap 'tmux -L "$sock" kill-server 2>/dev/null; [ -n "${BENCH_TUI_KEEP:-}" ] || rm -rf "$tmp"' EXIT
+trap 'tmux -L "$sock" kill-server 2>/dev/null || true; [ -n "${BENCH_TUI_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 cp "$SYN" "$tmp/syn.db"
 "$FT" analyze -q "$tmp/syn.db"
 "$FT" import -q tests/fixtures/xfs-race-5.10-a.dat -o "$tmp/fix.db"
