@@ -170,28 +170,6 @@ const char cmd_replay_usage[] =
 "error.\n";
 
 
-static void json_hits(FILE *out, uint32_t hits)
-{
-	int n = 0;
-
-	fputc('[', out);
-	for (int o = 1; o < MODEL_OUTCOMES; o++)
-		if (hits & (1u << o)) {
-			fprintf(out, "%s", n++ ? "," : "");
-			json_str(out, model_outcome_name(o));
-		}
-	fputc(']', out);
-}
-
-static void print_hits(uint32_t hits)
-{
-	int n = 0;
-
-	for (int o = 1; o < MODEL_OUTCOMES; o++)
-		if (hits & (1u << o))
-			printf("%s%s", n++ ? ", " : "", model_outcome_name(o));
-}
-
 static void print_text(const struct scenario *sc, struct model *m, const struct model_run *r,
 		       const char *sched, const struct model_explore *x, uint64_t naive,
 		       const char *guarantee)
@@ -221,7 +199,7 @@ static void print_text(const struct scenario *sc, struct model *m, const struct 
 		       s->extra ? "+" : "", s->name, page, s->tp ? s->tp : "(untraced)");
 		if (s->hits) {
 			printf("  <- ");
-			print_hits(s->hits);
+			replay_hits_text(stdout, s->hits);
 		}
 		putchar('\n');
 	}
@@ -239,7 +217,7 @@ static void print_text(const struct scenario *sc, struct model *m, const struct 
 			printf(", dirtied by %c", model_task_letter(m, w->other));
 		if (r->hits & ~(1u << r->outcome)) {
 			printf("; also ");
-			print_hits(r->hits & ~(1u << r->outcome));
+			replay_hits_text(stdout, r->hits & ~(1u << r->outcome));
 		}
 		putchar('\n');
 	}
@@ -277,7 +255,7 @@ static void print_text(const struct scenario *sc, struct model *m, const struct 
 	for (unsigned i = 0; i < x->nclasses; i++) {
 		printf("%s ", i ? ";" : "");
 		if (x->klass[i].hits)
-			print_hits(x->klass[i].hits);
+			replay_hits_text(stdout, x->klass[i].hits);
 		else
 			printf("ok");
 		printf(" %" PRIu64, x->klass[i].final_states);
@@ -289,8 +267,6 @@ static void print_json(FILE *out, const struct scenario *sc, struct model *m, co
 		       const char *sched, const struct model_explore *x, uint64_t naive,
 		       const char *guarantee)
 {
-	const struct model_where *w = &r->where[r->outcome];
-
 	fprintf(out, "{\"model\":");
 	json_str(out, model_variant_of(m));
 	fprintf(out, ",\"scenario\":");
@@ -299,63 +275,14 @@ static void print_json(FILE *out, const struct scenario *sc, struct model *m, co
 	json_str(out, model_outcome_name(r->outcome));
 	fprintf(out, ",\"digest\":\"%016" PRIx64 "\",\"schedule\":", r->digest);
 	json_str(out, sched);
-	if (r->outcome == MODEL_OK) {
-		fprintf(out, ",\"where\":null");
-	} else {
-		char t[2] = { model_task_letter(m, w->task), 0 };
-
-		fprintf(out, ",\"where\":{\"step\":%d,\"task\":", w->step + 1);
-		json_str(out, t);
-		if (w->folio >= 0)
-			fprintf(out, ",\"page\":%llu",
-				(unsigned long long)(sc->base_index + (uint64_t)w->folio));
-		else
-			fprintf(out, ",\"page\":null");
-		if (w->other >= 0) {
-			t[0] = model_task_letter(m, w->other);
-			fprintf(out, ",\"other\":");
-			json_str(out, t);
-		}
-		fputc('}', out);
-	}
-	fprintf(out, ",\"hits\":");
-	json_hits(out, r->hits);
-	fprintf(out, ",\"truncated\":%s,\"steps\":[", r->truncated ? "true" : "false");
-	for (size_t i = 0; i < r->nsteps; i++) {
-		const struct model_step_rec *s = &r->step[i];
-		char t[2] = { model_task_letter(m, s->task), 0 };
-
-		fprintf(out, "%s{\"task\":", i ? "," : "");
-		json_str(out, t);
-		fprintf(out, ",\"step\":");
-		json_str(out, s->name);
-		fprintf(out, ",\"tracepoints\":");
-		json_str(out, s->tp);
-		if (s->folio >= 0)
-			fprintf(out, ",\"page\":%llu",
-				(unsigned long long)(sc->base_index + (uint64_t)s->folio));
-		else
-			fprintf(out, ",\"page\":null");
-		fprintf(out, ",\"extra\":%s,\"hits\":", s->extra ? "true" : "false");
-		json_hits(out, s->hits);
-		fputc('}', out);
-	}
-	fputc(']', out);
+	replay_run_json(out, sc, m, r, NULL, NULL);
 	if (x) {
 		fprintf(out, ",\"schedules\":%" PRIu64 ",\"bad_schedules\":%" PRIu64 ",\"naive\":%" PRIu64
 		       ",\"sleep_blocked\":%" PRIu64 ",\"explore_truncated\":%s,\"outcomes\":{",
 		       x->schedules, x->bad, naive, x->sleep_blocked, x->truncated ? "true" : "false");
-		for (int o = 0; o < MODEL_OUTCOMES; o++) {
-			fprintf(out, "%s", o ? "," : "");
-			json_str(out, model_outcome_name(o));
-			fprintf(out, ":%" PRIu64, x->outcome[o]);
-		}
+		replay_counts_json(out, x->outcome, 0);
 		fprintf(out, "},\"hit_schedules\":{");
-		for (int o = 1; o < MODEL_OUTCOMES; o++) {
-			fprintf(out, "%s", o > 1 ? "," : "");
-			json_str(out, model_outcome_name(o));
-			fprintf(out, ":%" PRIu64, x->hit[o]);
-		}
+		replay_counts_json(out, x->hit, 1);
 		fputs("},\"counterexamples\":", out);
 		replay_counterexamples_json(out, m, x);
 		fputs(",\"explore\":", out);

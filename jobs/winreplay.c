@@ -50,6 +50,77 @@ void replay_hits_json(FILE *out, uint32_t hits)
 	fputc(']', out);
 }
 
+void replay_hits_text(FILE *out, uint32_t hits)
+{
+	int n = 0;
+
+	for (int o = 1; o < MODEL_OUTCOMES; o++)
+		if (hits & (1u << o))
+			fprintf(out, "%s%s", n++ ? ", " : "", model_outcome_name(o));
+}
+
+void replay_counts_json(FILE *out, const uint64_t *count, int first)
+{
+	for (int o = first; o < MODEL_OUTCOMES; o++) {
+		fprintf(out, "%s", o > first ? "," : "");
+		json_str(out, model_outcome_name(o));
+		fprintf(out, ":%" PRIu64, count[o]);
+	}
+}
+
+/* A page of the scenario as a file page index, or null. */
+static void page_json(FILE *out, const struct scenario *sc, int folio)
+{
+	if (folio >= 0)
+		fprintf(out, ",\"page\":%llu", (unsigned long long)(sc->base_index + (uint64_t)folio));
+	else
+		fputs(",\"page\":null", out);
+}
+
+void replay_run_json(FILE *out, const struct scenario *sc, struct model *m,
+		     const struct model_run *r,
+		     void (*step_more)(FILE *out, size_t step, const void *arg), const void *arg)
+{
+	const struct model_where *w = &r->where[r->outcome];
+
+	if (r->outcome == MODEL_OK) {
+		fprintf(out, ",\"where\":null");
+	} else {
+		char t[2] = { model_task_letter(m, w->task), 0 };
+
+		fprintf(out, ",\"where\":{\"step\":%d,\"task\":", w->step + 1);
+		json_str(out, t);
+		page_json(out, sc, w->folio);
+		if (w->other >= 0) {
+			t[0] = model_task_letter(m, w->other);
+			fprintf(out, ",\"other\":");
+			json_str(out, t);
+		}
+		fputc('}', out);
+	}
+	fprintf(out, ",\"hits\":");
+	replay_hits_json(out, r->hits);
+	fprintf(out, ",\"truncated\":%s,\"steps\":[", r->truncated ? "true" : "false");
+	for (size_t i = 0; i < r->nsteps; i++) {
+		const struct model_step_rec *s = &r->step[i];
+		char t[2] = { model_task_letter(m, s->task), 0 };
+
+		fprintf(out, "%s{\"task\":", i ? "," : "");
+		json_str(out, t);
+		fprintf(out, ",\"step\":");
+		json_str(out, s->name);
+		fprintf(out, ",\"tracepoints\":");
+		json_str(out, s->tp);
+		page_json(out, sc, s->folio);
+		fprintf(out, ",\"extra\":%s,\"hits\":", s->extra ? "true" : "false");
+		replay_hits_json(out, s->hits);
+		if (step_more)
+			step_more(out, i, arg);
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
 /* --- exploration: modes, budgets, the stated guarantee ------------------------ */
 
 static double mono_now(void)
@@ -303,24 +374,6 @@ static const char *div_kind_name(enum replay_div_kind k)
 	return (unsigned)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
 }
 
-static void print_hits(FILE *out, uint32_t hits, int json)
-{
-	int n = 0;
-
-	if (json)
-		fputc('[', out);
-	for (int o = 1; o < MODEL_OUTCOMES; o++)
-		if (hits & (1u << o)) {
-			fprintf(out, "%s", n++ ? (json ? "," : ", ") : "");
-			if (json)
-				json_str(out, model_outcome_name(o));
-			else
-				fputs(model_outcome_name(o), out);
-		}
-	if (json)
-		fputc(']', out);
-}
-
 static void div_text(FILE *out, const struct replay_divergence *d)
 {
 	if (d->event >= 0)
@@ -464,10 +517,20 @@ static int64_t abs_page(const struct scenario *sc, int folio)
 	return folio >= 0 ? (int64_t)sc->base_index + folio : -1;
 }
 
+/* The trace events a window run's step stands for. */
+static void step_events_json(FILE *out, size_t i, const void *arg)
+{
+	const struct vrun *v = arg;
+
+	fprintf(out, ",\"events\":[");
+	for (int k = 0; k < v->nev[i] && k < REPLAY_STEP_EVENTS; k++)
+		fprintf(out, "%s%lld", k ? "," : "", (long long)v->ev[i][k]);
+	fprintf(out, "]%s", v->nev[i] > REPLAY_STEP_EVENTS ? ",\"events_cut\":true" : "");
+}
+
 static void run_json(FILE *out, const struct scenario *sc, struct model *m, const struct vrun *v)
 {
 	const struct model_run *r = &v->r;
-	const struct model_where *w = &r->where[r->outcome];
 
 	fprintf(out, "{\"model\":");
 	json_str(out, v->variant);
@@ -486,60 +549,14 @@ static void run_json(FILE *out, const struct scenario *sc, struct model *m, cons
 	div_json(out, &v->div);
 	fprintf(out, ",\"follow\":{\"matched\":%u,\"skipped\":%u,\"divergences\":%d,\"walks\":%u}",
 		v->fw.matched, v->fw.skipped, v->fw.ndiv, v->fw.walks);
-	if (r->outcome == MODEL_OK) {
-		fprintf(out, ",\"where\":null");
-	} else {
-		char t[2] = { model_task_letter(m, w->task), 0 };
-
-		fprintf(out, ",\"where\":{\"step\":%d,\"task\":", w->step + 1);
-		json_str(out, t);
-		if (w->folio >= 0)
-			fprintf(out, ",\"page\":%lld", (long long)abs_page(sc, w->folio));
-		else
-			fprintf(out, ",\"page\":null");
-		if (w->other >= 0) {
-			t[0] = model_task_letter(m, w->other);
-			fprintf(out, ",\"other\":");
-			json_str(out, t);
-		}
-		fputc('}', out);
-	}
-	fprintf(out, ",\"hits\":");
-	print_hits(out, r->hits, 1);
-	fprintf(out, ",\"truncated\":%s,\"steps\":[", r->truncated ? "true" : "false");
-	for (size_t i = 0; i < r->nsteps; i++) {
-		const struct model_step_rec *s = &r->step[i];
-		char t[2] = { model_task_letter(m, s->task), 0 };
-
-		fprintf(out, "%s{\"task\":", i ? "," : "");
-		json_str(out, t);
-		fprintf(out, ",\"step\":");
-		json_str(out, s->name);
-		fprintf(out, ",\"tracepoints\":");
-		json_str(out, s->tp);
-		if (s->folio >= 0)
-			fprintf(out, ",\"page\":%lld", (long long)abs_page(sc, s->folio));
-		else
-			fprintf(out, ",\"page\":null");
-		fprintf(out, ",\"extra\":%s,\"hits\":", s->extra ? "true" : "false");
-		print_hits(out, s->hits, 1);
-		fprintf(out, ",\"events\":[");
-		for (int k = 0; k < v->nev[i] && k < REPLAY_STEP_EVENTS; k++)
-			fprintf(out, "%s%lld", k ? "," : "", (long long)v->ev[i][k]);
-		fprintf(out, "]%s}", v->nev[i] > REPLAY_STEP_EVENTS ? ",\"events_cut\":true" : "");
-	}
-	fputc(']', out);
+	replay_run_json(out, sc, m, r, step_events_json, v);
 	if (v->explored) {
 		const struct model_explore *x = &v->x;
 
 		fprintf(out, ",\"schedules\":%" PRIu64 ",\"bad_schedules\":%" PRIu64
 			",\"explore_truncated\":%s,\"outcomes\":{", x->schedules, x->bad,
 			x->truncated || x->stopped ? "true" : "false");
-		for (int o = 0; o < MODEL_OUTCOMES; o++) {
-			fprintf(out, "%s", o ? "," : "");
-			json_str(out, model_outcome_name(o));
-			fprintf(out, ":%" PRIu64, x->outcome[o]);
-		}
+		replay_counts_json(out, x->outcome, 0);
 		fputs("},\"counterexamples\":", out);
 		replay_counterexamples_json(out, m, x);
 		fputs(",\"explore\":", out);
@@ -581,7 +598,7 @@ static void run_text(FILE *out, const struct scenario *sc, struct model *m, cons
 			fprintf(out, " (+%d)", v->nev[i] - REPLAY_STEP_EVENTS);
 		if (s->hits) {
 			fprintf(out, "  <- ");
-			print_hits(out, s->hits, 0);
+			replay_hits_text(out, s->hits);
 		}
 		fputc('\n', out);
 	}

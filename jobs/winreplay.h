@@ -90,8 +90,18 @@ struct replay_opts {
  * default's fallback); fills x and a one-line guarantee.  0 or -ENOMEM. */
 int replay_explore(const struct replay_opts *o, const struct model *init, struct model_explore *x,
 		   char *guarantee, size_t glen);
-/* ["data_loss",...]: the outcomes set in hits. */
+/* ["data_loss",...]: the outcomes set in hits; as text: "data_loss, ...". */
 void replay_hits_json(FILE *out, uint32_t hits);
+void replay_hits_text(FILE *out, uint32_t hits);
+/* "ok":N,"data_loss":N,... of count[first..MODEL_OUTCOMES) (no braces). */
+void replay_counts_json(FILE *out, const uint64_t *count, int first);
+/* The members a run has in scenario and window output: ,"where":...,
+ * "hits":[...],"truncated":...,"steps":[...]; step_more (may be NULL) adds
+ * members to step i's object.  Pages are file page indexes. */
+struct scenario;
+void replay_run_json(FILE *out, const struct scenario *sc, struct model *m,
+		     const struct model_run *r,
+		     void (*step_more)(FILE *out, size_t step, const void *arg), const void *arg);
 /* {"outcome":"shortest schedule",...} of x's counterexamples. */
 void replay_counterexamples_json(FILE *out, const struct model *m, const struct model_explore *x);
 /* The "explore" JSON object of x (the same in scenario and window output). */
