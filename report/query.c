@@ -563,6 +563,17 @@ static void extent_of(char *buf, size_t n, int64_t block)
 		snprintf(buf, n, "block %lld", (long long)block);
 }
 
+/* The kinds of events that carry an extent mapping (ext_off/len/block):
+ * bound as ?first .. ?first+5. */
+static void bind_extent_kinds(sqlite3_stmt *st, int first)
+{
+	static const int kind[] = { FT_K_IOMAP_ALLOC, FT_K_IOMAP_FOUND, FT_K_MAP_BLOCKS_FOUND,
+				    FT_K_MAP_BLOCKS_ALLOC, FT_K_BMAP_PRE_UPDATE, FT_K_BMAP_POST_UPDATE };
+
+	for (int k = 0; k < 6; k++)
+		sqlite3_bind_int(st, first + k, kind[k]);
+}
+
 /*
  * The page's extent after each of its state changes: the last extent event
  * of the inode whose range holds the page (iomap lookups and reservations,
@@ -594,12 +605,7 @@ static int page_extents(struct store *s, struct rp_window *w, struct rp_page *p,
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, w->ino);
 	sqlite3_bind_int64(st, 3, p->index);
-	sqlite3_bind_int(st, 4, FT_K_IOMAP_ALLOC);
-	sqlite3_bind_int(st, 5, FT_K_IOMAP_FOUND);
-	sqlite3_bind_int(st, 6, FT_K_MAP_BLOCKS_FOUND);
-	sqlite3_bind_int(st, 7, FT_K_MAP_BLOCKS_ALLOC);
-	sqlite3_bind_int(st, 8, FT_K_BMAP_PRE_UPDATE);
-	sqlite3_bind_int(st, 9, FT_K_BMAP_POST_UPDATE);
+	bind_extent_kinds(st, 4);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		from = sqlite3_column_int64(st, 0);
@@ -620,12 +626,7 @@ static int page_extents(struct store *s, struct rp_window *w, struct rp_page *p,
 	sqlite3_bind_int64(st, 2, to);
 	sqlite3_bind_int64(st, 3, w->ino);
 	sqlite3_bind_int64(st, 4, p->index);
-	sqlite3_bind_int(st, 5, FT_K_IOMAP_ALLOC);
-	sqlite3_bind_int(st, 6, FT_K_IOMAP_FOUND);
-	sqlite3_bind_int(st, 7, FT_K_MAP_BLOCKS_FOUND);
-	sqlite3_bind_int(st, 8, FT_K_MAP_BLOCKS_ALLOC);
-	sqlite3_bind_int(st, 9, FT_K_BMAP_PRE_UPDATE);
-	sqlite3_bind_int(st, 10, FT_K_BMAP_POST_UPDATE);
+	bind_extent_kinds(st, 5);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		int kind = sqlite3_column_int(st, 1);
