@@ -32,6 +32,7 @@
 
 #include "../../replay/model.h"
 #include "../../replay/scenario.h"
+#include "models.h"
 #include "tap.h"
 
 #define INO 131
@@ -278,16 +279,8 @@ static struct model *custom(const char *variant, unsigned npages, const struct m
 {
 	struct model_config c = { .variant = variant, .ino = INO, .base_index = 0,
 				  .npages = npages, .isize_pages = npages, .free_blocks = 64 };
-	struct model *m;
 
-	if (model_new(&m, &c) < 0)
-		return NULL;
-	for (int i = 0; i < n; i++)
-		if (model_add_task(m, &t[i]) < 0) {
-			model_free(m);
-			return NULL;
-		}
-	return m;
+	return model_with_tasks(&c, t, n);
 }
 
 #define WRITE(first, n, copied) { .kind = MODEL_TASK_WRITE, .letter = 'W', .ino = INO, \

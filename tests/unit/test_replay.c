@@ -15,6 +15,7 @@
 
 #include "../../replay/model.h"
 #include "../../replay/scenario.h"
+#include "models.h"
 #include "tap.h"
 
 #define INO 131
@@ -262,16 +263,8 @@ static struct model *custom(const char *variant, const struct model_task_desc *t
 {
 	struct model_config c = { .variant = variant, .ino = INO, .base_index = 100,
 				  .npages = 8, .isize_pages = 8, .free_blocks = 64 };
-	struct model *m;
 
-	if (model_new(&m, &c) < 0)
-		return NULL;
-	for (int i = 0; i < n; i++)
-		if (model_add_task(m, &t[i]) < 0) {
-			model_free(m);
-			return NULL;
-		}
-	return m;
+	return model_with_tasks(&c, t, n);
 }
 
 static enum model_outcome run_custom(const char *variant, const struct model_task_desc *t, int n,
@@ -382,16 +375,8 @@ static struct model *kmodel(const char *variant, const char *kernel, unsigned fr
 	struct model_config c = { .variant = variant, .ino = INO, .base_index = 100,
 				  .npages = 8, .isize_pages = 8, .free_blocks = free_blocks,
 				  .kernel = kernel };
-	struct model *m;
 
-	if (model_new(&m, &c) < 0)
-		return NULL;
-	for (int i = 0; i < n; i++)
-		if (model_add_task(m, &t[i]) < 0) {
-			model_free(m);
-			return NULL;
-		}
-	return m;
+	return model_with_tasks(&c, t, n);
 }
 
 static int krun(struct model *m, const char *text, struct model_run *r)
