@@ -910,14 +910,6 @@ out:
 
 /* --- the job in a child process ------------------------------------------- */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The test-only hook of winreplay_child (winreplay.h): is window to stall? */
 static int test_stalled(int64_t window)
 {
@@ -994,7 +986,7 @@ static void __attribute__((noreturn)) child_main(const char *db, int64_t window,
 int winreplay_child(const char *db, int64_t window, double timeout, int *status)
 {
 	sigset_t set, old;
-	double deadline = timeout > 0 ? now_s() + timeout : 0;
+	double deadline = timeout > 0 ? mono_now() + timeout : 0;
 	pid_t pid;
 	int ret;
 
@@ -1036,7 +1028,7 @@ int winreplay_child(const char *db, int64_t window, double timeout, int *status)
 			break;
 		}
 		if (deadline) {
-			double left = deadline - now_s();
+			double left = deadline - mono_now();
 
 			if (left <= 0) {
 				kill_group(pid, status);
