@@ -4,7 +4,7 @@ VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= gcc
-PKGS      := libtraceevent libtracefs libtracecmd sqlite3 ncursesw libseccomp
+PKGS      := libtraceevent libtracefs libtracecmd sqlite3 ncursesw libseccomp libzstd
 
 BUILD     ?= build
 BIN       := $(BUILD)/foliotrace
@@ -26,7 +26,7 @@ Q := @
 endif
 
 CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c core/termsafe.c \
-              core/kfingerprint.c core/vocab.c
+              core/kfingerprint.c core/vocab.c core/sqlfn.c
 ANALYZE_SRC := analyze/hb.c analyze/variant.c analyze/folio.c analyze/windows.c analyze/punch.c analyze/analyze.c analyze/timeline.c analyze/window.c
 REPLAY_SRC := $(sort $(wildcard replay/*.c))
 # jobs: library calls that join the database and the model (any front end)

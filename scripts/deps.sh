@@ -8,7 +8,7 @@
 #                             (make deps-test, run by make check)
 set -euo pipefail
 build=(build-essential pkg-config libtraceevent-dev libtracefs-dev libtracecmd-dev
-       libsqlite3-dev libncurses-dev libseccomp-dev)
+       libsqlite3-dev libncurses-dev libseccomp-dev libzstd-dev)
 test=(trace-cmd xfsprogs sqlite3 tmux time bc python3 man-db	# the shell tests
       fiu-utils libfiu-dev		# t9004: EIO injection
       clang libclang-rt-14-dev	# make fuzz (libFuzzer)
