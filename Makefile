@@ -199,7 +199,13 @@ $(BUILD)/replay_bench: bench/replay_bench.c $(LIB_OBJ)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
-bench: all $(BUILD)/gen_synth $(BUILD)/replay_bench
+# Times one SQL query in-process, with plain SQLite (bench/run.sh).
+$(BUILD)/query_bench: bench/query_bench.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBS)
+
+bench: all $(BUILD)/gen_synth $(BUILD)/replay_bench $(BUILD)/query_bench
 	$(Q)FT_BIN=$(abspath $(BIN)) FT_BUILD=$(abspath $(BUILD)) bench/run.sh
 
 # --- install, deps, demo ------------------------------------------------

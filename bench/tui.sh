@@ -10,7 +10,22 @@
 # Also printed beside them: the time of `sqlite3 DB 'SELECT count(*) FROM
 # windows'` (the one full table scan the first frame may need: the windows
 # table has no index on verdict).
+#
+# bench/tui.sh --db DB --name NAME [--raw FILE]: the same scripted sessions
+# of $FT_BIN on DB only (analysed already, by the same binary), one line
+# named NAME; --raw writes "first_frame_median_ms key_median_ms
+# key_worst_ms" to FILE.  bench/run.sh runs it with today's binary on
+# today's database and with this one on its own, on the same trace.
 set -euo pipefail
+only_db= only_name= raw=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--db) only_db=$(realpath "$2"); shift 2 ;;
+	--name) only_name=$2; shift 2 ;;
+	--raw) raw=$(realpath "$2"); shift 2 ;;
+	*) echo "usage: bench/tui.sh [--db DB --name NAME [--raw FILE]]" >&2; exit 2 ;;
+	esac
+done
 cd "$(dirname "$0")/.."
 FT=${FT_BIN:-$PWD/build/foliotrace}
 DATA=bench/data
@@ -20,24 +35,9 @@ KEYS='n n PgDn Down Down Enter + + - - l l h h PgDn PgUp n N z t t j j k k Home 
       - - - - - - - - - - - - - - - - - - l l h h + + + + + + z p Down q q'
 
 command -v tmux >/dev/null || { echo "tui bench: skipped: tmux missing"; exit 0; }
-mkdir -p "$DATA"
-schema=$(sed -n 's/^#define FT_SCHEMA_VERSION[[:space:]]*//p' core/store.h)
-if [ -s "$SYN" ] && [ "$(sqlite3 "$SYN" "PRAGMA user_version")" != "$schema" ]; then
-	echo "bench: $SYN has an older schema: generating it again"
-	rm -f "$SYN"
-fi
-if [ ! -s "$SYN" ]; then
-	echo "bench: generating $SYN (10 million events)..."
-	"${FT_BUILD:-build}/gen_synth" 10000000 "$SYN.tmp" >/dev/null && mv "$SYN.tmp" "$SYN"
-fi
 tmp=$(mktemp -d); [ -n "${BENCH_TUI_KEEP:-}" ] && echo "tui bench: keeping $tmp"
 sock=ft-bench-tui-$$
 trap 'tmux -L "$sock" kill-server 2>/dev/null || true; [ -n "${BENCH_TUI_KEEP:-}" ] || rm -rf "$tmp"' EXIT
-cp "$SYN" "$tmp/syn.db"
-"$FT" analyze -q "$tmp/syn.db"
-"$FT" import -q tests/fixtures/xfs-race-5.10-a.dat -o "$tmp/fix.db"
-"$FT" analyze -q "$tmp/fix.db"
-sync
 
 # run DB OUT: one scripted session; timings appended to OUT.
 run() {
@@ -56,7 +56,7 @@ report() {
 	: > "$f"
 	for _ in $(seq 1 "$RUNS"); do run "$2" "$f"; done
 	[ "$(grep -c '^first_frame_ms' "$f")" -eq "$RUNS" ] || { echo "tui bench: missing timings"; exit 1; }
-	awk -v name="$1" -v ev="$3" -v runs="$RUNS" '
+	awk -v name="$1" -v ev="$3" -v runs="$RUNS" -v raw="$raw" '
 		/^first_frame_ms/ { ff[nf++] = $2 }
 		/^key/ { k[nk++] = $4 }
 		function sort(a, n,   i, j, x) { for (i = 1; i < n; i++) { x = a[i];
@@ -65,8 +65,34 @@ report() {
 			sort(ff, nf); sort(k, nk)
 			printf "tui %-8s (%9d events): first frame %6.1f ms median of %d runs (worst %.1f)", name, ev, ff[int(nf / 2)], runs, ff[nf - 1]
 			printf "; per key: median %5.2f ms, worst %6.1f ms over %d keys\n", k[int(nk / 2)], k[nk - 1], nk
+			if (raw != "")
+				printf "%.2f %.3f %.2f\n", ff[int(nf / 2)], k[int(nk / 2)], k[nk - 1] > raw
 		}' "$f"
 }
+if [ -n "$only_db" ]; then
+	n=$("$FT" sql --csv "$only_db" "SELECT max(id) FROM events" | tail -1 | tr -d '\r')
+	cp "$only_db" "$tmp/only.db"
+	sync
+	report "$only_name" "$tmp/only.db" "$n"
+	exit 0
+fi
+
+mkdir -p "$DATA"
+schema=$(sed -n 's/^#define FT_SCHEMA_VERSION[[:space:]]*//p' core/store.h)
+if [ -s "$SYN" ] && [ "$(sqlite3 "$SYN" "PRAGMA user_version")" != "$schema" ]; then
+	echo "bench: $SYN has an older schema: generating it again"
+	rm -f "$SYN"
+fi
+if [ ! -s "$SYN" ]; then
+	echo "bench: generating $SYN (10 million events)..."
+	"${FT_BUILD:-build}/gen_synth" 10000000 "$SYN.tmp" >/dev/null && mv "$SYN.tmp" "$SYN"
+fi
+cp "$SYN" "$tmp/syn.db"
+"$FT" analyze -q "$tmp/syn.db"
+"$FT" import -q tests/fixtures/xfs-race-5.10-a.dat -o "$tmp/fix.db"
+"$FT" analyze -q "$tmp/fix.db"
+sync
+
 nsyn=$("$FT" sql --csv "$tmp/syn.db" "SELECT max(id) FROM events" | tail -1 | tr -d '\r')
 nfix=$("$FT" sql --csv "$tmp/fix.db" "SELECT max(id) FROM events" | tail -1 | tr -d '\r')
 report fixture "$tmp/fix.db" "$nfix"
