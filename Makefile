@@ -26,7 +26,7 @@ Q := @
 endif
 
 CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c core/termsafe.c \
-              core/kfingerprint.c core/vocab.c core/sqlfn.c
+              core/kfingerprint.c core/vocab.c core/sqlfn.c core/evtab.c
 ANALYZE_SRC := analyze/hb.c analyze/variant.c analyze/folio.c analyze/windows.c analyze/punch.c analyze/analyze.c analyze/timeline.c analyze/window.c
 REPLAY_SRC := $(sort $(wildcard replay/*.c))
 # jobs: library calls that join the database and the model (any front end)
@@ -52,7 +52,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all check check-run deps-test debug debug-bin check-long check-lab lab bench asan asan-bin check-asan-inner install uninstall deps demo clean help docs \
         fuzz fuzz-bin fuzz-inner fuzz-regress-bin
 
-all: $(BIN) foliotrace
+all: $(BIN) foliotrace $(EXT_SO)
 
 # A convenience link at the top level for `./foliotrace`: always the
 # default build, never a sanitizer build made with another BUILD.
@@ -80,6 +80,25 @@ $(BUILD)/schema_sql.c: schema.sql
 $(BUILD)/schema_sql.o: $(BUILD)/schema_sql.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
+
+# The loadable SQLite extension (ext/foliotrace_sqlite.c): the events
+# virtual table and ft_field() for the stock sqlite3 CLI
+# (`.load /usr/local/lib/foliotrace/foliotrace_sqlite`).  Its objects are
+# built apart, position-independent, calling SQLite through the host's API
+# table (FT_SQLITE_EXTENSION); only the entry points are exported.
+EXT_SO     := $(BUILD)/foliotrace_sqlite.so
+EXT_SRC    := ext/foliotrace_sqlite.c core/evtab.c core/sqlfn.c core/evpack.c
+EXT_OBJ    := $(EXT_SRC:%.c=$(BUILD)/ext-pic/%.o)
+EXT_LIBS   := $(shell pkg-config --libs libzstd 2>/dev/null) -lm
+
+$(BUILD)/ext-pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DFT_SQLITE_EXTENSION -c -o $@ $<
+
+$(EXT_SO): $(EXT_OBJ)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -shared -Wl,--no-undefined -o $@ $^ $(EXT_LIBS)
 
 # Out-of-memory sweeps: foliotrace's own allocations are wrapped at link time.
 OOM_WRAP := -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -Wl,--wrap=strdup
@@ -213,6 +232,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/doc/foliotrace
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/foliotrace
+	install -D -m 0755 $(EXT_SO) $(DESTDIR)$(PREFIX)/lib/foliotrace/foliotrace_sqlite.so
 	install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 schema.sql README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/foliotrace/
 	install -D -m 0644 scripts/foliotrace-completion.bash \
@@ -220,6 +240,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/foliotrace
+	rm -rf $(DESTDIR)$(PREFIX)/lib/foliotrace
 	rm -f $(patsubst docs/man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(wildcard docs/man/*.1))
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/foliotrace
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/foliotrace

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sqlfn.c - see sqlfn.h. */
+#ifdef FT_SQLITE_EXTENSION	/* built into ext/: SQLite through the host's API table */
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT3
+#endif
 #include "sqlfn.h"
 
 #include <stdint.h>

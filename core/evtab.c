@@ -1,0 +1,934 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * evtab.c - the "foliotrace_events" virtual table: see evtab.h.
+ *
+ * Design
+ *
+ * Storage (schema.sql, version 3): event_blocks rows hold runs of
+ * consecutive events (first_id, n_events, min_ts/max_ts, the evpack
+ * columns in `data`, a zstd frame of length-prefixed raw payloads in
+ * `payloads`); event_keys lists, per pid, inode and folio, the blocks that
+ * hold events with that key.  A query on `events` is answered by walking
+ * candidate blocks in id order (or backwards), through one of two walkers,
+ * prepared statements of this module on the same connection:
+ *   - the block walker: event_blocks rows whose id range meets the query's
+ *     id range [lo, hi] (starting at the block that holds lo);
+ *   - the key walker: the same, restricted to the blocks that event_keys
+ *     lists for the query's folio, inode or pid (the most selective given).
+ * Walkers read only a block's small columns; `data` is decoded (evpack) the
+ * first time an event of the block is filtered on or a decoded column is
+ * read, `payloads` decompressed the first time a payload is read.  So
+ * count(*) decodes nothing, and a query without payloads never
+ * decompresses one (this also holds through views, where xBestIndex's
+ * colUsed marks every column of the view's select list, used or not).
+ *
+ * Caching: the cursor keeps its last block (events decoded, payloads
+ * unpacked) across xFilter calls, so a join or a correlated subquery that
+ * looks up nearby ids re-filters without a statement or a decode while the
+ * ids stay in that block.  Nothing outlives the cursor, which SQLite closes
+ * at the end of each statement: a recorder appending blocks (WAL) is seen
+ * by the next statement, never half.
+ *
+ * Exactness: every constraint the module takes is checked on every event
+ * it returns (block bounds, then the decoded columns), so all are omitted
+ * from SQLite's own checks.  Values are compared as SQLite compares an
+ * INTEGER column with them: numeric affinity first, then NULL matches
+ * nothing, a REAL bounds to the integers around it, TEXT and BLOB sort
+ * after every integer.
+ *
+ * Hostile files: a block's row is checked (n_events within bounds, ids not
+ * overflowing), `data` must decode to exactly n_events events whose ts lie
+ * in [min_ts, max_ts], `payloads` must be one zstd frame of a stated size
+ * (at most EVTAB_MAX_PAYLOADS) whose length-prefixed records fill it
+ * exactly.  Anything else is the SQL error "event block N is corrupt (...)",
+ * SQLITE_CORRUPT_VTAB; nothing is read outside a buffer.
+ */
+#ifdef FT_SQLITE_EXTENSION
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT3
+#else
+#include <sqlite3.h>
+#endif
+
+#include "evtab.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "evpack.h"
+
+#define EVTAB_MAX_BLOCK		65536		/* events in one block, at most */
+#define EVTAB_MAX_PAYLOADS	(64u << 20)	/* bytes of one decompressed frame */
+#define EVTAB_POOL		4		/* idle statements kept per SQL text */
+#define EVTAB_EST_EVENTS	1e6		/* events assumed by the cost model */
+
+/* Columns; COL_V0 + c is evpack's v[c] (enum ft_col). */
+enum {
+	COL_ID, COL_TRACE, COL_TS, COL_CPU, COL_PID, COL_TYPE, COL_KIND,
+	COL_V0,
+	COL_PAYLOAD = COL_V0 + FT_C__COUNT,
+	COL__COUNT
+};
+#define COL_INO		(COL_V0 + FT_C_INO)
+#define COL_FINDEX	(COL_V0 + FT_C_FINDEX)
+
+static const char evtab_decl[] =
+	"CREATE TABLE x(id INTEGER PRIMARY KEY, trace_id INTEGER, ts INTEGER, cpu INTEGER, "
+	"pid INTEGER, type_id INTEGER, kind INTEGER, dev INTEGER, ino INTEGER, "
+	"offset INTEGER, length INTEGER, findex INTEGER, forder INTEGER, "
+	"lock_class INTEGER, lock_mode INTEGER, flags INTEGER, caller_id INTEGER, "
+	"caller_off INTEGER, ext_off INTEGER, ext_len INTEGER, ext_block INTEGER, "
+	"addr INTEGER, peer_pid INTEGER, payload BLOB)";
+
+/* The module's own statements (%w: the schema holding the table). */
+enum { S_WALK_ASC, S_WALK_DESC, S_KEYS_ASC, S_KEYS_DESC, S_DATA, S_PAYLOADS, S__COUNT };
+
+#define BLOCK_COLS	"b.first_id, b.trace_id, b.n_events, b.min_ts, b.max_ts"
+/* ?1 lo, ?2 hi: blocks from the one holding lo (or the first after) to hi. */
+#define FROM_LO		"coalesce((SELECT first_id FROM \"%w\".event_blocks WHERE first_id <= ?1 " \
+			"ORDER BY first_id DESC LIMIT 1), ?1)"
+static const char *const evtab_sql[S__COUNT] = {
+	[S_WALK_ASC] = "SELECT " BLOCK_COLS " FROM \"%w\".event_blocks b WHERE b.first_id >= "
+		FROM_LO " AND b.first_id <= ?2 ORDER BY b.first_id",
+	[S_WALK_DESC] = "SELECT " BLOCK_COLS " FROM \"%w\".event_blocks b WHERE b.first_id >= "
+		FROM_LO " AND b.first_id <= ?2 ORDER BY b.first_id DESC",
+	/* ?3 key_kind, ?4 k1, ?5 k2 */
+	[S_KEYS_ASC] = "SELECT " BLOCK_COLS " FROM \"%w\".event_keys k CROSS JOIN "
+		"\"%w\".event_blocks b ON b.first_id = k.first_id WHERE k.key_kind = ?3 AND "
+		"k.k1 = ?4 AND k.k2 = ?5 AND k.first_id >= " FROM_LO " AND k.first_id <= ?2 "
+		"ORDER BY k.first_id",
+	[S_KEYS_DESC] = "SELECT " BLOCK_COLS " FROM \"%w\".event_keys k CROSS JOIN "
+		"\"%w\".event_blocks b ON b.first_id = k.first_id WHERE k.key_kind = ?3 AND "
+		"k.k1 = ?4 AND k.k2 = ?5 AND k.first_id >= " FROM_LO " AND k.first_id <= ?2 "
+		"ORDER BY k.first_id DESC",
+	[S_DATA] = "SELECT data FROM \"%w\".event_blocks WHERE first_id = ?1",
+	[S_PAYLOADS] = "SELECT payloads FROM \"%w\".event_blocks WHERE first_id = ?1",
+};
+
+struct evtab {
+	sqlite3_vtab base;
+	sqlite3 *db;
+	char *schema;
+	/* Idle prepared statements, per SQL text, shared by the cursors. */
+	sqlite3_stmt *pool[S__COUNT][EVTAB_POOL];
+	int npool[S__COUNT];
+};
+
+/* The block the cursor is in (or last was in). */
+struct evblk {
+	int valid;		/* the fields below describe a block */
+	int decoded;		/* ev[], type[] hold its events */
+	int unpacked;		/* pl, pl_off[], pl_len[] hold its payloads */
+	int64_t first, trace, min_ts, max_ts;
+	uint32_t n;
+};
+
+struct evcur {
+	sqlite3_vtab_cursor base;
+	struct evblk b;
+	struct ft_event *ev;
+	int64_t *type;
+	uint32_t *pl_off, *pl_len;
+	uint32_t cap;		/* entries of ev, type, pl_off, pl_len */
+	uint8_t *pl;
+	size_t pl_cap;
+	sqlite3_stmt *st[S__COUNT];
+	sqlite3_stmt *walk;	/* the walker of this xFilter (NULL: only the cached block) */
+	/* The plan: constraints as integer intervals and equalities. */
+	int desc, eof;
+	int64_t lo, hi, tlo, thi;
+	int has_trace, has_kind, has_pid, has_ino, has_findex;
+	int64_t trace, kind, pid, ino, findex;
+	/* Position: index i in the block, within [a, z]. */
+	int in_blk, ts_check, filt;
+	int64_t i, a, z;
+};
+
+/* --- helpers --------------------------------------------------------------- */
+
+static int set_err(struct evcur *c, int rc, const char *fmt, ...)
+{
+	sqlite3_vtab *vt = c->base.pVtab;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sqlite3_free(vt->zErrMsg);
+	vt->zErrMsg = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int corrupt(struct evcur *c, const char *why)
+{
+	return set_err(c, SQLITE_CORRUPT_VTAB, "event block %lld is corrupt (%s)",
+		       (long long)c->b.first, why);
+}
+
+/* A statement of the pool (or a new one), reset and unbound, in c->st[w]. */
+static int stmt(struct evcur *c, int w, sqlite3_stmt **out)
+{
+	struct evtab *t = (struct evtab *)c->base.pVtab;
+	char *sql;
+	int rc;
+
+	if (c->st[w]) {
+		sqlite3_reset(c->st[w]);
+		*out = c->st[w];
+		return SQLITE_OK;
+	}
+	if (t->npool[w]) {
+		c->st[w] = t->pool[w][--t->npool[w]];
+		*out = c->st[w];
+		return SQLITE_OK;
+	}
+	sql = sqlite3_mprintf(evtab_sql[w], t->schema, t->schema, t->schema);
+	if (!sql)
+		return SQLITE_NOMEM;
+	rc = sqlite3_prepare_v3(t->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->st[w], NULL);
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return set_err(c, rc, "events: %s", sqlite3_errmsg(t->db));
+	*out = c->st[w];
+	return SQLITE_OK;
+}
+
+static void stmt_release(struct evtab *t, int w, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (t->npool[w] < EVTAB_POOL)
+		t->pool[w][t->npool[w]++] = st;
+	else
+		sqlite3_finalize(st);
+}
+
+/* An error of one of our statements, as the query's error. */
+static int step_err(struct evcur *c, int rc)
+{
+	struct evtab *t = (struct evtab *)c->base.pVtab;
+
+	return set_err(c, rc, "events: %s", sqlite3_errmsg(t->db));
+}
+
+static int grow(struct evcur *c, uint32_t n)
+{
+	struct ft_event *ev;
+	int64_t *type;
+	uint32_t *off, *len;
+
+	if (n <= c->cap)
+		return SQLITE_OK;
+	ev = sqlite3_realloc64(c->ev, (sqlite3_uint64)n * sizeof(*ev));
+	if (ev)
+		c->ev = ev;
+	type = sqlite3_realloc64(c->type, (sqlite3_uint64)n * sizeof(*type));
+	if (type)
+		c->type = type;
+	off = sqlite3_realloc64(c->pl_off, (sqlite3_uint64)n * sizeof(*off));
+	if (off)
+		c->pl_off = off;
+	len = sqlite3_realloc64(c->pl_len, (sqlite3_uint64)n * sizeof(*len));
+	if (len)
+		c->pl_len = len;
+	if (!ev || !type || !off || !len)
+		return SQLITE_NOMEM;
+	c->cap = n;
+	return SQLITE_OK;
+}
+
+/* --- decoding a block -------------------------------------------------------- */
+
+/* Fetches one blob column of the current block through statement w. */
+static int block_blob(struct evcur *c, int w, sqlite3_stmt **out, const void **p, int *len)
+{
+	sqlite3_stmt *st;
+	int rc = stmt(c, w, &st);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, c->b.first);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return corrupt(c, "its row is gone");
+	if (rc != SQLITE_ROW)
+		return step_err(c, rc);
+	if (sqlite3_column_type(st, 0) != SQLITE_BLOB)
+		return corrupt(c, w == S_DATA ? "data is not a blob" : "payloads is not a blob");
+	*p = sqlite3_column_blob(st, 0);
+	*len = sqlite3_column_bytes(st, 0);
+	*out = st;
+	if (!*p || *len <= 0)
+		return corrupt(c, w == S_DATA ? "empty data" : "empty payloads");
+	return SQLITE_OK;
+}
+
+static int block_decode(struct evcur *c)
+{
+	struct evpack_reader r;
+	sqlite3_stmt *st = NULL;
+	const void *data;
+	struct ft_event extra;
+	int len, rc;
+	int64_t id, type;
+
+	if (c->b.decoded)
+		return SQLITE_OK;
+	rc = grow(c, c->b.n);
+	if (rc == SQLITE_OK)
+		rc = block_blob(c, S_DATA, &st, &data, &len);
+	if (rc != SQLITE_OK)
+		goto out;
+	evpack_reader_init(&r, data, (size_t)len, c->b.first, c->b.n);
+	for (uint32_t k = 0; k < c->b.n; k++) {
+		if (evpack_next(&r, &id, &c->type[k], &c->ev[k]) != 1) {
+			rc = corrupt(c, "data holds fewer events than n_events or a bad one");
+			goto out;
+		}
+		if ((int64_t)c->ev[k].ts < c->b.min_ts || (int64_t)c->ev[k].ts > c->b.max_ts) {
+			rc = corrupt(c, "an event's ts is outside min_ts..max_ts");
+			goto out;
+		}
+	}
+	if (evpack_next(&r, &id, &type, &extra) != 0) {
+		rc = corrupt(c, "data holds more than n_events events");
+		goto out;
+	}
+	c->b.decoded = 1;
+out:
+	if (st)
+		sqlite3_reset(st);
+	return rc;
+}
+
+static int block_unpack(struct evcur *c)
+{
+	sqlite3_stmt *st = NULL;
+	const void *src;
+	unsigned long long size;
+	size_t got, p = 0;
+	int len, rc;
+
+	if (c->b.unpacked)
+		return SQLITE_OK;
+	rc = grow(c, c->b.n);
+	if (rc == SQLITE_OK)
+		rc = block_blob(c, S_PAYLOADS, &st, &src, &len);
+	if (rc != SQLITE_OK)
+		goto out;
+	size = ZSTD_getFrameContentSize(src, (size_t)len);
+	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
+		rc = corrupt(c, "payloads is not a zstd frame of known size");
+		goto out;
+	}
+	if (size > EVTAB_MAX_PAYLOADS || size < c->b.n) {
+		rc = corrupt(c, "payloads frame size out of bounds");
+		goto out;
+	}
+	if (size > c->pl_cap) {
+		uint8_t *b = sqlite3_realloc64(c->pl, size);
+
+		if (!b) {
+			rc = SQLITE_NOMEM;
+			goto out;
+		}
+		c->pl = b;
+		c->pl_cap = (size_t)size;
+	}
+	got = ZSTD_decompress(c->pl, (size_t)size, src, (size_t)len);
+	if (ZSTD_isError(got) || got != size) {
+		rc = corrupt(c, "payloads does not decompress");
+		goto out;
+	}
+	for (uint32_t k = 0; k < c->b.n; k++) {
+		uint64_t v = 0;
+		int shift = 0, done = 0;
+
+		while (p < size && shift < 35) {
+			uint8_t x = c->pl[p++];
+
+			v |= (uint64_t)(x & 0x7f) << shift;
+			shift += 7;
+			if (!(x & 0x80)) {
+				done = 1;
+				break;
+			}
+		}
+		if (!done || v > size - p) {
+			rc = corrupt(c, "a payload length runs past the frame");
+			goto out;
+		}
+		c->pl_off[k] = (uint32_t)p;
+		c->pl_len[k] = (uint32_t)v;
+		p += v;
+	}
+	if (p != size) {
+		rc = corrupt(c, "payloads holds bytes after the last event's");
+		goto out;
+	}
+	c->b.unpacked = 1;
+out:
+	if (st)
+		sqlite3_reset(st);
+	return rc;
+}
+
+/* --- walking blocks -------------------------------------------------------- */
+
+/*
+ * Positions the cursor at the start of the current block (c->b) if it can
+ * hold a match: returns 1, or 0 when the block is to be skipped.
+ */
+static int block_enter(struct evcur *c)
+{
+	int64_t last = c->b.first + (int64_t)c->b.n - 1;
+
+	if (c->has_trace && c->b.trace != c->trace)
+		return 0;
+	if (c->b.max_ts < c->tlo || c->b.min_ts > c->thi)
+		return 0;
+	c->a = (c->lo > c->b.first ? c->lo : c->b.first) - c->b.first;
+	c->z = (c->hi < last ? c->hi : last) - c->b.first;
+	if (c->a > c->z)
+		return 0;
+	c->ts_check = c->b.min_ts < c->tlo || c->b.max_ts > c->thi;
+	c->i = c->desc ? c->z : c->a;
+	c->in_blk = 1;
+	return 1;
+}
+
+/* Steps the walker to the next block that can hold a match; eof at the end. */
+static int walk_next(struct evcur *c)
+{
+	for (;;) {
+		int64_t first, n;
+		int rc;
+
+		c->in_blk = 0;
+		if (!c->walk) {
+			c->eof = 1;
+			return SQLITE_OK;
+		}
+		rc = sqlite3_step(c->walk);
+		if (rc == SQLITE_DONE) {
+			sqlite3_reset(c->walk);
+			c->walk = NULL;
+			c->eof = 1;
+			return SQLITE_OK;
+		}
+		if (rc != SQLITE_ROW)
+			return step_err(c, rc);
+		first = sqlite3_column_int64(c->walk, 0);
+		if (!c->b.valid || first != c->b.first) {
+			c->b.valid = c->b.decoded = c->b.unpacked = 0;
+			c->b.first = first;
+			c->b.trace = sqlite3_column_int64(c->walk, 1);
+			n = sqlite3_column_int64(c->walk, 2);
+			c->b.min_ts = sqlite3_column_int64(c->walk, 3);
+			c->b.max_ts = sqlite3_column_int64(c->walk, 4);
+			if (n < 1 || n > EVTAB_MAX_BLOCK || first > INT64_MAX - n ||
+			    c->b.min_ts > c->b.max_ts)
+				return corrupt(c, "n_events or min_ts/max_ts out of bounds");
+			c->b.n = (uint32_t)n;
+			c->b.valid = 1;
+		}
+		if (block_enter(c))
+			return SQLITE_OK;
+	}
+}
+
+/* Does event i of the (decoded) block pass the per-event constraints? */
+static int event_ok(const struct evcur *c, int64_t i)
+{
+	const struct ft_event *ev = &c->ev[i];
+
+	if (c->ts_check && ((int64_t)ev->ts < c->tlo || (int64_t)ev->ts > c->thi))
+		return 0;
+	if (c->has_pid && ev->pid != c->pid)
+		return 0;
+	if (c->has_kind && ev->kind != c->kind)
+		return 0;
+	if (c->has_ino && (!ft_event_has(ev, FT_C_INO) || ev->v[FT_C_INO] != c->ino))
+		return 0;
+	if (c->has_findex && (!ft_event_has(ev, FT_C_FINDEX) || ev->v[FT_C_FINDEX] != c->findex))
+		return 0;
+	return 1;
+}
+
+/*
+ * The next matching event: from the current one when advance is 0 (just
+ * positioned), else from the one after it.
+ */
+static int seek(struct evcur *c, int advance)
+{
+	for (;;) {
+		int rc;
+
+		if (c->in_blk && advance)
+			c->i += c->desc ? -1 : 1;
+		advance = 1;
+		if (!c->in_blk || c->i < c->a || c->i > c->z) {
+			rc = walk_next(c);
+			if (rc != SQLITE_OK || c->eof)
+				return rc;
+		}
+		if (!c->filt && !c->ts_check)
+			return SQLITE_OK;
+		rc = block_decode(c);
+		if (rc != SQLITE_OK)
+			return rc;
+		if (event_ok(c, c->i))
+			return SQLITE_OK;
+	}
+}
+
+/* --- constraint values ------------------------------------------------------ */
+
+/*
+ * Narrows [*lo, *hi] by "column op v" for an INTEGER column, comparing as
+ * SQLite does.  Returns 0, or 1 when nothing can match.
+ */
+static int narrow(int op, sqlite3_value *v, int64_t *lo, int64_t *hi)
+{
+	int64_t x;
+
+	switch (sqlite3_value_numeric_type(v)) {
+	case SQLITE_INTEGER:
+		x = sqlite3_value_int64(v);
+		break;
+	case SQLITE_FLOAT: {
+		double d = sqlite3_value_double(v);
+		const double two63 = 9223372036854775808.0;
+		int integral = d == floor(d);
+
+		if (isnan(d))
+			return 1;
+		if (d >= two63) {
+			if (op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE)
+				return 0;
+			return 1;
+		}
+		if (d < -two63) {
+			if (op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE)
+				return 0;
+			return 1;
+		}
+		if (integral) {
+			x = (int64_t)d;
+			break;
+		}
+		/* between two integers: only the strictness-free forms remain */
+		if (op == SQLITE_INDEX_CONSTRAINT_EQ)
+			return 1;
+		if (op == SQLITE_INDEX_CONSTRAINT_GT || op == SQLITE_INDEX_CONSTRAINT_GE)
+			op = SQLITE_INDEX_CONSTRAINT_GE, x = (int64_t)ceil(d);
+		else
+			op = SQLITE_INDEX_CONSTRAINT_LE, x = (int64_t)floor(d);
+		break;
+	}
+	case SQLITE_NULL:
+		return 1;
+	default:	/* TEXT, BLOB: greater than every integer */
+		return !(op == SQLITE_INDEX_CONSTRAINT_LT || op == SQLITE_INDEX_CONSTRAINT_LE);
+	}
+	switch (op) {
+	case SQLITE_INDEX_CONSTRAINT_EQ:
+		if (x > *lo)
+			*lo = x;
+		if (x < *hi)
+			*hi = x;
+		break;
+	case SQLITE_INDEX_CONSTRAINT_GT:
+		if (x == INT64_MAX)
+			return 1;
+		x++;
+		/* fall through */
+	case SQLITE_INDEX_CONSTRAINT_GE:
+		if (x > *lo)
+			*lo = x;
+		break;
+	case SQLITE_INDEX_CONSTRAINT_LT:
+		if (x == INT64_MIN)
+			return 1;
+		x--;
+		/* fall through */
+	case SQLITE_INDEX_CONSTRAINT_LE:
+		if (x < *hi)
+			*hi = x;
+		break;
+	}
+	return *lo > *hi;
+}
+
+/* An equality on an INTEGER column: 0 with *out set, 1 when nothing matches. */
+static int equal(sqlite3_value *v, int *has, int64_t *out)
+{
+	int64_t lo = INT64_MIN, hi = INT64_MAX;
+
+	if (narrow(SQLITE_INDEX_CONSTRAINT_EQ, v, &lo, &hi))
+		return 1;
+	if (*has && *out != lo)
+		return 1;
+	*has = 1;
+	*out = lo;
+	return 0;
+}
+
+/* --- the module --------------------------------------------------------------- */
+
+static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+		      sqlite3_vtab **out, char **err)
+{
+	struct evtab *t;
+	int rc;
+
+	(void)aux;
+	(void)argc;
+	rc = sqlite3_declare_vtab(db, evtab_decl);
+	if (rc != SQLITE_OK)
+		return rc;
+	/* No side effects: usable from views and triggers with trusted_schema off. */
+	sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+	t = sqlite3_malloc(sizeof(*t));
+	if (!t)
+		return SQLITE_NOMEM;
+	memset(t, 0, sizeof(*t));
+	t->db = db;
+	t->schema = sqlite3_mprintf("%s", argv[1]);
+	if (!t->schema) {
+		sqlite3_free(t);
+		*err = sqlite3_mprintf("out of memory");
+		return SQLITE_NOMEM;
+	}
+	*out = &t->base;
+	return SQLITE_OK;
+}
+
+static int ev_disconnect(sqlite3_vtab *vt)
+{
+	struct evtab *t = (struct evtab *)vt;
+
+	for (int w = 0; w < S__COUNT; w++)
+		for (int k = 0; k < t->npool[w]; k++)
+			sqlite3_finalize(t->pool[w][k]);
+	sqlite3_free(t->schema);
+	sqlite3_free(t);
+	return SQLITE_OK;
+}
+
+/*
+ * idxStr holds one letter per xFilter argument: which column and operator.
+ * id: I = > g >= < l <= (as EQ GT GE LT LE: "IGgLl"), ts: "TUuVv",
+ * p pid =, n ino =, f findex =, r trace_id =, k kind =.  idxNum bit 0: DESC.
+ */
+static char arg_letter(int col, int op)
+{
+	static const char id[] = "IGgLl", ts[] = "TUuVv";
+	int k;
+
+	switch (op) {
+	case SQLITE_INDEX_CONSTRAINT_EQ: k = 0; break;
+	case SQLITE_INDEX_CONSTRAINT_GT: k = 1; break;
+	case SQLITE_INDEX_CONSTRAINT_GE: k = 2; break;
+	case SQLITE_INDEX_CONSTRAINT_LT: k = 3; break;
+	case SQLITE_INDEX_CONSTRAINT_LE: k = 4; break;
+	default: return 0;
+	}
+	if (col == -1 || col == COL_ID)
+		return id[k];
+	if (col == COL_TS)
+		return ts[k];
+	if (k)
+		return 0;
+	switch (col) {
+	case COL_PID: return 'p';
+	case COL_INO: return 'n';
+	case COL_FINDEX: return 'f';
+	case COL_TRACE: return 'r';
+	case COL_KIND: return 'k';
+	}
+	return 0;
+}
+
+static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
+{
+	char *s = sqlite3_malloc(ix->nConstraint + 1);
+	int n = 0, id_eq = 0, id_lo = 0, id_hi = 0, ts_lo = 0, ts_hi = 0;
+	int pid = 0, ino = 0, findex = 0, trace = 0, kind = 0;
+	double scan = EVTAB_EST_EVENTS, rows;
+
+	(void)vt;
+	if (!s)
+		return SQLITE_NOMEM;
+	for (int k = 0; k < ix->nConstraint; k++) {
+		const struct sqlite3_index_constraint *ct = &ix->aConstraint[k];
+		char l;
+
+		if (!ct->usable || !(l = arg_letter(ct->iColumn, ct->op)))
+			continue;
+		s[n++] = l;
+		ix->aConstraintUsage[k].argvIndex = n;
+		ix->aConstraintUsage[k].omit = 1;
+		switch (l) {
+		case 'I': id_eq = 1; break;
+		case 'G': case 'g': id_lo = 1; break;
+		case 'L': case 'l': id_hi = 1; break;
+		case 'T': ts_lo = ts_hi = 1; break;
+		case 'U': case 'u': ts_lo = 1; break;
+		case 'V': case 'v': ts_hi = 1; break;
+		case 'p': pid = 1; break;
+		case 'n': ino = 1; break;
+		case 'f': findex = 1; break;
+		case 'r': trace = 1; break;
+		case 'k': kind = 1; break;
+		}
+	}
+	s[n] = 0;
+	/* cost: events the cursor walks over; rows: events it returns */
+	if (id_eq)
+		scan = 1;
+	else if (id_lo && id_hi)
+		scan *= 0.001;
+	else if (id_lo || id_hi)
+		scan *= 0.3;
+	if (ino && findex)
+		scan = scan < 2000 ? scan : 2000;
+	else if (ino)
+		scan = scan < 20000 ? scan : 20000;
+	else if (pid)
+		scan = scan < 50000 ? scan : 50000;
+	if (ts_lo && ts_hi)
+		scan *= 0.01;
+	else if (ts_lo || ts_hi)
+		scan *= 0.3;
+	if (trace)
+		scan *= 0.9;
+	rows = scan;
+	if (findex && !ino)
+		rows *= 0.01;
+	if (kind)
+		rows *= 0.1;
+	ix->estimatedCost = scan + 1;
+	ix->estimatedRows = rows < 1 ? 1 : (sqlite3_int64)rows;
+	if (id_eq)
+		ix->idxFlags |= SQLITE_INDEX_SCAN_UNIQUE;
+	ix->idxNum = 0;
+	if (ix->nOrderBy >= 1 && (ix->aOrderBy[0].iColumn == -1 ||
+				  ix->aOrderBy[0].iColumn == COL_ID)) {
+		/* id is unique: later ORDER BY terms cannot reorder anything */
+		ix->orderByConsumed = 1;
+		if (ix->aOrderBy[0].desc)
+			ix->idxNum |= 1;
+	}
+	ix->idxStr = s;
+	ix->needToFreeIdxStr = 1;
+	return SQLITE_OK;
+}
+
+static int ev_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+	struct evcur *c = sqlite3_malloc(sizeof(*c));
+
+	(void)vt;
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof(*c));
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+static int ev_close(sqlite3_vtab_cursor *cur)
+{
+	struct evcur *c = (struct evcur *)cur;
+	struct evtab *t = (struct evtab *)cur->pVtab;
+
+	for (int w = 0; w < S__COUNT; w++)
+		stmt_release(t, w, c->st[w]);
+	sqlite3_free(c->ev);
+	sqlite3_free(c->type);
+	sqlite3_free(c->pl_off);
+	sqlite3_free(c->pl_len);
+	sqlite3_free(c->pl);
+	sqlite3_free(c);
+	return SQLITE_OK;
+}
+
+static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
+		     int argc, sqlite3_value **argv)
+{
+	struct evcur *c = (struct evcur *)cur;
+	int none = 0, rc, w;
+
+	if (c->walk) {
+		sqlite3_reset(c->walk);
+		c->walk = NULL;
+	}
+	c->desc = idx_num & 1;
+	c->eof = 0;
+	c->in_blk = 0;
+	c->lo = c->tlo = INT64_MIN;
+	c->hi = c->thi = INT64_MAX;
+	c->has_trace = c->has_kind = c->has_pid = c->has_ino = c->has_findex = 0;
+	for (int k = 0; k < argc && idx_str && idx_str[k] && !none; k++) {
+		static const int opc[] = {
+			SQLITE_INDEX_CONSTRAINT_EQ, SQLITE_INDEX_CONSTRAINT_GT,
+			SQLITE_INDEX_CONSTRAINT_GE, SQLITE_INDEX_CONSTRAINT_LT,
+			SQLITE_INDEX_CONSTRAINT_LE,
+		};
+		static const char id_ops[] = "IGgLl", ts_ops[] = "TUuVv";
+		const char *p;
+		char l = idx_str[k];
+
+		switch (l) {
+		case 'p': none = equal(argv[k], &c->has_pid, &c->pid); break;
+		case 'n': none = equal(argv[k], &c->has_ino, &c->ino); break;
+		case 'f': none = equal(argv[k], &c->has_findex, &c->findex); break;
+		case 'r': none = equal(argv[k], &c->has_trace, &c->trace); break;
+		case 'k': none = equal(argv[k], &c->has_kind, &c->kind); break;
+		default:
+			if ((p = strchr(id_ops, l)))
+				none = narrow(opc[p - id_ops], argv[k], &c->lo, &c->hi);
+			else if ((p = strchr(ts_ops, l)))
+				none = narrow(opc[p - ts_ops], argv[k], &c->tlo, &c->thi);
+			else
+				return set_err(c, SQLITE_INTERNAL, "events: bad plan '%s'", idx_str);
+		}
+	}
+	/* pid and kind are 32- and 16-bit: other values match nothing */
+	if (!none && c->has_pid && (c->pid < INT32_MIN || c->pid > INT32_MAX))
+		none = 1;
+	if (!none && c->has_kind && (c->kind < 0 || c->kind > UINT16_MAX))
+		none = 1;
+	if (none) {
+		c->eof = 1;
+		return SQLITE_OK;
+	}
+	c->filt = c->has_pid || c->has_ino || c->has_findex || c->has_kind;
+	/* the cached block holds the whole id range: no statement at all */
+	if (c->b.valid && c->lo >= c->b.first && c->hi <= c->b.first + (int64_t)c->b.n - 1) {
+		if (!block_enter(c)) {
+			c->eof = 1;
+			return SQLITE_OK;
+		}
+		return seek(c, 1);
+	}
+	if (c->has_ino || c->has_pid) {
+		w = c->desc ? S_KEYS_DESC : S_KEYS_ASC;
+		rc = stmt(c, w, &c->walk);
+		if (rc != SQLITE_OK)
+			return rc;
+		if (c->has_ino) {
+			sqlite3_bind_int(c->walk, 3, c->has_findex ? 3 : 2);
+			sqlite3_bind_int64(c->walk, 4, c->ino);
+			sqlite3_bind_int64(c->walk, 5, c->has_findex ? c->findex : 0);
+		} else {
+			sqlite3_bind_int(c->walk, 3, 1);
+			sqlite3_bind_int64(c->walk, 4, c->pid);
+			sqlite3_bind_int64(c->walk, 5, 0);
+		}
+	} else {
+		w = c->desc ? S_WALK_DESC : S_WALK_ASC;
+		rc = stmt(c, w, &c->walk);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	sqlite3_bind_int64(c->walk, 1, c->lo);
+	sqlite3_bind_int64(c->walk, 2, c->hi);
+	return seek(c, 1);
+}
+
+static int ev_next(sqlite3_vtab_cursor *cur)
+{
+	return seek((struct evcur *)cur, 0);
+}
+
+static int ev_eof(sqlite3_vtab_cursor *cur)
+{
+	return ((struct evcur *)cur)->eof;
+}
+
+static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	struct evcur *c = (struct evcur *)cur;
+	const struct ft_event *ev;
+	int rc;
+
+	switch (col) {
+	case COL_ID:
+		sqlite3_result_int64(ctx, c->b.first + c->i);
+		return SQLITE_OK;
+	case COL_TRACE:
+		sqlite3_result_int64(ctx, c->b.trace);
+		return SQLITE_OK;
+	case COL_PAYLOAD:
+		rc = block_unpack(c);
+		if (rc != SQLITE_OK)
+			return rc;
+		if (c->pl_len[c->i])
+			sqlite3_result_blob(ctx, c->pl + c->pl_off[c->i], (int)c->pl_len[c->i],
+					    SQLITE_TRANSIENT);
+		return SQLITE_OK;
+	}
+	rc = block_decode(c);
+	if (rc != SQLITE_OK)
+		return rc;
+	ev = &c->ev[c->i];
+	switch (col) {
+	case COL_TS:
+		sqlite3_result_int64(ctx, (sqlite3_int64)ev->ts);
+		break;
+	case COL_CPU:
+		sqlite3_result_int(ctx, ev->cpu);
+		break;
+	case COL_PID:
+		sqlite3_result_int(ctx, ev->pid);
+		break;
+	case COL_TYPE:
+		sqlite3_result_int64(ctx, c->type[c->i]);
+		break;
+	case COL_KIND:
+		sqlite3_result_int(ctx, ev->kind);
+		break;
+	default:
+		if (col >= COL_V0 && col < COL_V0 + FT_C__COUNT &&
+		    ft_event_has(ev, col - COL_V0))
+			sqlite3_result_int64(ctx, ev->v[col - COL_V0]);
+		break;
+	}
+	return SQLITE_OK;
+}
+
+static int ev_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+	struct evcur *c = (struct evcur *)cur;
+
+	*rowid = c->b.first + c->i;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module evtab_module = {
+	.iVersion = 1,
+	.xCreate = ev_connect,
+	.xConnect = ev_connect,
+	.xBestIndex = ev_best_index,
+	.xDisconnect = ev_disconnect,
+	.xDestroy = ev_disconnect,
+	.xOpen = ev_open,
+	.xClose = ev_close,
+	.xFilter = ev_filter,
+	.xNext = ev_next,
+	.xEof = ev_eof,
+	.xColumn = ev_column,
+	.xRowid = ev_rowid,
+};
+
+int evtab_register(sqlite3 *db)
+{
+	return sqlite3_create_module_v2(db, "foliotrace_events", &evtab_module, NULL,
+					NULL) == SQLITE_OK ? 0 : -1;
+}
