@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "evpack.h"
+#include "evtab.h"
 #include "sqlfn.h"
 #include "kinds.h"
 
@@ -991,7 +992,7 @@ int store_trace_finish(struct store *s, int64_t trace_id, struct ft_err *e)
 
 int store_register_functions(struct store *s)
 {
-	return sqlfn_register(s->db);
+	return sqlfn_register(s->db) < 0 || evtab_register(s->db) < 0 ? -1 : 0;
 }
 
 /* --- reading events ---------------------------------------------------- */
