@@ -2,7 +2,8 @@
 /*
  * Unit tests of tui/query.c (compiled in here: the TUI's objects are not in
  * the library, and query.c needs no curses) on a small database written by
- * this test:
+ * this test (the trace and its two events through the store's load protocol,
+ * the windows and replays as rows):
  * - the replay pane's steps carry the event ids stored in the replay's
  *   detail ($.steps[i].events, the format jobs/winreplay.c writes), cut
  *   and missing ids included;
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "../../tui/query.c"
+#include "../../core/kinds.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/ft-unit-tuiq.XXXXXX";
@@ -50,38 +52,85 @@ static int cmp_doc(const void *a, const void *b)
 	return rx != ry ? rx - ry : wins[x].id - wins[y].id;
 }
 
-static int make_db(const char *p)
+/*
+ * The trace: two event types, a field, a symbol, two tasks and two events,
+ * written through the store's load protocol (store.h), as import writes
+ * them; the events get ids 1 and 2 (consecutive from 1, in add order).
+ */
+static int load_trace(const char *p, int64_t *trace_id)
 {
+	static const struct store_trace_info ti = { .source = "unit", .tool = "unit" };
 	struct ft_err e = FT_ERR_INIT;
 	struct store *s = NULL;
+	struct ft_event ev;
+	int64_t ilock, add, sym;
+	int ret;
+
+	ret = store_create(&s, p, &e);
+	if (ret == 0)
+		ret = store_trace_begin(s, &ti, trace_id, &e);
+	if (ret == 0)
+		ret = store_add_type(s, *trace_id, 100, "xfs", "xfs_ilock", FT_K_ILOCK, &ilock, &e);
+	if (ret == 0)
+		ret = store_add_type(s, *trace_id, 101, "filemap", "mm_filemap_add_to_page_cache",
+				     FT_K_PAGE_ADD, &add, &e);
+	if (ret == 0)
+		ret = store_add_field(s, ilock, 0, "lock_flags", "int", 8, 4, 4, 0, &e);
+	if (ret == 0)
+		ret = store_add_symbol(s, "xfs_file_buffered_write", &sym, &e);
+	if (ret == 0)
+		ret = store_add_task(s, *trace_id, 171, "writer", &e);
+	if (ret == 0)
+		ret = store_add_task(s, *trace_id, 172, "racer", &e);
+	/* event 1: the writer's xfs_ilock on inode 131 */
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = 1000;
+	ev.cpu = 0;
+	ev.pid = 171;
+	ev.kind = FT_K_ILOCK;
+	ft_event_set(&ev, FT_C_INO, 131);
+	if (ret == 0)
+		ret = store_add_event(s, *trace_id, ilock, &ev, &e);
+	/* event 2: the racer adds page 4512 of inode 131 */
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = 2000;
+	ev.cpu = 1;
+	ev.pid = 172;
+	ev.kind = FT_K_PAGE_ADD;
+	ft_event_set(&ev, FT_C_INO, 131);
+	ft_event_set(&ev, FT_C_FINDEX, 4512);
+	if (ret == 0)
+		ret = store_add_event(s, *trace_id, add, &ev, &e);
+	if (ret == 0)
+		ret = store_trace_set_int(s, *trace_id, "n_events", 2, &e);
+	if (ret == 0)
+		ret = store_trace_finish(s, *trace_id, &e);
+	if (ret < 0)
+		CHECK(0, "loading the test trace: %s", e.msg);
+	if (store_close(s) < 0 && ret == 0) {
+		CHECK(0, "closing the test store");
+		ret = -1;
+	}
+	return ret;
+}
+
+static int make_db(const char *p)
+{
+	int64_t trace_id;
 	sqlite3 *db;
 	char sql[512];
 	int ret;
 
-	if (store_create(&s, p, &e) < 0) {
-		CHECK(0, "store_create: %s", e.msg);
+	if (load_trace(p, &trace_id) < 0)
 		return -1;
-	}
-	store_close(s);
 	if (sqlite3_open(p, &db) != SQLITE_OK)
 		return -1;
-	ret = sqlite3_exec(db,
-		"INSERT INTO traces (id, source, complete, tool, created_at) VALUES (1, 'unit', 1, 'unit', 'now');"
-		"INSERT INTO tasks VALUES (1, 171, 171, 'writer'), (1, 172, 172, 'racer');"
-		"INSERT INTO event_types (id, trace_id, format_id, system, name, kind) VALUES "
-		"  (1, 1, 100, 'xfs', 'xfs_ilock', (SELECT id FROM kinds WHERE name = 'ilock')),"
-		"  (2, 1, 101, 'filemap', 'mm_filemap_add_to_page_cache', "
-		"   (SELECT id FROM kinds WHERE name = 'page_add'));"
-		"INSERT INTO event_fields VALUES (1, 0, 'lock_flags', 'int', 8, 4, 4, 0);"
-		"INSERT INTO symbols (id, name) VALUES (1, 'xfs_file_buffered_write');"
-		"INSERT INTO events (id, trace_id, ts, cpu, pid, type_id, kind, ino, findex) VALUES "
-		"  (100, 1, 1000, 0, 171, 1, 5, 131, NULL), (101, 1, 2000, 1, 172, 2, 19, 131, 4512);",
-		NULL, NULL, NULL);
+	ret = SQLITE_OK;
 	for (int i = 0; i < NWINS && ret == SQLITE_OK; i++) {
 		snprintf(sql, sizeof(sql), "INSERT INTO windows (id, trace_id, family, verdict, ino, "
-			 "start_event, end_event, start_ns, end_ns, tasks, evidence) VALUES (%d, 1, "
-			 "'delalloc_punch', '%s', 131, 100, 101, 1000, 2000, '[171,172]', "
-			 "'{\"writer\":171}')", wins[i].id, wins[i].verdict);
+			 "start_event, end_event, start_ns, end_ns, tasks, evidence) VALUES (%d, %lld, "
+			 "'delalloc_punch', '%s', 131, 1, 2, 1000, 2000, '[171,172]', "
+			 "'{\"writer\":171}')", wins[i].id, (long long)trace_id, wins[i].verdict);
 		ret = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	}
 	/* a stored window replay as jobs/winreplay.c writes its detail: a step
