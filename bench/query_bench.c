@@ -2,7 +2,7 @@
 /*
  * bench/query_bench.c - time one SQL query in-process (part of `make bench`).
  *
- *   query_bench [-x EXTENSION] [-n MAXREPS] [-t SECONDS] [-i INT]... DB SQL
+ *   query_bench [-x EXTENSION] [-n MAXREPS] [-m MINREPS] [-t SECONDS] [-i INT]... DB SQL
  *
  * Opens DB read-only with plain SQLite (optionally loading a loadable
  * extension first, e.g. build/foliotrace_sqlite.so for the store's virtual
@@ -10,7 +10,7 @@
  * the query repeatedly: prepare, step through every row reading every column
  * (text and blobs by their bytes, as a client writing them out would), then
  * finalize.  It repeats until SECONDS have passed (default 1) or MAXREPS
- * runs (default 1000), and at least 3 times.
+ * runs (default 1000), and at least MINREPS times (default 3).
  *
  * Design: the process start, the open and the schema parse are outside the
  * timed region, so a query of microseconds is not hidden behind the
@@ -52,7 +52,8 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: query_bench [-x EXTENSION] [-n MAXREPS] [-t SECONDS] [-i INT]... DB SQL\n");
+	fprintf(stderr, "usage: query_bench [-x EXTENSION] [-n MAXREPS] [-m MINREPS] [-t SECONDS] [-i INT]... "
+		"DB SQL\n");
 	exit(2);
 }
 
@@ -110,16 +111,17 @@ int main(int argc, char **argv)
 {
 	const char *ext = NULL, *path, *sql;
 	long long binds[MAX_BINDS];
-	int nbinds = 0, maxreps = 1000, opt, n = 0;
+	int nbinds = 0, maxreps = 1000, minreps = 3, opt, n = 0;
 	double limit_ms = 1000, start, *runs;
 	long rows = 0;
 	sqlite3 *db;
 	char *err = NULL;
 
-	while ((opt = getopt(argc, argv, "x:n:t:i:")) != -1) {
+	while ((opt = getopt(argc, argv, "x:n:m:t:i:")) != -1) {
 		switch (opt) {
 		case 'x': ext = optarg; break;
 		case 'n': maxreps = atoi(optarg); break;
+		case 'm': minreps = atoi(optarg); break;
 		case 't': limit_ms = atof(optarg) * 1e3; break;
 		case 'i':
 			if (nbinds == MAX_BINDS)
@@ -156,7 +158,7 @@ int main(int argc, char **argv)
 	if (!runs)
 		return 1;
 	start = now_ms();
-	while (n < maxreps && (n < 3 || now_ms() - start < limit_ms)) {
+	while (n < maxreps && (n < minreps || now_ms() - start < limit_ms)) {
 		double t0 = now_ms();
 
 		rows = run_once(db, path, sql, binds, nbinds);

@@ -17,6 +17,13 @@
 # decoding in-process first and loading after; peak memory on a small and on
 # the big trace (memory must not grow with the trace).
 #
+# store: the event store against today's (issue 19; bench/store.sh): import
+# time, database bytes per event (target <= 30), the queries of issue 19
+# in-process and through the sqlite3 CLI, analyze, timeline and the TUI,
+# each beside the same measured with the binary of the commit before issue 19
+# (built in a temporary git worktree) on the same trace, as ratios (target
+# <= 1.00x: no slower than today).
+#
 # The big trace is recorded here on a loop-mounted XFS when missing (needs
 # root; kept in bench/data/, out of git).  Without root and without a
 # recorded trace the import bench says why and is skipped.
@@ -116,9 +123,13 @@ awk -v ev="$events" -v size="$size" -v tc="$tc_s" -v ft="$ft_s" -v ns="$ns_s" \
 	printf "trace-cmd report > /dev/null : %7.2f s  %10.0f events/s  peak %6.1f MB\n", tc, ev / tc, tckb / 1024
 	printf "foliotrace import (sandboxed): %7.2f s  %10.0f events/s  %6.1f MB/s  peak %6.1f MB\n", ft, ev / ft, size / ft / 1e6, ftkb / 1024
 	printf "foliotrace import (in-process, decode then load): %7.2f s  %10.0f events/s  peak %6.1f MB\n", ns, ev / ns, nskb / 1024
-	printf "ratio import/trace-cmd report: %.2fx (target >= 5x)\n", tc / ft
+	printf "ratio import/trace-cmd report: %.2fx (target >= 5x)%s\n", tc / ft, (tc / ft < 5 ? "  MISSED" : "")
 	printf "cost of the decoder process: %.2fx the in-process time\n", ft / ns
 }'
+
+# --- store -----------------------------------------------------------------
+# The event store against today's on the same trace (bench/store.sh).
+bench/store.sh || { echo "bench: store bench failed"; exit 1; }
 
 # --- analyze ---------------------------------------------------------------
 # On the real trace first (imported above), then on 10 M synthetic events.
