@@ -815,7 +815,7 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 			c->eof = 1;
 			return SQLITE_OK;
 		}
-		return seek(c, 1);
+		return seek(c, 0);
 	}
 	if (c->has_ino || c->has_pid) {
 		w = c->desc ? S_KEYS_DESC : S_KEYS_ASC;
@@ -839,12 +839,12 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 	}
 	sqlite3_bind_int64(c->walk, 1, c->lo);
 	sqlite3_bind_int64(c->walk, 2, c->hi);
-	return seek(c, 1);
+	return seek(c, 0);
 }
 
 static int ev_next(sqlite3_vtab_cursor *cur)
 {
-	return seek((struct evcur *)cur, 0);
+	return seek((struct evcur *)cur, 1);
 }
 
 static int ev_eof(sqlite3_vtab_cursor *cur)
