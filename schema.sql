@@ -143,9 +143,17 @@ CREATE TABLE symbols (
     name TEXT NOT NULL UNIQUE
 ) STRICT;
 
--- Every event, in trace order (id increases with ts; ties keep file order).
--- payload is the raw record as the kernel wrote it (layout in event_fields);
--- the other columns are normalized values, NULL where not applicable:
+-- Every event is stored once, in blocks of consecutive events (below);
+-- events is a virtual table over them (module foliotrace_events, in
+-- core/evtab.c; the sqlite3 CLI reads it after loading the extension
+-- foliotrace_sqlite, see README.md).  Its columns, in trace order (id
+-- increases with ts; ties keep file order):
+--   id             INTEGER  the event's id (rowid)
+--   trace_id       INTEGER  traces.id
+--   ts, cpu, pid, type_id, kind   INTEGER NOT NULL
+--   payload        BLOB     the raw record as the kernel wrote it (layout in
+--                           event_fields), NULL if empty
+-- and the normalized values, NULL where not applicable:
 --   dev, ino       inode identity (dev_t encoding; writeback: from the bdi)
 --   offset, length byte range in the file
 --   findex, forder page-cache index (pages) and folio order
@@ -161,51 +169,39 @@ CREATE TABLE symbols (
 --   ext_block      extent startblock as traced (delalloc/hole encodings kept)
 --   addr           lock address (lock:*), pfn (filemap)
 --   peer_pid       the other task (sched_wakeup: wakee; sched_switch: next)
-CREATE TABLE events (
-    id        INTEGER PRIMARY KEY,
-    trace_id  INTEGER NOT NULL,
-    ts        INTEGER NOT NULL,
-    cpu       INTEGER NOT NULL,
-    pid       INTEGER NOT NULL,
-    type_id   INTEGER NOT NULL,
-    kind      INTEGER NOT NULL,
-    dev       INTEGER,
-    ino       INTEGER,
-    offset    INTEGER,
-    length    INTEGER,
-    findex    INTEGER,
-    forder    INTEGER,
-    lock_class INTEGER,
-    lock_mode INTEGER,
-    flags     INTEGER,
-    caller_id INTEGER,
-    caller_off INTEGER,
-    ext_off   INTEGER,
-    ext_len   INTEGER,
-    ext_block INTEGER,
-    addr      INTEGER,
-    peer_pid  INTEGER,
-    payload   BLOB
-) STRICT;
+-- in this order: id, trace_id, ts, cpu, pid, type_id, kind, dev, ino,
+-- offset, length, findex, forder, lock_class, lock_mode, flags, caller_id,
+-- caller_off, ext_off, ext_len, ext_block, addr, peer_pid, payload.
+-- A constraint on id, ts, pid, ino or (ino, findex) reads only the blocks
+-- that can hold matching events (event_blocks ranges, event_keys).
+CREATE VIRTUAL TABLE events USING foliotrace_events;
 
--- Indexes are maintained during the load: events arrive in time order, so
--- each insert lands at the end of its (ino | pid) run.  Measured on a
--- 1.1M-event trace: +0.4 s while loading versus 1.3 s to build them after.
--- Time order needs no index: events.id follows ts.
-CREATE INDEX events_ino_ts    ON events (ino, ts) WHERE ino IS NOT NULL;
-CREATE INDEX events_folio_ts  ON events (ino, findex, ts) WHERE findex IS NOT NULL;
-CREATE INDEX events_pid_ts    ON events (pid, ts);
-
--- The normalized columns of runs of consecutive events, packed (format:
--- core/evpack.h) for passes that read a whole trace.  Written with the
--- events, in the same transaction; the blocks of a trace cover its events
--- without gaps.  A copy, not the source of truth: events is.
+-- The events, in runs of up to 1024 consecutive ones.  data holds the
+-- normalized columns packed (format: core/evpack.h); payloads is one zstd
+-- frame of, per event in id order, its payload length (LEB128) and bytes.
+-- The blocks of a trace cover its events without gaps and are written in
+-- the transaction that commits their events; they never change afterwards.
 CREATE TABLE event_blocks (
-    first_id  INTEGER PRIMARY KEY,  -- events.id of the block's first event
+    first_id  INTEGER PRIMARY KEY,  -- id of the block's first event
     trace_id  INTEGER NOT NULL REFERENCES traces(id),
     n_events  INTEGER NOT NULL,     -- ids first_id .. first_id + n_events - 1
-    data      BLOB NOT NULL
+    min_ts    INTEGER NOT NULL,     -- smallest ts in the block
+    max_ts    INTEGER NOT NULL,     -- largest ts in the block
+    data      BLOB NOT NULL,
+    payloads  BLOB NOT NULL
 ) STRICT;
+
+-- Which blocks hold events of a key, and how many: key_kind 1 a pid (k1),
+-- 2 an inode (k1 = ino), 3 a folio (k1 = ino, k2 = findex).  Written in the
+-- transaction of the block.
+CREATE TABLE event_keys (
+    key_kind INTEGER NOT NULL,
+    k1       INTEGER NOT NULL,
+    k2       INTEGER NOT NULL,
+    first_id INTEGER NOT NULL,      -- event_blocks.first_id
+    n        INTEGER NOT NULL,
+    PRIMARY KEY (key_kind, k1, k2, first_id)
+) STRICT, WITHOUT ROWID;
 
 -- A readable view over events.
 CREATE VIEW events_v AS

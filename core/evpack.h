@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * evpack.h - event blocks: the normalized columns of a run of consecutive
- * events packed into one byte string, for passes that read a whole trace
- * (analyze) at memory speed instead of one SQLite row at a time.
+ * events packed into one byte string.  This is where the events are
+ * stored (event_blocks.data; the payloads are beside it, store.c), read at
+ * memory speed by whole-trace passes (analyze) and by the events virtual
+ * table (evtab.c) for SQL.
  *
  * A block holds n events with ids first_id .. first_id + n - 1 of one
- * trace.  It is a copy of what the events table holds (not the payloads):
- * the events table stays the source of truth for SQL; blocks are written
- * in the same transaction as their events (store.c) and are checked
- * against the trace's event count before use.
+ * trace.
  *
  * Byte format, per event, every number an LEB128 varint (at most 10
  * bytes), "z" meaning zigzag-encoded signed:

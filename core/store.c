@@ -6,12 +6,14 @@
  *  S1. A database this code created has application_id FT_APPLICATION_ID and
  *      user_version FT_SCHEMA_VERSION before anything else is written to it.
  *  S2. While loading, events are written only inside an open transaction;
- *      queued events are flushed before any commit.
+ *      the block being filled and the batched keys are written before any
+ *      commit.
  *  S3. traces.complete is set to 1 in the same transaction that writes the
- *      last event, so a reader never sees complete = 1 with missing rows.
- *  S4. Every committed event is also in exactly one event_blocks row of its
- *      trace, written in the same transaction (blocks are flushed before
- *      any commit), so the blocks of a trace cover ids without gaps.
+ *      last event, so a reader never sees complete = 1 with missing events.
+ *  S4. Every committed event is in exactly one event_blocks row of its
+ *      trace, and every key of a block (its pids, inodes, folios) is in
+ *      event_keys, written in the same transaction, so the blocks of a
+ *      trace cover ids without gaps and a key finds every block it is in.
  */
 #include "store.h"
 
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "evpack.h"
 #include "evtab.h"
@@ -30,32 +33,43 @@
 
 extern const char ft_schema_sql[];
 
-#define EV_COLS		24	/* columns of events in INSERT order */
-#define EV_ROWS		64	/* rows per multi-row INSERT */
 #define BATCH_EVENTS	200000	/* events per transaction */
 #define STORE_PAGE_SIZE	16384
-#define BLOCK_EVENTS	4096	/* events per event_blocks row */
+#define BLOCK_EVENTS	1024	/* events per event_blocks row */
+#define KEY_SLOTS	4096	/* > 3 keys per event of a block, a power of 2 */
+#define KEY_BATCH	65536	/* block keys sorted and inserted at once */
+#define PAYLOAD_ZLEVEL	1	/* zstd level of the payload frames */
 
-struct qrow {
-	int64_t trace_id, type_id;
-	struct ft_event ev;
-	size_t payload_off;
+/* One key of a block: kind 1 pid, 2 inode, 3 folio (schema.sql, event_keys). */
+struct bkey {
+	int64_t k1, k2, first_id;
+	int32_t kind, n;
 };
 
 struct store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
-	sqlite3_stmt *ins_multi, *ins_one;
 	sqlite3_stmt *ins_type, *ins_field, *ins_sym, *ins_task, *ins_lost;
 	sqlite3_stmt *ins_buffer, *ins_bdi;
-	struct qrow rows[EV_ROWS];
-	int nrows;
-	uint8_t *arena;		/* payload copies of queued rows */
-	size_t arena_len, arena_cap;
 	uint64_t since_commit;
-	struct evpack pk;	/* the event block being filled */
-	sqlite3_stmt *ins_block;
+	int64_t version;	/* schema version of the open database */
+	int64_t next_id;	/* id of the next event; 0 until read */
+	/* The block being filled: columns, payloads, keys. */
+	struct evpack pk;
+	uint64_t min_ts, max_ts;
+	uint8_t *pay;		/* per event: varint length, raw bytes */
+	size_t pay_len, pay_cap;
+	struct bkey keys[KEY_SLOTS];
+	uint16_t key_used[KEY_SLOTS];
+	size_t nkey_used;
+	/* Keys of written blocks, not yet inserted. */
+	struct bkey *batch;
+	size_t nbatch, batch_cap;
+	ZSTD_CCtx *zctx;
+	uint8_t *zbuf;
+	size_t zcap;
+	sqlite3_stmt *ins_block, *ins_key;
 };
 
 /* An SQLite result code as a negative errno. */
@@ -108,8 +122,8 @@ static int step_done(struct store *s, sqlite3_stmt *st, struct ft_err *e,
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
-	/* Event INSERTs bind every parameter each time: no clearing needed. */
-	if (st != s->ins_multi && st != s->ins_one)
+	/* Key INSERTs bind every parameter each time: no clearing needed. */
+	if (st != s->ins_key)
 		sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return sql_fail(s, e, rc, what);
@@ -212,6 +226,8 @@ static int check_identity(struct store *s, int64_t *version, struct ft_err *e)
  * definitions live in one place.
  */
 static int flush_block(struct store *s, struct ft_err *e);
+static int flush_keys(struct store *s, struct ft_err *e);
+static void block_reset(struct store *s);
 static int pack_event(struct store *s, int64_t trace_id, int64_t id, int64_t type_id,
 		      const struct ft_event *ev, struct ft_err *e);
 
@@ -227,54 +243,87 @@ static int schema_stmt(struct store *s, const char *head, char *out, size_t n, s
 	return 0;
 }
 
-/* 1 -> 2: event_blocks for every trace, folios becomes a view over events,
- * hb_edges a WITHOUT ROWID table. */
+/* 1 -> 2: folios becomes a view over events, hb_edges a WITHOUT ROWID
+ * table.  (Schema 2 also added event_blocks; 2 -> 3 writes them anew.) */
 static int migrate_1_to_2(struct store *s, struct ft_err *e)
 {
-	static const char *const objs[] = {
-		"CREATE TABLE event_blocks (", "CREATE VIEW folios AS", "CREATE TABLE hb_edges (",
-	};
 	char sql[2048];
-	struct store_iter *it = NULL;
-	struct store_event se;
-	sqlite3_stmt *traces = NULL;
-	int ret, rc = SQLITE_DONE;
+	int ret;
 
 	ret = exec(s, "DROP INDEX IF EXISTS folios_key; DROP TABLE IF EXISTS folios; "
 		   "ALTER TABLE hb_edges RENAME TO hb_edges_v1;", e);
+	if (ret == 0)
+		ret = schema_stmt(s, "CREATE TABLE hb_edges (", sql, sizeof(sql), e);
+	if (ret == 0)
+		ret = exec(s, sql, e);
+	if (ret == 0)
+		ret = exec(s, "INSERT INTO hb_edges (src, dst, why, implied) "
+			   "SELECT src, dst, why, implied FROM hb_edges_v1; DROP TABLE hb_edges_v1;", e);
+	return ret;
+}
+
+/*
+ * 2 -> 3: the events rows (and schema 2's copy of their columns in
+ * event_blocks) become blocks with payloads and keys, read back through the
+ * events virtual table.  The rows are the source: every event keeps its id.
+ */
+static int migrate_2_to_3(struct store *s, struct ft_err *e)
+{
+	static const char *const objs[] = {
+		"CREATE TABLE event_blocks (", "CREATE TABLE event_keys (",
+		"CREATE VIRTUAL TABLE events USING", "CREATE VIEW events_v AS",
+		"CREATE VIEW folios AS",
+	};
+	static const char rows_sql[] =
+		"SELECT id, trace_id, ts, cpu, pid, type_id, kind, dev, ino, offset, length, "
+		"findex, forder, lock_class, lock_mode, flags, caller_id, caller_off, ext_off, "
+		"ext_len, ext_block, addr, peer_pid, payload FROM events_v2 ORDER BY id";
+	char sql[4096];
+	sqlite3_stmt *st = NULL;
+	int ret, rc = SQLITE_DONE;
+
+	ret = exec(s, "DROP VIEW IF EXISTS events_v; DROP VIEW IF EXISTS folios; "
+		   "DROP TABLE IF EXISTS event_blocks; ALTER TABLE events RENAME TO events_v2;", e);
 	for (size_t i = 0; ret == 0 && i < sizeof(objs) / sizeof(objs[0]); i++) {
 		ret = schema_stmt(s, objs[i], sql, sizeof(sql), e);
 		if (ret == 0)
 			ret = exec(s, sql, e);
 	}
 	if (ret == 0)
-		ret = exec(s, "INSERT INTO hb_edges (src, dst, why, implied) "
-			   "SELECT src, dst, why, implied FROM hb_edges_v1; DROP TABLE hb_edges_v1;", e);
-	if (ret < 0)
-		return ret;
-	/* Blocks for every trace, complete or not, in id order. */
-	ret = prep(s, &traces, "SELECT id FROM traces ORDER BY id", e);
-	while (ret == 0 && (rc = sqlite3_step(traces)) == SQLITE_ROW) {
-		int64_t tid = sqlite3_column_int64(traces, 0);
+		ret = prep(s, &st, rows_sql, e);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ft_event ev;
+		int64_t id = sqlite3_column_int64(st, 0);
 
-		ret = store_iter_open(s, tid, -1, &it, e);
-		while (ret == 0 && (ret = store_iter_next(it, &se, e)) > 0)
-			ret = pack_event(s, tid, se.id, se.type_id, &se.ev, e);
-		store_iter_close(it);
-		it = NULL;
+		memset(&ev, 0, sizeof(ev));
+		ev.ts = (uint64_t)sqlite3_column_int64(st, 2);
+		ev.cpu = sqlite3_column_int(st, 3);
+		ev.pid = sqlite3_column_int(st, 4);
+		ev.kind = (uint16_t)sqlite3_column_int(st, 6);
+		for (int c = 0; c < FT_C__COUNT; c++)
+			if (sqlite3_column_type(st, 7 + c) != SQLITE_NULL)
+				ft_event_set(&ev, c, sqlite3_column_int64(st, 7 + c));
+		ev.payload = sqlite3_column_blob(st, 7 + FT_C__COUNT);
+		ev.payload_len = (uint32_t)sqlite3_column_bytes(st, 7 + FT_C__COUNT);
+		ret = pack_event(s, sqlite3_column_int64(st, 1), id, sqlite3_column_int64(st, 5),
+				 &ev, e);
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
-		ret = sql_fail(s, e, rc, "reading traces");
-	sqlite3_finalize(traces);
+		ret = sql_fail(s, e, rc, "reading events");
+	sqlite3_finalize(st);
 	if (ret == 0)
 		ret = flush_block(s, e);
+	if (ret == 0)
+		ret = flush_keys(s, e);
+	if (ret == 0)
+		ret = exec(s, "DROP TABLE events_v2;", e);
 	return ret;
 }
 
 static int migrate(struct store *s, int64_t from, struct ft_err *e)
 {
 	static int (*const steps[])(struct store *, struct ft_err *) = {
-		NULL, migrate_1_to_2,	/* steps[v]: v -> v + 1 */
+		NULL, migrate_1_to_2, migrate_2_to_3,	/* steps[v]: v -> v + 1 */
 	};
 	char sql[64];
 	int ret = exec(s, "BEGIN IMMEDIATE", e);
@@ -287,10 +336,16 @@ static int migrate(struct store *s, int64_t from, struct ft_err *e)
 	}
 	if (ret == 0)
 		ret = exec(s, "COMMIT", e);
-	if (ret == 0)
+	if (ret == 0) {
+		/* Give back the old rows' pages.  The upgrade is committed: if
+		 * this fails (no room for the copy), the file is only larger. */
+		sqlite3_exec(s->db, "VACUUM", NULL, NULL, NULL);
 		return 0;
+	}
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	evpack_reset(&s->pk);
+	block_reset(s);
+	s->nbatch = 0;
+	s->next_id = 0;
 	{
 		char why[sizeof(e->msg)];
 		size_t pl = strlen(s->path);
@@ -331,6 +386,8 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
 	sqlite3_extended_result_codes(s->db, 1);
 	/* A second writer (analyze) waits for the first instead of failing. */
 	sqlite3_busy_timeout(s->db, mode == STORE_READWRITE ? STORE_BUSY_WRITE_MS : 5000);
+	/* The events virtual table needs its module, a migration too. */
+	store_register_functions(s);
 	ret = check_identity(s, &ver, e);
 	if (ret < 0)
 		goto fail;
@@ -338,14 +395,15 @@ int store_open(struct store **out, const char *path, enum store_mode mode,
 		ret = migrate(s, ver, e);
 		if (ret < 0)
 			goto fail;
+		ver = FT_SCHEMA_VERSION;
 	}
+	s->version = ver;
 	if (mode == STORE_READONLY) {
 		/* Defence in depth: a hostile file cannot make us write. */
 		ret = exec(s, "PRAGMA query_only = 1; PRAGMA trusted_schema = 0;", e);
 		if (ret < 0)
 			goto fail;
 	}
-	store_register_functions(s);
 	*out = s;
 	return 0;
 fail:
@@ -363,6 +421,7 @@ int store_create(struct store **out, const char *path, struct ft_err *e)
 	s = store_alloc(path);
 	if (!s)
 		return ft_error(e, -ENOMEM, "out of memory");
+	s->version = FT_SCHEMA_VERSION;
 	if (strcmp(path, ":memory:")) {
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 
@@ -380,6 +439,11 @@ int store_create(struct store **out, const char *path, struct ft_err *e)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
+	/* The schema's virtual table needs its module first. */
+	if (store_register_functions(s) < 0) {
+		ret = sql_fail(s, e, sqlite3_errcode(s->db), "registering SQL functions");
+		goto fail;
+	}
 	/*
 	 * The file is private until renamed into place, and an interrupted
 	 * load is thrown away: no journal, no syncs while loading.
@@ -420,7 +484,6 @@ int store_create(struct store **out, const char *path, struct ft_err *e)
 	ret = exec(s, "COMMIT", e);
 	if (ret < 0)
 		goto fail;
-	store_register_functions(s);
 	*out = s;
 	return 0;
 fail:
@@ -440,8 +503,6 @@ int store_close(struct store *s)
 
 	if (!s)
 		return 0;
-	sqlite3_finalize(s->ins_multi);
-	sqlite3_finalize(s->ins_one);
 	sqlite3_finalize(s->ins_type);
 	sqlite3_finalize(s->ins_field);
 	sqlite3_finalize(s->ins_sym);
@@ -450,10 +511,14 @@ int store_close(struct store *s)
 	sqlite3_finalize(s->ins_buffer);
 	sqlite3_finalize(s->ins_bdi);
 	sqlite3_finalize(s->ins_block);
+	sqlite3_finalize(s->ins_key);
 	evpack_release(&s->pk);
+	ZSTD_freeCCtx(s->zctx);
+	free(s->zbuf);
+	free(s->pay);
+	free(s->batch);
 	if (s->db)
 		rc = sqlite3_close(s->db);
-	free(s->arena);
 	free(s->path);
 	free(s);
 	return rc == SQLITE_OK ? 0 : -EIO;
@@ -720,188 +785,238 @@ int store_add_lost(struct store *s, int64_t trace_id, int64_t buffer_id,
 	return step_done(s, s->ins_lost, e, "writing lost events");
 }
 
-/* --- events ----------------------------------------------------------- */
+/* --- events ------------------------------------------------------------ */
 
-static const char ev_insert_head[] =
-	"INSERT INTO events (trace_id, ts, cpu, pid, type_id, kind, dev, ino, offset, "
-	"length, findex, forder, lock_class, lock_mode, flags, caller_id, caller_off, "
-	"ext_off, ext_len, ext_block, addr, peer_pid, payload) VALUES ";
-
-static char *build_insert(int rows)
+/*
+ * Events are stored once, in blocks (schema.sql, event_blocks): the
+ * normalized columns packed by core/evpack.h, the raw payloads as one zstd
+ * frame, and the block's keys (pid, inode, folio) in event_keys so that a
+ * query on one of them reads only the blocks that hold it.  The events table
+ * is a virtual table over the blocks (core/evtab.c).
+ *
+ * A block's keys are counted in a small open-addressing table while the
+ * block fills; when it is written they go to a batch that is sorted and
+ * inserted before every commit, so event_keys grows by ordered runs.
+ */
+static inline uint64_t key_hash(int kind, int64_t k1, int64_t k2)
 {
-	size_t rowlen = 2 + 23 * 2 + 1, n = sizeof(ev_insert_head) + (size_t)rows * rowlen + 1;
-	char *sql = malloc(n), *p;
+	uint64_t h = (uint64_t)k1 * 0x9e3779b97f4a7c15ull ^ (uint64_t)k2 * 0xc2b2ae3d27d4eb4full ^
+		     (uint64_t)kind;
 
-	if (!sql)
-		return NULL;
-	p = stpcpy(sql, ev_insert_head);
-	for (int r = 0; r < rows; r++) {
-		*p++ = r ? ',' : ' ';
-		*p++ = '(';
-		for (int c = 0; c < 23; c++) {
-			*p++ = '?';
-			if (c < 22)
-				*p++ = ',';
+	return h ^ (h >> 29);
+}
+
+static void key_note(struct store *s, int kind, int64_t k1, int64_t k2)
+{
+	size_t mask = KEY_SLOTS - 1, i = (size_t)key_hash(kind, k1, k2) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		struct bkey *k = &s->keys[i];
+
+		if (!k->n) {
+			k->kind = kind;
+			k->k1 = k1;
+			k->k2 = k2;
+			k->n = 1;
+			s->key_used[s->nkey_used++] = (uint16_t)i;
+			return;
 		}
-		*p++ = ')';
+		if (k->kind == kind && k->k1 == k1 && k->k2 == k2) {
+			k->n++;
+			return;
+		}
 	}
-	*p = '\0';
-	return sql;
 }
 
-static void bind_row(sqlite3_stmt *st, int base, const struct qrow *r,
-		     const uint8_t *arena)
+static int key_cmp(const void *a, const void *b)
 {
-	const struct ft_event *ev = &r->ev;
+	const struct bkey *x = a, *y = b;
 
-	sqlite3_bind_int64(st, base + 1, r->trace_id);
-	sqlite3_bind_int64(st, base + 2, (sqlite3_int64)ev->ts);
-	sqlite3_bind_int(st, base + 3, ev->cpu);
-	sqlite3_bind_int(st, base + 4, ev->pid);
-	sqlite3_bind_int64(st, base + 5, r->type_id);
-	sqlite3_bind_int(st, base + 6, ev->kind);
-	for (int c = 0; c < FT_C__COUNT; c++) {
-		if (ft_event_has(ev, c))
-			sqlite3_bind_int64(st, base + 7 + c, ev->v[c]);
-		else
-			sqlite3_bind_null(st, base + 7 + c);
-	}
-	if (ev->payload_len)
-		sqlite3_bind_blob(st, base + 7 + FT_C__COUNT, arena + r->payload_off,
-				  (int)ev->payload_len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, base + 7 + FT_C__COUNT);
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1 ? -1 : 1;
+	if (x->k2 != y->k2)
+		return x->k2 < y->k2 ? -1 : 1;
+	return x->first_id < y->first_id ? -1 : x->first_id > y->first_id;
 }
 
-/* Writes the block being filled (S4). */
+/* Inserts the batched keys of written blocks, in key order. */
+static int flush_keys(struct store *s, struct ft_err *e)
+{
+	int ret;
+
+	if (!s->nbatch)
+		return 0;
+	ret = prep(s, &s->ins_key, "INSERT INTO event_keys (key_kind, k1, k2, first_id, n) "
+		   "VALUES (?, ?, ?, ?, ?)", e);
+	if (ret < 0)
+		return ret;
+	qsort(s->batch, s->nbatch, sizeof(*s->batch), key_cmp);
+	for (size_t i = 0; i < s->nbatch && ret == 0; i++) {
+		const struct bkey *k = &s->batch[i];
+
+		sqlite3_bind_int(s->ins_key, 1, k->kind);
+		sqlite3_bind_int64(s->ins_key, 2, k->k1);
+		sqlite3_bind_int64(s->ins_key, 3, k->k2);
+		sqlite3_bind_int64(s->ins_key, 4, k->first_id);
+		sqlite3_bind_int64(s->ins_key, 5, k->n);
+		ret = step_done(s, s->ins_key, e, "writing event keys");
+	}
+	s->nbatch = 0;
+	return ret;
+}
+
+static void block_reset(struct store *s)
+{
+	evpack_reset(&s->pk);
+	s->pay_len = 0;
+	for (size_t i = 0; i < s->nkey_used; i++)
+		s->keys[s->key_used[i]].n = 0;
+	s->nkey_used = 0;
+}
+
+/* Writes the block being filled (S4) and batches its keys. */
 static int flush_block(struct store *s, struct ft_err *e)
 {
+	size_t bound, zlen;
 	int ret;
 
 	if (!s->pk.n)
 		return 0;
 	ret = prep(s, &s->ins_block, "INSERT INTO event_blocks (first_id, trace_id, n_events, "
-		   "data) VALUES (?, ?, ?, ?)", e);
+		   "min_ts, max_ts, data, payloads) VALUES (?, ?, ?, ?, ?, ?, ?)", e);
 	if (ret < 0)
 		return ret;
+	if (!s->zctx && !(s->zctx = ZSTD_createCCtx()))
+		return ft_error(e, -ENOMEM, "out of memory");
+	bound = ZSTD_compressBound(s->pay_len);
+	if (bound > s->zcap) {
+		uint8_t *z = realloc(s->zbuf, bound);
+
+		if (!z)
+			return ft_error(e, -ENOMEM, "out of memory");
+		s->zbuf = z;
+		s->zcap = bound;
+	}
+	zlen = ZSTD_compressCCtx(s->zctx, s->zbuf, s->zcap, s->pay, s->pay_len, PAYLOAD_ZLEVEL);
+	if (ZSTD_isError(zlen))
+		return ft_error(e, -EIO, "compressing event payloads: %s", ZSTD_getErrorName(zlen));
+	if (s->nbatch + s->nkey_used > s->batch_cap) {
+		size_t cap = s->batch_cap ? s->batch_cap * 2 : 4096;
+		struct bkey *b;
+
+		while (cap < s->nbatch + s->nkey_used)
+			cap *= 2;
+		b = realloc(s->batch, cap * sizeof(*b));
+		if (!b)
+			return ft_error(e, -ENOMEM, "out of memory");
+		s->batch = b;
+		s->batch_cap = cap;
+	}
+	for (size_t i = 0; i < s->nkey_used; i++) {
+		struct bkey *k = &s->batch[s->nbatch++];
+
+		*k = s->keys[s->key_used[i]];
+		k->first_id = s->pk.first_id;
+	}
 	sqlite3_bind_int64(s->ins_block, 1, s->pk.first_id);
 	sqlite3_bind_int64(s->ins_block, 2, s->pk.trace_id);
 	sqlite3_bind_int64(s->ins_block, 3, s->pk.n);
-	sqlite3_bind_blob(s->ins_block, 4, s->pk.buf, (int)s->pk.len, SQLITE_STATIC);
+	sqlite3_bind_int64(s->ins_block, 4, (sqlite3_int64)s->min_ts);
+	sqlite3_bind_int64(s->ins_block, 5, (sqlite3_int64)s->max_ts);
+	sqlite3_bind_blob(s->ins_block, 6, s->pk.buf, (int)s->pk.len, SQLITE_STATIC);
+	sqlite3_bind_blob(s->ins_block, 7, s->zbuf, (int)zlen, SQLITE_STATIC);
 	ret = step_done(s, s->ins_block, e, "writing event blocks");
-	evpack_reset(&s->pk);
+	block_reset(s);
+	if (ret == 0 && s->nbatch >= KEY_BATCH)
+		ret = flush_keys(s, e);
 	return ret;
 }
 
-/* Adds a written event (its id now known) to the block being filled. */
+/* Adds an event with a known id to the block being filled. */
 static int pack_event(struct store *s, int64_t trace_id, int64_t id, int64_t type_id,
 		      const struct ft_event *ev, struct ft_err *e)
 {
+	uint8_t *o;
 	int ret;
 
+	if (ev->payload_len > FT_MAX_PAYLOAD)
+		return ft_error(e, -EINVAL, "event payload of %u bytes is too large",
+				ev->payload_len);
 	if (s->pk.n && (s->pk.n >= BLOCK_EVENTS || id != s->pk.first_id + s->pk.n ||
 			trace_id != s->pk.trace_id)) {
 		ret = flush_block(s, e);
 		if (ret < 0)
 			return ret;
 	}
-	ret = evpack_add(&s->pk, trace_id, id, type_id, ev);
-	return ret < 0 ? ft_error(e, ret, "out of memory") : 0;
-}
+	if (s->pay_len + ev->payload_len + 10 > s->pay_cap) {
+		size_t cap = s->pay_cap ? s->pay_cap * 2 : 256 * 1024;
+		uint8_t *p;
 
-static int pack_row(struct store *s, int64_t id, const struct qrow *r, struct ft_err *e)
-{
-	return pack_event(s, r->trace_id, id, r->type_id, &r->ev, e);
-}
-
-static int flush_rows(struct store *s, struct ft_err *e)
-{
-	int ret = 0;
-
-	if (!s->nrows)
-		return 0;
-	if (s->nrows == EV_ROWS) {
-		if (!s->ins_multi) {
-			char *sql = build_insert(EV_ROWS);
-
-			if (!sql)
-				return ft_error(e, -ENOMEM, "out of memory");
-			ret = prep(s, &s->ins_multi, sql, e);
-			free(sql);
-			if (ret < 0)
-				return ret;
-		}
-		for (int r = 0; r < EV_ROWS; r++)
-			bind_row(s->ins_multi, r * 23, &s->rows[r], s->arena);
-		ret = step_done(s, s->ins_multi, e, "writing events");
-		/* One statement's rows get consecutive rowids, the last one known. */
-		if (ret == 0) {
-			int64_t first = sqlite3_last_insert_rowid(s->db) - EV_ROWS + 1;
-
-			for (int r = 0; r < EV_ROWS && ret == 0; r++)
-				ret = pack_row(s, first + r, &s->rows[r], e);
-		}
-	} else {
-		if (!s->ins_one) {
-			char *sql = build_insert(1);
-
-			if (!sql)
-				return ft_error(e, -ENOMEM, "out of memory");
-			ret = prep(s, &s->ins_one, sql, e);
-			free(sql);
-			if (ret < 0)
-				return ret;
-		}
-		for (int r = 0; r < s->nrows && ret == 0; r++) {
-			bind_row(s->ins_one, 0, &s->rows[r], s->arena);
-			ret = step_done(s, s->ins_one, e, "writing events");
-			if (ret == 0)
-				ret = pack_row(s, sqlite3_last_insert_rowid(s->db), &s->rows[r], e);
-		}
+		while (cap < s->pay_len + ev->payload_len + 10)
+			cap *= 2;
+		p = realloc(s->pay, cap);
+		if (!p)
+			return ft_error(e, -ENOMEM, "out of memory");
+		s->pay = p;
+		s->pay_cap = cap;
 	}
-	s->nrows = 0;
-	s->arena_len = 0;
-	return ret;
+	ret = evpack_add(&s->pk, trace_id, id, type_id, ev);
+	if (ret < 0)
+		return ft_error(e, ret, "out of memory");
+	if (s->pk.n == 1 || ev->ts < s->min_ts)
+		s->min_ts = ev->ts;
+	if (s->pk.n == 1 || ev->ts > s->max_ts)
+		s->max_ts = ev->ts;
+	o = s->pay + s->pay_len;
+	for (uint32_t v = ev->payload_len; ; v >>= 7) {
+		*o++ = (uint8_t)(v | (v >= 0x80 ? 0x80 : 0));
+		if (v < 0x80)
+			break;
+	}
+	if (ev->payload_len)
+		memcpy(o, ev->payload, ev->payload_len);
+	s->pay_len = (size_t)(o - s->pay) + ev->payload_len;
+	key_note(s, 1, ev->pid, 0);
+	if (ft_event_has(ev, FT_C_INO)) {
+		key_note(s, 2, ev->v[FT_C_INO], 0);
+		if (ft_event_has(ev, FT_C_FINDEX))
+			key_note(s, 3, ev->v[FT_C_INO], ev->v[FT_C_FINDEX]);
+	}
+	return 0;
+}
+
+/* The id the next event gets: one past the last stored one. */
+static int next_event_id(struct store *s, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	if (s->next_id > 0)
+		return 0;
+	ret = prep(s, &st, "SELECT coalesce(max(first_id + n_events), 1) FROM event_blocks", e);
+	if (ret < 0)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		s->next_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : sql_fail(s, e, rc, "reading event blocks");
 }
 
 int store_add_event(struct store *s, int64_t trace_id, int64_t type_id,
 		    const struct ft_event *ev, struct ft_err *e)
 {
-	struct qrow *r;
-	int ret;
+	int ret = ensure_tx(s, e);
 
-	if (ev->payload_len > FT_MAX_PAYLOAD)
-		return ft_error(e, -EINVAL, "event payload of %u bytes is too large",
-				ev->payload_len);
-	ret = ensure_tx(s, e);
+	if (ret == 0)
+		ret = next_event_id(s, e);
+	if (ret == 0)
+		ret = pack_event(s, trace_id, s->next_id, type_id, ev, e);
 	if (ret < 0)
 		return ret;
-	if (s->arena_len + ev->payload_len > s->arena_cap) {
-		size_t cap = s->arena_cap ? s->arena_cap * 2 : 64 * 1024;
-		uint8_t *a;
-
-		while (cap < s->arena_len + ev->payload_len)
-			cap *= 2;
-		a = realloc(s->arena, cap);
-		if (!a)
-			return ft_error(e, -ENOMEM, "out of memory");
-		s->arena = a;
-		s->arena_cap = cap;
-	}
-	r = &s->rows[s->nrows++];
-	r->trace_id = trace_id;
-	r->type_id = type_id;
-	r->ev = *ev;
-	r->ev.payload = NULL;
-	r->payload_off = s->arena_len;
-	if (ev->payload_len)
-		memcpy(s->arena + s->arena_len, ev->payload, ev->payload_len);
-	s->arena_len += ev->payload_len;
-	if (s->nrows == EV_ROWS) {
-		ret = flush_rows(s, e);
-		if (ret < 0)
-			return ret;
-	}
+	s->next_id++;
 	if (++s->since_commit >= BATCH_EVENTS)
 		return store_checkpoint(s, e);
 	return 0;
@@ -909,11 +1024,10 @@ int store_add_event(struct store *s, int64_t trace_id, int64_t type_id,
 
 int store_checkpoint(struct store *s, struct ft_err *e)
 {
-	int ret = flush_rows(s, e);
+	int ret = flush_block(s, e);
 
 	if (ret == 0)
-		ret = flush_block(s, e);
-
+		ret = flush_keys(s, e);
 	if (ret < 0)
 		return ret;
 	s->since_commit = 0;
@@ -968,11 +1082,11 @@ int store_trace_finish(struct store *s, int64_t trace_id, struct ft_err *e)
 	char sql[512];
 	int ret;
 
-	ret = flush_rows(s, e);
-	if (ret == 0)
-		ret = ensure_tx(s, e);
+	ret = ensure_tx(s, e);
 	if (ret == 0)
 		ret = flush_block(s, e);
+	if (ret == 0)
+		ret = flush_keys(s, e);
 	if (ret < 0)
 		return ret;
 	snprintf(sql, sizeof(sql), "UPDATE traces SET complete = 1 WHERE id = %lld",
@@ -1005,6 +1119,7 @@ struct store_iter {
 	int packed;
 	struct evpack_reader rd;
 	int64_t block_id, next_first;
+	int64_t ino;		/* >= 0: only this inode's events (blocks from event_keys) */
 	uint64_t kind_mask[(FT_K__COUNT + 63) / 64 + 1];
 };
 
@@ -1057,6 +1172,25 @@ static int blocks_usable(struct store *s, int64_t trace_id, struct ft_err *e)
 	return ok;
 }
 
+/* Sets the kind filter of a block reader from a comma-separated list (NULL: all). */
+static int kind_mask_set(struct store_iter *it, const char *kinds, struct ft_err *e)
+{
+	if (!kinds) {
+		memset(it->kind_mask, 0xff, sizeof(it->kind_mask));
+		return 0;
+	}
+	for (const char *k = kinds; *k; ) {
+		char *end;
+		long v = strtol(k, &end, 10);
+
+		if (end == k || v < 0 || v >= FT_K__COUNT)
+			return ft_error(e, -EINVAL, "bad kind list \"%s\"", kinds);
+		it->kind_mask[v / 64] |= 1ull << (v % 64);
+		k = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
 int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,
 			  const char *kinds, struct store_iter **out, struct ft_err *e)
 {
@@ -1069,31 +1203,35 @@ int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,
 		return ft_error(e, -ENOMEM, "out of memory");
 	it->s = s;
 	it->lean = kinds != NULL;
-	if (kinds && ino < 0 && (rc = blocks_usable(s, trace_id, e)) != 0) {
-		if (rc < 0) {
+	it->ino = -1;
+	/*
+	 * Schema 3 keeps the events only in blocks; an older database (read
+	 * only, not migrated) has rows, and blocks of its columns when they
+	 * cover the trace (schema 2).
+	 */
+	rc = s->version >= 3 ? 1 : kinds && ino < 0 ? blocks_usable(s, trace_id, e) : 0;
+	if (rc != 0) {
+		if (rc < 0 || (rc = kind_mask_set(it, kinds, e)) < 0) {
 			free(it);
 			return rc;
 		}
-		for (const char *k = kinds; *k; ) {
-			char *end;
-			long v = strtol(k, &end, 10);
-
-			if (end == k || v < 0 || v >= FT_K__COUNT) {
-				free(it);
-				return ft_error(e, -EINVAL, "bad kind list \"%s\"", kinds);
-			}
-			it->kind_mask[v / 64] |= 1ull << (v % 64);
-			k = *end == ',' ? end + 1 : end;
-		}
 		it->packed = 1;
 		it->next_first = -1;
-		rc = sqlite3_prepare_v2(s->db, "SELECT first_id, n_events, data FROM event_blocks "
-					"WHERE trace_id = ? ORDER BY first_id", -1, &it->st, NULL);
+		it->ino = ino;
+		rc = sqlite3_prepare_v2(s->db, ino >= 0 ?
+					"SELECT b.first_id, b.n_events, b.data FROM event_keys k "
+					"JOIN event_blocks b ON b.first_id = k.first_id "
+					"WHERE k.key_kind = 2 AND k.k1 = ?2 AND k.k2 = 0 AND "
+					"b.trace_id = ?1 ORDER BY k.first_id" :
+					"SELECT first_id, n_events, data FROM event_blocks "
+					"WHERE trace_id = ?1 ORDER BY first_id", -1, &it->st, NULL);
 		if (rc != SQLITE_OK) {
 			free(it);
 			return sql_fail(s, e, rc, "reading event blocks");
 		}
 		sqlite3_bind_int64(it->st, 1, trace_id);
+		if (ino >= 0)
+			sqlite3_bind_int64(it->st, 2, ino);
 		*out = it;
 		return 0;
 	}
@@ -1125,7 +1263,9 @@ static int packed_next(struct store_iter *it, struct store_event *out, struct ft
 		if (ret > 0) {
 			uint16_t k = out->ev.kind;
 
-			if (k < FT_K__COUNT && (it->kind_mask[k / 64] >> (k % 64) & 1))
+			if (k < FT_K__COUNT && (it->kind_mask[k / 64] >> (k % 64) & 1) &&
+			    (it->ino < 0 || (ft_event_has(&out->ev, FT_C_INO) &&
+					     out->ev.v[FT_C_INO] == it->ino)))
 				return 1;
 			continue;
 		}
@@ -1143,9 +1283,11 @@ static int packed_next(struct store_iter *it, struct store_event *out, struct ft
 			const void *data = sqlite3_column_blob(it->st, 2);
 			int len = sqlite3_column_bytes(it->st, 2);
 
-			/* Blocks follow each other without gaps or overlaps (S4). */
+			/* Blocks follow each other without gaps or overlaps (S4);
+			 * one inode's blocks are a subset, in order. */
 			if (n <= 0 || n > UINT32_MAX || (it->next_first >= 0 &&
-							 it->block_id != it->next_first))
+			    (it->ino < 0 ? it->block_id != it->next_first :
+					   it->block_id < it->next_first)))
 				return ft_error(e, -EINVAL, "%s: event block %lld is corrupt "
 						"(does not follow the previous one)", it->s->path,
 						(long long)it->block_id);

@@ -12,10 +12,13 @@
  * Bulk load protocol (import, record):
  *   store_trace_begin -> (store_add_* | store_add_event)* -> store_checkpoint*
  *   -> store_trace_finish
- * Events are buffered and written with multi-row prepared INSERTs;
- * store_checkpoint() commits the current batch so that readers (WAL) see
- * whole batches.  store_trace_finish() writes the per-type counts and marks
- * the trace complete.  Until then traces.complete = 0.
+ * Events get consecutive ids and are stored once, in blocks of up to 1024
+ * (event_blocks: packed columns and a zstd frame of payloads) with their
+ * keys (event_keys); the events table is a virtual table over the blocks
+ * (core/evtab.c).  store_checkpoint() writes the partial block and commits
+ * the current batch so that readers (WAL) see whole batches.
+ * store_trace_finish() marks the trace complete.  Until then
+ * traces.complete = 0.
  */
 #ifndef FT_STORE_H
 #define FT_STORE_H
@@ -27,7 +30,7 @@
 #include "event.h"
 
 #define FT_APPLICATION_ID	0x466f6c69	/* "Foli" */
-#define FT_SCHEMA_VERSION	2
+#define FT_SCHEMA_VERSION	3
 
 struct store;
 
@@ -130,8 +133,10 @@ struct store_iter;
 int store_iter_open(struct store *s, int64_t trace_id, int64_t ino,
 		    struct store_iter **out, struct ft_err *e);
 /* The same, only events whose kind is in the comma-separated list kinds.
- * For a whole trace (ino < 0) it decodes the trace's event_blocks when they
- * cover it (every column but the payload); otherwise it reads rows, and
+ * Both decode event_blocks (every column but the payload; one inode's
+ * blocks found through event_keys).  On an older database opened read-only
+ * (schema 1 or 2, rows) they read rows, except that a whole trace is read
+ * from schema 2's blocks when they cover it; the kinds reader then reads
  * only the columns an analysis reads (no cpu, type_id, lock_class,
  * lock_mode, caller_off, addr). */
 int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,

@@ -30,12 +30,16 @@ function flush_comment() { if (nc) { for (i = 1; i <= nc; i++) print cm[i]; prin
 	print "| column | definition | note |"; print "|---|---|---|"
 	intable = 1; next
 }
+/^CREATE VIRTUAL TABLE/ {
+	mod = $6; sub(/;$/, "", mod)
+	print "## Virtual table `" $4 "` (module `" mod "`)\n"; flush_comment(); next
+}
 /^CREATE VIEW/ { name = $3; print "## View `" name "`\n"; flush_comment(); next }
 /^CREATE INDEX/ {
 	if (!idx) { print "## Indexes\n"; flush_comment(); idx = 1 }
 	sub(/;$/, ""); print "- `" $0 "`"; next
 }
-intable && /^\) STRICT;/ { intable = 0; print ""; next }
+intable && /^\) STRICT/ { intable = 0; print ""; next }
 intable {
 	line = $0; note = ""
 	if (match(line, /--.*/)) { note = substr(line, RSTART + 3); line = substr(line, 1, RSTART - 1) }

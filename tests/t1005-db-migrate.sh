@@ -2,10 +2,12 @@
 # t1005: schema evolution.  tests/fixtures/schema-v1.db.gz is a database
 # written by foliotrace 0.1.0 (schema 1: import + analyze of
 # xfs-shortwrite-v6.dat).  Read-only commands read it as it is and leave it
-# byte for byte unchanged; analyze migrates it to the current schema in one
-# transaction (event blocks for every event, folios as a view, hb_edges
-# without rowid) and then gives what a fresh import of the same trace gives;
-# a migration that fails leaves the old database as it was.
+# byte for byte unchanged; analyze migrates it to the current schema (3) in
+# one transaction (events rows become event blocks with their payloads and
+# keys, events a virtual table, folios a view, hb_edges without rowid): every
+# event keeps its id, columns and payload bytes, and the analysis then gives
+# what a fresh import of the same trace gives; a migration that fails leaves
+# the old database as it was.
 . "$FT_ROOT/tests/lib/harness.sh"
 t_tmpdir
 fix=$FT_ROOT/tests/fixtures
@@ -26,20 +28,40 @@ t_eq "read-only commands leave it unchanged" "$sum0" "$(sha256sum < "$db")"
 # A failed migration: an object in the way makes it fail half-way; the
 # database must be exactly what it was.
 cp "$db" "$T_TMP/blocked.db"
-sqlite3 "$T_TMP/blocked.db" "CREATE TABLE event_blocks (x)"
+sqlite3 "$T_TMP/blocked.db" "CREATE TABLE event_keys (x)"
 sumb=$(sha256sum < "$T_TMP/blocked.db")
 err=$("$FT" analyze "$T_TMP/blocked.db" 2>&1 >/dev/null); rc=$?
 t_check "a migration that fails exits non-zero" [ "$rc" -ne 0 ]
 t_eq "its error is one line" 1 "$(printf '%s\n' "$err" | wc -l)"
 t_match "its error names the file" "blocked.db" "$err"
-t_match "its error says the database was not modified" "cannot upgrade from schema 1 to 2 .*not modified" "$err"
+t_match "its error says the database was not modified" "cannot upgrade from schema 1 to 3 .*not modified" "$err"
 t_eq "the database is left as it was" "$sumb" "$(sha256sum < "$T_TMP/blocked.db")"
 
-# The migration proper.
+# The migration proper.  The schema-1 rows, read with plain sqlite3 before
+# it, are the reference for every event after it.
 n_events=$(q "$db" "SELECT n_events FROM traces")
+cols="id, trace_id, ts, cpu, pid, type_id, kind, dev, ino, offset, length, findex, forder,
+	lock_class, lock_mode, flags, caller_id, caller_off, ext_off, ext_len, ext_block, addr,
+	peer_pid, hex(payload)"
+rows="SELECT $cols FROM events ORDER BY id"
+sqlite3 -csv "$db" "$rows" > "$T_TMP/rows-v1.csv"
 out=$("$FT" analyze "$db" 2>&1); rc=$?
 t_eq "analyze on a schema-1 database exits 0" 0 "$rc"
-t_eq "it is migrated to schema 2" 2 "$(ver "$db")"
+t_eq "it is migrated to schema 3" 3 "$(ver "$db")"
+"$FT" sql --csv "$db" "$rows" | tail -n +2 | tr -d '\r' > "$T_TMP/rows-v3.csv"
+t_eq "every event ($(wc -l < "$T_TMP/rows-v1.csv") rows) keeps its id, columns and payload bytes" \
+	"$(sha256sum < "$T_TMP/rows-v1.csv")" "$(sha256sum < "$T_TMP/rows-v3.csv")"
+t_check "the reference is not empty" [ "$(wc -l < "$T_TMP/rows-v1.csv")" -eq "$n_events" ]
+t_eq "the old rows are gone (events is the virtual table)" "virtual" \
+	"$(sqlite3 "$db" "SELECT CASE WHEN sql LIKE 'CREATE VIRTUAL TABLE%' THEN 'virtual' ELSE sql END
+	   FROM sqlite_master WHERE name = 'events'")"
+t_eq "no table of the old rows is left" 0 \
+	"$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE name LIKE 'events_%' AND type != 'view'")"
+t_eq "event_keys list every inode's blocks" 0 \
+	"$(q "$db" "SELECT count(*) FROM (SELECT DISTINCT e.ino, (SELECT max(first_id) FROM event_blocks
+	    WHERE first_id <= e.id) AS f FROM events e WHERE e.ino IS NOT NULL) m
+	    WHERE NOT EXISTS (SELECT 1 FROM event_keys k
+	    WHERE k.key_kind = 2 AND k.k1 = m.ino AND k.first_id = m.f)")"
 t_eq "event blocks cover every event ($n_events)" "$n_events" \
 	"$(q "$db" "SELECT sum(n_events) FROM event_blocks")"
 t_eq "the blocks follow each other without gaps" 0 \
@@ -63,5 +85,5 @@ t_eq "happens-before edges equal a fresh import's" "$(q "$T_TMP/fresh.db" "$e")"
 f="SELECT group_concat(findex || ':' || add_event || ':' || coalesce(del_event, '-'), ' ')
 	FROM (SELECT * FROM folios ORDER BY add_event)"
 t_eq "folio lifetimes equal a fresh import's" "$(q "$T_TMP/fresh.db" "$f")" "$(q "$db" "$f")"
-t_eq "a second open does not migrate again" 2 "$("$FT" analyze -q "$db"; ver "$db")"
+t_eq "a second open does not migrate again" 3 "$("$FT" analyze -q "$db"; ver "$db")"
 t_done

@@ -83,7 +83,7 @@ static void test_create_and_roundtrip(void)
 		memcpy(payload + 8, &ino, 8);
 		memcpy(payload + 16, &neg, 4);
 	}
-	for (int i = 0; i < 200; i++) {	/* > one multi-row batch, plus a tail */
+	for (int i = 0; i < 200; i++) {
 		memset(&ev, 0, sizeof(ev));
 		ev.ts = 1000 + (uint64_t)i;
 		ev.cpu = i % 2;
@@ -115,8 +115,14 @@ static void test_create_and_roundtrip(void)
 		     1, "ft_field of an unknown field is NULL");
 	CHECK_EQ_INT(q_int(store_db(s), "SELECT ft_field(type_id, x'0102', 'ino') IS NULL FROM events LIMIT 1"),
 		     1, "ft_field on a short payload is NULL, not an overread");
-	CHECK_EQ_INT(q_int(store_db(s), "SELECT count(*) FROM sqlite_schema WHERE name = 'events_folio_ts'"),
-		     1, "indexes exist");
+	CHECK_EQ_INT(q_int(store_db(s), "SELECT sum(n) FROM event_keys WHERE key_kind = 2 AND k1 = 131"),
+		     200, "event_keys: the inode's 200 events, by block");
+	CHECK_EQ_INT(q_int(store_db(s), "SELECT sum(n) FROM event_keys WHERE key_kind = 1 AND k1 = 7"),
+		     200, "event_keys: the pid's 200 events, by block");
+	CHECK_EQ_INT(q_int(store_db(s), "SELECT count(*) FROM event_keys WHERE key_kind = 3"),
+		     0, "event_keys: no folio key for events without findex");
+	CHECK_EQ_INT(q_int(store_db(s), "SELECT sum(n_events) FROM event_blocks"), 200,
+		     "event_blocks cover the 200 events");
 	store_close(s);
 
 	s = NULL;
@@ -124,8 +130,10 @@ static void test_create_and_roundtrip(void)
 	ret = store_open(&s, path("a.db"), STORE_READONLY, &e);
 	CHECK(ret == 0, "reopen read-only: %s", e.msg);
 	if (s) {
-		CHECK(sqlite3_exec(store_db(s), "DELETE FROM events", NULL, NULL, NULL) != SQLITE_OK,
+		CHECK(sqlite3_exec(store_db(s), "DELETE FROM event_blocks", NULL, NULL, NULL) != SQLITE_OK,
 		      "read-only store refuses writes");
+		CHECK(sqlite3_exec(store_db(s), "DELETE FROM events", NULL, NULL, NULL) != SQLITE_OK,
+		      "the events table refuses writes");
 		store_close(s);
 	}
 }
