@@ -49,4 +49,21 @@ t_tracefs() {
 	T_MOUNTED_TRACEFS=1
 }
 
+# t_sqlite3 [OPTION...] DB SQL...: the stock sqlite3 CLI with foliotrace's
+# loadable extension (the events virtual table, ft_field) loaded, as a user
+# would open a database (README.md); for queries on events, events_v or
+# folios.  Other tables read with plain sqlite3.  A missing sqlite3 is the
+# caller's skip; a missing extension (make builds it beside the binary) is a
+# failure, said once, and the status is 1.
+T_EXT=${FT_BUILD:-$(dirname "$FT")}/foliotrace_sqlite
+T_EXT_SAID=
+t_sqlite3() {
+	if [ ! -f "$T_EXT.so" ]; then
+		[ -n "$T_EXT_SAID" ] || t_fail "the sqlite3 extension $T_EXT.so is missing (make builds it)"
+		T_EXT_SAID=1
+		return 1
+	fi
+	sqlite3 -bail -cmd ".load '$T_EXT'" "$@"
+}
+
 t_done() { [ "$T_FAILS" -eq 0 ]; }
