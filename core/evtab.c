@@ -15,12 +15,14 @@
  *     id range [lo, hi] (starting at the block that holds lo);
  *   - the key walker: the same, restricted to the blocks that event_keys
  *     lists for the query's folio, inode or pid (the most selective given).
- * Walkers read only a block's small columns; `data` is decoded (evpack) the
- * first time an event of the block is filtered on or a decoded column is
- * read, `payloads` decompressed the first time a payload is read.  So
- * count(*) decodes nothing, and a query without payloads never
- * decompresses one (this also holds through views, where xBestIndex's
- * colUsed marks every column of the view's select list, used or not).
+ * Walkers read only a block's small columns; `data` is copied and decoded
+ * (evpack) the first time an event of the block is filtered on or a decoded
+ * column is read, and only as far as that event (the format is sequential:
+ * deltas from the previous event), `payloads` decompressed the first time a
+ * payload is read.  So count(*) decodes nothing, a lookup by id decodes
+ * half a block on average, and a query without payloads never decompresses
+ * one (this also holds through views, where xBestIndex's colUsed marks
+ * every column of the view's select list, used or not).
  *
  * Caching: the cursor keeps its last block (events decoded, payloads
  * unpacked) across xFilter calls, so a join or a correlated subquery that
@@ -38,7 +40,8 @@
  *
  * Hostile files: a block's row is checked (n_events within bounds, ids not
  * overflowing), `data` must decode to exactly n_events events whose ts lie
- * in [min_ts, max_ts], `payloads` must be one zstd frame of a stated size
+ * in [min_ts, max_ts] (checked as far as it is decoded: a damaged tail is
+ * found by the queries that reach it), `payloads` must be one zstd frame of a stated size
  * (at most EVTAB_MAX_PAYLOADS) whose length-prefixed records fill it
  * exactly.  Anything else is the SQL error "event block N is corrupt (...)",
  * SQLITE_CORRUPT_VTAB; nothing is read outside a buffer.
@@ -121,7 +124,9 @@ struct evtab {
 /* The block the cursor is in (or last was in). */
 struct evblk {
 	int valid;		/* the fields below describe a block */
-	int decoded;		/* ev[], type[] hold its events */
+	int bad;		/* found corrupt: every later use fails again */
+	int loaded;		/* dat holds a copy of its data, rd reads it */
+	uint32_t ndec;		/* ev[0 .. ndec - 1], type[] hold its first events */
 	int unpacked;		/* pl, pl_off[], pl_len[] hold its payloads */
 	int64_t first, trace, min_ts, max_ts;
 	uint32_t n;
@@ -136,6 +141,9 @@ struct evcur {
 	uint32_t cap;		/* entries of ev, type, pl_off, pl_len */
 	uint8_t *pl;
 	size_t pl_cap;
+	uint8_t *dat;		/* the block's data, copied */
+	size_t dat_cap;
+	struct evpack_reader rd;
 	sqlite3_stmt *st[S__COUNT];
 	sqlite3_stmt *walk;	/* the walker of this xFilter (NULL: only the cached block) */
 	/* The plan: constraints as integer intervals and equalities. */
@@ -164,6 +172,7 @@ static int set_err(struct evcur *c, int rc, const char *fmt, ...)
 
 static int corrupt(struct evcur *c, const char *why)
 {
+	c->b.bad = 1;
 	return set_err(c, SQLITE_CORRUPT_VTAB, "event block %lld is corrupt (%s)",
 		       (long long)c->b.first, why);
 }
@@ -268,42 +277,55 @@ static int block_blob(struct evcur *c, int w, sqlite3_stmt **out, const void **p
 	return SQLITE_OK;
 }
 
-static int block_decode(struct evcur *c)
+/* Decodes the block's events up to index k (at least). */
+static int block_decode(struct evcur *c, int64_t k)
 {
-	struct evpack_reader r;
-	sqlite3_stmt *st = NULL;
-	const void *data;
 	struct ft_event extra;
-	int len, rc;
 	int64_t id, type;
+	int rc;
 
-	if (c->b.decoded)
+	if (k < c->b.ndec)
 		return SQLITE_OK;
-	rc = grow(c, c->b.n);
-	if (rc == SQLITE_OK)
-		rc = block_blob(c, S_DATA, &st, &data, &len);
-	if (rc != SQLITE_OK)
-		goto out;
-	evpack_reader_init(&r, data, (size_t)len, c->b.first, c->b.n);
-	for (uint32_t k = 0; k < c->b.n; k++) {
-		if (evpack_next(&r, &id, &c->type[k], &c->ev[k]) != 1) {
-			rc = corrupt(c, "data holds fewer events than n_events or a bad one");
-			goto out;
+	if (c->b.bad)
+		return corrupt(c, "found before");
+	if (!c->b.loaded) {
+		sqlite3_stmt *st = NULL;
+		const void *data;
+		int len;
+
+		rc = grow(c, c->b.n);
+		if (rc == SQLITE_OK)
+			rc = block_blob(c, S_DATA, &st, &data, &len);
+		if (rc == SQLITE_OK && (size_t)len > c->dat_cap) {
+			uint8_t *b = sqlite3_realloc64(c->dat, (sqlite3_uint64)len);
+
+			if (b) {
+				c->dat = b;
+				c->dat_cap = (size_t)len;
+			} else {
+				rc = SQLITE_NOMEM;
+			}
 		}
-		if ((int64_t)c->ev[k].ts < c->b.min_ts || (int64_t)c->ev[k].ts > c->b.max_ts) {
-			rc = corrupt(c, "an event's ts is outside min_ts..max_ts");
-			goto out;
-		}
+		if (rc == SQLITE_OK)
+			memcpy(c->dat, data, (size_t)len);
+		if (st)
+			sqlite3_reset(st);
+		if (rc != SQLITE_OK)
+			return rc;
+		evpack_reader_init(&c->rd, c->dat, (size_t)len, c->b.first, c->b.n);
+		c->b.loaded = 1;
 	}
-	if (evpack_next(&r, &id, &type, &extra) != 0) {
-		rc = corrupt(c, "data holds more than n_events events");
-		goto out;
+	for (; c->b.ndec <= k; c->b.ndec++) {
+		struct ft_event *ev = &c->ev[c->b.ndec];
+
+		if (evpack_next(&c->rd, &id, &c->type[c->b.ndec], ev) != 1)
+			return corrupt(c, "data holds fewer events than n_events or a bad one");
+		if ((int64_t)ev->ts < c->b.min_ts || (int64_t)ev->ts > c->b.max_ts)
+			return corrupt(c, "an event's ts is outside min_ts..max_ts");
 	}
-	c->b.decoded = 1;
-out:
-	if (st)
-		sqlite3_reset(st);
-	return rc;
+	if (c->b.ndec == c->b.n && evpack_next(&c->rd, &id, &type, &extra) != 0)
+		return corrupt(c, "data holds more than n_events events");
+	return SQLITE_OK;
 }
 
 static int block_unpack(struct evcur *c)
@@ -316,6 +338,8 @@ static int block_unpack(struct evcur *c)
 
 	if (c->b.unpacked)
 		return SQLITE_OK;
+	if (c->b.bad)
+		return corrupt(c, "found before");
 	rc = grow(c, c->b.n);
 	if (rc == SQLITE_OK)
 		rc = block_blob(c, S_PAYLOADS, &st, &src, &len);
@@ -425,7 +449,8 @@ static int walk_next(struct evcur *c)
 			return step_err(c, rc);
 		first = sqlite3_column_int64(c->walk, 0);
 		if (!c->b.valid || first != c->b.first) {
-			c->b.valid = c->b.decoded = c->b.unpacked = 0;
+			c->b.valid = c->b.bad = c->b.loaded = c->b.unpacked = 0;
+			c->b.ndec = 0;
 			c->b.first = first;
 			c->b.trace = sqlite3_column_int64(c->walk, 1);
 			n = sqlite3_column_int64(c->walk, 2);
@@ -479,7 +504,7 @@ static int seek(struct evcur *c, int advance)
 		}
 		if (!c->filt && !c->ts_check)
 			return SQLITE_OK;
-		rc = block_decode(c);
+		rc = block_decode(c, c->i);
 		if (rc != SQLITE_OK)
 			return rc;
 		if (event_ok(c, c->i))
@@ -754,6 +779,7 @@ static int ev_close(sqlite3_vtab_cursor *cur)
 	sqlite3_free(c->pl_off);
 	sqlite3_free(c->pl_len);
 	sqlite3_free(c->pl);
+	sqlite3_free(c->dat);
 	sqlite3_free(c);
 	return SQLITE_OK;
 }
@@ -874,7 +900,7 @@ static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 					    SQLITE_TRANSIENT);
 		return SQLITE_OK;
 	}
-	rc = block_decode(c);
+	rc = block_decode(c, c->i);
 	if (rc != SQLITE_OK)
 		return rc;
 	ev = &c->ev[c->i];
