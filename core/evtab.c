@@ -150,6 +150,8 @@ struct evcur {
 	int desc, eof;
 	int64_t lo, hi, tlo, thi;
 	int has_trace, has_kind, has_pid, has_ino, has_findex;
+	uint64_t *kset;		/* kind IN (...): allowed kinds, a bit each; NULL: any */
+	uint64_t *kset_buf;	/* its storage, 65536 bits */
 	int64_t trace, kind, pid, ino, findex;
 	/* Position: index i in the block, within [a, z]. */
 	int in_blk, ts_check, filt;
@@ -478,6 +480,8 @@ static int event_ok(const struct evcur *c, int64_t i)
 		return 0;
 	if (c->has_kind && ev->kind != c->kind)
 		return 0;
+	if (c->kset && !(c->kset[ev->kind >> 6] >> (ev->kind & 63) & 1))
+		return 0;
 	if (c->has_ino && (!ft_event_has(ev, FT_C_INO) || ev->v[FT_C_INO] != c->ino))
 		return 0;
 	if (c->has_findex && (!ft_event_has(ev, FT_C_FINDEX) || ev->v[FT_C_FINDEX] != c->findex))
@@ -649,7 +653,8 @@ static int ev_disconnect(sqlite3_vtab *vt)
 /*
  * idxStr holds one letter per xFilter argument: which column and operator.
  * id: I = > g >= < l <= (as EQ GT GE LT LE: "IGgLl"), ts: "TUuVv",
- * p pid =, n ino =, f findex =, r trace_id =, k kind =.  idxNum bit 0: DESC.
+ * p pid =, n ino =, f findex =, r trace_id =, k kind =, K kind IN (the
+ * whole list in one argument).  idxNum bit 0: DESC.
  */
 static char arg_letter(int col, int op)
 {
@@ -696,6 +701,15 @@ static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
 
 		if (!ct->usable || !(l = arg_letter(ct->iColumn, ct->op)))
 			continue;
+		/*
+		 * IN: SQLite runs xFilter once per value, which gives up
+		 * ORDER BY id and walks the same blocks again per value; a
+		 * kind IN (...) is a filter, taken as a whole instead.
+		 */
+		if (l == 'k' && sqlite3_vtab_in(ix, k, -1)) {
+			sqlite3_vtab_in(ix, k, 1);
+			l = 'K';
+		}
 		s[n++] = l;
 		ix->aConstraintUsage[k].argvIndex = n;
 		ix->aConstraintUsage[k].omit = 1;
@@ -710,7 +724,7 @@ static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
 		case 'n': ino = 1; break;
 		case 'f': findex = 1; break;
 		case 'r': trace = 1; break;
-		case 'k': kind = 1; break;
+		case 'k': case 'K': kind = 1; break;
 		}
 	}
 	s[n] = 0;
@@ -780,7 +794,45 @@ static int ev_close(sqlite3_vtab_cursor *cur)
 	sqlite3_free(c->pl_len);
 	sqlite3_free(c->pl);
 	sqlite3_free(c->dat);
+	sqlite3_free(c->kset_buf);
 	sqlite3_free(c);
+	return SQLITE_OK;
+}
+
+/*
+ * kind IN (list): narrows the allowed kinds to the list's (the
+ * intersection when there are several lists); *none when none is left.
+ */
+static int kind_set(struct evcur *c, sqlite3_value *list, int *none)
+{
+	enum { WORDS = 65536 / 64 };
+	uint64_t tmp[WORDS], any = 0;
+	sqlite3_value *v;
+	int rc;
+
+	if (!c->kset_buf) {
+		c->kset_buf = sqlite3_malloc(WORDS * sizeof(uint64_t));
+		if (!c->kset_buf)
+			return SQLITE_NOMEM;
+	}
+	memset(tmp, 0, sizeof(tmp));
+	for (rc = sqlite3_vtab_in_first(list, &v); rc == SQLITE_OK && v;
+	     rc = sqlite3_vtab_in_next(list, &v)) {
+		int has = 0;
+		int64_t x;
+
+		if (equal(v, &has, &x) || x < 0 || x > UINT16_MAX)
+			continue;
+		tmp[x >> 6] |= 1ull << (x & 63);
+	}
+	if (rc != SQLITE_OK && rc != SQLITE_DONE)
+		return rc;
+	for (int k = 0; k < WORDS; k++) {
+		c->kset_buf[k] = c->kset ? c->kset_buf[k] & tmp[k] : tmp[k];
+		any |= c->kset_buf[k];
+	}
+	c->kset = c->kset_buf;
+	*none = !any;
 	return SQLITE_OK;
 }
 
@@ -788,7 +840,7 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 		     int argc, sqlite3_value **argv)
 {
 	struct evcur *c = (struct evcur *)cur;
-	int none = 0, rc, w;
+	int none = 0, rc = SQLITE_OK, w;
 
 	if (c->walk) {
 		sqlite3_reset(c->walk);
@@ -800,6 +852,7 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 	c->lo = c->tlo = INT64_MIN;
 	c->hi = c->thi = INT64_MAX;
 	c->has_trace = c->has_kind = c->has_pid = c->has_ino = c->has_findex = 0;
+	c->kset = NULL;
 	for (int k = 0; k < argc && idx_str && idx_str[k] && !none; k++) {
 		static const int opc[] = {
 			SQLITE_INDEX_CONSTRAINT_EQ, SQLITE_INDEX_CONSTRAINT_GT,
@@ -816,6 +869,11 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 		case 'f': none = equal(argv[k], &c->has_findex, &c->findex); break;
 		case 'r': none = equal(argv[k], &c->has_trace, &c->trace); break;
 		case 'k': none = equal(argv[k], &c->has_kind, &c->kind); break;
+		case 'K':
+			rc = kind_set(c, argv[k], &none);
+			if (rc != SQLITE_OK)
+				return rc;
+			break;
 		default:
 			if ((p = strchr(id_ops, l)))
 				none = narrow(opc[p - id_ops], argv[k], &c->lo, &c->hi);
@@ -834,7 +892,7 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 		c->eof = 1;
 		return SQLITE_OK;
 	}
-	c->filt = c->has_pid || c->has_ino || c->has_findex || c->has_kind;
+	c->filt = c->has_pid || c->has_ino || c->has_findex || c->has_kind || c->kset;
 	/* the cached block holds the whole id range: no statement at all */
 	if (c->b.valid && c->lo >= c->b.first && c->hi <= c->b.first + (int64_t)c->b.n - 1) {
 		if (!block_enter(c)) {

@@ -27,8 +27,9 @@ SQLITE_EXTENSION_INIT1
 static int ft_init(sqlite3 *db, char **err, const sqlite3_api_routines *api)
 {
 	SQLITE_EXTENSION_INIT2(api);
-	if (sqlite3_libversion_number() < 3031000) {
-		*err = sqlite3_mprintf("foliotrace_sqlite needs SQLite 3.31 or newer (this is %s)",
+	/* sqlite3_vtab_in() came with 3.38 */
+	if (sqlite3_libversion_number() < 3038000) {
+		*err = sqlite3_mprintf("foliotrace_sqlite needs SQLite 3.38 or newer (this is %s)",
 				       sqlite3_libversion());
 		return SQLITE_ERROR;
 	}

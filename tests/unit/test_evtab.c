@@ -477,6 +477,19 @@ static void test_queries(sqlite3 *vt, sqlite3 *pl)
 	  (long long)ino, (long long)b1 + 700, (long long)b2 + 300);
 	Q("ino = a value no event has", 0, "SELECT id FROM events WHERE ino = 99999");
 	Q("kind = (a filter)", -1, "SELECT id FROM events WHERE kind = %d", FT_K_BUNMAP);
+	Q("kind IN (list) with ino = and ORDER BY id DESC LIMIT 1 (window.c)", 1,
+	  "SELECT pid, id, kind FROM events WHERE ino = %lld AND id < %lld AND kind IN (%d, %d) "
+	  "ORDER BY id DESC LIMIT 1", (long long)ino, (long long)b2 + 10, FT_K_ILOCK, FT_K_BUNMAP);
+	Q("kind IN (list with NULL, a duplicate, a TEXT number) and id range", -1,
+	  "SELECT id, kind FROM events WHERE kind IN (NULL, %d, '%d', %d, 99999) AND id BETWEEN "
+	  "%lld AND %lld ORDER BY id", FT_K_IUNLOCK, FT_K_OTHER, FT_K_IUNLOCK, (long long)b1 + 100,
+	  (long long)b1 + 2100);
+	Q("two kind IN lists intersect, and kind =", -1,
+	  "SELECT id FROM events WHERE kind IN (%d, %d, %d) AND kind IN (%d, %d) AND pid = %d",
+	  FT_K_ILOCK, FT_K_IUNLOCK, FT_K_BUNMAP, FT_K_BUNMAP, FT_K_ILOCK, pid);
+	Q("kind IN and kind = disjoint: nothing", 0,
+	  "SELECT id FROM events WHERE kind IN (%d, %d) AND kind = %d", FT_K_ILOCK, FT_K_IUNLOCK,
+	  FT_K_BUNMAP);
 	Q("trace_id =", N2, "SELECT id FROM events WHERE trace_id = %lld", (long long)R[N1].trace);
 	Q("payload and ft_field", -1,
 	  "SELECT id, payload, ft_field(type_id, payload, 'f32'), ft_field(type_id, payload, 's16') "
@@ -534,6 +547,11 @@ static void test_plans(sqlite3 *vt)
 	CHECK(!plan_has(vt, "SELECT ts FROM events WHERE id <= 9 ORDER BY id DESC", "B-TREE") &&
 	      plan_has(vt, "SELECT ts FROM events WHERE id <= 9 ORDER BY id DESC", "INDEX 1:l"),
 	      "ORDER BY id DESC is consumed, no sort");
+	CHECK(plan_has(vt, "SELECT id FROM events WHERE ino = 5 AND kind IN (1, 2) ORDER BY id DESC "
+		       "LIMIT 1", "INDEX 1:nK") &&
+	      !plan_has(vt, "SELECT id FROM events WHERE ino = 5 AND kind IN (1, 2) ORDER BY id DESC "
+			"LIMIT 1", "B-TREE"),
+	      "kind IN (list) is one filter: the walk stays in id order, no sort");
 	CHECK(plan_has(vt, "SELECT max(id) FROM events", "INDEX 1:"),
 	      "max(id) walks backwards (first row only)");
 	CHECK(plan_has(vt, "SELECT a.ts FROM events b JOIN events a ON a.id = b.id + 1 WHERE b.pid = 3",
