@@ -38,6 +38,8 @@ QB=$B/query_bench
 EXT=$B/foliotrace_sqlite.so
 BIG=bench/data/xfs-1m.dat
 BASE=${BENCH_BASE:-763c525}
+# a bound on any one measured command: a hang is reported, not waited for
+TO=(timeout "${BENCH_TIMEOUT:-300}")
 
 [ -s "$BIG" ] || { echo "store bench: skipped: $BIG missing"; exit 0; }
 [ -x "$QB" ] || { echo "store bench: $QB missing (make $QB)"; exit 1; }
@@ -137,12 +139,12 @@ alone() {
 }
 
 csv1() {	# csv1 FT DB SQL: the first value of the first row
-	"$1" sql --csv "$2" "$3" | sed -n 2p | tr -d '\r'
+	"${TO[@]}" "$1" sql --csv "$2" "$3" | sed -n 2p | tr -d '\r'
 }
 
 # --- import and size -------------------------------------------------------
-imp_new() { rm -f "$tmp/new.db"; "$FT" import -q -f "$BIG" -o "$tmp/new.db"; }
-imp_old() { rm -f "$tmp/old.db"; "$OLD" import -q -f "$BIG" -o "$tmp/old.db"; }
+imp_new() { rm -f "$tmp/new.db"; "${TO[@]}" "$FT" import -q -f "$BIG" -o "$tmp/new.db"; }
+imp_old() { rm -f "$tmp/old.db"; "${TO[@]}" "$OLD" import -q -f "$BIG" -o "$tmp/old.db"; }
 if [ -n "$OLD" ]; then
 	NEW_CMD=(imp_new) OLD_CMD=(imp_old)
 	read -r t_new t_old <<<"$(pair : :)"
@@ -166,7 +168,7 @@ fi
 # objects NAME DB: the bytes of each table and index (SQLite's dbstat).
 objects() {
 	local out
-	if out=$(sqlite3 "$2" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC" 2>&1); then
+	if out=$("${TO[@]}" sqlite3 "$2" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC" 2>&1); then
 		echo "$out" | awk -F'|' -v name="$1" -v ev="$events" '
 			{ s = s sprintf("%s%s %.1f MB (%.1f B/event)", n++ ? ", " : "", $1, $2 / 1e6, $2 / ev) }
 			n == 6 { exit } END { printf "store: %s by object: %s\n", name, s }'
@@ -181,20 +183,28 @@ objects "new database" "$tmp/new.db"
 # The new database through plain SQLite: with the extension when present,
 # without it when events is still a plain table; else through the CLI.
 evsql=$(sqlite3 "$tmp/new.db" "SELECT sql FROM sqlite_schema WHERE name = 'events'")
-if [ -f "$EXT" ]; then
-	mode=ext
-elif [[ $evsql != *VIRTUAL* ]]; then
+if [[ $evsql != *VIRTUAL* ]]; then
 	mode=plain
+elif [ -f "$EXT" ]; then
+	mode=ext
 else
 	mode=cli
 fi
-read -r ino <<<"$(csv1 "$FT" "$tmp/new.db" "SELECT ino FROM events WHERE ino IS NOT NULL
-	GROUP BY ino ORDER BY count(*) DESC, ino LIMIT 1")"
-IFS=, read -r bino bidx bn <<<"$("$FT" sql --csv "$tmp/new.db" "SELECT ino, findex, count(*) FROM events
-	WHERE findex IS NOT NULL GROUP BY ino, findex ORDER BY 3 DESC, 1, 2 LIMIT 1" | sed -n 2p | tr -d '\r')"
-IFS=, read -r qino qidx qn <<<"$("$FT" sql --csv "$tmp/new.db" "SELECT ino, findex, count(*) FROM events
-	WHERE findex IS NOT NULL GROUP BY ino, findex ORDER BY 3, 1, 2 LIMIT 1" | sed -n 2p | tr -d '\r')"
-nino=$(csv1 "$FT" "$tmp/new.db" "SELECT count(*) FROM events WHERE ino = $ino")
+# pick SQL: the first row, as CSV, from today's database (plain SQLite,
+# indexed) when there is one, else from the new one (the same events)
+pick() {
+	if [ -n "$OLD" ]; then
+		"${TO[@]}" sqlite3 -csv "$tmp/old.db" "$1" | head -1
+	else
+		"${TO[@]}" "$FT" sql --csv "$tmp/new.db" "$1" | sed -n 2p | tr -d '\r'
+	fi
+}
+ino=$(pick "SELECT ino FROM events WHERE ino IS NOT NULL GROUP BY ino ORDER BY count(*) DESC, ino LIMIT 1")
+nino=$(pick "SELECT count(*) FROM events WHERE ino = $ino")
+IFS=, read -r bino bidx bn <<<"$(pick "SELECT ino, findex, count(*) FROM events
+	WHERE findex IS NOT NULL GROUP BY ino, findex ORDER BY 3 DESC, 1, 2 LIMIT 1")"
+IFS=, read -r qino qidx qn <<<"$(pick "SELECT ino, findex, count(*) FROM events
+	WHERE findex IS NOT NULL GROUP BY ino, findex ORDER BY 3, 1, 2 LIMIT 1")"
 
 # The queries: label, SQL with ? for the integers that follow.
 QUERIES=(
@@ -215,7 +225,7 @@ inproc() {
 	local args=() b
 	for b in $3; do args+=(-i "$b"); done
 	[ -n "${4:-}" ] && args+=(-x "$4")
-	"$QB" -m 1 -t 0.3 "${args[@]}" "$1" "$2" 2>"$tmp/qerr" | awk '{ print $1 }' ||
+	"${TO[@]}" "$QB" -m 1 -t 0.3 "${args[@]}" "$1" "$2" 2>"$tmp/qerr" | awk '{ print $1 }' ||
 		{ echo "store bench: query_bench $1: $(cat "$tmp/qerr")" >&2; return 1; }
 }
 
@@ -227,7 +237,8 @@ elif [ "$mode" = cli ]; then
 	for q in "${QUERIES[@]}"; do
 		IFS='|' read -r label sql binds <<<"$q"
 		s=$(literal "$sql" "$binds")
-		NEW_CMD=("$FT" sql --csv "$tmp/new.db" "$s") OLD_CMD=("$OLD" sql --csv "$tmp/old.db" "$s")
+		NEW_CMD=("${TO[@]}" "$FT" sql --csv "$tmp/new.db" "$s")
+		OLD_CMD=("${TO[@]}" "$OLD" sql --csv "$tmp/old.db" "$s")
 		r=$(pair : :) || { echo "query $label: failed"; continue; }
 		read -r tn to <<<"$r"
 		line "query $label (CLI: foliotrace sql --csv)" "$(awk -v t="$tn" 'BEGIN { print t * 1e3 }')" \
@@ -253,7 +264,8 @@ else
 	for q in "${QUERIES[@]}"; do
 		IFS='|' read -r label sql binds <<<"$q"
 		s=$(literal "$sql" "$binds")
-		NEW_CMD=(sqlite3 "${cmdx[@]}" "$tmp/new.db" "$s") OLD_CMD=(sqlite3 "$tmp/old.db" "$s")
+		NEW_CMD=("${TO[@]}" sqlite3 "${cmdx[@]}" "$tmp/new.db" "$s")
+		OLD_CMD=("${TO[@]}" sqlite3 "$tmp/old.db" "$s")
 		r=$(pair : :) || { echo "query $label (sqlite3 CLI): failed"; continue; }
 		read -r tn to <<<"$r"
 		line "query $label (sqlite3 CLI)" "$(awk -v t="$tn" 'BEGIN { print t * 1e3 }')" \
@@ -265,7 +277,8 @@ fi
 fresh_new() { cp "$tmp/new.db" "$tmp/new-a.db"; sync; }
 fresh_old() { cp "$tmp/old.db" "$tmp/old-a.db"; sync; }
 if [ -n "$OLD" ]; then
-	NEW_CMD=("$FT" analyze -q "$tmp/new-a.db") OLD_CMD=("$OLD" analyze -q "$tmp/old-a.db")
+	NEW_CMD=("${TO[@]}" "$FT" analyze -q "$tmp/new-a.db")
+	OLD_CMD=("${TO[@]}" "$OLD" analyze -q "$tmp/old-a.db")
 	read -r a_new a_old <<<"$(pair fresh_new fresh_old)"
 	line "analyze -q" "$a_new" "$a_old" s
 else
@@ -283,8 +296,8 @@ else
 		odesc=$(csv1 "$OLD" "$tmp/old-a.db" "SELECT 'ino ' || ino || ' pages ' || first_index || '-' || last_index
 			FROM windows WHERE id = $win")
 		[ "$odesc" = "$wdesc" ] || echo "store: warning: window $win is $wdesc here, $odesc today"
-		NEW_CMD=("$FT" timeline --window "$win" "$tmp/new-a.db")
-		OLD_CMD=("$OLD" timeline --window "$win" "$tmp/old-a.db")
+		NEW_CMD=("${TO[@]}" "$FT" timeline --window "$win" "$tmp/new-a.db")
+		OLD_CMD=("${TO[@]}" "$OLD" timeline --window "$win" "$tmp/old-a.db")
 		read -r tl_new tl_old <<<"$(pair : :)"
 		line "timeline --window $win ($wdesc)" "$tl_new" "$tl_old" s
 	else
