@@ -434,10 +434,16 @@ int cmd_sql(int argc, char **argv, struct ft_err *e)
 		goto out;
 	}
 	if (sqlite3_prepare_v2(store_db(s), query, -1, &st, &tail) != SQLITE_OK) {
-		ft_error(e, -1, "%s: %s%s", db_path, sqlite3_errmsg(store_db(s)),
-			 sqlite3_errcode(store_db(s)) == SQLITE_AUTH ?
-			 " (sql refuses ATTACH, DETACH, fts3_tokenizer(), load_extension() and "
-			 "pragmas that lift its protections)" : "");
+		/* a write to a read-only virtual table (events) is refused at
+		 * prepare, not by sqlite3_stmt_readonly() below: the same words */
+		if (strstr(sqlite3_errmsg(store_db(s)), " may not be modified"))
+			ft_error(e, -1, "%s: only read-only statements are allowed (%s)", db_path,
+				 sqlite3_errmsg(store_db(s)));
+		else
+			ft_error(e, -1, "%s: %s%s", db_path, sqlite3_errmsg(store_db(s)),
+				 sqlite3_errcode(store_db(s)) == SQLITE_AUTH ?
+				 " (sql refuses ATTACH, DETACH, fts3_tokenizer(), load_extension() "
+				 "and pragmas that lift its protections)" : "");
 		goto out;
 	}
 	if (!st) {
