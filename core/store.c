@@ -1172,6 +1172,40 @@ static int blocks_usable(struct store *s, int64_t trace_id, struct ft_err *e)
 	return ok;
 }
 
+/*
+ * Schema 3: the blocks are the events.  For a whole complete trace, their
+ * counts must add up to traces.n_events (S4): a missing block is a damaged
+ * database, not a shorter trace.  Returns 1, or an error.
+ */
+static int blocks_cover(struct store *s, int64_t trace_id, int64_t ino, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t want = 0, have = 0;
+	int rc, ret = 1;
+
+	if (ino >= 0)
+		return 1;
+	rc = sqlite3_prepare_v2(s->db, "SELECT n_events, (SELECT coalesce(sum(n_events), 0) FROM "
+				"event_blocks WHERE trace_id = ?1) FROM traces WHERE id = ?1 AND "
+				"complete = 1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(s, e, rc, "counting the events of the event blocks");
+	sqlite3_bind_int64(st, 1, trace_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		want = sqlite3_column_int64(st, 0);
+		have = sqlite3_column_int64(st, 1);
+		if (want != have)
+			ret = ft_error(e, -EINVAL, "%s: damaged database: the event blocks of trace "
+				       "%lld hold %lld events, the trace has %lld", s->path,
+				       (long long)trace_id, (long long)have, (long long)want);
+	} else if (rc != SQLITE_DONE) {
+		ret = sql_fail(s, e, rc, "counting the events of the event blocks");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 /* Sets the kind filter of a block reader from a comma-separated list (NULL: all). */
 static int kind_mask_set(struct store_iter *it, const char *kinds, struct ft_err *e)
 {
@@ -1209,7 +1243,8 @@ int store_iter_open_kinds(struct store *s, int64_t trace_id, int64_t ino,
 	 * only, not migrated) has rows, and blocks of its columns when they
 	 * cover the trace (schema 2).
 	 */
-	rc = s->version >= 3 ? 1 : kinds && ino < 0 ? blocks_usable(s, trace_id, e) : 0;
+	rc = s->version >= 3 ? blocks_cover(s, trace_id, ino, e) :
+	     kinds && ino < 0 ? blocks_usable(s, trace_id, e) : 0;
 	if (rc != 0) {
 		if (rc < 0 || (rc = kind_mask_set(it, kinds, e)) < 0) {
 			free(it);

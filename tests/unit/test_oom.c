@@ -21,6 +21,7 @@
 
 #include "../../analyze/analyze.h"
 #include "../../core/store.h"
+#include "../../core/evtab.h"
 #include "../../record/import.h"
 #include "tap.h"
 
@@ -115,6 +116,7 @@ static long count_events(const char *db)
 	long n = -1;
 
 	if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    evtab_register(h) == 0 &&
 	    sqlite3_prepare_v2(h, "SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM "
 			       "event_blocks WHERE n_events > 0) * 0 FROM traces WHERE complete = 1 AND "
 			       "n_events = (SELECT count(*) FROM events) AND n_events = (SELECT "
