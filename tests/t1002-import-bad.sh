@@ -95,6 +95,9 @@ expect_fail "info on a trace file" "$FIX" "not a foliotrace database" "$FT" info
 # sql refuses writes and multiple statements on a real database.
 "$FT" import -q "$FIX6" -o "$T_TMP/ok.db" 2>/dev/null
 expect_fail "sql with a write" "$T_TMP/ok.db" "read-only" "$FT" sql "$T_TMP/ok.db" "DELETE FROM events"
+# (events is a read-only virtual table itself: the stored rows are event_blocks')
+expect_fail "sql with a write to a stored table" "$T_TMP/ok.db" "read-only" \
+	"$FT" sql "$T_TMP/ok.db" "DELETE FROM event_blocks"
 expect_fail "sql with two statements" "$T_TMP/ok.db" "one statement" \
 	"$FT" sql "$T_TMP/ok.db" "SELECT 1; DROP TABLE events"
 n=$("$FT" sql --csv "$T_TMP/ok.db" "SELECT count(*) > 0 FROM events" | tail -1 | tr -d '\r')

@@ -39,7 +39,7 @@ set +f
 "$FT" sql --csv "$db" "SELECT * FROM events" > "$T_TMP/full.csv" || t_fail "sql --csv to a file"
 t_check "sql --csv of every event is larger than 1 MB (the case that was cut at 741 KB)" \
 	test "$(stat -c %s "$T_TMP/full.csv")" -gt 1000000
-t_eq "the csv has a line per event and a heading" "$(( $(sqlite3 "$db" "SELECT count(*) FROM events") + 1 ))" \
+t_eq "the csv has a line per event and a heading" "$(( $(t_sqlite3 "$db" "SELECT count(*) FROM events") + 1 ))" \
 	"$(wc -l < "$T_TMP/full.csv")"
 # with SIGPIPE ignored, a reader that goes away is a failure, not a success
 ( trap '' PIPE; "$FT" sql --csv "$db" "SELECT * FROM events" 2>"$T_TMP/err" | head -c 100 >/dev/null

@@ -178,7 +178,7 @@ t_check "markdown: summary line" grep -q "^\*\*Summary:\*\* $nloss windows\? los
 # as `replay` does (1-based), not one more.
 variant=$(q "$db" "SELECT json_extract(evidence, '$.variant') FROM windows WHERE verdict = 'loss'
 	LIMIT 1")
-sqlite3 -csv "$db" "SELECT l.wid, l.page, (SELECT min(e.id) FROM events e WHERE e.ino = l.ino AND
+t_sqlite3 -csv "$db" "SELECT l.wid, l.page, (SELECT min(e.id) FROM events e WHERE e.ino = l.ino AND
 	e.findex = l.page AND e.id > l.se AND ((e.kind = (SELECT id FROM kinds WHERE name =
 	'map_blocks_found') AND e.ext_block = -2) OR e.kind = (SELECT id FROM kinds WHERE name =
 	'page_delete'))) FROM (SELECT w.id AS wid, w.ino AS ino, w.start_event AS se, min(e.findex) AS
@@ -204,14 +204,14 @@ done < "$T_TMP/lossev.expect"
 # xfs_bmap_del_extent_delay in the window (its delalloc removal).  Pairs of
 # windows with one deletion: a loss window whose loss event is a page
 # deletion inside a dropped window's event range on the same inode.
-sqlite3 -csv "$db" "SELECT w.id, (SELECT min(e.id) FROM events e JOIN symbols y ON y.id =
+t_sqlite3 -csv "$db" "SELECT w.id, (SELECT min(e.id) FROM events e JOIN symbols y ON y.id =
 	e.caller_id WHERE e.pid = json_extract(w.evidence, '$.writer') AND e.id BETWEEN w.start_event
 	AND w.end_event + 6 AND e.kind = (SELECT id FROM kinds WHERE name = 'bmap_pre_update') AND
 	y.name = 'xfs_bmap_del_extent_delay') FROM windows w WHERE w.id IN ($(paste -sd, \
 	"$T_TMP/detail.expect"))" > "$T_TMP/punch.expect"
 : > "$T_TMP/pairs.expect"
 while IFS=, read -r w page lev; do
-	sqlite3 -csv "$db" "SELECT $w, d.id, $page, $lev FROM windows d, windows l WHERE l.id = $w AND
+	t_sqlite3 -csv "$db" "SELECT $w, d.id, $page, $lev FROM windows d, windows l WHERE l.id = $w AND
 		d.verdict = 'dropped' AND d.ino = l.ino AND $lev BETWEEN d.start_event AND d.end_event AND
 		(SELECT kind FROM events WHERE id = $lev) = (SELECT id FROM kinds WHERE name =
 		'page_delete')" >> "$T_TMP/pairs.expect"
@@ -268,9 +268,9 @@ python3 "$T_TMP/defects.py" "$T_TMP/a.html" "$T_TMP" || t_fail "the defects chec
 # startblock (HOLESTARTBLOCK) says hole; after the punch and before it, the
 # punch's event id.
 while IFS=, read -r w page lev; do
-	[ "$(sqlite3 "$db" "SELECT ext_block FROM events WHERE id = $lev")" = -2 ] || continue
+	[ "$(t_sqlite3 "$db" "SELECT ext_block FROM events WHERE id = $lev")" = -2 ] || continue
 	pev=$(sed -n "s/^$w,//p" "$T_TMP/punch.expect")
-	wbrow=$(sqlite3 "$db" "SELECT max(id) FROM events WHERE ino = (SELECT ino FROM windows WHERE
+	wbrow=$(t_sqlite3 "$db" "SELECT max(id) FROM events WHERE ino = (SELECT ino FROM windows WHERE
 		id = $w) AND findex = $page AND id > $pev AND id < $lev AND kind = (SELECT id FROM kinds
 		WHERE name = 'writeback_folio')")
 	rows=$(awk -v w="### Window $w:" '/^### Window/ { on = index($0, w) == 1 } on' "$T_TMP/a.md" |
