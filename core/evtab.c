@@ -458,9 +458,17 @@ static int walk_next(struct evcur *c)
 			n = sqlite3_column_int64(c->walk, 2);
 			c->b.min_ts = sqlite3_column_int64(c->walk, 3);
 			c->b.max_ts = sqlite3_column_int64(c->walk, 4);
-			if (n < 1 || n > EVTAB_MAX_BLOCK || first > INT64_MAX - n ||
-			    c->b.min_ts > c->b.max_ts)
-				return corrupt(c, "n_events or min_ts/max_ts out of bounds");
+			if (n < 1 || n > EVTAB_MAX_BLOCK || first > INT64_MAX - n)
+				return corrupt(c, "n_events out of bounds");
+			/*
+			 * ts is compared signed, as SQL compares the column; a
+			 * writer that ordered a block's ts unsigned leaves
+			 * min_ts > max_ts when they straddle 2^63: no bounds then.
+			 */
+			if (c->b.min_ts > c->b.max_ts) {
+				c->b.min_ts = INT64_MIN;
+				c->b.max_ts = INT64_MAX;
+			}
 			c->b.n = (uint32_t)n;
 			c->b.valid = 1;
 		}
