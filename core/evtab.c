@@ -21,8 +21,9 @@
  * deltas from the previous event), `payloads` decompressed the first time a
  * payload is read.  So count(*) decodes nothing, a lookup by id decodes
  * half a block on average, and a query without payloads never decompresses
- * one (this also holds through views, where xBestIndex's colUsed marks
- * every column of the view's select list, used or not).
+ * one.  (xBestIndex's colUsed says the same per query, also through views:
+ * count(*) over events_v marks only the columns its joins read; reading on
+ * demand also spares the blocks whose rows a query never returns.)
  *
  * Caching: the cursor keeps its last block (events decoded, payloads
  * unpacked) across xFilter calls, so a join or a correlated subquery that
