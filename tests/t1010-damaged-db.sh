@@ -3,9 +3,11 @@
 # naming the file, never with output that looks complete.  An imported and
 # analysed real trace is damaged page by page (the header of one b-tree
 # page overwritten, so that SQLite answers SQLITE_CORRUPT when a query
-# reaches that page, not when the file is opened): a leaf of the events
-# table in the middle of the trace (under the first listed window), the
-# second leaf of the windows table, the page of the tasks table.  report,
+# reaches that page, not when the file is opened): a leaf of event_blocks
+# (where the events are stored; schema 3's events table is a virtual table
+# over it) in the middle of the trace (the leaf holding the first listed
+# window's first event), the second leaf of the windows table, the page of
+# the tasks table.  report,
 # export (perfetto and csv), timeline, replay --window, windows, info and
 # tui (scripted keys, in a pseudo-terminal) must exit non-zero with one
 # error line naming the file, and report and export must leave no output
@@ -26,13 +28,17 @@ ino=$(q "$good" "SELECT ino FROM windows WHERE id = $win")
 index=$(q "$good" "SELECT first_index FROM windows WHERE id = $win")
 psize=$(q "$good" "PRAGMA page_size")
 [ -n "$win" ] && [ -n "$start" ] && [ -n "$psize" ] || { t_fail "the fixture's first window"; exit 1; }
-# dbstat lists a table's leaves in key order (path); events ids are 1..N
-# without gaps, so the running count of cells finds the leaf of an id.
-t_eq "events ids are contiguous (the leaf of an id is found by counting cells)" 1 \
-	"$(q "$good" "SELECT max(id) - min(id) + 1 = count(*) AND min(id) = 1 FROM events")"
-ev_page=$(q "$good" "SELECT pageno FROM (SELECT pageno, sum(ncell) OVER (ORDER BY path) AS c,
-	row_number() OVER (ORDER BY path) AS i FROM dbstat WHERE name = 'events' AND pagetype = 'leaf')
-	WHERE c >= $start AND i > 1 ORDER BY c LIMIT 1")
+# dbstat lists a table's leaves in key order (path); event_blocks rows are
+# keyed by their first event id, so the block that holds event $start is
+# cell number pos (the blocks whose first id is <= $start) in key order,
+# and the running count of cells finds its leaf (not the first leaf).
+t_eq "event $start is in a block (first_id <= id < first_id + n_events)" 1 \
+	"$(q "$good" "SELECT count(*) FROM event_blocks WHERE first_id <= $start AND
+		$start < first_id + n_events")"
+pos=$(q "$good" "SELECT count(*) FROM event_blocks WHERE first_id <= $start")
+ev_page=$(q "$good" "SELECT pageno FROM (SELECT pageno, ncell, sum(ncell) OVER (ORDER BY path) AS c,
+	row_number() OVER (ORDER BY path) AS i FROM dbstat WHERE name = 'event_blocks' AND
+	pagetype = 'leaf') WHERE c >= $pos AND c - ncell < $pos AND i > 1")
 win_page=$(q "$good" "SELECT pageno FROM dbstat WHERE name = 'windows' AND pagetype = 'leaf'
 	ORDER BY path LIMIT 1 OFFSET 1")
 task_page=$(q "$good" "SELECT pageno FROM dbstat WHERE name = 'tasks' ORDER BY path LIMIT 1")
@@ -100,10 +106,10 @@ if [ -n "$have_script" ]; then
 fi
 rm -f "$out"*
 
-# --- a leaf of the events table, under window $win -------------------------------------------
+# --- the leaf of event_blocks holding window $win's first event --------------------------------
 db=$(damage events "$ev_page")
 t_match "events: integrity_check fails" "." "$(q "$db" "PRAGMA integrity_check" 2>/dev/null | grep -v '^ok$')"
-# (count(payload): a count(*) would read an index, not the table)
+# (count(payload): every block read, its payloads unpacked)
 "$FT" sql "$db" "SELECT count(payload) FROM events" > /dev/null 2>&1
 t_check "events: a full scan of the table errors (status != 0)" test $? -ne 0
 t_eq "events: the file still opens and other tables read (not an error at open)" "$(q "$good" "SELECT count(*) FROM windows")" \
