@@ -87,11 +87,15 @@ static int over_limit(struct store *s, const char *label, const struct import_li
 	}
 	bytes = (uint64_t)sqlite3_column_int64(st_pc, 0);
 	sqlite3_finalize(st_pc);
-	if (bytes > lim->max_db_bytes)
-		return ft_error(e, -EFBIG, "%s: the database grew past %llu MB after %llu events "
+	if (bytes > lim->max_db_bytes) {
+		uint64_t m = lim->max_db_bytes;
+		const char *unit = !(m & ((1u << 20) - 1)) ? "MB" : !(m & 1023) ? "KB" : "bytes";
+
+		m >>= unit[0] == 'M' ? 20 : unit[0] == 'K' ? 10 : 0;
+		return ft_error(e, -EFBIG, "%s: the database grew past %llu %s after %llu events "
 				"(--max-db-size; raise it to import the whole trace)", label,
-				(unsigned long long)(lim->max_db_bytes >> 20),
-				(unsigned long long)st->events);
+				(unsigned long long)m, unit, (unsigned long long)st->events);
+	}
 	return 0;
 }
 

@@ -23,9 +23,11 @@ t_eq "no temp file left" "" "$(ls "$T_TMP" | grep -v -e '^full.db$' -e '^err$')"
 t_eq "--max-events = the trace's events: imported" "0 $n" \
 	"$? $("$FT" sql --csv "$db" "SELECT n_events FROM traces" | tail -1 | tr -d '\r')"
 sum=$(md5sum <"$db")
-"$FT" import -q -f --max-db-size 1M "$fix" -o "$db" 2>"$T_TMP/err"
-t_eq "--max-db-size 1M: exit 1" 1 "$?"
-t_match "the error names the limit" "the database grew past 1 MB after [0-9]+ events \(--max-db-size" "$(cat "$T_TMP/err")"
+full=$(stat -c %s "$T_TMP/full.db")
+t_check "the whole database ($full bytes) is larger than the limit below (512 KB)" test "$full" -gt 524288
+"$FT" import -q -f --max-db-size 512K "$fix" -o "$db" 2>"$T_TMP/err"
+t_eq "--max-db-size 512K: exit 1" 1 "$?"
+t_match "the error names the limit" "the database grew past 512 KB after [0-9]+ events \(--max-db-size" "$(cat "$T_TMP/err")"
 t_eq "the earlier database at OUT is intact" "$sum" "$(md5sum <"$db")"
 "$FT" import -q -f --max-db-size 0 --max-events 0 "$fix" -o "$db"
 t_eq "0 lifts both limits" 0 "$?"
