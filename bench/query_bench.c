@@ -18,7 +18,12 @@
  * runs after it, and the best run is the figure (the least disturbed by the
  * other processes on the machine), the median printed beside it.
  *
- * Output, one line: "best_ms median_ms runs rows".
+ * After the timed runs, one more untimed run sums a hash of every value
+ * with its column number: the checksum does not depend on the row order,
+ * so two stores answering the same query can be checked to give the same
+ * rows (ties in an ORDER BY may come in any order).
+ *
+ * Output, one line: "best_ms median_ms runs rows checksum".
  * Exit status: 0, or 1 with one line on stderr naming DB and the problem.
  */
 #include <sqlite3.h>
@@ -57,9 +62,49 @@ static void usage(void)
 	exit(2);
 }
 
-/* One run of the query: returns the rows, or -1 (message on stderr). */
+/* FNV-1a over n bytes, from h */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The hash of column i of the current row (NULL, integer, real, bytes). */
+static uint64_t value_hash(sqlite3_stmt *st, int i)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ULL, &i, sizeof(i));
+	int t = sqlite3_column_type(st, i);
+	long long v;
+	double d;
+
+	h = fnv(h, &t, sizeof(t));
+	switch (t) {
+	case SQLITE_INTEGER:
+		v = sqlite3_column_int64(st, i);
+		return fnv(h, &v, sizeof(v));
+	case SQLITE_FLOAT:
+		d = sqlite3_column_double(st, i);
+		return fnv(h, &d, sizeof(d));
+	case SQLITE_TEXT:
+	case SQLITE_BLOB: {
+		const void *b = sqlite3_column_blob(st, i);
+
+		return fnv(h, b, (size_t)sqlite3_column_bytes(st, i));
+	}
+	default:
+		return h;
+	}
+}
+
+/*
+ * One run of the query: returns the rows, or -1 (message on stderr).
+ * With sum, adds the hash of every value to *sum.
+ */
 static long run_once(sqlite3 *db, const char *path, const char *sql, const long long *binds,
-		     int nbinds)
+		     int nbinds, uint64_t *sum)
 {
 	sqlite3_stmt *st;
 	long rows = 0;
@@ -73,7 +118,9 @@ static long run_once(sqlite3 *db, const char *path, const char *sql, const long 
 		sqlite3_bind_int64(st, i + 1, binds[i]);
 	ncol = sqlite3_column_count(st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i < ncol; i++) {
+		for (i = 0; sum && i < ncol; i++)
+			*sum += value_hash(st, i);
+		for (i = 0; !sum && i < ncol; i++) {
 			switch (sqlite3_column_type(st, i)) {
 			case SQLITE_INTEGER:
 				sink += (uint64_t)sqlite3_column_int64(st, i);
@@ -113,6 +160,7 @@ int main(int argc, char **argv)
 	long long binds[MAX_BINDS];
 	int nbinds = 0, maxreps = 1000, minreps = 3, opt, n = 0;
 	double limit_ms = 1000, start, *runs;
+	uint64_t sum = 0;
 	long rows = 0;
 	sqlite3 *db;
 	char *err = NULL;
@@ -161,13 +209,17 @@ int main(int argc, char **argv)
 	while (n < maxreps && (n < minreps || now_ms() - start < limit_ms)) {
 		double t0 = now_ms();
 
-		rows = run_once(db, path, sql, binds, nbinds);
+		rows = run_once(db, path, sql, binds, nbinds, NULL);
 		if (rows < 0)
 			return 1;
 		runs[n++] = now_ms() - t0;
 	}
+	if (run_once(db, path, sql, binds, nbinds, &sum) != rows) {
+		fprintf(stderr, "query_bench: %s: the checksum run gave another row count\n", path);
+		return 1;
+	}
 	qsort(runs, (size_t)n, sizeof(*runs), cmp_double);
-	printf("%.4f %.4f %d %ld\n", runs[0], runs[n / 2], n, rows);
+	printf("%.4f %.4f %d %ld %016llx\n", runs[0], runs[n / 2], n, rows, (unsigned long long)sum);
 	sqlite3_close(db);
 	free(runs);
 	return 0;

@@ -220,12 +220,12 @@ literal() {
 	for b in $2; do s=${s/\?/$b}; done
 	echo "$s"
 }
-# inproc DB SQL BINDS [EXT]: best ms of query_bench
+# inproc DB SQL BINDS [EXT]: "best_ms rows checksum" of query_bench
 inproc() {
 	local args=() b
 	for b in $3; do args+=(-i "$b"); done
 	[ -n "${4:-}" ] && args+=(-x "$4")
-	"${TO[@]}" "$QB" -m 1 -t 0.3 "${args[@]}" "$1" "$2" 2>"$tmp/qerr" | awk '{ print $1 }' ||
+	"${TO[@]}" "$QB" -m 1 -t 0.3 "${args[@]}" "$1" "$2" 2>"$tmp/qerr" | awk '{ print $1, $4, $5 }' ||
 		{ echo "store bench: query_bench $1: $(cat "$tmp/qerr")" >&2; return 1; }
 }
 
@@ -251,13 +251,17 @@ else
 		IFS='|' read -r label sql binds <<<"$q"
 		tn= to=
 		for _ in 1 2 3; do	# alternately, the best of each
-			t=$(inproc "$tmp/new.db" "$sql" "$binds" "$x") || { tn=; break; }
+			r=$(inproc "$tmp/new.db" "$sql" "$binds" "$x") || { tn=; break; }
+			read -r t rn cn <<<"$r"
 			tn=$(awk -v a="$t" -v m="$tn" 'BEGIN { print (m == "" || a < m) ? a : m }')
-			t=$(inproc "$tmp/old.db" "$sql" "$binds") || { to=; break; }
+			r=$(inproc "$tmp/old.db" "$sql" "$binds") || { to=; break; }
+			read -r t ro co <<<"$r"
 			to=$(awk -v a="$t" -v m="$to" 'BEGIN { print (m == "" || a < m) ? a : m }')
 		done
 		[ -n "$tn" ] && [ -n "$to" ] || { echo "query $label: failed"; continue; }
 		line "query $label" "$tn" "$to" ms
+		[ "$rn $cn" = "$ro $co" ] ||
+			echo "  WRONG: the new store's answer differs from today's: $rn rows, checksum $cn; today $ro rows, checksum $co"
 	done
 	echo "store: the same through the sqlite3 CLI (process start included, output to /dev/null)"
 	cmdx=(); [ "$mode" = ext ] && cmdx=(-cmd ".load ${EXT%.so}")
