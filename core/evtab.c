@@ -715,10 +715,8 @@ static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
 		 * ORDER BY id and walks the same blocks again per value; a
 		 * kind IN (...) is a filter, taken as a whole instead.
 		 */
-		if (l == 'k' && sqlite3_vtab_in(ix, k, -1)) {
-			sqlite3_vtab_in(ix, k, 1);
+		if (l == 'k' && sqlite3_vtab_in(ix, k, -1) && sqlite3_vtab_in(ix, k, 1))
 			l = 'K';
-		}
 		s[n++] = l;
 		ix->aConstraintUsage[k].argvIndex = n;
 		ix->aConstraintUsage[k].omit = 1;
