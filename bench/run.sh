@@ -34,6 +34,11 @@ DATA=bench/data
 BIG=$DATA/xfs-1m.dat
 ROUNDS=${BENCH_ROUNDS:-5000}
 mkdir -p "$DATA"
+# The sqlite3 CLI with the store's loadable extension (schema 3: events is
+# a virtual table over the event blocks; README "Reading a database").
+EXT=${FT_BUILD:-build}/foliotrace_sqlite.so
+SQLITE=(sqlite3)
+[ -f "$EXT" ] && SQLITE+=(-cmd ".load ${EXT%.so}")
 
 # --- replay ------------------------------------------------------------------
 # Model steps/s, explored schedules/s and the exhaustive exploration time of
@@ -156,7 +161,7 @@ cp "$SYN" "$tmp/syn.db"
 sync	# the copy's writeback must not run during the measurement
 /usr/bin/time -f "%e %M" -o "$tmp/at" "$FT" analyze -q "$tmp/syn.db"
 read -r as akb < "$tmp/at"
-/usr/bin/time -f "%e" -o "$tmp/st" sqlite3 "$tmp/syn.db" "SELECT count(ts), count(pid), count(kind),
+/usr/bin/time -f "%e" -o "$tmp/st" "${SQLITE[@]}" "$tmp/syn.db" "SELECT count(ts), count(pid), count(kind),
 	count(dev), count(ino), count(offset), count(length), count(findex), count(forder), count(flags),
 	count(caller_id), count(ext_off), count(ext_len), count(ext_block), count(peer_pid) FROM events" >/dev/null
 read -r ss < "$tmp/st"
@@ -193,7 +198,7 @@ bench_best() {	# bench_best CMD...: best wall time of 5 runs, in seconds
 }
 ex_p=$(bench_best "$FT" export -q "$tmp/fx.db" -o "$tmp/fx.json")
 ex_c=$(bench_best "$FT" export -q --format csv --what events "$tmp/fx.db" -o "$tmp/fx.csv")
-ex_s=$(bench_best sqlite3 -csv "$tmp/fx.db" "SELECT * FROM events")
+ex_s=$(bench_best "${SQLITE[@]}" -csv "$tmp/fx.db" "SELECT * FROM events")
 rm -f "$tmp/fx.db" "$tmp/fx.json" "$tmp/fx.csv"
 awk -v n="$fxn" -v p="$ex_p" -v c="$ex_c" -v s="$ex_s" 'BEGIN {
 	m = 0.01	# /usr/bin/time resolution
