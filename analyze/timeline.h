@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * timeline.h - the per-folio timeline of an inode, computed on demand from
- * the stored events (through the events_ino_ts index): the events that touch
- * a page index, with the page-cache and extent state after each.  A fault
- * event without an offset (xfs_write_fault) belongs to the index of the
- * same task's next iomap/xfs_iomap event.  Large folios cover several
- * indexes.
+ * the stored events (the inode's blocks, found through event_keys): the
+ * events that touch a page index, with the page-cache and extent state
+ * after each.  A fault event without an offset (xfs_write_fault) belongs to
+ * the index of the same task's next iomap/xfs_iomap event.  Large folios
+ * cover several indexes.
  */
 #ifndef FT_TIMELINE_H
 #define FT_TIMELINE_H

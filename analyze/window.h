@@ -5,9 +5,10 @@
  * they touched, whether each raced before or inside the cleanup, writeback
  * after it), and the replay results stored against a window.
  *
- * Everything is read from the events through indexes (events_pid_ts,
- * events_folio_ts, events_ino_ts); nothing is inferred that the window's
- * verdict does not already rest on.
+ * Everything is read from the events by pid, inode or folio, which the
+ * events virtual table serves from the blocks event_keys lists for that key
+ * (core/evtab.c); nothing is inferred that the window's verdict does not
+ * already rest on.
  */
 #ifndef FT_ANALYZE_WINDOW_H
 #define FT_ANALYZE_WINDOW_H

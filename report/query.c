@@ -449,10 +449,11 @@ static const char *state_after(const char *prev, int kind)
 }
 
 /*
- * A racing page's events (events_folio_ts): from its last insertion at or
- * before the earlier of the window start and the racing event, up to its
- * first deletion after the window, at most RP_MAX_STATES.  They become the
- * page's state table and the marks of its lane.
+ * A racing page's events (the blocks event_keys lists for the folio): from
+ * its last insertion at or before the earlier of the window start and the
+ * racing event, up to its first deletion after the window, at most
+ * RP_MAX_STATES.  They become the page's state table and the marks of its
+ * lane.
  */
 static int page_events(struct store *s, struct rp_window *w, struct rp_page *p, int lane,
 		       struct ft_err *e)

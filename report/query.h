@@ -2,8 +2,9 @@
 /*
  * query.h - the SQL of the report: every statement the report runs lives
  * in query.c.  Each function reads through an index (windows by id,
- * events by id range, events_folio_ts for a page, replays by window), so
- * the cost follows what the document shows, never the trace length.
+ * events by id range, a page's events from the blocks event_keys lists for
+ * the folio, replays by window), so the cost follows what the document
+ * shows, never the trace length.
  * Functions return 0 or a negative code with the message in *e; strings
  * they store in the document are heap copies the document owns.
  */

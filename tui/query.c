@@ -4,8 +4,9 @@
  *
  * Costs, on a 10-million-event database:
  *  - time -> id: ~24 point lookups by rowid (tq_id_at);
- *  - visible events: a rowid range with LIMIT, or an index range on
- *    events_pid_ts / events_ino_ts for a pid or inode filter;
+ *  - visible events: a rowid range with LIMIT; a pid or inode filter is
+ *    handed to the events virtual table, which reads only the blocks that
+ *    event_keys lists for that pid or inode (core/evtab.c);
  *  - windows: keyset pages per verdict in id order; a verdict group's
  *    first and last ids are remembered once seen, so a later page reads a
  *    rowid range instead of scanning for a rare verdict again;
