@@ -120,6 +120,10 @@ struct evtab {
 	/* Idle prepared statements, per SQL text, shared by the cursors. */
 	sqlite3_stmt *pool[S__COUNT][EVTAB_POOL];
 	int npool[S__COUNT];
+	/* One zstd context for every payload frame (a connection runs one
+	 * call at a time); made on first use: a context per frame would cost
+	 * more than a small frame's decompression. */
+	ZSTD_DCtx *zd;
 };
 
 /* The block the cursor is in (or last was in). */
@@ -333,6 +337,7 @@ static int block_decode(struct evcur *c, int64_t k)
 
 static int block_unpack(struct evcur *c)
 {
+	struct evtab *t = (struct evtab *)c->base.pVtab;
 	sqlite3_stmt *st = NULL;
 	const void *src;
 	unsigned long long size;
@@ -367,7 +372,11 @@ static int block_unpack(struct evcur *c)
 		c->pl = b;
 		c->pl_cap = (size_t)size;
 	}
-	got = ZSTD_decompress(c->pl, (size_t)size, src, (size_t)len);
+	if (!t->zd && !(t->zd = ZSTD_createDCtx())) {
+		rc = SQLITE_NOMEM;
+		goto out;
+	}
+	got = ZSTD_decompressDCtx(t->zd, c->pl, (size_t)size, src, (size_t)len);
 	if (ZSTD_isError(got) || got != size) {
 		rc = corrupt(c, "payloads does not decompress");
 		goto out;
@@ -654,6 +663,7 @@ static int ev_disconnect(sqlite3_vtab *vt)
 	for (int w = 0; w < S__COUNT; w++)
 		for (int k = 0; k < t->npool[w]; k++)
 			sqlite3_finalize(t->pool[w][k]);
+	ZSTD_freeDCtx(t->zd);
 	sqlite3_free(t->schema);
 	sqlite3_free(t);
 	return SQLITE_OK;
