@@ -113,6 +113,22 @@ static const char *const evtab_sql[S__COUNT] = {
 	[S_PAYLOADS] = "SELECT payloads FROM \"%w\".event_blocks WHERE first_id = ?1",
 };
 
+/*
+ * A block's events, decoded as far as ndec, and the copy of its data they
+ * come from (rd reads on from there).
+ */
+struct evdec {
+	struct ft_event *ev;
+	int64_t *type;
+	uint32_t cap;		/* entries of ev and type */
+	uint32_t ndec;		/* ev[0 .. ndec - 1], type[] are decoded */
+	uint8_t *dat;
+	size_t dat_cap, dat_len;
+	struct evpack_reader rd;
+	int64_t first, min_ts, max_ts;	/* which block (the table's copy is */
+	uint32_t n;			/* used only for the same one) */
+};
+
 struct evtab {
 	sqlite3_vtab base;
 	sqlite3 *db;
@@ -124,14 +140,22 @@ struct evtab {
 	 * call at a time); made on first use: a context per frame would cost
 	 * more than a small frame's decompression. */
 	ZSTD_DCtx *zd;
+	/*
+	 * The last block a closed cursor had decoded, handed over (buffers
+	 * swapped, not copied): the next statement that needs that block uses
+	 * it when the block's data, read in that statement, is the same bytes
+	 * (memcmp), so nothing can be stale; a lookup by id in a new statement
+	 * then costs no decoding.
+	 */
+	struct evdec last;
+	int last_ok;
 };
 
 /* The block the cursor is in (or last was in). */
 struct evblk {
 	int valid;		/* the fields below describe a block */
 	int bad;		/* found corrupt: every later use fails again */
-	int loaded;		/* dat holds a copy of its data, rd reads it */
-	uint32_t ndec;		/* ev[0 .. ndec - 1], type[] hold its first events */
+	int loaded;		/* the cursor's evdec is this block's */
 	int unpacked;		/* pl, pl_off[], pl_len[] hold its payloads */
 	int64_t first, trace, min_ts, max_ts;
 	uint32_t n;
@@ -140,15 +164,11 @@ struct evblk {
 struct evcur {
 	sqlite3_vtab_cursor base;
 	struct evblk b;
-	struct ft_event *ev;
-	int64_t *type;
+	struct evdec d;
 	uint32_t *pl_off, *pl_len;
-	uint32_t cap;		/* entries of ev, type, pl_off, pl_len */
+	uint32_t pl_n;		/* entries of pl_off, pl_len */
 	uint8_t *pl;
 	size_t pl_cap;
-	uint8_t *dat;		/* the block's data, copied */
-	size_t dat_cap;
-	struct evpack_reader rd;
 	sqlite3_stmt *st[S__COUNT];
 	sqlite3_stmt *walk;	/* the walker of this xFilter (NULL: only the cached block) */
 	/* The plan: constraints as integer intervals and equalities. */
@@ -232,30 +252,57 @@ static int step_err(struct evcur *c, int rc)
 	return set_err(c, rc, "events: %s", sqlite3_errmsg(t->db));
 }
 
-static int grow(struct evcur *c, uint32_t n)
+static int grow_dec(struct evdec *d, uint32_t n)
 {
 	struct ft_event *ev;
 	int64_t *type;
+
+	if (n <= d->cap)
+		return SQLITE_OK;
+	ev = sqlite3_realloc64(d->ev, (sqlite3_uint64)n * sizeof(*ev));
+	if (ev)
+		d->ev = ev;
+	type = sqlite3_realloc64(d->type, (sqlite3_uint64)n * sizeof(*type));
+	if (type)
+		d->type = type;
+	if (!ev || !type)
+		return SQLITE_NOMEM;
+	d->cap = n;
+	return SQLITE_OK;
+}
+
+static int grow_pl(struct evcur *c, uint32_t n)
+{
 	uint32_t *off, *len;
 
-	if (n <= c->cap)
+	if (n <= c->pl_n)
 		return SQLITE_OK;
-	ev = sqlite3_realloc64(c->ev, (sqlite3_uint64)n * sizeof(*ev));
-	if (ev)
-		c->ev = ev;
-	type = sqlite3_realloc64(c->type, (sqlite3_uint64)n * sizeof(*type));
-	if (type)
-		c->type = type;
 	off = sqlite3_realloc64(c->pl_off, (sqlite3_uint64)n * sizeof(*off));
 	if (off)
 		c->pl_off = off;
 	len = sqlite3_realloc64(c->pl_len, (sqlite3_uint64)n * sizeof(*len));
 	if (len)
 		c->pl_len = len;
-	if (!ev || !type || !off || !len)
+	if (!off || !len)
 		return SQLITE_NOMEM;
-	c->cap = n;
+	c->pl_n = n;
 	return SQLITE_OK;
+}
+
+static void evdec_free(struct evdec *d)
+{
+	sqlite3_free(d->ev);
+	sqlite3_free(d->type);
+	sqlite3_free(d->dat);
+	memset(d, 0, sizeof(*d));
+}
+
+static void evdec_swap(struct evdec *a, struct evdec *b)
+{
+	struct evdec x = *a;
+
+	*a = *b;
+	*b = x;
 }
 
 /* --- decoding a block -------------------------------------------------------- */
@@ -287,11 +334,13 @@ static int block_blob(struct evcur *c, int w, sqlite3_stmt **out, const void **p
 /* Decodes the block's events up to index k (at least). */
 static int block_decode(struct evcur *c, int64_t k)
 {
+	struct evtab *t = (struct evtab *)c->base.pVtab;
+	struct evdec *d = &c->d;
 	struct ft_event extra;
 	int64_t id, type;
 	int rc;
 
-	if (k < c->b.ndec)
+	if (c->b.loaded && k < d->ndec)
 		return SQLITE_OK;
 	if (c->b.bad)
 		return corrupt(c, "found before");
@@ -300,37 +349,55 @@ static int block_decode(struct evcur *c, int64_t k)
 		const void *data;
 		int len;
 
-		rc = grow(c, c->b.n);
-		if (rc == SQLITE_OK)
-			rc = block_blob(c, S_DATA, &st, &data, &len);
-		if (rc == SQLITE_OK && (size_t)len > c->dat_cap) {
-			uint8_t *b = sqlite3_realloc64(c->dat, (sqlite3_uint64)len);
+		rc = block_blob(c, S_DATA, &st, &data, &len);
+		if (rc != SQLITE_OK) {
+			if (st)
+				sqlite3_reset(st);
+			return rc;
+		}
+		if (t->last_ok && t->last.first == c->b.first && t->last.n == c->b.n &&
+		    t->last.min_ts == c->b.min_ts && t->last.max_ts == c->b.max_ts &&
+		    t->last.dat_len == (size_t)len && !memcmp(t->last.dat, data, (size_t)len)) {
+			/* the same bytes: what a closed cursor decoded of them holds */
+			evdec_swap(d, &t->last);
+			t->last_ok = 0;
+		} else {
+			rc = grow_dec(d, c->b.n);
+			if (rc == SQLITE_OK && (size_t)len > d->dat_cap) {
+				uint8_t *b = sqlite3_realloc64(d->dat, (sqlite3_uint64)len);
 
-			if (b) {
-				c->dat = b;
-				c->dat_cap = (size_t)len;
-			} else {
-				rc = SQLITE_NOMEM;
+				if (b) {
+					d->dat = b;
+					d->dat_cap = (size_t)len;
+				} else {
+					rc = SQLITE_NOMEM;
+				}
+			}
+			if (rc == SQLITE_OK) {
+				memcpy(d->dat, data, (size_t)len);
+				d->dat_len = (size_t)len;
+				d->ndec = 0;
+				d->first = c->b.first;
+				d->n = c->b.n;
+				d->min_ts = c->b.min_ts;
+				d->max_ts = c->b.max_ts;
+				evpack_reader_init(&d->rd, d->dat, d->dat_len, c->b.first, c->b.n);
 			}
 		}
-		if (rc == SQLITE_OK)
-			memcpy(c->dat, data, (size_t)len);
-		if (st)
-			sqlite3_reset(st);
+		sqlite3_reset(st);
 		if (rc != SQLITE_OK)
 			return rc;
-		evpack_reader_init(&c->rd, c->dat, (size_t)len, c->b.first, c->b.n);
 		c->b.loaded = 1;
 	}
-	for (; c->b.ndec <= k; c->b.ndec++) {
-		struct ft_event *ev = &c->ev[c->b.ndec];
+	for (; d->ndec <= k; d->ndec++) {
+		struct ft_event *ev = &d->ev[d->ndec];
 
-		if (evpack_next(&c->rd, &id, &c->type[c->b.ndec], ev) != 1)
+		if (evpack_next(&d->rd, &id, &d->type[d->ndec], ev) != 1)
 			return corrupt(c, "data holds fewer events than n_events or a bad one");
 		if ((int64_t)ev->ts < c->b.min_ts || (int64_t)ev->ts > c->b.max_ts)
 			return corrupt(c, "an event's ts is outside min_ts..max_ts");
 	}
-	if (c->b.ndec == c->b.n && evpack_next(&c->rd, &id, &type, &extra) != 0)
+	if (d->ndec == c->b.n && evpack_next(&d->rd, &id, &type, &extra) != 0)
 		return corrupt(c, "data holds more than n_events events");
 	return SQLITE_OK;
 }
@@ -348,7 +415,7 @@ static int block_unpack(struct evcur *c)
 		return SQLITE_OK;
 	if (c->b.bad)
 		return corrupt(c, "found before");
-	rc = grow(c, c->b.n);
+	rc = grow_pl(c, c->b.n);
 	if (rc == SQLITE_OK)
 		rc = block_blob(c, S_PAYLOADS, &st, &src, &len);
 	if (rc != SQLITE_OK)
@@ -462,7 +529,6 @@ static int walk_next(struct evcur *c)
 		first = sqlite3_column_int64(c->walk, 0);
 		if (!c->b.valid || first != c->b.first) {
 			c->b.valid = c->b.bad = c->b.loaded = c->b.unpacked = 0;
-			c->b.ndec = 0;
 			c->b.first = first;
 			c->b.trace = sqlite3_column_int64(c->walk, 1);
 			n = sqlite3_column_int64(c->walk, 2);
@@ -490,7 +556,7 @@ static int walk_next(struct evcur *c)
 /* Does event i of the (decoded) block pass the per-event constraints? */
 static int event_ok(const struct evcur *c, int64_t i)
 {
-	const struct ft_event *ev = &c->ev[i];
+	const struct ft_event *ev = &c->d.ev[i];
 
 	if (c->ts_check && ((int64_t)ev->ts < c->tlo || (int64_t)ev->ts > c->thi))
 		return 0;
@@ -664,6 +730,7 @@ static int ev_disconnect(sqlite3_vtab *vt)
 		for (int k = 0; k < t->npool[w]; k++)
 			sqlite3_finalize(t->pool[w][k]);
 	ZSTD_freeDCtx(t->zd);
+	evdec_free(&t->last);
 	sqlite3_free(t->schema);
 	sqlite3_free(t);
 	return SQLITE_OK;
@@ -805,12 +872,15 @@ static int ev_close(sqlite3_vtab_cursor *cur)
 
 	for (int w = 0; w < S__COUNT; w++)
 		stmt_release(t, w, c->st[w]);
-	sqlite3_free(c->ev);
-	sqlite3_free(c->type);
+	/* a healthy decoded block goes to the table for the next statement */
+	if (c->b.valid && c->b.loaded && !c->b.bad && c->d.ndec) {
+		evdec_swap(&c->d, &t->last);
+		t->last_ok = 1;
+	}
+	evdec_free(&c->d);
 	sqlite3_free(c->pl_off);
 	sqlite3_free(c->pl_len);
 	sqlite3_free(c->pl);
-	sqlite3_free(c->dat);
 	sqlite3_free(c->kset_buf);
 	sqlite3_free(c);
 	return SQLITE_OK;
@@ -978,7 +1048,7 @@ static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 	rc = block_decode(c, c->i);
 	if (rc != SQLITE_OK)
 		return rc;
-	ev = &c->ev[c->i];
+	ev = &c->d.ev[c->i];
 	switch (col) {
 	case COL_TS:
 		sqlite3_result_int64(ctx, (sqlite3_int64)ev->ts);
@@ -990,7 +1060,7 @@ static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 		sqlite3_result_int(ctx, ev->pid);
 		break;
 	case COL_TYPE:
-		sqlite3_result_int64(ctx, c->type[c->i]);
+		sqlite3_result_int64(ctx, c->d.type[c->i]);
 		break;
 	case COL_KIND:
 		sqlite3_result_int(ctx, ev->kind);
