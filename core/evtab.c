@@ -129,6 +129,18 @@ struct evdec {
 	uint32_t n;			/* used only for the same one) */
 };
 
+/* A block's payloads, decompressed, and the frame they come from. */
+struct evpl {
+	uint8_t *pl;
+	size_t pl_cap;
+	uint32_t *off, *len;	/* per event: its bytes in pl (len 0: NULL) */
+	uint32_t n_cap;		/* entries of off, len */
+	uint8_t *src;		/* a copy of the frame (the table's copy's key) */
+	size_t src_cap, src_len;
+	int64_t first;
+	uint32_t n;
+};
+
 struct evtab {
 	sqlite3_vtab base;
 	sqlite3 *db;
@@ -149,6 +161,8 @@ struct evtab {
 	 */
 	struct evdec last;
 	int last_ok;
+	struct evpl last_pl;	/* the same for payloads (the frame's bytes compared) */
+	int last_pl_ok;
 };
 
 /* The block the cursor is in (or last was in). */
@@ -156,7 +170,7 @@ struct evblk {
 	int valid;		/* the fields below describe a block */
 	int bad;		/* found corrupt: every later use fails again */
 	int loaded;		/* the cursor's evdec is this block's */
-	int unpacked;		/* pl, pl_off[], pl_len[] hold its payloads */
+	int unpacked;		/* the cursor's evpl is this block's */
 	int64_t first, trace, min_ts, max_ts;
 	uint32_t n;
 };
@@ -165,10 +179,7 @@ struct evcur {
 	sqlite3_vtab_cursor base;
 	struct evblk b;
 	struct evdec d;
-	uint32_t *pl_off, *pl_len;
-	uint32_t pl_n;		/* entries of pl_off, pl_len */
-	uint8_t *pl;
-	size_t pl_cap;
+	struct evpl u;
 	sqlite3_stmt *st[S__COUNT];
 	sqlite3_stmt *walk;	/* the walker of this xFilter (NULL: only the cached block) */
 	/* The plan: constraints as integer intervals and equalities. */
@@ -271,22 +282,54 @@ static int grow_dec(struct evdec *d, uint32_t n)
 	return SQLITE_OK;
 }
 
-static int grow_pl(struct evcur *c, uint32_t n)
+static int grow_pl(struct evpl *u, uint32_t n)
 {
 	uint32_t *off, *len;
 
-	if (n <= c->pl_n)
+	if (n <= u->n_cap)
 		return SQLITE_OK;
-	off = sqlite3_realloc64(c->pl_off, (sqlite3_uint64)n * sizeof(*off));
+	off = sqlite3_realloc64(u->off, (sqlite3_uint64)n * sizeof(*off));
 	if (off)
-		c->pl_off = off;
-	len = sqlite3_realloc64(c->pl_len, (sqlite3_uint64)n * sizeof(*len));
+		u->off = off;
+	len = sqlite3_realloc64(u->len, (sqlite3_uint64)n * sizeof(*len));
 	if (len)
-		c->pl_len = len;
+		u->len = len;
 	if (!off || !len)
 		return SQLITE_NOMEM;
-	c->pl_n = n;
+	u->n_cap = n;
 	return SQLITE_OK;
+}
+
+/* Makes *buf hold at least n bytes (contents not kept). */
+static int reserve(uint8_t **buf, size_t *cap, size_t n)
+{
+	uint8_t *b;
+
+	if (n <= *cap)
+		return SQLITE_OK;
+	b = sqlite3_realloc64(*buf, n);
+	if (!b)
+		return SQLITE_NOMEM;
+	*buf = b;
+	*cap = n;
+	return SQLITE_OK;
+}
+
+static void evpl_free(struct evpl *u)
+{
+	sqlite3_free(u->pl);
+	sqlite3_free(u->off);
+	sqlite3_free(u->len);
+	sqlite3_free(u->src);
+	memset(u, 0, sizeof(*u));
+}
+
+static void evpl_swap(struct evpl *a, struct evpl *b)
+{
+	struct evpl x = *a;
+
+	*a = *b;
+	*b = x;
 }
 
 static void evdec_free(struct evdec *d)
@@ -405,6 +448,7 @@ static int block_decode(struct evcur *c, int64_t k)
 static int block_unpack(struct evcur *c)
 {
 	struct evtab *t = (struct evtab *)c->base.pVtab;
+	struct evpl *u = &c->u;
 	sqlite3_stmt *st = NULL;
 	const void *src;
 	unsigned long long size;
@@ -415,11 +459,17 @@ static int block_unpack(struct evcur *c)
 		return SQLITE_OK;
 	if (c->b.bad)
 		return corrupt(c, "found before");
-	rc = grow_pl(c, c->b.n);
-	if (rc == SQLITE_OK)
-		rc = block_blob(c, S_PAYLOADS, &st, &src, &len);
+	rc = block_blob(c, S_PAYLOADS, &st, &src, &len);
 	if (rc != SQLITE_OK)
 		goto out;
+	if (t->last_pl_ok && t->last_pl.first == c->b.first && t->last_pl.n == c->b.n &&
+	    t->last_pl.src_len == (size_t)len && !memcmp(t->last_pl.src, src, (size_t)len)) {
+		/* the same frame: what a closed cursor unpacked of it holds */
+		evpl_swap(u, &t->last_pl);
+		t->last_pl_ok = 0;
+		c->b.unpacked = 1;
+		goto out;
+	}
 	size = ZSTD_getFrameContentSize(src, (size_t)len);
 	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) {
 		rc = corrupt(c, "payloads is not a zstd frame of known size");
@@ -429,21 +479,17 @@ static int block_unpack(struct evcur *c)
 		rc = corrupt(c, "payloads frame size out of bounds");
 		goto out;
 	}
-	if (size > c->pl_cap) {
-		uint8_t *b = sqlite3_realloc64(c->pl, size);
-
-		if (!b) {
-			rc = SQLITE_NOMEM;
-			goto out;
-		}
-		c->pl = b;
-		c->pl_cap = (size_t)size;
-	}
-	if (!t->zd && !(t->zd = ZSTD_createDCtx())) {
+	rc = grow_pl(u, c->b.n);
+	if (rc == SQLITE_OK)
+		rc = reserve(&u->pl, &u->pl_cap, (size_t)size);
+	if (rc == SQLITE_OK)
+		rc = reserve(&u->src, &u->src_cap, (size_t)len);
+	if (rc == SQLITE_OK && !t->zd && !(t->zd = ZSTD_createDCtx()))
 		rc = SQLITE_NOMEM;
+	if (rc != SQLITE_OK)
 		goto out;
-	}
-	got = ZSTD_decompressDCtx(t->zd, c->pl, (size_t)size, src, (size_t)len);
+	u->src_len = 0;		/* not a key until complete */
+	got = ZSTD_decompressDCtx(t->zd, u->pl, (size_t)size, src, (size_t)len);
 	if (ZSTD_isError(got) || got != size) {
 		rc = corrupt(c, "payloads does not decompress");
 		goto out;
@@ -453,7 +499,7 @@ static int block_unpack(struct evcur *c)
 		int shift = 0, done = 0;
 
 		while (p < size && shift < 35) {
-			uint8_t x = c->pl[p++];
+			uint8_t x = u->pl[p++];
 
 			v |= (uint64_t)(x & 0x7f) << shift;
 			shift += 7;
@@ -466,14 +512,18 @@ static int block_unpack(struct evcur *c)
 			rc = corrupt(c, "a payload length runs past the frame");
 			goto out;
 		}
-		c->pl_off[k] = (uint32_t)p;
-		c->pl_len[k] = (uint32_t)v;
+		u->off[k] = (uint32_t)p;
+		u->len[k] = (uint32_t)v;
 		p += v;
 	}
 	if (p != size) {
 		rc = corrupt(c, "payloads holds bytes after the last event's");
 		goto out;
 	}
+	memcpy(u->src, src, (size_t)len);
+	u->src_len = (size_t)len;
+	u->first = c->b.first;
+	u->n = c->b.n;
 	c->b.unpacked = 1;
 out:
 	if (st)
@@ -731,6 +781,7 @@ static int ev_disconnect(sqlite3_vtab *vt)
 			sqlite3_finalize(t->pool[w][k]);
 	ZSTD_freeDCtx(t->zd);
 	evdec_free(&t->last);
+	evpl_free(&t->last_pl);
 	sqlite3_free(t->schema);
 	sqlite3_free(t);
 	return SQLITE_OK;
@@ -878,9 +929,11 @@ static int ev_close(sqlite3_vtab_cursor *cur)
 		t->last_ok = 1;
 	}
 	evdec_free(&c->d);
-	sqlite3_free(c->pl_off);
-	sqlite3_free(c->pl_len);
-	sqlite3_free(c->pl);
+	if (c->b.valid && c->b.unpacked && !c->b.bad) {
+		evpl_swap(&c->u, &t->last_pl);
+		t->last_pl_ok = 1;
+	}
+	evpl_free(&c->u);
 	sqlite3_free(c->kset_buf);
 	sqlite3_free(c);
 	return SQLITE_OK;
@@ -1040,8 +1093,8 @@ static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 		rc = block_unpack(c);
 		if (rc != SQLITE_OK)
 			return rc;
-		if (c->pl_len[c->i])
-			sqlite3_result_blob(ctx, c->pl + c->pl_off[c->i], (int)c->pl_len[c->i],
+		if (c->u.len[c->i])
+			sqlite3_result_blob(ctx, c->u.pl + c->u.off[c->i], (int)c->u.len[c->i],
 					    SQLITE_TRANSIENT);
 		return SQLITE_OK;
 	}

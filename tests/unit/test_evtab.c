@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "../../core/evpack.h"
 #include "../../core/evtab.h"
 #include "../../core/kinds.h"
 #include "../../core/sqlfn.h"
@@ -744,6 +745,64 @@ static void test_corrupt(sqlite3 *vt)
 	sqlite3_close(raw);
 }
 
+/*
+ * The table keeps the last decoded block between statements, used only for
+ * the same bytes: a block rewritten between two statements (re-encoded with
+ * every pid 1000 more, same ids and ts bounds, and a frame of empty
+ * payloads) reads as rewritten.
+ */
+static void test_cache_stale(sqlite3 *vt)
+{
+	int64_t first, id = R[0].id + 2500;
+	int k = (int)(id - R[0].id), n, k0;
+	struct evpack pk;
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	char q[256];
+	uint8_t zero[1100];
+	size_t zlen;
+	void *z;
+	int ok = 1;
+
+	if (sqlite3_open_v2(dbpath, &raw, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		return;
+	snprintf(q, sizeof(q), "SELECT pid, length(payload) FROM events WHERE id = %lld", (long long)id);
+	CHECK(one_int(vt, q) == R[k].ev.pid, "cache: pid of event %lld read (block decoded)",
+	      (long long)id);
+	snprintf(q, sizeof(q), "SELECT max(first_id) FROM event_blocks WHERE first_id <= %lld",
+		 (long long)id);
+	first = one_int(raw, q);
+	snprintf(q, sizeof(q), "SELECT n_events FROM event_blocks WHERE first_id = %lld",
+		 (long long)first);
+	n = (int)one_int(raw, q);
+	k0 = (int)(first - R[0].id);
+	evpack_init(&pk);
+	for (int i = 0; i < n && ok; i++) {
+		struct ft_event ev = R[k0 + i].ev;
+
+		ev.pid += 1000;
+		ok = evpack_add(&pk, R[k0 + i].trace, first + i, R[k0 + i].type_id, &ev) == 0;
+	}
+	memset(zero, 0, sizeof(zero));
+	z = frame(zero, (size_t)n, &zlen);
+	snprintf(q, sizeof(q), "UPDATE event_blocks SET data = ?1, payloads = ?2 WHERE first_id = %lld",
+		 (long long)first);
+	sqlite3_prepare_v2(raw, q, -1, &st, NULL);
+	sqlite3_bind_blob(st, 1, pk.buf, (int)pk.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, z, (int)zlen, SQLITE_STATIC);
+	ok = ok && n > id - first && n <= 1024 && sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(raw) == 1;
+	sqlite3_finalize(st);
+	CHECK(ok, "cache: block %lld rewritten through a second connection", (long long)first);
+	snprintf(q, sizeof(q), "SELECT pid FROM events WHERE id = %lld", (long long)id);
+	CHECK(one_int(vt, q) == R[k].ev.pid + 1000,
+	      "cache: the next statement reads the rewritten pid, not the kept decoding");
+	snprintf(q, sizeof(q), "SELECT payload IS NULL FROM events WHERE id = %lld", (long long)id);
+	CHECK(one_int(vt, q) == 1, "cache: ... and the rewritten (empty) payload");
+	free(z);
+	evpack_release(&pk);
+	sqlite3_close(raw);
+}
+
 static void test_readonly_and_views(sqlite3 *vt)
 {
 	sqlite3 *rw;
@@ -876,6 +935,7 @@ int main(void)
 	test_plans(vt);
 	test_readonly_and_views(vt);
 	test_corrupt(vt);
+	test_cache_stale(vt);	/* after the others: it rewrites a block */
 	store_close(s);
 	test_live();	/* last: it reuses R[] */
 	{
