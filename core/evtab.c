@@ -28,9 +28,15 @@
  * Caching: the cursor keeps its last block (events decoded, payloads
  * unpacked) across xFilter calls, so a join or a correlated subquery that
  * looks up nearby ids re-filters without a statement or a decode while the
- * ids stay in that block.  Nothing outlives the cursor, which SQLite closes
- * at the end of each statement: a recorder appending blocks (WAL) is seen
- * by the next statement, never half.
+ * ids stay in that block.  What blocks a statement walks is always read in
+ * that statement (its snapshot): a recorder appending blocks (WAL) is seen
+ * by the next statement, never half.  The decoded events and unpacked
+ * payloads of a closing cursor's block go to the table (buffers swapped),
+ * and a later statement takes them only after reading the block's data
+ * (or payloads) bytes in its own snapshot and finding them equal (memcmp)
+ * to the bytes they were decoded from: a decoding is a function of those
+ * bytes and the block's row, so it cannot be stale, and a lookup by an id
+ * near the last one costs a blob read and a compare instead of a decode.
  *
  * Exactness: every constraint the module takes is checked on every event
  * it returns (block bounds, then the decoded columns), so all are omitted
