@@ -120,7 +120,7 @@ imp_big=$(sed -n 's/.*importer \([0-9]*\) KB.*/\1/p' "$tmp/timing")
 dec_big=$(sed -n 's/.*decoder \([0-9]*\) KB.*/\1/p' "$tmp/timing")
 imp_small=$(sed -n 's/.*importer \([0-9]*\) KB.*/\1/p' "$tmp/timing-small")
 dec_small=$(sed -n 's/.*decoder \([0-9]*\) KB.*/\1/p' "$tmp/timing-small")
-echo "peak RSS of the importer: $((imp_small / 1024)) MB on the 1.4k-event fixture, $((imp_big / 1024)) MB on $events events"
+echo "peak RSS of the importer: $((imp_small / 1024)) MB on the 1.4k-event fixture, $((imp_big / 1024)) MB on $events events (target: flat in trace length)"
 echo "peak RSS of the decoder (libtracecmd): $((dec_small / 1024)) MB and $((dec_big / 1024)) MB"
 
 awk -v ev="$events" -v size="$size" -v tc="$tc_s" -v ft="$ft_s" -v ns="$ns_s" \

@@ -170,8 +170,9 @@ objects() {
 	local out
 	if out=$("${TO[@]}" sqlite3 "$2" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC" 2>&1); then
 		echo "$out" | awk -F'|' -v name="$1" -v ev="$events" '
-			{ s = s sprintf("%s%s %.1f MB (%.1f B/event)", n++ ? ", " : "", $1, $2 / 1e6, $2 / ev) }
-			n == 6 { exit } END { printf "store: %s by object: %s\n", name, s }'
+			$2 >= 100000 { s = s sprintf("%s%s %.1f MB (%.1f B/event)", n++ ? ", " : "", $1, $2 / 1e6, $2 / ev); next }
+			{ rest += $2; nr++ }
+			END { printf "store: %s by object: %s; %d others %.2f MB\n", name, s, nr, rest / 1e6 }'
 	else
 		echo "store: $1 by object: skipped: dbstat unavailable ($(echo "$out" | tail -1))"
 	fi
