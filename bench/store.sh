@@ -313,9 +313,14 @@ fi
 if ! command -v tmux >/dev/null; then
 	echo "store: tui: skipped: tmux missing"
 else
-	BENCH_TUI_RUNS=${BENCH_TUI_RUNS:-5} FT_BIN=$FT bench/tui.sh --db "$tmp/new-a.db" --name "new" --raw "$tmp/tui-new"
-	if [ -n "$OLD" ]; then
-		BENCH_TUI_RUNS=${BENCH_TUI_RUNS:-5} FT_BIN=$OLD bench/tui.sh --db "$tmp/old-a.db" --name "today" --raw "$tmp/tui-old"
+	if [ -z "$OLD" ]; then
+		BENCH_TUI_RUNS=${BENCH_TUI_RUNS:-5} FT_BIN=$FT bench/tui.sh --db "$tmp/new-a.db" --name "new"
+		echo "store: tui against today: skipped: $skip"
+	else
+		BENCH_TUI_RUNS=${BENCH_TUI_RUNS:-5} FT_BIN=$FT bench/tui.sh --db "$tmp/new-a.db" --name "new" \
+			--raw "$tmp/tui-new" --vs-bin "$OLD" --vs-db "$tmp/old-a.db" --vs-name today \
+			--vs-raw "$tmp/tui-old" || echo "store: tui: failed"
+		[ -s "$tmp/tui-new" ] && [ -s "$tmp/tui-old" ] || { echo "store: tui: no timings"; exit 0; }
 		read -r ffn kn kwn < "$tmp/tui-new"
 		read -r ffo ko kwo < "$tmp/tui-old"
 		line "tui first frame (median)" "$ffn" "$ffo" ms

@@ -11,19 +11,26 @@
 # windows'` (the one full table scan the first frame may need: the windows
 # table has no index on verdict).
 #
-# bench/tui.sh --db DB --name NAME [--raw FILE]: the same scripted sessions
-# of $FT_BIN on DB only (analysed already, by the same binary), one line
-# named NAME; --raw writes "first_frame_median_ms key_median_ms
-# key_worst_ms" to FILE.  bench/run.sh runs it with today's binary on
-# today's database and with this one on its own, on the same trace.
+# bench/tui.sh --db DB --name NAME [--raw FILE] [--vs-bin FT2 --vs-db DB2
+# --vs-name NAME2 --vs-raw FILE2]: the same scripted sessions of $FT_BIN on
+# DB only (analysed already, by the same binary), one line named NAME;
+# --raw writes "first_frame_median_ms key_median_ms key_worst_ms" to FILE.
+# With --vs-*, the sessions of FT2 on DB2 alternate with them (a load from
+# elsewhere falls on both alike) and get their own line: bench/store.sh
+# runs today's binary on today's database beside this one, on one trace.
 set -euo pipefail
-only_db= only_name= raw=
+only_db= only_name= raw= vs_bin= vs_db= vs_name= vs_raw=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--db) only_db=$(realpath "$2"); shift 2 ;;
 	--name) only_name=$2; shift 2 ;;
 	--raw) raw=$(realpath "$2"); shift 2 ;;
-	*) echo "usage: bench/tui.sh [--db DB --name NAME [--raw FILE]]" >&2; exit 2 ;;
+	--vs-bin) vs_bin=$(realpath "$2"); shift 2 ;;
+	--vs-db) vs_db=$(realpath "$2"); shift 2 ;;
+	--vs-name) vs_name=$2; shift 2 ;;
+	--vs-raw) vs_raw=$(realpath "$2"); shift 2 ;;
+	*) echo "usage: bench/tui.sh [--db DB --name NAME [--raw FILE] [--vs-bin FT2 --vs-db DB2" \
+		"--vs-name NAME2 [--vs-raw FILE2]]]" >&2; exit 2 ;;
 	esac
 done
 cd "$(dirname "$0")/.."
@@ -39,10 +46,10 @@ tmp=$(mktemp -d); [ -n "${BENCH_TUI_KEEP:-}" ] && echo "tui bench: keeping $tmp"
 sock=ft-bench-tui-$$
 trap 'tmux -L "$sock" kill-server 2>/dev/null || true; [ -n "${BENCH_TUI_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 
-# run DB OUT: one scripted session; timings appended to OUT.
+# run DB OUT [FT]: one scripted session; timings appended to OUT.
 run() {
 	tmux -L "$sock" -f /dev/null new-session -d -x 160 -y 50 -s b \
-		"env TERM=xterm-256color LANG=C.UTF-8 FOLIOTRACE_TUI_TIMING=$2 $FT tui --bench-keys '$(echo $KEYS)' $1"
+		"env TERM=xterm-256color LANG=C.UTF-8 FOLIOTRACE_TUI_TIMING=$2 ${3:-$FT} tui --bench-keys '$(echo $KEYS)' $1"
 	for _ in $(seq 1 600); do
 		tmux -L "$sock" has-session -t b 2>/dev/null || return 0
 		sleep 0.1
@@ -50,13 +57,18 @@ run() {
 	echo "tui bench: the session did not end"; exit 1
 }
 
-# report NAME DB EVENTS
+# report NAME DB EVENTS: RUNS sessions, summarized
 report() {
 	local f=$tmp/$1.timing
 	: > "$f"
 	for _ in $(seq 1 "$RUNS"); do run "$2" "$f"; done
-	[ "$(grep -c '^first_frame_ms' "$f")" -eq "$RUNS" ] || { echo "tui bench: missing timings"; exit 1; }
-	awk -v name="$1" -v ev="$3" -v runs="$RUNS" -v raw="$raw" '
+	summary "$1" "$3" "$f" "$raw"
+}
+
+# summary NAME EVENTS TIMINGS RAW: the line of RUNS sessions' timings
+summary() {
+	[ "$(grep -c '^first_frame_ms' "$3")" -eq "$RUNS" ] || { echo "tui bench: missing timings"; exit 1; }
+	awk -v name="$1" -v ev="$2" -v runs="$RUNS" -v raw="$4" '
 		/^first_frame_ms/ { ff[nf++] = $2 }
 		/^key/ { k[nk++] = $4 }
 		function sort(a, n,   i, j, x) { for (i = 1; i < n; i++) { x = a[i];
@@ -67,9 +79,24 @@ report() {
 			printf "; per key: median %5.2f ms, worst %6.1f ms over %d keys\n", k[int(nk / 2)], k[nk - 1], nk
 			if (raw != "")
 				printf "%.2f %.3f %.2f\n", ff[int(nf / 2)], k[int(nk / 2)], k[nk - 1] > raw
-		}' "$f"
+		}' "$3"
 }
-if [ -n "$only_db" ]; then
+if [ -n "$only_db" ] && [ -n "$vs_db" ]; then
+	n=$("$FT" sql --csv "$only_db" "SELECT max(id) FROM events" | tail -1 | tr -d '\r')
+	n2=$("$vs_bin" sql --csv "$vs_db" "SELECT max(id) FROM events" | tail -1 | tr -d '\r')
+	cp "$only_db" "$tmp/only.db"
+	cp "$vs_db" "$tmp/vs.db"
+	sync
+	: > "$tmp/only.timing"
+	: > "$tmp/vs.timing"
+	for _ in $(seq 1 "$RUNS"); do
+		run "$tmp/only.db" "$tmp/only.timing"
+		run "$tmp/vs.db" "$tmp/vs.timing" "$vs_bin"
+	done
+	summary "$only_name" "$n" "$tmp/only.timing" "$raw"
+	summary "$vs_name" "$n2" "$tmp/vs.timing" "$vs_raw"
+	exit 0
+elif [ -n "$only_db" ]; then
 	n=$("$FT" sql --csv "$only_db" "SELECT max(id) FROM events" | tail -1 | tr -d '\r')
 	cp "$only_db" "$tmp/only.db"
 	sync
