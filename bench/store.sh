@@ -57,7 +57,7 @@ cleanup() {
 trap cleanup EXIT
 
 # --- today's binary ------------------------------------------------------
-OLD= skip=
+OLD='' skip=''
 if ! command -v git >/dev/null; then
 	skip="git missing"
 elif ! git rev-parse --git-dir >/dev/null 2>&1; then
@@ -80,7 +80,7 @@ fi
 # best3 PREP CMD...: the best wall time (s) of 3 runs of CMD, stdout to
 # /dev/null; PREP (a command, or :) runs untimed before each.
 best3() {
-	local prep=$1 best= t0 t1
+	local prep=$1 best='' t0 t1
 	shift
 	for _ in 1 2 3; do
 		$prep
@@ -98,7 +98,7 @@ best3() {
 # before each; prints the best wall time (s) of each: "NEW OLD".
 mintime() { awk -v a="$1" -v b="$EPOCHREALTIME" -v m="$2" 'BEGIN { d = b - a; print (m == "" || d < m) ? d : m }'; }
 pair() {
-	local bn= bo= t0
+	local bn='' bo='' t0
 	for _ in 1 2 3; do
 		$1
 		t0=$EPOCHREALTIME
@@ -250,7 +250,7 @@ else
 	echo "store: queries in-process (bench/query_bench: today's and the new runs alternating, 3 x (>= 0.3 s or 1 run), the best run; today with plain SQLite, new with ${x:-plain SQLite: no virtual table yet})"
 	for q in "${QUERIES[@]}"; do
 		IFS='|' read -r label sql binds <<<"$q"
-		tn= to=
+		tn='' to=''
 		for _ in 1 2 3; do	# alternately, the best of each
 			r=$(inproc "$tmp/new.db" "$sql" "$binds" "$x") || { tn=; break; }
 			read -r t rn cn <<<"$r"

@@ -19,7 +19,7 @@
 # elsewhere falls on both alike) and get their own line: bench/store.sh
 # runs today's binary on today's database beside this one, on one trace.
 set -euo pipefail
-only_db= only_name= raw= vs_bin= vs_db= vs_name= vs_raw=
+only_db='' only_name='' raw='' vs_bin='' vs_db='' vs_name='' vs_raw=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--db) only_db=$(realpath "$2"); shift 2 ;;
