@@ -230,8 +230,16 @@ inproc() {
 		{ echo "store bench: query_bench $1: $(cat "$tmp/qerr")" >&2; return 1; }
 }
 
-if [ -z "$OLD" ]; then
-	echo "store: queries against today: skipped: $skip"
+if [ -z "$OLD" ] && [ "$mode" != cli ]; then
+	x=''; [ "$mode" = ext ] && x=$EXT
+	for q in "${QUERIES[@]}"; do
+		IFS='|' read -r label sql binds <<<"$q"
+		r=$(inproc "$tmp/new.db" "$sql" "$binds" "$x") || { echo "query $label: failed"; continue; }
+		read -r t _ <<<"$r"
+		alone "query $label (in-process)" "$t" ms
+	done
+elif [ -z "$OLD" ]; then
+	echo "store: queries: skipped: $skip, and $EXT missing"
 elif [ "$mode" = cli ]; then
 	echo "store: queries in-process: skipped: $EXT missing and the new events table is virtual;" \
 		"CLI figures instead (foliotrace sql --csv on both sides, process start included)"
@@ -246,7 +254,7 @@ elif [ "$mode" = cli ]; then
 			"$(awk -v t="$to" 'BEGIN { print t * 1e3 }')" ms
 	done
 else
-	x=; [ "$mode" = ext ] && x=$EXT
+	x=''; [ "$mode" = ext ] && x=$EXT
 	echo "store: queries in-process (bench/query_bench: today's and the new runs alternating, 3 x (>= 0.3 s or 1 run), the best run; today with plain SQLite, new with ${x:-plain SQLite: no virtual table yet})"
 	for q in "${QUERIES[@]}"; do
 		IFS='|' read -r label sql binds <<<"$q"
