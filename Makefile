@@ -52,7 +52,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all check check-run deps-test debug debug-bin check-long check-lab lab bench asan asan-bin check-asan-inner install uninstall deps demo clean help docs \
         fuzz fuzz-bin fuzz-inner fuzz-regress-bin
 
-all: $(BIN) foliotrace $(EXT_SO)
+all: $(BIN) foliotrace $(BUILD)/foliotrace_sqlite.so
 
 # A convenience link at the top level for `./foliotrace`: always the
 # default build, never a sanitizer build made with another BUILD.
