@@ -115,8 +115,21 @@ pair() {
 }
 
 # line LABEL NEW OLD UNIT [TARGET]: one figure beside today's, the ratio.
+# The targets met and missed, for the summary line at the end.
+met=0
+missed=()
+count() {	# count OUTPUT LABEL
+	echo "$1"
+	case $1 in
+	*MISSED*) missed+=("$2") ;;
+	*"(target"*) met=$((met + 1)) ;;
+	esac
+}
 line() {
-	[ -n "$2" ] && [ -n "$3" ] || { echo "$1: failed (see above)"; return 0; }
+	[ -n "$2" ] && [ -n "$3" ] || { echo "$1: failed (see above)"; missed+=("$1 (failed)"); return 0; }
+	count "$(line_fmt "$@")" "$1"
+}
+line_fmt() {
 	awk -v l="$1" -v n="$2" -v o="$3" -v u="$4" -v tg="${5:-<= 1.00x}" '
 		function f(x) {
 			if (x >= 100) return sprintf("%.0f", x)
@@ -156,14 +169,14 @@ sz_new=$(stat -c %s "$tmp/new.db")
 if [ -n "$OLD" ]; then
 	sz_old=$(stat -c %s "$tmp/old.db")
 	line "store: import of $BIG ($events events)" "$t_new" "$t_old" s
-	awk -v n="$sz_new" -v o="$sz_old" -v ev="$events" 'BEGIN {
+	count "$(awk -v n="$sz_new" -v o="$sz_old" -v ev="$events" 'BEGIN {
 		printf "store: database %.1f bytes per event (%.1f MB) vs %.1f bytes per event today (%.1f MB) = %.2fx (target <= 30 bytes per event, raw payloads included)%s\n",
-			n / ev, n / 1e6, o / ev, o / 1e6, n / o, (n / ev > 30 ? "  MISSED" : "") }'
+			n / ev, n / 1e6, o / ev, o / 1e6, n / o, (n / ev > 30 ? "  MISSED" : "") }')" "database bytes per event"
 else
 	alone "store: import of $BIG ($events events)" "$t_new" s
-	awk -v n="$sz_new" -v ev="$events" -v r="$skip" 'BEGIN {
+	count "$(awk -v n="$sz_new" -v ev="$events" -v r="$skip" 'BEGIN {
 		printf "store: database %.1f bytes per event (%.1f MB) (target <= 30 bytes per event, raw payloads included)%s; today: skipped: %s\n",
-			n / ev, n / 1e6, (n / ev > 30 ? "  MISSED" : ""), r }'
+			n / ev, n / 1e6, (n / ev > 30 ? "  MISSED" : ""), r }')" "database bytes per event"
 fi
 # objects NAME DB: the bytes of each table and index (SQLite's dbstat).
 objects() {
@@ -328,11 +341,22 @@ else
 		BENCH_TUI_RUNS=${BENCH_TUI_RUNS:-5} FT_BIN=$FT bench/tui.sh --db "$tmp/new-a.db" --name "new" \
 			--raw "$tmp/tui-new" --vs-bin "$OLD" --vs-db "$tmp/old-a.db" --vs-name today \
 			--vs-raw "$tmp/tui-old" || echo "store: tui: failed"
-		[ -s "$tmp/tui-new" ] && [ -s "$tmp/tui-old" ] || { echo "store: tui: no timings"; exit 0; }
-		read -r ffn kn kwn < "$tmp/tui-new"
-		read -r ffo ko kwo < "$tmp/tui-old"
-		line "tui first frame (median)" "$ffn" "$ffo" ms
-		line "tui per key (median)" "$kn" "$ko" ms
-		line "tui per key (worst)" "$kwn" "$kwo" ms
+		if [ -s "$tmp/tui-new" ] && [ -s "$tmp/tui-old" ]; then
+			read -r ffn kn kwn < "$tmp/tui-new"
+			read -r ffo ko kwo < "$tmp/tui-old"
+			line "tui first frame (median)" "$ffn" "$ffo" ms
+			line "tui per key (median)" "$kn" "$ko" ms
+			line "tui per key (worst)" "$kwn" "$kwo" ms
+		else
+			echo "store: tui: no timings"
+		fi
 	fi
 fi
+
+# --- summary -----------------------------------------------------------------
+printf 'store: targets met: %d of %d' "$met" $((met + ${#missed[@]}))
+if [ ${#missed[@]} -gt 0 ]; then
+	printf '; missed:'
+	printf ' %s;' "${missed[@]}" | sed 's/;$//'
+fi
+echo
