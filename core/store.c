@@ -57,7 +57,7 @@ struct store {
 	int64_t next_id;	/* id of the next event; 0 until read */
 	/* The block being filled: columns, payloads, keys. */
 	struct evpack pk;
-	uint64_t min_ts, max_ts;
+	int64_t min_ts, max_ts;	/* as SQLite stores ts: signed */
 	uint8_t *pay;		/* per event: varint length, raw bytes */
 	size_t pay_len, pay_cap;
 	struct bkey keys[KEY_SLOTS];
@@ -923,8 +923,8 @@ static int flush_block(struct store *s, struct ft_err *e)
 	sqlite3_bind_int64(s->ins_block, 1, s->pk.first_id);
 	sqlite3_bind_int64(s->ins_block, 2, s->pk.trace_id);
 	sqlite3_bind_int64(s->ins_block, 3, s->pk.n);
-	sqlite3_bind_int64(s->ins_block, 4, (sqlite3_int64)s->min_ts);
-	sqlite3_bind_int64(s->ins_block, 5, (sqlite3_int64)s->max_ts);
+	sqlite3_bind_int64(s->ins_block, 4, s->min_ts);
+	sqlite3_bind_int64(s->ins_block, 5, s->max_ts);
 	sqlite3_bind_blob(s->ins_block, 6, s->pk.buf, (int)s->pk.len, SQLITE_STATIC);
 	sqlite3_bind_blob(s->ins_block, 7, s->zbuf, (int)zlen, SQLITE_STATIC);
 	ret = step_done(s, s->ins_block, e, "writing event blocks");
@@ -965,10 +965,10 @@ static int pack_event(struct store *s, int64_t trace_id, int64_t id, int64_t typ
 	ret = evpack_add(&s->pk, trace_id, id, type_id, ev);
 	if (ret < 0)
 		return ft_error(e, ret, "out of memory");
-	if (s->pk.n == 1 || ev->ts < s->min_ts)
-		s->min_ts = ev->ts;
-	if (s->pk.n == 1 || ev->ts > s->max_ts)
-		s->max_ts = ev->ts;
+	if (s->pk.n == 1 || (int64_t)ev->ts < s->min_ts)
+		s->min_ts = (int64_t)ev->ts;
+	if (s->pk.n == 1 || (int64_t)ev->ts > s->max_ts)
+		s->max_ts = (int64_t)ev->ts;
 	o = s->pay + s->pay_len;
 	for (uint32_t v = ev->payload_len; ; v >>= 7) {
 		*o++ = (uint8_t)(v | (v >= 0x80 ? 0x80 : 0));
