@@ -525,6 +525,7 @@ int store_close(struct store *s)
 }
 
 sqlite3 *store_db(struct store *s) { return s->db; }
+int64_t store_schema_version(const struct store *s) { return s->version; }
 const char *store_path(const struct store *s) { return s->path; }
 
 static int ensure_tx(struct store *s, struct ft_err *e)

@@ -53,6 +53,8 @@ int store_set_live(struct store *s, struct ft_err *e);
 int store_close(struct store *s);
 
 sqlite3 *store_db(struct store *s);
+/* The schema version of the open database (older ones are read as they are). */
+int64_t store_schema_version(const struct store *s);
 const char *store_path(const struct store *s);
 
 /* Checks a file's header without opening it as a database (for messages). */

@@ -157,9 +157,25 @@ static int step(struct tq *q, sqlite3_stmt *st, const char *what)
 	return rc;
 }
 
+/*
+ * Schema 3 keeps each inode's blocks and event counts in event_keys, where
+ * the next inode and an inode's count are one B-tree step; older schemas
+ * have rows and an index on ino.
+ */
+static const char *const sql_text_v3[S__N] = {
+	[S_NEXT_INO] = "SELECT k1 FROM event_keys WHERE key_kind = 2 AND k1 > ?1 "
+		"ORDER BY k1 LIMIT 1",
+	[S_COUNT_INO] = "SELECT coalesce(sum(n), 0) FROM event_keys WHERE key_kind = 2 AND k1 = ?1",
+};
+
+static const char *sql_of(const struct tq *q, enum stmt_id i)
+{
+	return store_schema_version(q->s) >= 3 && sql_text_v3[i] ? sql_text_v3[i] : sql_text[i];
+}
+
 static sqlite3_stmt *stmt(struct tq *q, enum stmt_id i)
 {
-	if (!q->st[i] && sqlite3_prepare_v2(q->db, sql_text[i], -1, &q->st[i], NULL) != SQLITE_OK) {
+	if (!q->st[i] && sqlite3_prepare_v2(q->db, sql_of(q, i), -1, &q->st[i], NULL) != SQLITE_OK) {
 		failed(q, "preparing a query");
 		return NULL;
 	}
@@ -369,6 +385,19 @@ int tq_count_ino_step(struct tq *q, int64_t ino, int64_t budget, int64_t *count)
 {
 	sqlite3_stmt *st;
 
+	if (store_schema_version(q->s) >= 3) {	/* one row: the count */
+		int rc;
+
+		if (!(st = stmt(q, S_COUNT_INO)))
+			return -EIO;
+		sqlite3_bind_int64(st, 1, ino);
+		rc = step(q, st, "counting an inode's events");
+		if (rc == SQLITE_ROW)
+			*count += sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		q->count_ino = -1;
+		return rc == SQLITE_ROW ? 1 : -EIO;
+	}
 	/* the statement stays open between calls while it counts one inode */
 	if (q->count_ino != ino) {
 		if (!(st = stmt(q, S_COUNT_INO)))

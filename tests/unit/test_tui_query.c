@@ -274,6 +274,28 @@ static void test_filters(struct tq *q)
 	}
 }
 
+/* The inode list of the TUI's header: the trace's one inode (131, both
+ * events), then none; its count is its two events. */
+static void test_inodes(struct tq *q)
+{
+	int64_t ino = -1, count = 0;
+	int r;
+
+	CHECK(tq_next_ino(q, -1, &ino) == 1 && ino == 131, "first inode: 131 (got %lld)",
+	      (long long)ino);
+	CHECK(tq_next_ino(q, 131, &ino) == 0, "no inode after 131");
+	r = 0;
+	for (int i = 0; i < 10 && r == 0; i++)
+		r = tq_count_ino_step(q, 131, 1, &count);
+	CHECK(r == 1 && count == 2, "inode 131 has its 2 events (got %lld, status %d)",
+	      (long long)count, r);
+	count = 0;
+	r = 0;
+	for (int i = 0; i < 10 && r == 0; i++)
+		r = tq_count_ino_step(q, 7, 1, &count);
+	CHECK(r == 1 && count == 0, "an inode without events counts 0 (got %lld)", (long long)count);
+}
+
 int main(void)
 {
 	struct ft_err e = FT_ERR_INIT;
@@ -287,6 +309,7 @@ int main(void)
 		test_steps(q);
 		test_verdicts(q);
 		test_filters(q);
+		test_inodes(q);
 		CHECK(!tq_failure(q), "no read failed: %s", tq_failure(q) ? tq_failure(q) : "");
 		tq_close(q);
 	} else
