@@ -653,8 +653,10 @@ int window_trace_load(struct store *s, const struct window_facts *f, struct wind
 	snprintf(sql, sizeof(sql), "SELECT max(id) FROM events WHERE pid = ?1 AND kind = %d AND "
 		 "(flags & 1) AND id < ?2 AND id >= ?2 - 64 AND ino = ?3", FT_K_ILOCK);
 	ret = one_i64(s, sql, f->writer, wstart, f->ino, wstart, &wstart, e);
-	snprintf(sql, sizeof(sql), "SELECT min(id) FROM events WHERE pid = ?1 AND kind = %d AND "
-		 "(flags & 1) AND id > ?2 AND ino = ?3", FT_K_IUNLOCK);
+	/* (SELECT id ... ORDER BY id LIMIT 1), not min(id): the events table
+	 * serves id order and stops at the first row; min() would read all */
+	snprintf(sql, sizeof(sql), "SELECT (SELECT id FROM events WHERE pid = ?1 AND kind = %d AND "
+		 "(flags & 1) AND id > ?2 AND ino = ?3 ORDER BY id LIMIT 1)", FT_K_IUNLOCK);
 	if (ret == 0)
 		ret = one_i64(s, sql, f->writer, f->end_event, f->ino, f->end_event, &wend, e);
 	if (ret < 0)
@@ -686,9 +688,9 @@ int window_trace_load(struct store *s, const struct window_facts *f, struct wind
 	if (rc != SQLITE_DONE)
 		return fail(s, e, "reading the window's writeback");
 	/* the map_blocks event that follows the last of those writebacks */
-	snprintf(sql, sizeof(sql), "SELECT min(id) FROM events WHERE pid = (SELECT pid FROM events "
-		 "WHERE id = ?1) AND id > ?1 AND id <= ?1 + ?2 AND kind IN (%d, %d) AND ?3 = ?3",
-		 FT_K_MAP_BLOCKS_FOUND, FT_K_MAP_BLOCKS_ALLOC);
+	snprintf(sql, sizeof(sql), "SELECT (SELECT id FROM events WHERE pid = (SELECT pid FROM "
+		 "events WHERE id = ?1) AND id > ?1 AND id <= ?1 + ?2 AND kind IN (%d, %d) AND "
+		 "?3 = ?3 ORDER BY id LIMIT 1)", FT_K_MAP_BLOCKS_FOUND, FT_K_MAP_BLOCKS_ALLOC);
 	if (hi > wend)
 		ret = one_i64(s, sql, hi, 4096, 0, hi, &hi, e);
 	if (ret < 0)

@@ -116,8 +116,10 @@ static int64_t id_at(sqlite3_stmt *st, int64_t lo, int64_t hi, int64_t ts, int *
 static int event_range(struct exp *x)
 {
 	sqlite3_stmt *st;
-	int rc, ret = prep(x, &st, "SELECT id, (SELECT min(id) FROM events), (SELECT max(id) FROM "
-		       "events) FROM traces WHERE complete = 1 ORDER BY id DESC LIMIT 1", "reading the trace");
+	/* first and last ids in id order (a min() would read every event) */
+	int rc, ret = prep(x, &st, "SELECT id, (SELECT id FROM events ORDER BY id LIMIT 1), "
+		       "(SELECT id FROM events ORDER BY id DESC LIMIT 1) FROM traces "
+		       "WHERE complete = 1 ORDER BY id DESC LIMIT 1", "reading the trace");
 
 	if (ret < 0)
 		return ret;

@@ -330,7 +330,8 @@ int tq_trace(struct tq *q, struct tq_trace *t)
 	rc = sqlite3_prepare_v2(q->db,
 		"SELECT source, kernel_release, host, clock, first_ts, last_ts, n_events, "
 		"lost_events, lost_unknown, cpus, complete, (SELECT count(*) FROM traces), "
-		"(SELECT min(id) FROM events), (SELECT max(id) FROM events) "
+		"(SELECT id FROM events ORDER BY id LIMIT 1), "
+		"(SELECT id FROM events ORDER BY id DESC LIMIT 1) "
 		"FROM traces ORDER BY id LIMIT 1", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return -EIO;
