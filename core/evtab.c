@@ -38,6 +38,22 @@
  * bytes and the block's row, so it cannot be stale, and a lookup by an id
  * near the last one costs a blob read and a compare instead of a decode.
  *
+ * Order: ORDER BY id (either way) is the walk's order.  ORDER BY ts [, id]
+ * (one direction) is consumed too when id order is ts order for every row
+ * the query can return (ts_order_plan): the trace it pins with trace_id =,
+ * else the database's only trace, must be complete with no event earlier
+ * than one before it (meta 'trace:<id>:ts_backwards' absent or 0, written
+ * by the loader in the transaction that sets complete = 1).  xBestIndex
+ * reads that each time it is asked (cheap indexed reads, only for a query
+ * ordered by ts); xFilter reads it again, once per cursor, in the
+ * statement's snapshot: when it no longer holds (the database changed
+ * since the statement was prepared) xFilter fails with SQLITE_SCHEMA, and
+ * sqlite3_step prepares the statement again, now with SQLite's sort (were
+ * the table an inner loop of a statement that had already returned rows,
+ * the caller would see the restart).  Every row returned in ts order is
+ * checked against the one before: a meta row that lies is an error, never
+ * rows out of order.
+ *
  * Exactness: every constraint the module takes is checked on every event
  * it returns (block bounds, then the decoded columns), so all are omitted
  * from SQLite's own checks.  Values are compared as SQLite compares an
@@ -96,6 +112,8 @@ static const char evtab_decl[] =
 
 /* The module's own statements (%w: the schema holding the table). */
 enum { S_WALK_ASC, S_WALK_DESC, S_KEYS_ASC, S_KEYS_DESC, S_DATA, S_PAYLOADS, S__COUNT };
+/* Whether id order is ts order (see ts_ordered): a trace, the only trace, every trace. */
+enum { T_TRACE, T_ONLY, T_ALL, T__COUNT };
 
 #define BLOCK_COLS	"b.first_id, b.trace_id, b.n_events, b.min_ts, b.max_ts"
 /* ?1 lo, ?2 hi: blocks from the one holding lo (or the first after) to hi. */
@@ -117,6 +135,23 @@ static const char *const evtab_sql[S__COUNT] = {
 		"ORDER BY k.first_id DESC",
 	[S_DATA] = "SELECT data FROM \"%w\".event_blocks WHERE first_id = ?1",
 	[S_PAYLOADS] = "SELECT payloads FROM \"%w\".event_blocks WHERE first_id = ?1",
+};
+
+/*
+ * A trace's ts is monotone in id when it is complete and its loader counted
+ * no event earlier than one before it (record/loader.c on_event: ts below
+ * the largest ts so far; written in loader_finish, in the transaction that
+ * sets complete = 1; absent means 0).  Each answers one row, 1 or 0.
+ */
+#define TS_MONOTONE(idexpr) \
+	"complete = 1 AND coalesce((SELECT value FROM \"%w\".meta WHERE key = 'trace:' || " \
+	idexpr " || ':ts_backwards'), 0) = 0"
+static const char *const evtab_trust_sql[T__COUNT] = {
+	/* ?1 trace id */
+	[T_TRACE] = "SELECT count(*) = 1 AND max(" TS_MONOTONE("id") ") FROM \"%w\".traces "
+		"WHERE id = ?1",
+	[T_ONLY] = "SELECT count(*) = 1 AND max(" TS_MONOTONE("id") ") FROM \"%w\".traces",
+	[T_ALL] = "SELECT count(*) >= 1 AND min(" TS_MONOTONE("id") ") FROM \"%w\".traces",
 };
 
 /*
@@ -169,6 +204,7 @@ struct evtab {
 	int last_ok;
 	struct evpl last_pl;	/* the same for payloads (the frame's bytes compared) */
 	int last_pl_ok;
+	sqlite3_stmt *trust[T__COUNT];	/* made on first use */
 };
 
 /* The block the cursor is in (or last was in). */
@@ -195,6 +231,15 @@ struct evcur {
 	uint64_t *kset;		/* kind IN (...): allowed kinds, a bit each; NULL: any */
 	uint64_t *kset_buf;	/* its storage, 65536 bits */
 	int64_t trace, kind, pid, ino, findex;
+	/*
+	 * ORDER BY ts consumed (idxNum bit 1): the rows come in id order, which
+	 * is ts order for the trace(s) they can come from (checked once per
+	 * cursor: trust_for, trust_ok), and each returned row's ts is checked
+	 * against the one before (prev_ts): a database whose meta lies is an
+	 * error, never rows out of order.
+	 */
+	int tsord, trust_known, trust_ok, trust_pinned;
+	int64_t trust_for, prev_ts;
 	/* Position: index i in the block, within [a, z]. */
 	int in_blk, ts_check, filt;
 	int64_t i, a, z;
@@ -629,6 +674,20 @@ static int event_ok(const struct evcur *c, int64_t i)
 	return 1;
 }
 
+/* ORDER BY ts served in id order: the current event must not go back in ts. */
+static int ts_in_order(struct evcur *c)
+{
+	int64_t ts = (int64_t)c->d.ev[c->i].ts;
+
+	if (c->desc ? ts > c->prev_ts : ts < c->prev_ts)
+		return set_err(c, SQLITE_CORRUPT_VTAB, "events: trace %lld goes back in ts at id "
+			       "%lld, which its meta row 'trace:%lld:ts_backwards' denies: cannot "
+			       "serve ORDER BY ts", (long long)c->b.trace,
+			       (long long)(c->b.first + c->i), (long long)c->b.trace);
+	c->prev_ts = ts;
+	return SQLITE_OK;
+}
+
 /*
  * The next matching event: from the current one when advance is 0 (just
  * positioned), else from the one after it.
@@ -646,13 +705,13 @@ static int seek(struct evcur *c, int advance)
 			if (rc != SQLITE_OK || c->eof)
 				return rc;
 		}
-		if (!c->filt && !c->ts_check)
+		if (!c->filt && !c->ts_check && !c->tsord)
 			return SQLITE_OK;
 		rc = block_decode(c, c->i);
 		if (rc != SQLITE_OK)
 			return rc;
 		if (event_ok(c, c->i))
-			return SQLITE_OK;
+			return c->tsord ? ts_in_order(c) : SQLITE_OK;
 	}
 }
 
@@ -748,6 +807,39 @@ static int equal(sqlite3_value *v, int *has, int64_t *out)
 	return 0;
 }
 
+/*
+ * Is id order ts order for the rows of trace `trace` (T_TRACE), of the only
+ * trace (T_ONLY), of every trace (T_ALL)?  *ok 1 or 0, read now (the
+ * caller's statement's snapshot).
+ */
+static int ts_ordered(struct evtab *t, int which, int64_t trace, int *ok)
+{
+	sqlite3_stmt *st = t->trust[which];
+	int rc;
+
+	*ok = 0;
+	if (!st) {
+		char *sql = sqlite3_mprintf(evtab_trust_sql[which], t->schema, t->schema);
+
+		if (!sql)
+			return SQLITE_NOMEM;
+		rc = sqlite3_prepare_v3(t->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+		sqlite3_free(sql);
+		if (rc != SQLITE_OK)
+			return rc;
+		t->trust[which] = st;
+	}
+	if (which == T_TRACE)
+		sqlite3_bind_int64(st, 1, trace);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ok = sqlite3_column_type(st, 0) == SQLITE_INTEGER && sqlite3_column_int64(st, 0) == 1;
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* --- the module --------------------------------------------------------------- */
 
 static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
@@ -785,6 +877,8 @@ static int ev_disconnect(sqlite3_vtab *vt)
 	for (int w = 0; w < S__COUNT; w++)
 		for (int k = 0; k < t->npool[w]; k++)
 			sqlite3_finalize(t->pool[w][k]);
+	for (int w = 0; w < T__COUNT; w++)
+		sqlite3_finalize(t->trust[w]);
 	ZSTD_freeDCtx(t->zd);
 	evdec_free(&t->last);
 	evpl_free(&t->last_pl);
@@ -797,7 +891,8 @@ static int ev_disconnect(sqlite3_vtab *vt)
  * idxStr holds one letter per xFilter argument: which column and operator.
  * id: I = > g >= < l <= (as EQ GT GE LT LE: "IGgLl"), ts: "TUuVv",
  * p pid =, n ino =, f findex =, r trace_id =, k kind =, K kind IN (the
- * whole list in one argument).  idxNum bit 0: DESC.
+ * whole list in one argument).  idxNum bit 0: DESC; bit 1: ORDER BY ts
+ * consumed (rows in id order, which is ts order: see ts_order_plan).
  */
 static char arg_letter(int col, int op)
 {
@@ -828,14 +923,52 @@ static char arg_letter(int col, int op)
 	return 0;
 }
 
+/*
+ * ORDER BY ts [, id] (one direction) can be served in id order when id
+ * order is ts order for every row the query can return: the trace it pins
+ * (trace_id = a value known now; any trace's when the value comes later,
+ * xFilter checks that one), else the database's only trace.  Read on each
+ * call (two small indexed reads; only for a query ordered by ts): a cache
+ * could not tell one statement's calls from the next statement's.
+ * xFilter checks again in its own snapshot (ev_filter) and every returned
+ * row (ts_in_order).  Returns 1 when consumed (*desc set).
+ */
+static int ts_order_plan(struct evtab *t, sqlite3_index_info *ix, int trace_k, int *desc)
+{
+	const struct sqlite3_index_orderby *o = ix->aOrderBy;
+	sqlite3_value *v = NULL;
+	int ok = 0;
+
+	if (ix->nOrderBy < 1 || o[0].iColumn != COL_TS)
+		return 0;
+	/* a second term orders ts ties: only id in the same direction is id order */
+	if (ix->nOrderBy >= 2 && ((o[1].iColumn != -1 && o[1].iColumn != COL_ID) ||
+				  o[1].desc != o[0].desc))
+		return 0;
+	if (trace_k < 0) {
+		ts_ordered(t, T_ONLY, 0, &ok);
+	} else if (sqlite3_vtab_rhs_value(ix, trace_k, &v) == SQLITE_OK && v) {
+		int has = 0;
+		int64_t x;
+
+		if (equal(v, &has, &x))
+			ok = 1;		/* matches nothing: any order */
+		else
+			ts_ordered(t, T_TRACE, x, &ok);
+	} else {
+		ts_ordered(t, T_ALL, 0, &ok);
+	}
+	*desc = o[0].desc;
+	return ok;
+}
+
 static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
 {
 	char *s = sqlite3_malloc(ix->nConstraint + 1);
 	int n = 0, id_eq = 0, id_lo = 0, id_hi = 0, ts_lo = 0, ts_hi = 0;
-	int pid = 0, ino = 0, findex = 0, trace = 0, kind = 0;
+	int pid = 0, ino = 0, findex = 0, trace = 0, kind = 0, trace_k = -1, desc = 0;
 	double scan = EVTAB_EST_EVENTS, rows;
 
-	(void)vt;
 	if (!s)
 		return SQLITE_NOMEM;
 	for (int k = 0; k < ix->nConstraint; k++) {
@@ -864,7 +997,11 @@ static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
 		case 'p': pid = 1; break;
 		case 'n': ino = 1; break;
 		case 'f': findex = 1; break;
-		case 'r': trace = 1; break;
+		case 'r':
+			trace = 1;
+			if (trace_k < 0)
+				trace_k = k;
+			break;
 		case 'k': case 'K': kind = 1; break;
 		}
 	}
@@ -904,6 +1041,9 @@ static int ev_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
 		ix->orderByConsumed = 1;
 		if (ix->aOrderBy[0].desc)
 			ix->idxNum |= 1;
+	} else if (ts_order_plan((struct evtab *)vt, ix, trace_k, &desc)) {
+		ix->orderByConsumed = 1;
+		ix->idxNum |= 2 | desc;
 	}
 	ix->idxStr = s;
 	ix->needToFreeIdxStr = 1;
@@ -993,6 +1133,7 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 		c->walk = NULL;
 	}
 	c->desc = idx_num & 1;
+	c->tsord = (idx_num & 2) != 0;
 	c->eof = 0;
 	c->in_blk = 0;
 	c->lo = c->tlo = INT64_MIN;
@@ -1037,6 +1178,24 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 	if (none) {
 		c->eof = 1;
 		return SQLITE_OK;
+	}
+	if (c->tsord) {
+		/* the plan's premise, checked once per cursor in this snapshot */
+		int64_t key = c->has_trace ? c->trace : 0;
+
+		if (!c->trust_known || c->trust_pinned != c->has_trace || c->trust_for != key) {
+			rc = ts_ordered((struct evtab *)cur->pVtab, c->has_trace ? T_TRACE : T_ONLY,
+					key, &c->trust_ok);
+			if (rc != SQLITE_OK)
+				return step_err(c, rc);
+			c->trust_known = 1;
+			c->trust_pinned = c->has_trace;
+			c->trust_for = key;
+		}
+		if (!c->trust_ok)
+			return set_err(c, SQLITE_SCHEMA, "events: the database changed since the "
+				       "statement was prepared: ts order is not id order any more");
+		c->prev_ts = c->desc ? INT64_MAX : INT64_MIN;
 	}
 	c->filt = c->has_pid || c->has_ino || c->has_findex || c->has_kind || c->kset;
 	/* the cached block holds the whole id range: no statement at all */

@@ -10,7 +10,8 @@
  *   ext_off, ext_len, ext_block, addr, peer_pid, payload
  * Read-only.  Constraints on id (=, <, <=, >, >=, IN), ts ranges, pid =,
  * ino =, ino = AND findex =, trace_id = and kind = are evaluated by the
- * module; ORDER BY id (either direction) is consumed.
+ * module; ORDER BY id (either direction) is consumed, and ORDER BY ts [, id]
+ * when id order is ts order for the rows the query can return (evtab.c).
  *
  * Linked into foliotrace (store_register_functions) and into the loadable
  * extension ext/foliotrace_sqlite.c (compiled with FT_SQLITE_EXTENSION, so

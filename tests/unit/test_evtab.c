@@ -181,7 +181,7 @@ static void row_text(sqlite3_stmt *st, char *out, size_t cap)
  * Runs sql on both connections; returns the number of rows (equal), or -1
  * with the first difference printed.
  */
-static long same(sqlite3 *vt, sqlite3 *pl, const char *sql)
+static long same_as(sqlite3 *vt, const char *sql, sqlite3 *pl, const char *ref_sql)
 {
 	sqlite3_stmt *a = NULL, *b = NULL;
 	static char ra[8192], rb[8192];
@@ -189,7 +189,7 @@ static long same(sqlite3 *vt, sqlite3 *pl, const char *sql)
 	int rca, rcb;
 
 	if (sqlite3_prepare_v2(vt, sql, -1, &a, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(pl, sql, -1, &b, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(pl, ref_sql, -1, &b, NULL) != SQLITE_OK) {
 		printf("# prepare %s: %s / %s\n", sql, sqlite3_errmsg(vt), sqlite3_errmsg(pl));
 		sqlite3_finalize(a);
 		sqlite3_finalize(b);
@@ -221,8 +221,13 @@ static long same(sqlite3 *vt, sqlite3 *pl, const char *sql)
 	return n;
 }
 
-/* The plain copy: the generated events with the ids the store gave them. */
-static sqlite3 *plain_copy(sqlite3 *vt)
+static long same(sqlite3 *vt, sqlite3 *pl, const char *sql)
+{
+	return same_as(vt, sql, pl, sql);
+}
+
+/* The plain copy: R[0 .. n - 1], with the ids the store gave them. */
+static sqlite3 *plain_copy(sqlite3 *vt, int n)
 {
 	static const char *cols[] = {
 		"dev", "ino", "offset", "length", "findex", "forder", "lock_class", "lock_mode",
@@ -296,7 +301,7 @@ static sqlite3 *plain_copy(sqlite3 *vt)
 			       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_exec(pl, "BEGIN", NULL, NULL, NULL);
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < n; i++) {
 		const struct ft_event *ev = &R[i].ev;
 
 		sqlite3_bind_int64(st, 1, R[i].id);
@@ -900,6 +905,273 @@ static void test_live(void)
 	store_close(s);
 }
 
+/* --- ORDER BY ts ------------------------------------------------------------------ */
+
+/*
+ * A database of ntr traces of n[t] events, ts monotone in id (with ties)
+ * unless back[t] (then now and then 50 us back).  The events earlier than
+ * one before them are counted here as the loader counts them (record/
+ * loader.c on_event: ts below the largest so far) and written where
+ * loader_finish writes them (meta trace:<id>:ts_backwards, absent when 0).
+ * R[0 ..] get the events and their ids.  Returns the number of events, or -1.
+ */
+static int build_ord(const char *path, int ntr, const int *n, const int *back, int64_t *tid)
+{
+	struct ft_err e = FT_ERR_INIT;
+	struct store_trace_info ti = { "ord", 1, "test_evtab" };
+	struct store *s;
+	sqlite3 *db;
+	int ret, i = 0, start[8];
+
+	if (store_create(&s, path, &e))
+		return -1;
+	ret = store_add_symbol(s, "xfs_bmap_punch_delalloc_range", &sym_id, &e);
+	for (int t = 0; t < ntr && !ret; t++) {
+		uint64_t ts = 1000000000, dummy = 0, max = 0;
+		int64_t ty[NTYPES], backwards = 0;
+
+		ret = store_trace_begin(s, &ti, &tid[t], &e);
+		for (int k = 0; k < NTYPES && !ret; k++)
+			ret = store_add_type(s, tid[t], 10 + k, "xfs", k ? "ev" : "ev0", FT_K_OTHER,
+					     &ty[k], &e);
+		start[t] = i;
+		for (int k = 0; k < n[t] && !ret; k++, i++) {
+			R[i].trace = tid[t];
+			gen(&R[i], i, &dummy);
+			R[i].type_id = ty[rnd() % NTYPES];
+			ts += back[t] ? rnd() % 300 : rnd() % 3;
+			if (back[t] && k % 97 == 50)
+				ts -= 50000;
+			R[i].ev.ts = ts;
+			if (k && ts < max)
+				backwards++;
+			if (ts > max)
+				max = ts;
+			ret = store_add_event(s, tid[t], R[i].type_id, &R[i].ev, &e);
+			if (!ret && k == 700)
+				ret = store_checkpoint(s, &e);
+		}
+		if (!ret && backwards)
+			ret = store_trace_set_meta_int(s, tid[t], "ts_backwards", backwards, &e);
+		if (!ret)
+			ret = store_trace_finish(s, tid[t], &e);
+	}
+	if (store_close(s) || ret) {
+		printf("# building %s: %s\n", path, e.msg);
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	for (int t = 0; t < ntr; t++) {
+		char q[128];
+		int64_t base;
+
+		snprintf(q, sizeof(q), "SELECT min(first_id) FROM event_blocks WHERE trace_id = %lld",
+			 (long long)tid[t]);
+		base = one_int(db, q);
+		for (int k = 0; k < n[t]; k++)
+			R[start[t] + k].id = base + k;
+	}
+	sqlite3_close(db);
+	return i;
+}
+
+/* Steps a (virtual table) and b (reference) to the end: rows compared, or -1. */
+static long same_stmt(sqlite3 *vt, sqlite3_stmt *a, sqlite3_stmt *b)
+{
+	static char ra[8192], rb[8192];
+	long n = 0;
+	int rca, rcb;
+
+	for (;;) {
+		rca = sqlite3_step(a);
+		rcb = sqlite3_step(b);
+		if (rca != rcb) {
+			printf("# row %ld: %d (%s) vs %d\n", n, rca, sqlite3_errmsg(vt), rcb);
+			return -1;
+		}
+		if (rca != SQLITE_ROW)
+			return rca == SQLITE_DONE ? n : -1;
+		row_text(a, ra, sizeof(ra));
+		row_text(b, rb, sizeof(rb));
+		if (strcmp(ra, rb)) {
+			printf("# row %ld:\n#  vtab  %.300s\n#  plain %.300s\n", n, ra, rb);
+			return -1;
+		}
+		n++;
+	}
+}
+
+static int open_vt(const char *path, struct store **s)
+{
+	struct ft_err e = FT_ERR_INIT;
+
+	if (store_open(s, path, STORE_READONLY, &e)) {
+		printf("# store_open %s: %s\n", path, e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void test_ts_order(void)
+{
+	/* queries that may be served in id order; the reference orders ties by id */
+	static const struct { const char *sql, *ref; } mq[] = {
+		{ "SELECT * FROM events ORDER BY ts", "SELECT * FROM events ORDER BY ts, id" },
+		{ "SELECT * FROM events WHERE ino = 130 ORDER BY ts",
+		  "SELECT * FROM events WHERE ino = 130 ORDER BY ts, id" },
+		{ "SELECT * FROM events WHERE ino = 130 ORDER BY ts DESC",
+		  "SELECT * FROM events WHERE ino = 130 ORDER BY ts DESC, id DESC" },
+		{ "SELECT id, ts, kind FROM events WHERE pid = 105 ORDER BY ts, id", NULL },
+		{ "SELECT id, ts FROM events WHERE ino = 131 AND findex < 20 ORDER BY ts DESC, id DESC",
+		  NULL },
+		{ "SELECT id, ts, payload FROM events WHERE ts BETWEEN 1000000500 AND 1000002000 "
+		  "ORDER BY ts DESC", "SELECT id, ts, payload FROM events WHERE ts BETWEEN "
+		  "1000000500 AND 1000002000 ORDER BY ts DESC, id DESC" },
+		{ "SELECT id FROM events WHERE trace_id = 1 ORDER BY ts LIMIT 5",
+		  "SELECT id FROM events WHERE trace_id = 1 ORDER BY ts, id LIMIT 5" },
+	};
+	static const int n_one[] = { 2500 }, mono[] = { 0 }, back[] = { 1 };
+	static const int n_multi[] = { 1500, 1200, 800 }, b_multi[] = { 0, 1, 0 };
+	char path[300], q[512], r[512], msg[512];
+	struct store *s = NULL;
+	sqlite3 *vt, *pl, *raw = NULL;
+	sqlite3_stmt *a = NULL, *b = NULL;
+	int64_t tid[3];
+	int nev;
+	long rows;
+
+	/* one trace, ts monotone: no sort step, the reference's rows */
+	snprintf(path, sizeof(path), "%s/mono.db", dir);
+	nev = build_ord(path, 1, n_one, mono, tid);
+	CHECK(nev == 2500, "ts order: a database of one trace whose ts never goes back");
+	if (nev < 0 || open_vt(path, &s))
+		return;
+	vt = store_db(s);
+	pl = plain_copy(vt, nev);
+	for (size_t k = 0; pl && k < sizeof(mq) / sizeof(mq[0]); k++) {
+		rows = same_as(vt, mq[k].sql, pl, mq[k].ref ? mq[k].ref : mq[k].sql);
+		CHECK(!plan_has(vt, mq[k].sql, "B-TREE") && rows > 0,
+		      "monotone ts: %s: no sort step, the reference's %ld rows", mq[k].sql, rows);
+	}
+	CHECK(pl && same(vt, pl, "SELECT * FROM events ORDER BY ts, id") == nev,
+	      "monotone ts: ORDER BY ts, id returns all %d events", nev);
+	CHECK(plan_has(vt, "SELECT id FROM events ORDER BY ts, id DESC", "B-TREE") &&
+	      pl && same(vt, pl, "SELECT id, ts FROM events ORDER BY ts, id DESC") == nev,
+	      "monotone ts: ORDER BY ts, id DESC (ties against id order) is sorted by SQLite");
+	CHECK(plan_has(vt, "SELECT id FROM events ORDER BY ts, pid, id", "B-TREE") &&
+	      pl && same(vt, pl, "SELECT id, ts, pid FROM events ORDER BY ts, pid, id") == nev,
+	      "monotone ts: ORDER BY ts, pid (ties by another column) is sorted by SQLite");
+	/* trace_id = ?: the value comes later; every trace (the one) is monotone */
+	if (sqlite3_prepare_v2(vt, "SELECT id, ts FROM events WHERE trace_id = ?1 AND ino = 130 "
+			       "ORDER BY ts, id", -1, &a, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(pl, "SELECT id, ts FROM events WHERE trace_id = ?1 AND ino = 130 "
+			       "ORDER BY ts, id", -1, &b, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(a, 1, tid[0]);
+		sqlite3_bind_int64(b, 1, tid[0]);
+		rows = same_stmt(vt, a, b);
+		CHECK(rows > 0 && !plan_has(vt, "SELECT id, ts FROM events WHERE trace_id = ?1 AND "
+					    "ino = 130 ORDER BY ts, id", "B-TREE"),
+		      "monotone ts: trace_id = ?1 (bound later): no sort step, %ld rows", rows);
+	}
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	a = b = NULL;
+
+	/* the trace becomes incomplete between prepare and step: still in ts order */
+	sqlite3_open(path, &raw);
+	snprintf(q, sizeof(q), "SELECT * FROM events WHERE ino = 130 ORDER BY ts, id");
+	if (pl && sqlite3_prepare_v2(vt, q, -1, &a, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(pl, q, -1, &b, NULL) == SQLITE_OK &&
+	    sqlite3_exec(raw, "UPDATE traces SET complete = 0", NULL, NULL, NULL) == SQLITE_OK) {
+		rows = same_stmt(vt, a, b);
+		CHECK(rows > 0, "a statement prepared while the trace was complete, run after it "
+		      "was marked incomplete: the reference's %ld rows", rows);
+		CHECK(plan_has(vt, q, "B-TREE"), "an incomplete trace's ts order is not trusted");
+	} else {
+		CHECK(0, "a statement across a change of traces.complete: %s", sqlite3_errmsg(vt));
+	}
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	a = b = NULL;
+	sqlite3_close(raw);
+	raw = NULL;
+	if (pl)
+		sqlite3_close(pl);
+	store_close(s);
+
+	/* one trace, ts going back: SQLite sorts; a meta row that lies is an error */
+	snprintf(path, sizeof(path), "%s/back.db", dir);
+	nev = build_ord(path, 1, n_one, back, tid);
+	CHECK(nev == 2500, "ts order: a database of one trace whose ts goes back now and then");
+	if (nev < 0 || open_vt(path, &s))
+		return;
+	vt = store_db(s);
+	pl = plain_copy(vt, nev);
+	CHECK(one_int(vt, "SELECT count(*) FROM meta WHERE key = 'trace:1:ts_backwards' AND "
+		      "value > 0") == 1, "ts going back is counted in meta trace:1:ts_backwards");
+	for (size_t k = 0; pl && k < sizeof(mq) / sizeof(mq[0]); k++) {
+		const char *ref = mq[k].ref ? mq[k].ref : mq[k].sql;
+
+		/* the same tie order on both sides: the reference's query */
+		rows = same_as(vt, ref, pl, ref);
+		CHECK(plan_has(vt, mq[k].sql, "B-TREE") && rows > 0,
+		      "ts going back: %s: sorted by SQLite, the reference's %ld rows", ref, rows);
+	}
+	sqlite3_open(path, &raw);
+	sqlite3_exec(raw, "DELETE FROM meta WHERE key = 'trace:1:ts_backwards'", NULL, NULL, NULL);
+	CHECK(run(vt, "SELECT id FROM events ORDER BY ts", msg, sizeof(msg)) != SQLITE_DONE &&
+	      strstr(msg, "goes back in ts"),
+	      "a meta row denying that ts goes back is found out, not rows out of order: %s", msg);
+	/* prepared on the lie, run after the truth is back: re-planned, sorted */
+	snprintf(q, sizeof(q), "SELECT * FROM events WHERE ino = 131 ORDER BY ts, id");
+	snprintf(r, sizeof(r), "INSERT INTO meta VALUES ('trace:1:ts_backwards', 3)");
+	if (pl && !plan_has(vt, q, "B-TREE") && sqlite3_prepare_v2(vt, q, -1, &a, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(pl, q, -1, &b, NULL) == SQLITE_OK &&
+	    sqlite3_exec(raw, r, NULL, NULL, NULL) == SQLITE_OK) {
+		rows = same_stmt(vt, a, b);
+		CHECK(rows > 0, "a statement planned while meta denied ts going back, run after "
+		      "the count is back: re-planned, the reference's %ld rows", rows);
+	} else {
+		CHECK(0, "a statement across a change of ts_backwards: %s", sqlite3_errmsg(vt));
+	}
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	a = b = NULL;
+	sqlite3_close(raw);
+	if (pl)
+		sqlite3_close(pl);
+	store_close(s);
+
+	/* several traces: only a pinned, monotone trace is served in id order */
+	snprintf(path, sizeof(path), "%s/multi.db", dir);
+	nev = build_ord(path, 3, n_multi, b_multi, tid);
+	CHECK(nev == 3500, "ts order: three traces, the second going back in ts");
+	if (nev < 0 || open_vt(path, &s))
+		return;
+	vt = store_db(s);
+	pl = plain_copy(vt, nev);
+	CHECK(plan_has(vt, "SELECT id FROM events ORDER BY ts", "B-TREE") && pl &&
+	      same(vt, pl, "SELECT id, trace_id, ts FROM events ORDER BY ts, id") == nev,
+	      "several traces, none pinned: sorted by SQLite, all %d events", nev);
+	for (int t = 0; t < 3 && pl; t++) {
+		snprintf(q, sizeof(q), "SELECT * FROM events WHERE trace_id = %lld AND ino = 130 "
+			 "ORDER BY ts DESC", (long long)tid[t]);
+		snprintf(r, sizeof(r), "SELECT * FROM events WHERE trace_id = %lld AND ino = 130 "
+			 "ORDER BY ts DESC, id DESC", (long long)tid[t]);
+		rows = same_as(vt, b_multi[t] ? r : q, pl, r);
+		CHECK(plan_has(vt, q, "B-TREE") == b_multi[t] && rows > 0,
+		      "several traces, trace_id = %lld pinned (ts %s): %s, the reference's %ld rows",
+		      (long long)tid[t], b_multi[t] ? "going back" : "monotone",
+		      b_multi[t] ? "sorted by SQLite" : "no sort step", rows);
+	}
+	CHECK(plan_has(vt, "SELECT id FROM events WHERE trace_id = ?1 ORDER BY ts", "B-TREE"),
+	      "several traces, trace_id = ?1 (bound later) when one trace goes back: sorted");
+	if (pl)
+		sqlite3_close(pl);
+	store_close(s);
+}
+
 int main(void)
 {
 	struct ft_err e = FT_ERR_INIT;
@@ -926,7 +1198,7 @@ int main(void)
 	CHECK(one_int(vt, "SELECT sum(n_events) FROM event_blocks") == N &&
 	      one_int(vt, "SELECT count(*) FROM event_blocks WHERE n_events < 1024") >= 4,
 	      "the blocks hold %d events, some blocks short (checkpoints)", N);
-	pl = plain_copy(vt);
+	pl = plain_copy(vt, N);
 	CHECK(pl != NULL, "the plain reference table");
 	if (pl) {
 		test_queries(vt, pl);
@@ -937,7 +1209,8 @@ int main(void)
 	test_corrupt(vt);
 	test_cache_stale(vt);	/* after the others: it rewrites a block */
 	store_close(s);
-	test_live();	/* last: it reuses R[] */
+	test_live();	/* reuses R[] */
+	test_ts_order();	/* reuses R[] */
 	{
 		char cmd[300];
 
