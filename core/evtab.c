@@ -242,6 +242,7 @@ struct evcur {
 	int64_t trust_for, prev_ts;
 	/* Position: index i in the block, within [a, z]. */
 	int in_blk, ts_check, filt;
+	int fast;		/* in a block, ascending, nothing to check per event */
 	int64_t i, a, z;
 };
 
@@ -603,6 +604,7 @@ static int block_enter(struct evcur *c)
 	c->ts_check = c->b.min_ts < c->tlo || c->b.max_ts > c->thi;
 	c->i = c->desc ? c->z : c->a;
 	c->in_blk = 1;
+	c->fast = !c->desc && !c->filt && !c->ts_check && !c->tsord;
 	return 1;
 }
 
@@ -613,7 +615,7 @@ static int walk_next(struct evcur *c)
 		int64_t first, n;
 		int rc;
 
-		c->in_blk = 0;
+		c->in_blk = c->fast = 0;
 		if (!c->walk) {
 			c->eof = 1;
 			return SQLITE_OK;
@@ -1135,7 +1137,7 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 	c->desc = idx_num & 1;
 	c->tsord = (idx_num & 2) != 0;
 	c->eof = 0;
-	c->in_blk = 0;
+	c->in_blk = c->fast = 0;
 	c->lo = c->tlo = INT64_MIN;
 	c->hi = c->thi = INT64_MAX;
 	c->has_trace = c->has_kind = c->has_pid = c->has_ino = c->has_findex = 0;
@@ -1233,7 +1235,14 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 
 static int ev_next(sqlite3_vtab_cursor *cur)
 {
-	return seek((struct evcur *)cur, 1);
+	struct evcur *c = (struct evcur *)cur;
+
+	/* count(*) and unfiltered scans: the next event of the block, no more */
+	if (c->fast && c->i < c->z) {
+		c->i++;
+		return SQLITE_OK;
+	}
+	return seek(c, 1);
 }
 
 static int ev_eof(sqlite3_vtab_cursor *cur)
