@@ -217,11 +217,12 @@ LEFT JOIN tasks t ON t.trace_id = e.trace_id AND t.pid = e.pid
 LEFT JOIN symbols s ON s.id = e.caller_id;
 
 -- ---------------------------------------------------------------------------
--- Filled by `foliotrace analyze` (placeholders until that command lands).
+-- Filled by `foliotrace analyze`.
 
 -- One row per folio lifetime: a page-cache insertion until its deletion
 -- (the first later deletion of the same index), computed on demand from
--- the events through events_folio_ts.  Query it for one inode at a time.
+-- the events (a folio's blocks found through event_keys).  Query it for
+-- one inode at a time.
 CREATE VIEW folios AS
 SELECT a.trace_id, a.dev, a.ino, a.findex, coalesce(a.forder, 0) AS forder,
        a.id AS add_event,
