@@ -1272,9 +1272,12 @@ static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 					    SQLITE_TRANSIENT);
 		return SQLITE_OK;
 	}
-	rc = block_decode(c, c->i);
-	if (rc != SQLITE_OK)
-		return rc;
+	/* decoded already (every column after a row's first): no call */
+	if (!c->b.loaded || c->i >= c->d.ndec) {
+		rc = block_decode(c, c->i);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
 	ev = &c->d.ev[c->i];
 	switch (col) {
 	case COL_TS:
