@@ -141,15 +141,18 @@ static const char *const evtab_sql[S__COUNT] = {
  * A trace's ts is monotone in id when it is complete and its loader counted
  * no event earlier than one before it (record/loader.c on_event: ts below
  * the largest ts so far; written in loader_finish, in the transaction that
- * sets complete = 1; absent means 0).  Each answers one row, 1 or 0.
+ * sets complete = 1; absent means 0).  Each answers one row, 1 or 0; an
+ * answer of xBestIndex's must be xFilter's in the same database, else the
+ * re-planning (SQLITE_SCHEMA) would repeat.
  */
 #define TS_MONOTONE(idexpr) \
 	"complete = 1 AND coalesce((SELECT value FROM \"%w\".meta WHERE key = 'trace:' || " \
 	idexpr " || ':ts_backwards'), 0) = 0"
 static const char *const evtab_trust_sql[T__COUNT] = {
-	/* ?1 trace id */
-	[T_TRACE] = "SELECT count(*) = 1 AND max(" TS_MONOTONE("id") ") FROM \"%w\".traces "
-		"WHERE id = ?1",
+	/* ?1 trace id; no such trace: 1 (no rows, or rows of a damaged file,
+	 * which ts_in_order checks), as T_ALL implies for every id */
+	[T_TRACE] = "SELECT NOT EXISTS (SELECT 1 FROM \"%w\".traces WHERE id = ?1 AND NOT ("
+		TS_MONOTONE("id") "))",
 	[T_ONLY] = "SELECT count(*) = 1 AND max(" TS_MONOTONE("id") ") FROM \"%w\".traces",
 	[T_ALL] = "SELECT count(*) >= 1 AND min(" TS_MONOTONE("id") ") FROM \"%w\".traces",
 };

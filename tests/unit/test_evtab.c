@@ -1073,6 +1073,12 @@ static void test_ts_order(void)
 		CHECK(rows > 0 && !plan_has(vt, "SELECT id, ts FROM events WHERE trace_id = ?1 AND "
 					    "ino = 130 ORDER BY ts, id", "B-TREE"),
 		      "monotone ts: trace_id = ?1 (bound later): no sort step, %ld rows", rows);
+		sqlite3_reset(a);
+		sqlite3_reset(b);
+		sqlite3_bind_int64(a, 1, tid[0] + 7);
+		sqlite3_bind_int64(b, 1, tid[0] + 7);
+		rows = same_stmt(vt, a, b);
+		CHECK(rows == 0, "monotone ts: trace_id = ?1 bound to no trace: no rows, no error");
 	}
 	sqlite3_finalize(a);
 	sqlite3_finalize(b);
