@@ -262,6 +262,28 @@ static int migrate_1_to_2(struct store *s, struct ft_err *e)
 	return ret;
 }
 
+/* The meta row 'trace:<id>:ts_backwards' (absent: 0), inside a migration. */
+static int set_ts_backwards(struct store *s, int64_t trace_id, int64_t n, struct ft_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char key[64];
+	int ret;
+
+	if (trace_id < 0)
+		return 0;
+	snprintf(key, sizeof(key), "trace:%lld:ts_backwards", (long long)trace_id);
+	ret = prep(s, &st, n ? "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)" :
+		   "DELETE FROM meta WHERE key = ?1", e);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	if (n)
+		sqlite3_bind_int64(st, 2, n);
+	ret = step_done(s, st, e, "writing trace metadata");
+	sqlite3_finalize(st);
+	return ret;
+}
+
 /*
  * 2 -> 3: the events rows (and schema 2's copy of their columns in
  * event_blocks) become blocks with payloads and keys, read back through the
@@ -280,6 +302,7 @@ static int migrate_2_to_3(struct store *s, struct ft_err *e)
 		"ext_len, ext_block, addr, peer_pid, payload FROM events_v2 ORDER BY id";
 	char sql[4096];
 	sqlite3_stmt *st = NULL;
+	int64_t cur_tid = -1, backwards = 0, max_ts = 0;
 	int ret, rc = SQLITE_DONE;
 
 	ret = exec(s, "DROP VIEW IF EXISTS events_v; DROP VIEW IF EXISTS folios; "
@@ -293,7 +316,23 @@ static int migrate_2_to_3(struct store *s, struct ft_err *e)
 		ret = prep(s, &st, rows_sql, e);
 	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ft_event ev;
-		int64_t id = sqlite3_column_int64(st, 0);
+		int64_t id = sqlite3_column_int64(st, 0), tid = sqlite3_column_int64(st, 1);
+		int64_t ts = sqlite3_column_int64(st, 2);
+
+		/* events earlier than one before them, as the loader counts them
+		 * (databases older than that count have no meta row for it) */
+		if (tid != cur_tid) {
+			ret = set_ts_backwards(s, cur_tid, backwards, e);
+			cur_tid = tid;
+			backwards = 0;
+			max_ts = ts;
+		} else if (ts < max_ts) {
+			backwards++;
+		} else {
+			max_ts = ts;
+		}
+		if (ret < 0)
+			break;
 
 		memset(&ev, 0, sizeof(ev));
 		ev.ts = (uint64_t)sqlite3_column_int64(st, 2);
@@ -305,12 +344,13 @@ static int migrate_2_to_3(struct store *s, struct ft_err *e)
 				ft_event_set(&ev, c, sqlite3_column_int64(st, 7 + c));
 		ev.payload = sqlite3_column_blob(st, 7 + FT_C__COUNT);
 		ev.payload_len = (uint32_t)sqlite3_column_bytes(st, 7 + FT_C__COUNT);
-		ret = pack_event(s, sqlite3_column_int64(st, 1), id, sqlite3_column_int64(st, 5),
-				 &ev, e);
+		ret = pack_event(s, tid, id, sqlite3_column_int64(st, 5), &ev, e);
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = sql_fail(s, e, rc, "reading events");
 	sqlite3_finalize(st);
+	if (ret == 0)
+		ret = set_ts_backwards(s, cur_tid, backwards, e);
 	if (ret == 0)
 		ret = flush_block(s, e);
 	if (ret == 0)

@@ -45,6 +45,9 @@ cols="id, trace_id, ts, cpu, pid, type_id, kind, dev, ino, offset, length, finde
 	peer_pid, hex(payload)"
 rows="SELECT $cols FROM events ORDER BY id"
 sqlite3 -csv "$db" "$rows" > "$T_TMP/rows-v1.csv"
+back_v1=$(sqlite3 "$db" "SELECT count(*) FROM (SELECT ts, max(ts) OVER (ORDER BY id ROWS BETWEEN
+	UNBOUNDED PRECEDING AND 1 PRECEDING) AS m FROM events) WHERE ts < m")
+order_v1=$(sqlite3 "$db" "SELECT group_concat(id, ' ') FROM (SELECT id FROM events ORDER BY ts, id)" | sha256sum)
 out=$("$FT" analyze "$db" 2>&1); rc=$?
 t_eq "analyze on a schema-1 database exits 0" 0 "$rc"
 t_eq "it is migrated to schema 3" 3 "$(ver "$db")"
@@ -52,6 +55,10 @@ t_eq "it is migrated to schema 3" 3 "$(ver "$db")"
 t_eq "every event ($(wc -l < "$T_TMP/rows-v1.csv") rows) keeps its id, columns and payload bytes" \
 	"$(sha256sum < "$T_TMP/rows-v1.csv")" "$(sha256sum < "$T_TMP/rows-v3.csv")"
 t_check "the reference is not empty" [ "$(wc -l < "$T_TMP/rows-v1.csv")" -eq "$n_events" ]
+t_eq "the migration counts the events earlier than one before them ($back_v1, from the rows)" \
+	"$back_v1" "$(q "$db" "SELECT coalesce((SELECT value FROM meta WHERE key = 'trace:1:ts_backwards'), 0)")"
+t_eq "events in time order as the schema-1 rows sort them" "$order_v1" \
+	"$(q "$db" "SELECT group_concat(id, ' ') FROM (SELECT id FROM events ORDER BY ts, id)" | sha256sum)"
 t_eq "the old rows are gone (events is the virtual table)" "virtual" \
 	"$(sqlite3 "$db" "SELECT CASE WHEN sql LIKE 'CREATE VIRTUAL TABLE%' THEN 'virtual' ELSE sql END
 	   FROM sqlite_master WHERE name = 'events'")"
@@ -85,5 +92,19 @@ t_eq "happens-before edges equal a fresh import's" "$(q "$T_TMP/fresh.db" "$e")"
 f="SELECT group_concat(findex || ':' || add_event || ':' || coalesce(del_event, '-'), ' ')
 	FROM (SELECT * FROM folios ORDER BY add_event)"
 t_eq "folio lifetimes equal a fresh import's" "$(q "$T_TMP/fresh.db" "$f")" "$(q "$db" "$f")"
+# A schema-1 trace whose time goes back (two events moved a second
+# earlier in the old rows): the migration counts them as the loader would,
+# and time order is then SQLite's sort of the rows, not id order.
+zcat "$fix/schema-v1.db.gz" > "$T_TMP/back.db"
+sqlite3 "$T_TMP/back.db" "UPDATE events SET ts = ts - 1000000000 WHERE id IN (700, 701)"
+back=$(sqlite3 "$T_TMP/back.db" "SELECT count(*) FROM (SELECT ts, max(ts) OVER (ORDER BY id ROWS
+	BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS m FROM events) WHERE ts < m")
+order=$(sqlite3 "$T_TMP/back.db" "SELECT group_concat(id, ' ') FROM (SELECT id FROM events ORDER BY ts, id)" | sha256sum)
+t_check "the edited rows go back in time ($back events)" [ "${back:-0}" -ge 2 ]
+"$FT" analyze -q "$T_TMP/back.db" > /dev/null 2>&1
+t_eq "migrated: ts_backwards counts them" "$back" \
+	"$(q "$T_TMP/back.db" "SELECT value FROM meta WHERE key = 'trace:1:ts_backwards'")"
+t_eq "migrated: ORDER BY ts gives the rows' time order" "$order" \
+	"$(q "$T_TMP/back.db" "SELECT group_concat(id, ' ') FROM (SELECT id FROM events ORDER BY ts, id)" | sha256sum)"
 t_eq "a second open does not migrate again" 3 "$("$FT" analyze -q "$db"; ver "$db")"
 t_done
