@@ -35,7 +35,7 @@
 
 enum stmt_id {
 	S_IDTS, S_TS, S_WIN_FROM, S_WIN_BEFORE, S_WIN_GET, S_WIN_NEAR, S_NEXT_INO,
-	S_COMM, S_COUNT_INO, S_HB_OUT, S_HB_IN, S_REPLAYS, S_STEPS, S_EVRANGE, S__N
+	S_COMM, S_COUNT_INO, S_HB_OUT, S_HB_IN, S_REPLAYS, S_STEPS, S_EVRANGE, S_BLOCK_AT, S__N
 };
 
 static const char *const sql_text[S__N] = {
@@ -166,6 +166,10 @@ static const char *const sql_text_v3[S__N] = {
 	[S_NEXT_INO] = "SELECT k1 FROM event_keys WHERE key_kind = 2 AND k1 > ?1 "
 		"ORDER BY k1 LIMIT 1",
 	[S_COUNT_INO] = "SELECT coalesce(sum(n), 0) FROM event_keys WHERE key_kind = 2 AND k1 = ?1",
+	/* the first block at or after id ?1, before id ?2, that reaches time ?3 */
+	[S_BLOCK_AT] = "SELECT first_id, n_events FROM event_blocks WHERE first_id >= "
+		"coalesce((SELECT max(first_id) FROM event_blocks WHERE first_id <= ?1), 0) "
+		"AND first_id < ?2 AND max_ts >= ?3 ORDER BY first_id LIMIT 1",
 };
 
 static const char *sql_of(const struct tq *q, enum stmt_id i)
@@ -712,6 +716,32 @@ int64_t tq_ts_of(struct tq *q, int64_t id)
  * few probes) and bisection (so that bursts cost at most 2 log2(n)
  * probes); each probe is one rowid lookup.
  */
+/*
+ * Schema 3: the block where time ts is reached, from the blocks' time
+ * bounds alone (no event decoded); the probes below then stay inside one
+ * block, which the events table keeps decoded between statements.  Ids
+ * follow ts, so the events before that block are all earlier than ts.
+ */
+static void narrow_to_block(struct tq *q, int64_t ts, int64_t *lo, int64_t *hi)
+{
+	sqlite3_stmt *st;
+
+	if (store_schema_version(q->s) < 3 || !(st = stmt(q, S_BLOCK_AT)))
+		return;
+	sqlite3_bind_int64(st, 1, *lo);
+	sqlite3_bind_int64(st, 2, *hi);
+	sqlite3_bind_int64(st, 3, ts);
+	if (step(q, st, "reading event blocks") == SQLITE_ROW) {
+		int64_t first = sqlite3_column_int64(st, 0), end = first + sqlite3_column_int64(st, 1);
+
+		if (first > *lo)
+			*lo = first;
+		if (end < *hi && end > *lo)
+			*hi = end;
+	}
+	sqlite3_reset(st);
+}
+
 int64_t tq_id_at_range(struct tq *q, int64_t ts, int64_t lo, int64_t hi)
 {
 	int64_t fid, fts, tsl, tsh = INT64_MAX;
@@ -721,6 +751,7 @@ int64_t tq_id_at_range(struct tq *q, int64_t ts, int64_t lo, int64_t hi)
 		lo = q->min_id;
 	if (hi > q->max_id + 1 || hi < lo)
 		hi = q->max_id + 1;
+	narrow_to_block(q, ts, &lo, &hi);
 	if (!first_from(q, lo, &fid, &fts))
 		return q->max_id + 1;
 	if (fts >= ts)
