@@ -148,15 +148,9 @@ rm -f "$tmp/real.db"
 # when missing, kept in bench/data), beside a plain SQLite scan of the same
 # columns (the floor any analysis pays to read them).
 SYN=$DATA/synthetic-10m.db
-schema=$(sed -n 's/^#define FT_SCHEMA_VERSION[[:space:]]*//p' core/store.h)
-if [ -s "$SYN" ] && [ "$(sqlite3 "$SYN" "PRAGMA user_version")" != "$schema" ]; then
-	echo "bench: $SYN has an older schema: generating it again"
-	rm -f "$SYN"
-fi
-if [ ! -s "$SYN" ]; then
-	echo "bench: generating $SYN (10 million events)..."
-	"${FT_BUILD:-build}/gen_synth" 10000000 "$SYN.tmp" >/dev/null && mv "$SYN.tmp" "$SYN"
-fi
+# shellcheck source=bench/synth.sh
+. bench/synth.sh
+synth_db "$SYN"
 cp "$SYN" "$tmp/syn.db"
 sync	# the copy's writeback must not run during the measurement
 /usr/bin/time -f "%e %M" -o "$tmp/at" "$FT" analyze -q "$tmp/syn.db"

@@ -105,15 +105,9 @@ elif [ -n "$only_db" ]; then
 fi
 
 mkdir -p "$DATA"
-schema=$(sed -n 's/^#define FT_SCHEMA_VERSION[[:space:]]*//p' core/store.h)
-if [ -s "$SYN" ] && [ "$(sqlite3 "$SYN" "PRAGMA user_version")" != "$schema" ]; then
-	echo "bench: $SYN has an older schema: generating it again"
-	rm -f "$SYN"
-fi
-if [ ! -s "$SYN" ]; then
-	echo "bench: generating $SYN (10 million events)..."
-	"${FT_BUILD:-build}/gen_synth" 10000000 "$SYN.tmp" >/dev/null && mv "$SYN.tmp" "$SYN"
-fi
+# shellcheck source=bench/synth.sh
+. bench/synth.sh
+synth_db "$SYN"
 cp "$SYN" "$tmp/syn.db"
 "$FT" analyze -q "$tmp/syn.db"
 "$FT" import -q tests/fixtures/xfs-race-5.10-a.dat -o "$tmp/fix.db"

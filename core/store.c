@@ -262,27 +262,8 @@ static int migrate_1_to_2(struct store *s, struct ft_err *e)
 	return ret;
 }
 
-/* The meta row 'trace:<id>:ts_backwards' (absent: 0), inside a migration. */
-static int set_ts_backwards(struct store *s, int64_t trace_id, int64_t n, struct ft_err *e)
-{
-	sqlite3_stmt *st = NULL;
-	char key[64];
-	int ret;
-
-	if (trace_id < 0)
-		return 0;
-	snprintf(key, sizeof(key), "trace:%lld:ts_backwards", (long long)trace_id);
-	ret = prep(s, &st, n ? "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)" :
-		   "DELETE FROM meta WHERE key = ?1", e);
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	if (n)
-		sqlite3_bind_int64(st, 2, n);
-	ret = step_done(s, st, e, "writing trace metadata");
-	sqlite3_finalize(st);
-	return ret;
-}
+static int trace_meta(struct store *s, int64_t trace_id, const char *key, const char *text,
+		      int64_t val, struct ft_err *e);
 
 /*
  * 2 -> 3: the events rows (and schema 2's copy of their columns in
@@ -302,11 +283,12 @@ static int migrate_2_to_3(struct store *s, struct ft_err *e)
 		"ext_len, ext_block, addr, peer_pid, payload FROM events_v2 ORDER BY id";
 	char sql[4096];
 	sqlite3_stmt *st = NULL;
-	int64_t cur_tid = -1, backwards = 0, max_ts = 0;
+	int64_t cur_tid = -1, backwards = 0, max_ts = 0;	/* as the loader counts */
 	int ret, rc = SQLITE_DONE;
 
 	ret = exec(s, "DROP VIEW IF EXISTS events_v; DROP VIEW IF EXISTS folios; "
-		   "DROP TABLE IF EXISTS event_blocks; ALTER TABLE events RENAME TO events_v2;", e);
+		   "DROP TABLE IF EXISTS event_blocks; ALTER TABLE events RENAME TO events_v2; "
+		   "DELETE FROM meta WHERE key GLOB 'trace:*:ts_backwards';", e);
 	for (size_t i = 0; ret == 0 && i < sizeof(objs) / sizeof(objs[0]); i++) {
 		ret = schema_stmt(s, objs[i], sql, sizeof(sql), e);
 		if (ret == 0)
@@ -322,7 +304,8 @@ static int migrate_2_to_3(struct store *s, struct ft_err *e)
 		/* events earlier than one before them, as the loader counts them
 		 * (databases older than that count have no meta row for it) */
 		if (tid != cur_tid) {
-			ret = set_ts_backwards(s, cur_tid, backwards, e);
+			if (backwards)
+				ret = trace_meta(s, cur_tid, "ts_backwards", NULL, backwards, e);
 			cur_tid = tid;
 			backwards = 0;
 			max_ts = ts;
@@ -349,8 +332,8 @@ static int migrate_2_to_3(struct store *s, struct ft_err *e)
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = sql_fail(s, e, rc, "reading events");
 	sqlite3_finalize(st);
-	if (ret == 0)
-		ret = set_ts_backwards(s, cur_tid, backwards, e);
+	if (ret == 0 && backwards)
+		ret = trace_meta(s, cur_tid, "ts_backwards", NULL, backwards, e);
 	if (ret == 0)
 		ret = flush_block(s, e);
 	if (ret == 0)
@@ -368,6 +351,7 @@ static int migrate(struct store *s, int64_t from, struct ft_err *e)
 	char sql[64];
 	int ret = exec(s, "BEGIN IMMEDIATE", e);
 
+	s->in_tx = ret == 0;	/* the store's writers join this transaction */
 	for (int64_t v = from; ret == 0 && v < FT_SCHEMA_VERSION; v++)
 		ret = steps[v](s, e);
 	if (ret == 0) {
@@ -376,6 +360,7 @@ static int migrate(struct store *s, int64_t from, struct ft_err *e)
 	}
 	if (ret == 0)
 		ret = exec(s, "COMMIT", e);
+	s->in_tx = 0;
 	if (ret == 0) {
 		/* Give back the old rows' pages.  The upgrade is committed: if
 		 * this fails (no room for the copy), the file is only larger. */
@@ -1194,23 +1179,41 @@ int store_iter_open(struct store *s, int64_t trace_id, int64_t ino,
  * (S4); a database written before blocks existed, or damaged, is read row
  * by row instead.
  */
-static int blocks_usable(struct store *s, int64_t trace_id, struct ft_err *e)
+/*
+ * The trace's event count and completeness, and the events its blocks
+ * hold: 1, 0 when the database has no event_blocks (schema 1) or no such
+ * trace, or an error.
+ */
+static int count_blocks(struct store *s, int64_t trace_id, int64_t *want, int64_t *have,
+			int *complete, struct ft_err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int ok = 0, rc;
+	int rc, ret = 0;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT coalesce(sum(n_events), 0) FROM event_blocks "
-			       "WHERE trace_id = ?1) = (SELECT n_events FROM traces WHERE id = ?1)",
+	if (sqlite3_prepare_v2(s->db, "SELECT n_events, complete, (SELECT coalesce(sum(n_events), "
+			       "0) FROM event_blocks WHERE trace_id = ?1) FROM traces WHERE id = ?1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_int64(st, 1, trace_id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ok = sqlite3_column_int(st, 0) == 1;
-	else if (rc != SQLITE_DONE)	/* a damaged file, not "read by row" */
-		ok = sql_fail(s, e, rc, "counting the events of the event blocks");
+	if (rc == SQLITE_ROW) {
+		*want = sqlite3_column_int64(st, 0);
+		*complete = sqlite3_column_int(st, 1);
+		*have = sqlite3_column_int64(st, 2);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {	/* a damaged file, not "no blocks" */
+		ret = sql_fail(s, e, rc, "counting the events of the event blocks");
+	}
 	sqlite3_finalize(st);
-	return ok;
+	return ret;
+}
+
+static int blocks_usable(struct store *s, int64_t trace_id, struct ft_err *e)
+{
+	int64_t want = 0, have = 0;
+	int complete, ret = count_blocks(s, trace_id, &want, &have, &complete, e);
+
+	return ret <= 0 ? ret : want == have;
 }
 
 /*
@@ -1220,31 +1223,16 @@ static int blocks_usable(struct store *s, int64_t trace_id, struct ft_err *e)
  */
 static int blocks_cover(struct store *s, int64_t trace_id, int64_t ino, struct ft_err *e)
 {
-	sqlite3_stmt *st = NULL;
 	int64_t want = 0, have = 0;
-	int rc, ret = 1;
+	int complete = 0, ret = ino >= 0 ? 0 : count_blocks(s, trace_id, &want, &have, &complete, e);
 
-	if (ino >= 0)
-		return 1;
-	rc = sqlite3_prepare_v2(s->db, "SELECT n_events, (SELECT coalesce(sum(n_events), 0) FROM "
-				"event_blocks WHERE trace_id = ?1) FROM traces WHERE id = ?1 AND "
-				"complete = 1", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return sql_fail(s, e, rc, "counting the events of the event blocks");
-	sqlite3_bind_int64(st, 1, trace_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		want = sqlite3_column_int64(st, 0);
-		have = sqlite3_column_int64(st, 1);
-		if (want != have)
-			ret = ft_error(e, -EINVAL, "%s: damaged database: the event blocks of trace "
-				       "%lld hold %lld events, the trace has %lld", s->path,
-				       (long long)trace_id, (long long)have, (long long)want);
-	} else if (rc != SQLITE_DONE) {
-		ret = sql_fail(s, e, rc, "counting the events of the event blocks");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	if (ret < 0)
+		return ret;
+	if (ret && complete && want != have)
+		return ft_error(e, -EINVAL, "%s: damaged database: the event blocks of trace %lld "
+				"hold %lld events, the trace has %lld", s->path, (long long)trace_id,
+				(long long)have, (long long)want);
+	return 1;
 }
 
 /* Sets the kind filter of a block reader from a comma-separated list (NULL: all). */

@@ -38,6 +38,7 @@
 #include "../../core/sqlfn.h"
 #include "../../core/store.h"
 #include "tap.h"
+#include "xorshift.h"
 
 #define N1	5000	/* events of trace 1 */
 #define N2	1700	/* events of trace 2 */
@@ -60,10 +61,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
 
 static uint64_t rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 static void gen(struct ref *r, int i, uint64_t *ts)
