@@ -32,11 +32,20 @@
  * that statement (its snapshot): a recorder appending blocks (WAL) is seen
  * by the next statement, never half.  The decoded events and unpacked
  * payloads of a closing cursor's block go to the table (buffers swapped),
- * and a later statement takes them only after reading the block's data
+ * and a later statement takes them when SQLite's data version says the
+ * database is the one they were read from (struct dbver: no commit by any
+ * connection since, and no write transaction of this one then or now), at
+ * no cost but the block's row; else only after reading the block's data
  * (or payloads) bytes in its own snapshot and finding them equal (memcmp)
  * to the bytes they were decoded from: a decoding is a function of those
  * bytes and the block's row, so it cannot be stale, and a lookup by an id
- * near the last one costs a blob read and a compare instead of a decode.
+ * near the last one costs at most a blob read and a compare, not a decode.
+ *
+ * Key walks read event_keys.n, the events of the block with the key, and
+ * leave the block once they have passed that many: a folio's one event
+ * early in a block costs the decoding up to it, not the whole block.  The
+ * count is trusted (it is the index; a smaller one hides events, as a
+ * damaged index of a plain table would).
  *
  * Order: ORDER BY id (either way) is the walk's order.  ORDER BY ts [, id]
  * (one direction) is consumed too when id order is ts order for every row
@@ -117,19 +126,21 @@ enum { T_TRACE, T_ONLY, T_ALL, T__COUNT };
 
 #define BLOCK_COLS	"b.first_id, b.trace_id, b.n_events, b.min_ts, b.max_ts"
 /* ?1 lo, ?2 hi: blocks from the one holding lo (or the first after) to hi. */
-#define FROM_LO		"coalesce((SELECT first_id FROM \"%w\".event_blocks WHERE first_id <= ?1 " \
-			"ORDER BY first_id DESC LIMIT 1), ?1)"
+/* (no lower bound: no lookup, CASE evaluates only the branch it takes) */
+#define FROM_LO		"CASE WHEN ?1 = -9223372036854775807 - 1 THEN ?1 ELSE " \
+			"coalesce((SELECT first_id FROM \"%w\".event_blocks WHERE first_id <= ?1 " \
+			"ORDER BY first_id DESC LIMIT 1), ?1) END"
 static const char *const evtab_sql[S__COUNT] = {
 	[S_WALK_ASC] = "SELECT " BLOCK_COLS " FROM \"%w\".event_blocks b WHERE b.first_id >= "
 		FROM_LO " AND b.first_id <= ?2 ORDER BY b.first_id",
 	[S_WALK_DESC] = "SELECT " BLOCK_COLS " FROM \"%w\".event_blocks b WHERE b.first_id >= "
 		FROM_LO " AND b.first_id <= ?2 ORDER BY b.first_id DESC",
 	/* ?3 key_kind, ?4 k1, ?5 k2 */
-	[S_KEYS_ASC] = "SELECT " BLOCK_COLS " FROM \"%w\".event_keys k CROSS JOIN "
+	[S_KEYS_ASC] = "SELECT " BLOCK_COLS ", k.n FROM \"%w\".event_keys k CROSS JOIN "
 		"\"%w\".event_blocks b ON b.first_id = k.first_id WHERE k.key_kind = ?3 AND "
 		"k.k1 = ?4 AND k.k2 = ?5 AND k.first_id >= " FROM_LO " AND k.first_id <= ?2 "
 		"ORDER BY k.first_id",
-	[S_KEYS_DESC] = "SELECT " BLOCK_COLS " FROM \"%w\".event_keys k CROSS JOIN "
+	[S_KEYS_DESC] = "SELECT " BLOCK_COLS ", k.n FROM \"%w\".event_keys k CROSS JOIN "
 		"\"%w\".event_blocks b ON b.first_id = k.first_id WHERE k.key_kind = ?3 AND "
 		"k.k1 = ?4 AND k.k2 = ?5 AND k.first_id >= " FROM_LO " AND k.first_id <= ?2 "
 		"ORDER BY k.first_id DESC",
@@ -158,6 +169,21 @@ static const char *const evtab_trust_sql[T__COUNT] = {
 };
 
 /*
+ * What this connection knows of the database's content: SQLite's data
+ * version of the table's schema (SQLITE_FCNTL_DATA_VERSION), which changes
+ * when any connection commits a change (seen from the next read
+ * transaction).  Two equal readings taken in read transactions mean the
+ * same content, so what was read at the first still holds at the second.
+ * Not inside the connection's own write transaction: its uncommitted
+ * writes, and their rollback, leave the data version alone; a reading
+ * taken there is not ok (never equal to any).
+ */
+struct dbver {
+	unsigned dv;
+	int ok;
+};
+
+/*
  * A block's events, decoded as far as ndec, and the copy of its data they
  * come from (rd reads on from there).
  */
@@ -171,6 +197,7 @@ struct evdec {
 	struct evpack_reader rd;
 	int64_t first, min_ts, max_ts;	/* which block (the table's copy is */
 	uint32_t n;			/* used only for the same one) */
+	struct dbver ver;		/* the content dat was read from */
 };
 
 /* A block's payloads, decompressed, and the frame they come from. */
@@ -183,6 +210,7 @@ struct evpl {
 	size_t src_cap, src_len;
 	int64_t first;
 	uint32_t n;
+	struct dbver ver;	/* the content src was read from */
 };
 
 struct evtab {
@@ -208,6 +236,12 @@ struct evtab {
 	struct evpl last_pl;	/* the same for payloads (the frame's bytes compared) */
 	int last_pl_ok;
 	sqlite3_stmt *trust[T__COUNT];	/* made on first use */
+	/* each one's last answer, and for what content (and trace) */
+	struct {
+		struct dbver ver;
+		int64_t trace;
+		int ok;
+	} trust_last[T__COUNT];
 };
 
 /* The block the cursor is in (or last was in). */
@@ -243,6 +277,14 @@ struct evcur {
 	 */
 	int tsord, trust_known, trust_ok, trust_pinned;
 	int64_t trust_for, prev_ts;
+	/*
+	 * The key walker's key (1 pid, 2 inode, 3 folio; 0: the block
+	 * walker) and how many events of the current block have it that the
+	 * walk has not passed yet (event_keys.n): at 0 the rest of the block
+	 * is skipped.  0 also when unknown.
+	 */
+	int kkind;
+	int64_t kleft;
 	/* Position: index i in the block, within [a, z]. */
 	int in_blk, ts_check, filt;
 	int fast;		/* in a block, ascending, nothing to check per event */
@@ -316,6 +358,20 @@ static int step_err(struct evcur *c, int rc)
 	struct evtab *t = (struct evtab *)c->base.pVtab;
 
 	return set_err(c, rc, "events: %s", sqlite3_errmsg(t->db));
+}
+
+/* The content's reading now (see struct dbver). */
+static void dbver_now(struct evtab *t, struct dbver *v)
+{
+	v->dv = 0;
+	v->ok = sqlite3_txn_state(t->db, t->schema) != SQLITE_TXN_WRITE &&
+		sqlite3_file_control(t->db, t->schema, SQLITE_FCNTL_DATA_VERSION,
+				     &v->dv) == SQLITE_OK;
+}
+
+static int dbver_same(const struct dbver *a, const struct dbver *b)
+{
+	return a->ok && b->ok && a->dv == b->dv;
 }
 
 static int grow_dec(struct evdec *d, uint32_t n)
@@ -446,7 +502,18 @@ static int block_decode(struct evcur *c, int64_t k)
 		sqlite3_stmt *st = NULL;
 		const void *data;
 		int len;
+		struct dbver now;
 
+		dbver_now(t, &now);
+		if (t->last_ok && t->last.first == c->b.first && t->last.n == c->b.n &&
+		    t->last.min_ts == c->b.min_ts && t->last.max_ts == c->b.max_ts &&
+		    dbver_same(&t->last.ver, &now)) {
+			/* the same content as it was decoded from: no read at all */
+			evdec_swap(d, &t->last);
+			t->last_ok = 0;
+			c->b.loaded = 1;
+			goto decode;
+		}
 		rc = block_blob(c, S_DATA, &st, &data, &len);
 		if (rc != SQLITE_OK) {
 			if (st)
@@ -459,6 +526,7 @@ static int block_decode(struct evcur *c, int64_t k)
 			/* the same bytes: what a closed cursor decoded of them holds */
 			evdec_swap(d, &t->last);
 			t->last_ok = 0;
+			d->ver = now;
 		} else {
 			rc = grow_dec(d, c->b.n);
 			if (rc == SQLITE_OK && (size_t)len > d->dat_cap) {
@@ -479,6 +547,7 @@ static int block_decode(struct evcur *c, int64_t k)
 				d->n = c->b.n;
 				d->min_ts = c->b.min_ts;
 				d->max_ts = c->b.max_ts;
+				d->ver = now;
 				evpack_reader_init(&d->rd, d->dat, d->dat_len, c->b.first, c->b.n);
 			}
 		}
@@ -487,6 +556,7 @@ static int block_decode(struct evcur *c, int64_t k)
 			return rc;
 		c->b.loaded = 1;
 	}
+decode:
 	for (; d->ndec <= k; d->ndec++) {
 		struct ft_event *ev = &d->ev[d->ndec];
 
@@ -509,11 +579,21 @@ static int block_unpack(struct evcur *c)
 	unsigned long long size;
 	size_t got, p = 0;
 	int len, rc;
+	struct dbver now;
 
 	if (c->b.unpacked)
 		return SQLITE_OK;
 	if (c->b.bad)
 		return corrupt(c, "found before");
+	dbver_now(t, &now);
+	if (t->last_pl_ok && t->last_pl.first == c->b.first && t->last_pl.n == c->b.n &&
+	    dbver_same(&t->last_pl.ver, &now)) {
+		/* the same content as it was unpacked from: no read at all */
+		evpl_swap(u, &t->last_pl);
+		t->last_pl_ok = 0;
+		c->b.unpacked = 1;
+		return SQLITE_OK;
+	}
 	rc = block_blob(c, S_PAYLOADS, &st, &src, &len);
 	if (rc != SQLITE_OK)
 		goto out;
@@ -522,6 +602,7 @@ static int block_unpack(struct evcur *c)
 		/* the same frame: what a closed cursor unpacked of it holds */
 		evpl_swap(u, &t->last_pl);
 		t->last_pl_ok = 0;
+		u->ver = now;
 		c->b.unpacked = 1;
 		goto out;
 	}
@@ -579,6 +660,7 @@ static int block_unpack(struct evcur *c)
 	u->src_len = (size_t)len;
 	u->first = c->b.first;
 	u->n = c->b.n;
+	u->ver = now;
 	c->b.unpacked = 1;
 out:
 	if (st)
@@ -654,9 +736,27 @@ static int walk_next(struct evcur *c)
 			c->b.n = (uint32_t)n;
 			c->b.valid = 1;
 		}
+		c->kleft = c->kkind ? sqlite3_column_int64(c->walk, 5) : 0;
 		if (block_enter(c))
 			return SQLITE_OK;
 	}
+}
+
+/* Does event i of the (decoded) block have the key walker's key? */
+static int key_match(const struct evcur *c, int64_t i)
+{
+	const struct ft_event *ev = &c->d.ev[i];
+
+	switch (c->kkind) {
+	case 1:
+		return ev->pid == c->pid;
+	case 2:
+		return ft_event_has(ev, FT_C_INO) && ev->v[FT_C_INO] == c->ino;
+	case 3:
+		return ft_event_has(ev, FT_C_INO) && ev->v[FT_C_INO] == c->ino &&
+		       ft_event_has(ev, FT_C_FINDEX) && ev->v[FT_C_FINDEX] == c->findex;
+	}
+	return 0;
 }
 
 /* Does event i of the (decoded) block pass the per-event constraints? */
@@ -712,9 +812,18 @@ static int seek(struct evcur *c, int advance)
 		}
 		if (!c->filt && !c->ts_check && !c->tsord)
 			return SQLITE_OK;
-		rc = block_decode(c, c->i);
-		if (rc != SQLITE_OK)
-			return rc;
+		if (!c->b.loaded || c->i >= c->d.ndec) {
+			rc = block_decode(c, c->i);
+			if (rc != SQLITE_OK)
+				return rc;
+		}
+		/* the block's last event with the walked key: none after it can match */
+		if (c->kleft > 0 && key_match(c, c->i) && --c->kleft == 0) {
+			if (c->desc)
+				c->a = c->i;
+			else
+				c->z = c->i;
+		}
 		if (event_ok(c, c->i))
 			return c->tsord ? ts_in_order(c) : SQLITE_OK;
 	}
@@ -820,9 +929,16 @@ static int equal(sqlite3_value *v, int *has, int64_t *out)
 static int ts_ordered(struct evtab *t, int which, int64_t trace, int *ok)
 {
 	sqlite3_stmt *st = t->trust[which];
+	struct dbver now;
 	int rc;
 
 	*ok = 0;
+	dbver_now(t, &now);
+	if (dbver_same(&t->trust_last[which].ver, &now) &&
+	    (which != T_TRACE || t->trust_last[which].trace == trace)) {
+		*ok = t->trust_last[which].ok;
+		return SQLITE_OK;
+	}
 	if (!st) {
 		char *sql = sqlite3_mprintf(evtab_trust_sql[which], t->schema, t->schema);
 
@@ -842,6 +958,12 @@ static int ts_ordered(struct evtab *t, int which, int64_t trace, int *ok)
 		rc = SQLITE_OK;
 	}
 	sqlite3_reset(st);
+	if (rc == SQLITE_OK) {
+		/* read after the step: the content the answer came from */
+		dbver_now(t, &t->trust_last[which].ver);
+		t->trust_last[which].trace = trace;
+		t->trust_last[which].ok = *ok;
+	}
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -932,9 +1054,11 @@ static char arg_letter(int col, int op)
  * ORDER BY ts [, id] (one direction) can be served in id order when id
  * order is ts order for every row the query can return: the trace it pins
  * (trace_id = a value known now; any trace's when the value comes later,
- * xFilter checks that one), else the database's only trace.  Read on each
- * call (two small indexed reads; only for a query ordered by ts): a cache
- * could not tell one statement's calls from the next statement's.
+ * xFilter checks that one), else the database's only trace.  Read through
+ * ts_ordered, whose answers are kept for the same content (struct dbver):
+ * outside a transaction that is the content the connection last read, so
+ * a plan may rest on a change it has not seen yet; xFilter reads again in
+ * its own snapshot, and a premise that no longer holds re-plans.
  * xFilter checks again in its own snapshot (ev_filter) and every returned
  * row (ts_in_order).  Returns 1 when consumed (*desc set).
  */
@@ -1145,6 +1269,8 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 	c->hi = c->thi = INT64_MAX;
 	c->has_trace = c->has_kind = c->has_pid = c->has_ino = c->has_findex = 0;
 	c->kset = NULL;
+	c->kkind = 0;
+	c->kleft = 0;
 	for (int k = 0; k < argc && idx_str && idx_str[k] && !none; k++) {
 		static const int opc[] = {
 			SQLITE_INDEX_CONSTRAINT_EQ, SQLITE_INDEX_CONSTRAINT_GT,
@@ -1216,6 +1342,7 @@ static int ev_filter(sqlite3_vtab_cursor *cur, int idx_num, const char *idx_str,
 		rc = stmt(c, w, &c->walk);
 		if (rc != SQLITE_OK)
 			return rc;
+		c->kkind = c->has_ino ? (c->has_findex ? 3 : 2) : 1;
 		if (c->has_ino) {
 			sqlite3_bind_int(c->walk, 3, c->has_findex ? 3 : 2);
 			sqlite3_bind_int64(c->walk, 4, c->ino);

@@ -472,6 +472,16 @@ static void test_queries(sqlite3 *vt, sqlite3 *pl)
 	  "SELECT ts FROM events WHERE ino = %lld AND findex = %lld AND ts <= %llu "
 	  "ORDER BY ts DESC, id DESC LIMIT 1", (long long)ino, (long long)findex,
 	  (unsigned long long)t1);
+	/* the key walks stop in a block after its event_keys.n events with the key */
+	Q("one folio, ORDER BY id DESC", -1,
+	  "SELECT id, pid FROM events WHERE ino = %lld AND findex = %lld ORDER BY id DESC",
+	  (long long)ino, (long long)findex);
+	Q("one folio and a kind", -1,
+	  "SELECT id FROM events WHERE ino = %lld AND findex = %lld AND kind = %d", (long long)ino,
+	  (long long)findex, FT_K_IUNLOCK);
+	Q("one folio, the second half of the ids", -1,
+	  "SELECT id FROM events WHERE ino = %lld AND findex = %lld AND id > %lld", (long long)ino,
+	  (long long)findex, (long long)b1 + 2500);
 	Q("findex = alone", -1, "SELECT id FROM events WHERE findex = %lld", (long long)findex);
 	Q("ino = and pid = and trace_id =", -1,
 	  "SELECT id FROM events WHERE ino = %lld AND pid = %d AND trace_id = %lld",
@@ -761,7 +771,7 @@ static void test_cache_stale(sqlite3 *vt)
 	struct evpack pk;
 	sqlite3 *raw;
 	sqlite3_stmt *st;
-	char q[256];
+	char q[256], r[256];
 	uint8_t zero[1100];
 	size_t zlen;
 	void *z;
@@ -801,6 +811,39 @@ static void test_cache_stale(sqlite3 *vt)
 	      "cache: the next statement reads the rewritten pid, not the kept decoding");
 	snprintf(q, sizeof(q), "SELECT payload IS NULL FROM events WHERE id = %lld", (long long)id);
 	CHECK(one_int(vt, q) == 1, "cache: ... and the rewritten (empty) payload");
+
+	/*
+	 * A connection rewrites the block inside a transaction (SQLite's
+	 * data version stays until the commit) after its table decoded it:
+	 * its table reads it as rewritten inside the transaction, and as
+	 * before once it is rolled back.
+	 */
+	snprintf(q, sizeof(q), "SELECT pid FROM events WHERE id = %lld", (long long)id);
+	ok = evtab_register(raw) == 0;
+	CHECK(ok && one_int(raw, q) == R[k].ev.pid + 1000,
+	      "cache: a writing connection's own table decodes block %lld", (long long)first);
+	evpack_reset(&pk);
+	for (int i = 0; i < n && ok; i++) {
+		struct ft_event ev = R[k0 + i].ev;
+
+		ev.pid += 2000;
+		ok = evpack_add(&pk, R[k0 + i].trace, first + i, R[k0 + i].type_id, &ev) == 0;
+	}
+	snprintf(r, sizeof(r), "UPDATE event_blocks SET data = ?1 WHERE first_id = %lld",
+		 (long long)first);
+	ok = ok && sqlite3_exec(raw, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
+	     sqlite3_prepare_v2(raw, r, -1, &st, NULL) == SQLITE_OK;
+	if (ok) {
+		sqlite3_bind_blob(st, 1, pk.buf, (int)pk.len, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(raw) == 1;
+		sqlite3_finalize(st);
+	}
+	CHECK(ok, "cache: block %lld rewritten by that connection, uncommitted", (long long)first);
+	CHECK(one_int(raw, q) == R[k].ev.pid + 2000,
+	      "cache: inside the transaction, the rewritten pid, not the kept decoding");
+	CHECK(sqlite3_exec(raw, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK, "cache: rolled back");
+	CHECK(one_int(raw, q) == R[k].ev.pid + 1000,
+	      "cache: after the rollback, the committed pid again");
 	free(z);
 	evpack_release(&pk);
 	sqlite3_close(raw);
@@ -1124,6 +1167,12 @@ static void test_ts_order(void)
 	}
 	sqlite3_open(path, &raw);
 	sqlite3_exec(raw, "DELETE FROM meta WHERE key = 'trace:1:ts_backwards'", NULL, NULL, NULL);
+	/*
+	 * vt reads the change first: a plan may rest on what the connection
+	 * last read (the change, unseen, would only make SQLite sort)
+	 */
+	CHECK(one_int(vt, "SELECT count(*) FROM meta WHERE key = 'trace:1:ts_backwards'") == 0,
+	      "the lie (no ts_backwards row) is seen by the table's connection");
 	CHECK(run(vt, "SELECT id FROM events ORDER BY ts", msg, sizeof(msg)) != SQLITE_DONE &&
 	      strstr(msg, "goes back in ts"),
 	      "a meta row denying that ts goes back is found out, not rows out of order: %s", msg);
