@@ -177,7 +177,9 @@ CREATE TABLE symbols (
 CREATE VIRTUAL TABLE events USING foliotrace_events;
 
 -- The events, in runs of up to 1024 consecutive ones.  data holds the
--- normalized columns packed (format: core/evpack.h); payloads is one zstd
+-- normalized columns packed (format: core/evpack.h; since schema 4 in runs
+-- of 128 events, each decodable on its own, so that reaching an event
+-- decodes at most 128; blocks of schema 3 are one run); payloads is one zstd
 -- frame of, per event in id order, its payload length (LEB128) and bytes.
 -- The blocks of a trace cover its events without gaps and are written in
 -- the transaction that commits their events; they never change afterwards.

@@ -31,9 +31,17 @@ void evpack_init(struct evpack *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* 6 header varints + one per column, 10 bytes at most each */
+#define EVPACK_MAX_EVENT	((6 + FT_C__COUNT) * 10)
+
+/* a version-2 run's length is written in 2 bytes */
+_Static_assert(EVPACK_SUB * EVPACK_MAX_EVENT < 65536, "a run's length must fit 16 bits");
+_Static_assert((1u << EVPACK_SUB_SHIFT) == EVPACK_SUB, "EVPACK_SUB_SHIFT");
+
 void evpack_release(struct evpack *p)
 {
 	free(p->buf);
+	free(p->run_end);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -41,31 +49,60 @@ void evpack_reset(struct evpack *p)
 {
 	p->len = 0;
 	p->n = 0;
+	p->nrun = 0;
+	p->finished = 0;
 	p->prev_ts = 0;
 	memset(p->prev_v, 0, sizeof(p->prev_v));
+}
+
+static int reserve(struct evpack *p, size_t more)
+{
+	size_t cap = p->cap ? p->cap : 64 * 1024;
+	uint8_t *b;
+
+	if (p->len + more <= p->cap)
+		return 0;
+	while (cap < p->len + more)
+		cap *= 2;
+	b = realloc(p->buf, cap);
+	if (!b)
+		return -ENOMEM;
+	p->buf = b;
+	p->cap = cap;
+	return 0;
 }
 
 int evpack_add(struct evpack *p, int64_t trace_id, int64_t id, int64_t type_id,
 	       const struct ft_event *ev)
 {
-	/* 6 header varints + one per column, 10 bytes at most each. */
-	size_t worst = (6 + FT_C__COUNT) * 10;
 	uint8_t *o;
 
-	if (p->n && (id != p->first_id + p->n || trace_id != p->trace_id))
+	if (p->finished || (p->n && (id != p->first_id + p->n || trace_id != p->trace_id)))
 		return -EINVAL;
-	if (p->len + worst > p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64 * 1024;
-		uint8_t *b = realloc(p->buf, cap);
-
-		if (!b)
-			return -ENOMEM;
-		p->buf = b;
-		p->cap = cap;
-	}
+	if (reserve(p, EVPACK_MAX_EVENT + 2) < 0)
+		return -ENOMEM;
 	if (!p->n) {
 		p->first_id = id;
 		p->trace_id = trace_id;
+		if (!p->v1) {
+			p->buf[0] = 0x80;	/* the version-2 marker */
+			p->buf[1] = 0x00;
+			p->len = 2;
+		}
+	} else if (!p->v1 && p->n % EVPACK_SUB == 0) {
+		/* a new run: its deltas start from 0 */
+		if (p->nrun == p->run_cap) {
+			uint32_t cap = p->run_cap ? p->run_cap * 2 : 16;
+			uint32_t *r = realloc(p->run_end, cap * sizeof(*r));
+
+			if (!r)
+				return -ENOMEM;
+			p->run_end = r;
+			p->run_cap = cap;
+		}
+		p->run_end[p->nrun++] = (uint32_t)p->len;
+		p->prev_ts = 0;
+		memset(p->prev_v, 0, sizeof(p->prev_v));
 	}
 	o = p->buf + p->len;
 	o = put(o, zz((int64_t)(ev->ts - p->prev_ts)));
@@ -86,14 +123,109 @@ int evpack_add(struct evpack *p, int64_t trace_id, int64_t id, int64_t type_id,
 	return 0;
 }
 
+int evpack_finish(struct evpack *p)
+{
+	uint32_t start = 2;
+
+	if (p->finished)
+		return 0;
+	if (!p->v1 && p->nrun) {
+		if (reserve(p, 2 * (size_t)p->nrun) < 0)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < p->nrun; i++) {
+			uint32_t len = p->run_end[i] - start;
+
+			p->buf[p->len++] = (uint8_t)len;
+			p->buf[p->len++] = (uint8_t)(len >> 8);
+			start = p->run_end[i];
+		}
+	}
+	p->finished = 1;
+	return 0;
+}
+
+/* Run i's byte length (version 2, i < nrun - 1). */
+static inline uint32_t run_len(const struct evpack_reader *r, uint32_t i)
+{
+	return (uint32_t)r->lens[2 * i] | (uint32_t)r->lens[2 * i + 1] << 8;
+}
+
+/* Enters run j, whose bytes start at `at`: deltas from 0 again. */
+static void enter_run(struct evpack_reader *r, uint32_t j, const uint8_t *at)
+{
+	r->run = j;
+	r->p = at;
+	r->end = j + 1 < r->nrun ? at + run_len(r, j) : r->lens;
+	r->next_id = r->first_id + (int64_t)j * r->run_size;
+	r->left = r->n - j * r->run_size;
+	r->run_left = r->left < r->run_size ? r->left : r->run_size;
+	r->ts = 0;
+	memset(r->prev_v, 0, sizeof(r->prev_v));
+}
+
 void evpack_reader_init(struct evpack_reader *r, const void *data, size_t len,
 			int64_t first_id, uint32_t n)
 {
+	const uint8_t *b = data;
+
 	memset(r, 0, sizeof(*r));
-	r->p = data;
-	r->end = r->p + len;
-	r->next_id = first_id;
-	r->left = n;
+	r->first_id = first_id;
+	r->n = n;
+	if (len >= 2 && b[0] == 0x80 && b[1] == 0x00) {
+		size_t tail, sum = 0;
+
+		r->run_size = EVPACK_SUB;
+		r->nrun = (uint32_t)(((uint64_t)n + EVPACK_SUB - 1) / EVPACK_SUB);
+		tail = r->nrun > 1 ? 2 * (size_t)(r->nrun - 1) : 0;
+		r->body = b + 2;
+		if (len - 2 < tail) {
+			r->bad = 1;
+			r->lens = r->p = r->end = r->body;
+			return;
+		}
+		r->lens = b + len - tail;
+		/* every run holds a byte at least, the last one too */
+		for (uint32_t i = 0; i + 1 < r->nrun; i++) {
+			uint32_t l = run_len(r, i);
+
+			if (!l)
+				r->bad = 1;
+			sum += l;
+		}
+		if (r->nrun && sum >= (size_t)(r->lens - r->body))
+			r->bad = 1;
+		if (r->bad || !r->nrun) {
+			/* bad: every call fails; no events: only the end is checked */
+			r->p = r->body;
+			r->end = r->lens;
+			r->next_id = first_id;
+			return;
+		}
+	} else {
+		r->run_size = n ? n : 1;
+		r->nrun = 1;
+		r->body = b;
+		r->lens = b + len;
+	}
+	enter_run(r, 0, r->body);
+}
+
+int evpack_reader_run(struct evpack_reader *r, uint32_t j)
+{
+	const uint8_t *at;
+
+	if (r->bad || j >= r->nrun)
+		return -EINVAL;
+	at = r->body;
+	for (uint32_t i = 0; i < j; i++)
+		at += run_len(r, i);
+	enter_run(r, j, at);
+	return 0;
+}
+
+int evpack_run_end(const struct evpack_reader *r)
+{
+	return !r->bad && r->p == r->end ? 0 : -EINVAL;
 }
 
 /* One varint, or -1 on truncation or more than 10 bytes. */
@@ -155,9 +287,6 @@ static inline const uint8_t *get_fast(const uint8_t *p, uint64_t *out)
 	return NULL;
 }
 
-/* header varints + one per column, 10 bytes at most each */
-#define EVPACK_MAX_EVENT	((6 + FT_C__COUNT) * 10)
-
 /* Decodes the event at r->p when EVPACK_MAX_EVENT bytes are left. */
 static int next_fast(struct evpack_reader *r, uint64_t h[6], struct ft_event *ev)
 {
@@ -214,8 +343,16 @@ int evpack_next(struct evpack_reader *r, int64_t *id, int64_t *type_id,
 	uint64_t h[6];
 	int ret;
 
+	if (r->bad)
+		return -EINVAL;
 	if (!r->left)
 		return r->p == r->end ? 0 : -EINVAL;
+	if (!r->run_left) {
+		/* the run ends exactly here, and the next one starts */
+		if (r->p != r->end)
+			return -EINVAL;
+		enter_run(r, r->run + 1, r->p);
+	}
 	if (r->end - r->p >= EVPACK_MAX_EVENT)
 		ret = next_fast(r, h, ev);
 	else
@@ -234,5 +371,6 @@ int evpack_next(struct evpack_reader *r, int64_t *id, int64_t *type_id,
 	*id = r->next_id++;
 	*type_id = (int64_t)h[4];
 	r->left--;
+	r->run_left--;
 	return 1;
 }

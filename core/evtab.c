@@ -4,7 +4,7 @@
  *
  * Design
  *
- * Storage (schema.sql, version 3): event_blocks rows hold runs of
+ * Storage (schema.sql, versions 3 and 4): event_blocks rows hold runs of
  * consecutive events (first_id, n_events, min_ts/max_ts, the evpack
  * columns in `data`, a zstd frame of length-prefixed raw payloads in
  * `payloads`); event_keys lists, per pid, inode and folio, the blocks that
@@ -17,11 +17,13 @@
  *     lists for the query's folio, inode or pid (the most selective given).
  * Walkers read only a block's small columns; `data` is copied and decoded
  * (evpack) the first time an event of the block is filtered on or a decoded
- * column is read, and only as far as that event (the format is sequential:
- * deltas from the previous event), `payloads` decompressed the first time a
- * payload is read.  So count(*) decodes nothing, a lookup by id decodes
- * half a block on average, and a query without payloads never decompresses
- * one.  (xBestIndex's colUsed says the same per query, also through views:
+ * column is read, and only the run of 128 events that holds that event, as
+ * far as it (a run is sequential: deltas from the previous event; a block
+ * of schema 3 is one run), `payloads` decompressed the first time a
+ * payload is read.  So count(*) decodes nothing, a lookup by id decodes 64
+ * events on average, and a query without payloads never decompresses one.
+ * An ascending walk from a time in a trace whose ts never goes back starts
+ * in the run that reaches that time (skip_runs).  (xBestIndex's colUsed says the same per query, also through views:
  * count(*) over events_v marks only the columns its joins read; reading on
  * demand also spares the blocks whose rows a query never returns.)
  *
@@ -184,14 +186,19 @@ struct dbver {
 };
 
 /*
- * A block's events, decoded as far as ndec, and the copy of its data they
- * come from (rd reads on from there).
+ * A block's events, decoded run by run (evpack.h: a run decodes on its
+ * own; a block of schema 3 is one run), and the copy of its data they come
+ * from.  Of run j, the first rdec[j] events are in ev[] and type[]; rd is
+ * in run cur, at its event rdec[cur] (it reads on from there).
  */
 struct evdec {
 	struct ft_event *ev;
 	int64_t *type;
 	uint32_t cap;		/* entries of ev and type */
-	uint32_t ndec;		/* ev[0 .. ndec - 1], type[] are decoded */
+	uint32_t *rdec;
+	uint32_t rcap;		/* entries of rdec */
+	uint32_t nrun, run_size, cur;
+	int any;		/* an event is decoded */
 	uint8_t *dat;
 	size_t dat_cap, dat_len;
 	struct evpack_reader rd;
@@ -285,6 +292,7 @@ struct evcur {
 	 */
 	int kkind;
 	int64_t kleft;
+	int entered;		/* block_enter has positioned; seek not yet */
 	/* Position: index i in the block, within [a, z]. */
 	int in_blk, ts_check, filt;
 	int fast;		/* in a block, ascending, nothing to check per event */
@@ -374,6 +382,35 @@ static int dbver_same(const struct dbver *a, const struct dbver *b)
 	return a->ok && b->ok && a->dv == b->dv;
 }
 
+/* Is event k of the loaded block decoded? */
+static inline int dec_has(const struct evdec *d, int64_t k)
+{
+	uint32_t j = d->nrun == 1 ? 0 : (uint32_t)k >> EVPACK_SUB_SHIFT;
+
+	return (uint32_t)k - j * d->run_size < d->rdec[j];
+}
+
+/* Starts decoding d->dat: the reader at run 0, nothing decoded. */
+static int dec_start(struct evdec *d)
+{
+	evpack_reader_init(&d->rd, d->dat, d->dat_len, d->first, d->n);
+	d->nrun = d->rd.nrun;
+	d->run_size = d->rd.run_size;
+	d->cur = 0;
+	d->any = 0;
+	if (d->nrun > d->rcap) {
+		uint32_t *r = sqlite3_realloc64(d->rdec, (sqlite3_uint64)d->nrun * sizeof(*r));
+
+		if (!r)
+			return SQLITE_NOMEM;
+		d->rdec = r;
+		d->rcap = d->nrun;
+	}
+	if (d->nrun)
+		memset(d->rdec, 0, d->nrun * sizeof(*d->rdec));
+	return SQLITE_OK;
+}
+
 static int grow_dec(struct evdec *d, uint32_t n)
 {
 	struct ft_event *ev;
@@ -447,6 +484,7 @@ static void evdec_free(struct evdec *d)
 {
 	sqlite3_free(d->ev);
 	sqlite3_free(d->type);
+	sqlite3_free(d->rdec);
 	sqlite3_free(d->dat);
 	memset(d, 0, sizeof(*d));
 }
@@ -490,11 +528,11 @@ static int block_decode(struct evcur *c, int64_t k)
 {
 	struct evtab *t = (struct evtab *)c->base.pVtab;
 	struct evdec *d = &c->d;
-	struct ft_event extra;
-	int64_t id, type;
+	int64_t id;
+	uint32_t j, base, cnt;
 	int rc;
 
-	if (c->b.loaded && k < d->ndec)
+	if (c->b.loaded && dec_has(d, k))
 		return SQLITE_OK;
 	if (c->b.bad)
 		return corrupt(c, "found before");
@@ -542,13 +580,12 @@ static int block_decode(struct evcur *c, int64_t k)
 			if (rc == SQLITE_OK) {
 				memcpy(d->dat, data, (size_t)len);
 				d->dat_len = (size_t)len;
-				d->ndec = 0;
 				d->first = c->b.first;
 				d->n = c->b.n;
 				d->min_ts = c->b.min_ts;
 				d->max_ts = c->b.max_ts;
 				d->ver = now;
-				evpack_reader_init(&d->rd, d->dat, d->dat_len, c->b.first, c->b.n);
+				rc = dec_start(d);
 			}
 		}
 		sqlite3_reset(st);
@@ -557,15 +594,29 @@ static int block_decode(struct evcur *c, int64_t k)
 		c->b.loaded = 1;
 	}
 decode:
-	for (; d->ndec <= k; d->ndec++) {
-		struct ft_event *ev = &d->ev[d->ndec];
+	if (d->rd.bad)
+		return corrupt(c, "its runs' lengths do not add up");
+	/* the run that holds k, from its start unless the reader is in it */
+	j = d->nrun == 1 ? 0 : (uint32_t)k >> EVPACK_SUB_SHIFT;
+	base = j * d->run_size;
+	if (d->cur != j) {
+		if (evpack_reader_run(&d->rd, j) < 0)
+			return corrupt(c, "its runs' lengths do not add up");
+		d->rdec[j] = 0;		/* decoded again: the same values */
+		d->cur = j;
+	}
+	for (; base + d->rdec[j] <= k; d->rdec[j]++) {
+		uint32_t i = base + d->rdec[j];
+		struct ft_event *ev = &d->ev[i];
 
-		if (evpack_next(&d->rd, &id, &d->type[d->ndec], ev) != 1)
+		if (evpack_next(&d->rd, &id, &d->type[i], ev) != 1)
 			return corrupt(c, "data holds fewer events than n_events or a bad one");
 		if ((int64_t)ev->ts < c->b.min_ts || (int64_t)ev->ts > c->b.max_ts)
 			return corrupt(c, "an event's ts is outside min_ts..max_ts");
 	}
-	if (d->ndec == c->b.n && evpack_next(&d->rd, &id, &type, &extra) != 0)
+	d->any = 1;
+	cnt = c->b.n - base < d->run_size ? c->b.n - base : d->run_size;
+	if (d->rdec[j] == cnt && evpack_run_end(&d->rd) < 0)
 		return corrupt(c, "data holds more than n_events events");
 	return SQLITE_OK;
 }
@@ -689,6 +740,7 @@ static int block_enter(struct evcur *c)
 	c->ts_check = c->b.min_ts < c->tlo || c->b.max_ts > c->thi;
 	c->i = c->desc ? c->z : c->a;
 	c->in_blk = 1;
+	c->entered = 1;
 	c->fast = !c->desc && !c->filt && !c->ts_check && !c->tsord;
 	return 1;
 }
@@ -797,6 +849,44 @@ static int ts_in_order(struct evcur *c)
  * The next matching event: from the current one when advance is 0 (just
  * positioned), else from the one after it.
  */
+static int ts_ordered(struct evtab *t, int which, int64_t trace, int *ok);
+
+/*
+ * An ascending walk with a ts lower bound in a block that straddles it,
+ * when the block's trace is ts-monotone (ts_ordered): a run whose next
+ * run starts before the bound holds only earlier events, so the walk
+ * starts in the last run that begins before the bound, and no run before
+ * it is decoded (one event of each run after it is).  Leaves c->i at the
+ * first event to look at.
+ */
+static int skip_runs(struct evcur *c)
+{
+	struct evtab *t = (struct evtab *)c->base.pVtab;
+	int ok = 0, rc;
+
+	if (c->desc || !c->ts_check || c->b.min_ts >= c->tlo)
+		return SQLITE_OK;
+	rc = block_decode(c, c->i);
+	if (rc != SQLITE_OK || c->d.nrun <= 1)
+		return rc;
+	rc = ts_ordered(t, T_TRACE, c->b.trace, &ok);
+	if (rc != SQLITE_OK)
+		return step_err(c, rc);
+	while (ok) {
+		int64_t next = ((c->i >> EVPACK_SUB_SHIFT) + 1) << EVPACK_SUB_SHIFT;
+
+		if (next > c->z)
+			break;
+		rc = block_decode(c, next);
+		if (rc != SQLITE_OK)
+			return rc;
+		if ((int64_t)c->d.ev[next].ts >= c->tlo)
+			break;
+		c->i = next;
+	}
+	return SQLITE_OK;
+}
+
 static int seek(struct evcur *c, int advance)
 {
 	for (;;) {
@@ -812,7 +902,13 @@ static int seek(struct evcur *c, int advance)
 		}
 		if (!c->filt && !c->ts_check && !c->tsord)
 			return SQLITE_OK;
-		if (!c->b.loaded || c->i >= c->d.ndec) {
+		if (c->entered) {
+			c->entered = 0;
+			rc = skip_runs(c);
+			if (rc != SQLITE_OK)
+				return rc;
+		}
+		if (!c->b.loaded || !dec_has(&c->d, c->i)) {
 			rc = block_decode(c, c->i);
 			if (rc != SQLITE_OK)
 				return rc;
@@ -1199,7 +1295,7 @@ static int ev_close(sqlite3_vtab_cursor *cur)
 	for (int w = 0; w < S__COUNT; w++)
 		stmt_release(t, w, c->st[w]);
 	/* a healthy decoded block goes to the table for the next statement */
-	if (c->b.valid && c->b.loaded && !c->b.bad && c->d.ndec) {
+	if (c->b.valid && c->b.loaded && !c->b.bad && c->d.any) {
 		evdec_swap(&c->d, &t->last);
 		t->last_ok = 1;
 	}
@@ -1403,7 +1499,7 @@ static int ev_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 		return SQLITE_OK;
 	}
 	/* decoded already (every column after a row's first): no call */
-	if (!c->b.loaded || c->i >= c->d.ndec) {
+	if (!c->b.loaded || !dec_has(&c->d, c->i)) {
 		rc = block_decode(c, c->i);
 		if (rc != SQLITE_OK)
 			return rc;

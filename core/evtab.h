@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * evtab.h - the SQLite virtual table module "foliotrace_events", which
- * serves schema 3's `events` table from the packed event_blocks (core/evpack.h
+ * serves the `events` table of schema 3 and 4 from the packed event_blocks (core/evpack.h
  * columns, zstd payload frames) and the event_keys posting lists.
  *
  * Columns (rowid = id), in this order, as the table of schema 1 and 2 had:

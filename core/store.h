@@ -30,7 +30,7 @@
 #include "event.h"
 
 #define FT_APPLICATION_ID	0x466f6c69	/* "Foli" */
-#define FT_SCHEMA_VERSION	3
+#define FT_SCHEMA_VERSION	4
 
 struct store;
 

@@ -62,7 +62,7 @@ t_eq "rerun gives the uninterrupted run's windows" "$want" "$(q "$db" "$sig")"
 t_eq "rerun gives the uninterrupted run's edges" "$wedges" "$(q "$db" "SELECT count(*) FROM hb_edges")"
 t_check "no journal left behind" [ ! -e "$db-journal" ]
 
-# The migration of an old database, killed: schema 1 stays, or 3 is complete.
+# The migration of an old database, killed: schema 1 stays, or 4 is complete.
 for d in 0.005 0.02 0.05; do
 	zcat "$FT_ROOT/tests/fixtures/schema-v1.db.gz" > "$T_TMP/m.db"
 	"$FT" analyze -q "$T_TMP/m.db" > /dev/null 2>&1 &
@@ -75,7 +75,7 @@ for d in 0.005 0.02 0.05; do
 	rows=$(sqlite3 "$T_TMP/m.db" "SELECT count(*) FROM sqlite_master WHERE name = 'events'
 		AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'")
 	t_check "migration killed after ${d}s: schema $v, event_blocks table $blocks, events rows $rows, consistent" \
-		bash -c "[ '$v' = 1 -a '$blocks' = 0 -a '$rows' = 1 ] || [ '$v' = 3 -a '$blocks' = 1 -a '$rows' = 0 ]"
+		bash -c "[ '$v' = 1 -a '$blocks' = 0 -a '$rows' = 1 ] || [ '$v' = 4 -a '$blocks' = 1 -a '$rows' = 0 ]"
 	t_eq "migration killed after ${d}s: integrity" ok "$(sqlite3 "$T_TMP/m.db" "PRAGMA integrity_check")"
 done
 t_done

@@ -35,7 +35,8 @@
 
 enum stmt_id {
 	S_IDTS, S_TS, S_WIN_FROM, S_WIN_BEFORE, S_WIN_GET, S_WIN_NEAR, S_NEXT_INO,
-	S_COMM, S_COUNT_INO, S_HB_OUT, S_HB_IN, S_REPLAYS, S_STEPS, S_EVRANGE, S_BLOCK_AT, S__N
+	S_COMM, S_COUNT_INO, S_HB_OUT, S_HB_IN, S_REPLAYS, S_STEPS, S_EVRANGE, S_BLOCK_AT,
+	S_ID_AT, S__N
 };
 
 static const char *const sql_text[S__N] = {
@@ -170,6 +171,9 @@ static const char *const sql_text_v3[S__N] = {
 	[S_BLOCK_AT] = "SELECT first_id, n_events FROM event_blocks WHERE first_id >= "
 		"coalesce((SELECT max(first_id) FROM event_blocks WHERE first_id <= ?1), 0) "
 		"AND first_id < ?2 AND max_ts >= ?3 ORDER BY first_id LIMIT 1",
+	/* in that block: its first event at time ?3 or later (one walk of it) */
+	[S_ID_AT] = "SELECT id FROM events WHERE id >= ?1 AND id < ?2 AND ts >= ?3 "
+		"ORDER BY id LIMIT 1",
 };
 
 static const char *sql_of(const struct tq *q, enum stmt_id i)
@@ -718,16 +722,19 @@ int64_t tq_ts_of(struct tq *q, int64_t id)
  */
 /*
  * Schema 3: the block where time ts is reached, from the blocks' time
- * bounds alone (no event decoded); the probes below then stay inside one
- * block, which the events table keeps decoded between statements.  Ids
- * follow ts, so the events before that block are all earlier than ts.
+ * bounds alone (no event decoded); returns 1 when found.  Ids follow ts, so
+ * the events before that block are all earlier than ts, and the answer is
+ * the block's first event at ts or later: one statement (S_ID_AT), whose
+ * walk decodes the block up to that event, as far as probes by id would
+ * (a block decodes from its start), without a statement per probe.
  */
-static void narrow_to_block(struct tq *q, int64_t ts, int64_t *lo, int64_t *hi)
+static int narrow_to_block(struct tq *q, int64_t ts, int64_t *lo, int64_t *hi)
 {
 	sqlite3_stmt *st;
+	int found = 0;
 
 	if (store_schema_version(q->s) < 3 || !(st = stmt(q, S_BLOCK_AT)))
-		return;
+		return 0;
 	sqlite3_bind_int64(st, 1, *lo);
 	sqlite3_bind_int64(st, 2, *hi);
 	sqlite3_bind_int64(st, 3, ts);
@@ -738,8 +745,29 @@ static void narrow_to_block(struct tq *q, int64_t ts, int64_t *lo, int64_t *hi)
 			*lo = first;
 		if (end < *hi && end > *lo)
 			*hi = end;
+		found = 1;
 	}
 	sqlite3_reset(st);
+	return found;
+}
+
+/* The first event in ids [lo, hi) at time ts or later: 1 and *id, or 0. */
+static int first_at(struct tq *q, int64_t ts, int64_t lo, int64_t hi, int64_t *id)
+{
+	sqlite3_stmt *st = stmt(q, S_ID_AT);
+	int found = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	sqlite3_bind_int64(st, 3, ts);
+	if (step(q, st, "reading events") == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found;
 }
 
 int64_t tq_id_at_range(struct tq *q, int64_t ts, int64_t lo, int64_t hi)
@@ -751,7 +779,8 @@ int64_t tq_id_at_range(struct tq *q, int64_t ts, int64_t lo, int64_t hi)
 		lo = q->min_id;
 	if (hi > q->max_id + 1 || hi < lo)
 		hi = q->max_id + 1;
-	narrow_to_block(q, ts, &lo, &hi);
+	if (narrow_to_block(q, ts, &lo, &hi) && first_at(q, ts, lo, hi, &fid))
+		return fid;
 	if (!first_from(q, lo, &fid, &fts))
 		return q->max_id + 1;
 	if (fts >= ts)

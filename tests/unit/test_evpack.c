@@ -51,10 +51,15 @@ static int same_event(const struct ft_event *a, const struct ft_event *b)
 	return 1;
 }
 
-static void test_roundtrip(void)
+/*
+ * v1: the layout of schema 3 (one run), which the reader still reads;
+ * else version 2 (runs of EVPACK_SUB events).
+ */
+static void test_roundtrip(int v1)
 {
 	enum { N = 5000 };
 	static struct ft_event in[N];
+	const char *ver = v1 ? "version 1" : "version 2";
 	struct evpack p;
 	struct evpack_reader r;
 	struct ft_event out;
@@ -62,23 +67,69 @@ static void test_roundtrip(void)
 	int ok = 1, n = 0, ret;
 
 	evpack_init(&p);
+	p.v1 = v1;
 	for (int i = 0; i < N; i++) {
 		random_event(&in[i], i);
 		if (evpack_add(&p, 7, 100 + i, 1 + i % 50, &in[i]) < 0)
 			ok = 0;
 	}
-	CHECK(ok && p.n == N, "%d events packed into %zu bytes", N, p.len);
+	CHECK(ok && p.n == N, "%s: %d events packed into %zu bytes", ver, N, p.len);
 	CHECK(evpack_add(&p, 7, 100 + N + 1, 1, &in[0]) == -EINVAL,
 	      "a non-consecutive id is refused");
 	CHECK(evpack_add(&p, 8, 100 + N, 1, &in[0]) == -EINVAL,
 	      "another trace's event is refused");
+	CHECK(evpack_finish(&p) == 0 && evpack_add(&p, 7, 100 + N, 1, &in[0]) == -EINVAL,
+	      "%s: no event is added to a finished block", ver);
+	CHECK(v1 ? p.buf[0] != 0x80 || p.buf[1] != 0 : p.buf[0] == 0x80 && p.buf[1] == 0,
+	      "%s: the block %s with the version-2 marker 0x80 0x00", ver,
+	      v1 ? "does not start" : "starts");
 	evpack_reader_init(&r, p.buf, p.len, p.first_id, p.n);
+	CHECK(r.nrun == (v1 ? 1u : (N + EVPACK_SUB - 1) / EVPACK_SUB),
+	      "%s: %u runs of %u events read from the bytes", ver, r.nrun, r.run_size);
 	while ((ret = evpack_next(&r, &id, &type, &out)) > 0) {
 		if (id != 100 + n || type != 1 + n % 50 || !same_event(&in[n], &out))
 			ok = 0;
 		n++;
 	}
-	CHECK(ret == 0 && n == N && ok, "decoded %d events, every field equal", n);
+	CHECK(ret == 0 && n == N && ok, "%s: decoded %d events in order, every field equal", ver, n);
+
+	/* any event, from the start of its run */
+	ok = 1;
+	for (int t = 0; t < 300 && ok; t++) {
+		int k = (int)(rnd() % N), j = v1 ? 0 : k / EVPACK_SUB;
+
+		ok = evpack_reader_run(&r, (uint32_t)j) == 0;
+		for (int i = v1 ? 0 : j * EVPACK_SUB; ok && i <= k; i++)
+			ok = evpack_next(&r, &id, &type, &out) == 1 && id == 100 + i &&
+			     type == 1 + i % 50 && same_event(&in[i], &out);
+	}
+	CHECK(ok, "%s: 300 random events reached from their run's start, every field equal", ver);
+	CHECK(evpack_reader_run(&r, r.nrun) == -EINVAL, "%s: no run %u", ver, r.nrun);
+	/* a run ends where its length says, not an event later or earlier */
+	ok = evpack_reader_run(&r, 0) == 0;
+	for (uint32_t i = 0; ok && i < r.run_size && i < N; i++)
+		ok = evpack_next(&r, &id, &type, &out) == 1;
+	CHECK(ok && evpack_run_end(&r) == 0, "%s: run 0 ends after its %u events", ver,
+	      r.run_size);
+	if (!v1) {
+		uint8_t *copy = malloc(p.len);
+		size_t tail = 2 * (size_t)((N - 1) / EVPACK_SUB);
+
+		/* run 0 one byte longer than written: the runs do not add up */
+		memcpy(copy, p.buf, p.len);
+		copy[p.len - tail]++;
+		evpack_reader_init(&r, copy, p.len, 0, N);
+		while ((ret = evpack_next(&r, &id, &type, &out)) > 0)
+			;
+		CHECK(ret == -EINVAL, "version 2: a run length one too long is corrupt");
+		/* a zero run length */
+		memcpy(copy, p.buf, p.len);
+		copy[p.len - tail] = copy[p.len - tail + 1] = 0;
+		evpack_reader_init(&r, copy, p.len, 0, N);
+		CHECK(r.bad && evpack_next(&r, &id, &type, &out) == -EINVAL &&
+		      evpack_reader_run(&r, 1) == -EINVAL, "version 2: an empty run is corrupt");
+		free(copy);
+	}
 
 	/* Every truncation of the block is corrupt, never a crash. */
 	{
@@ -87,7 +138,8 @@ static void test_roundtrip(void)
 		for (size_t cut = 0; cut < p.len; cut += 1 + p.len / 500, cuts++) {
 			uint8_t *copy = malloc(cut ? cut : 1);
 
-			memcpy(copy, p.buf, cut);
+			if (cut)
+				memcpy(copy, p.buf, cut);
 			evpack_reader_init(&r, copy, cut, 0, p.n);
 			while ((ret = evpack_next(&r, &id, &type, &out)) > 0)
 				;
@@ -323,7 +375,8 @@ static void test_store_blocks(void)
 
 int main(void)
 {
-	test_roundtrip();
+	test_roundtrip(1);
+	test_roundtrip(0);
 	test_hostile_bytes();
 	test_fast_path();
 	test_store_blocks();
