@@ -25,7 +25,9 @@
 #   foliotrace analyze -q (a fresh copy of the imported database per run),
 #   foliotrace timeline --window W, the TUI's first frame and keys
 #   (bench/tui.sh --db), each with today's binary on today's database.
-# Each figure is the best of 3 runs, today's and the new runs alternating
+# Each figure is the best of 3 runs (in-process queries: of 5 rounds of at
+# least 0.5 s each, microsecond figures vary by 10-20% between rounds on a
+# loaded 2-core machine), today's and the new runs alternating
 # (a load from elsewhere on the machine falls on both alike).
 # Targets: each ratio <= 1.00x (no slower than today); a missed target is
 # printed, not an error.
@@ -239,7 +241,7 @@ inproc() {
 	local args=() b
 	for b in $3; do args+=(-i "$b"); done
 	[ -n "${4:-}" ] && args+=(-x "$4")
-	"${TO[@]}" "$QB" -m 1 -t 0.3 "${args[@]}" "$1" "$2" 2>"$tmp/qerr" | awk '{ print $1, $4, $5 }' ||
+	"${TO[@]}" "$QB" -m 1 -t 0.5 "${args[@]}" "$1" "$2" 2>"$tmp/qerr" | awk '{ print $1, $4, $5 }' ||
 		{ echo "store bench: query_bench $1: $(cat "$tmp/qerr")" >&2; return 1; }
 }
 
@@ -268,11 +270,11 @@ elif [ "$mode" = cli ]; then
 	done
 else
 	x=''; [ "$mode" = ext ] && x=$EXT
-	echo "store: queries in-process (bench/query_bench: today's and the new runs alternating, 3 x (>= 0.3 s or 1 run), the best run; today with plain SQLite, new with ${x:-plain SQLite: no virtual table yet})"
+	echo "store: queries in-process (bench/query_bench: today's and the new runs alternating, 5 x (>= 0.5 s or 1 run), the best run; today with plain SQLite, new with ${x:-plain SQLite: no virtual table yet})"
 	for q in "${QUERIES[@]}"; do
 		IFS='|' read -r label sql binds <<<"$q"
 		tn='' to=''
-		for _ in 1 2 3; do	# alternately, the best of each
+		for _ in 1 2 3 4 5; do	# alternately, the best of each
 			r=$(inproc "$tmp/new.db" "$sql" "$binds" "$x") || { tn=; break; }
 			read -r t rn cn <<<"$r"
 			tn=$(awk -v a="$t" -v m="$tn" 'BEGIN { print (m == "" || a < m) ? a : m }')
