@@ -66,7 +66,8 @@
  *       or under writeback is cached.
  *   A4. Lost folios = explained + unexplained.
  *
- * Adding a race family: write its hooks and add a row to detectors[].
+ * Adding a race family: its row in core/vocab.c's ft_families[], its hooks
+ * and a row of detectors[] here.
  */
 #include "analyze.h"
 
@@ -240,20 +241,22 @@ static void lock_ops(struct an *a, int t, const struct ft_event *ev, int64_t id)
 
 /* --- detectors -------------------------------------------------------------
  *
- * A race family is one row of detectors[]: on_event sees every event in
- * order (after happens-before, before the shared task and folio state are
- * updated for it) and opens, extends and closes that family's windows;
- * on_end closes what the trace left open.  Windows are judged and written
- * by windows.c once final.
+ * A race family is a row of core/vocab.h's ft_families[] (its name, fixing
+ * commits, affected variants, window events, invariant and verdict rules)
+ * and, when the analysis detects it, a row of detectors[] with its hooks:
+ * on_event sees every event in order (after happens-before, before the
+ * shared task and folio state are updated for it) and opens, extends and
+ * closes that family's windows; on_end closes what the trace left open.
+ * Windows are judged and written by windows.c once final.
  */
 
 static const struct detector {
-	const char *family;
+	enum ft_family family;
 	void (*on_event)(struct an *a, struct tstate *ts, int t, int64_t id,
 			 const struct ft_event *ev, enum role role);
 	void (*on_end)(struct an *a);
 } detectors[] = {
-	{ "delalloc_punch", punch_on_event, punch_on_end },
+	{ FT_FAMILY_DELALLOC_PUNCH, punch_on_event, punch_on_end },
 };
 
 #define NDETECTORS (sizeof(detectors) / sizeof(detectors[0]))

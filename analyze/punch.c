@@ -121,7 +121,7 @@ void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 
 				hb_acquire(a->hb, t, &l, 1, id);
 			}
-			w = window_open(a, ts, "delalloc_punch", id, ev);
+			w = window_open(a, ts, ft_family_name(FT_FAMILY_DELALLOC_PUNCH), id, ev);
 			if (w) {
 				ts->punching = w->wid;
 				ts->punch_wait = 1;

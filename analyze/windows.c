@@ -526,7 +526,7 @@ void loss_unexplained(struct an *a, int64_t dev, int64_t ino, int64_t idx, int b
 	char txt[RACING_LEN];
 
 	a->r->lost_unexplained++;
-	w.family = "folio_loss";
+	w.family = ft_family_name(FT_FAMILY_FOLIO_LOSS);
 	w.dev = dev;
 	w.ino = ino;
 	w.first = w.last = idx;

@@ -12,7 +12,7 @@
 #include "../core/termsafe.h"
 
 const char cmd_windows_usage[] =
-"usage: foliotrace windows [--verdict V] [--json] DB\n"
+"usage: foliotrace windows [--verdict V] [--family F] [--json] DB\n"
 "\n"
 "List the windows 'foliotrace analyze' found, most severe first (loss,\n"
 "hit, dropped, unsafe, unknown, protected), then in time order: id,\n"
@@ -24,6 +24,9 @@ const char cmd_windows_usage[] =
 "\n"
 "options:\n"
 "      --verdict=V   only windows with this verdict\n"
+"      --family=F    only windows of this race family: delalloc_punch (a short\n"
+"                    write's cleanup races a page fault, fixed by 198dd8aedee6)\n"
+"                    or folio_loss (a lost page no window explains)\n"
 "      --json        a JSON array of objects with id, family, verdict, dev, ino,\n"
 "                    start_ns, end_ns, start_event, end_event, first_index,\n"
 "                    last_index, tasks and evidence (dev as \"MAJOR:MINOR\",\n"
@@ -46,12 +49,13 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 {
 	static const struct option opts[] = {
 		{ "verdict", required_argument, NULL, 'V' },
+		{ "family", required_argument, NULL, 'F' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cmd_getopt g = CMD_GETOPT("", opts, cmd_windows_usage);
 	struct cmd_table tab = { .ncols = 8, .right = { 1 } };
-	const char *verdict = NULL;
+	const char *verdict = NULL, *family = NULL;
 	struct store *s = NULL;
 	sqlite3_stmt *st = NULL;
 	int json = 0, c, n = 0, rc, ret = FT_EXIT_FAIL;
@@ -64,6 +68,12 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 			if (verdict_from_name(verdict) < 0)
 				return cmd_usage_error("windows", "unknown verdict '%s' (%s)", verdict,
 						       ft_verdict_list(0));
+			break;
+		case 'F':
+			family = optarg;
+			if (ft_family_find(family) < 0)
+				return cmd_usage_error("windows", "unknown family '%s' (%s)", family,
+						       ft_family_list());
 			break;
 		case 'j': json = 1; break;
 		case CMD_DONE: return g.status;
@@ -85,7 +95,8 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 		"WHEN json_extract(evidence, '$.racing') != '' THEN json_extract(evidence, '$.racing') "
 		"WHEN verdict = 'unknown' THEN 'events lost in the window, or fault events not recorded' "
 		"ELSE 'no lock held across the window excludes page faults' END FROM windows "
-		"WHERE (?1 IS NULL OR verdict = ?1) ORDER BY %s, start_ns, id",
+		"WHERE (?1 IS NULL OR verdict = ?1) AND (?2 IS NULL OR family = ?2) "
+		"ORDER BY %s, start_ns, id",
 		ft_verdict_severity_sql());
 	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
 		ft_error(e, -1, "%s: %s", argv[optind], sqlite3_errmsg(store_db(s)));
@@ -94,6 +105,8 @@ int cmd_windows(int argc, char **argv, struct ft_err *e)
 	}
 	if (verdict)
 		sqlite3_bind_text(st, 1, verdict, -1, SQLITE_STATIC);
+	if (family)
+		sqlite3_bind_text(st, 2, family, -1, SQLITE_STATIC);
 	/* the heading comes with the first row: a damaged file prints nothing */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !ferror(stdout)) {
 		if (!n && json)

@@ -247,3 +247,74 @@ const char *ft_event_canonical(const char *name)
 			return ft_aliases[i].canonical;
 	return name;
 }
+
+/* --- race families ------------------------------------------------------------- */
+
+#define FV(v)	FT_FAMILY_VARIANT(FT_VARIANT_##v)
+
+const struct ft_family_row ft_families[FT_FAMILY__COUNT] = {
+	[FT_FAMILY_DELALLOC_PUNCH] = { "delalloc_punch",
+		"a short buffered write's cleanup (truncate, then punch the unused delalloc) "
+		"races a page fault on its range",
+		"198dd8aedee6",
+		/* pre-fix: truncate and punch under IOLOCK only; 198dd8aedee6
+		 * alone still lets the truncate drop a page a fault dirtied */
+		FV(PREFIX) | FV(FIX),
+		"the punch's ILOCK_EXCL request (xfs_ilock, caller "
+		"xfs_bmap_punch_delalloc_range) inside the writer's IOLOCK_EXCL section "
+		"(caller xfs_file_buffered_write); the window starts at the writer's last "
+		"progress before it (reservation, page add, dirtying)",
+		"the punch's ILOCK_EXCL release (xfs_iunlock); its grant is the writer's "
+		"first event after the request",
+		"every dirty page is backed by a delalloc, unwritten or real extent: a page "
+		"dirtied in the window loses its reservation to the punch and is written back "
+		"over a hole (or, with 198dd8aedee6 alone, dropped by the truncate)",
+		"loss: a page of the range was later written back over a hole or dropped dirty; "
+		"hit: another task added, looked up or dirtied a page of the range in the window; "
+		"dropped: the truncate deleted a page another task had dirtied; "
+		"unknown: events lost in the window, no fault events, or a contradicted lock; "
+		"protected: the writer held invalidate_lock exclusively across it (traced or "
+		"implied by the code variant); unsafe: nothing excluded faults, none came",
+		"docs/families.md" },
+	[FT_FAMILY_FOLIO_LOSS] = { "folio_loss",
+		"a page written back over a hole or dropped while dirty, that no window of "
+		"a race family explains",
+		"",
+		FV(PREFIX) | FV(FIX) | FV(V62) | FV(UPSTREAM),
+		"the loss itself: a dirty page whose writeback mapping is a hole "
+		"(xfs_map_blocks_found with a hole), or its deletion from the page cache "
+		"while dirty",
+		"the same event",
+		"every dirty page is backed by a delalloc, unwritten or real extent",
+		"always loss, with the events that show it; read it as a race the analysis "
+		"does not know yet, or events missing from the trace",
+		"docs/families.md" },
+};
+
+#undef FV
+
+const char *ft_family_name(int f)
+{
+	return f >= 0 && f < FT_FAMILY__COUNT ? ft_families[f].name : "?";
+}
+
+int ft_family_find(const char *name)
+{
+	for (int f = 0; name && f < FT_FAMILY__COUNT; f++)
+		if (!strcmp(ft_families[f].name, name))
+			return f;
+	return -1;
+}
+
+const char *ft_family_list(void)
+{
+	static char buf[256];
+
+	if (!buf[0])
+		for (int f = 0; f < FT_FAMILY__COUNT; f++) {
+			size_t n = strlen(buf);
+
+			snprintf(buf + n, sizeof(buf) - n, "%s%s", f ? ", " : "", ft_families[f].name);
+		}
+	return buf;
+}

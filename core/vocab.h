@@ -24,6 +24,16 @@
  *   event aliases  tracepoint names that one kernel calls differently from
  *             another (fs/iomap and mm renames between 5.10 and 6.x): the
  *             name, the canonical (6.x) name, the kernels that use it.
+ *   families  the races the analysis knows (a window's family): its name
+ *             in the database, the upstream commits that fix it, the code
+ *             variants that have it, the events that open and close its
+ *             window, the invariant a bad interleaving breaks, its verdict
+ *             rules, and the document that explains it.  analyze/analyze.c's
+ *             detectors[] gives each family with a detector its hooks.
+ *
+ * Adding a race family: an enum value and a row in ft_families[] (vocab.c),
+ * its detector's row in analyze/analyze.c, its model steps and scenario
+ * (replay/), its document in docs/.
  *
  * Adding a kernel variant: an enum value, a row in ft_variants[] (vocab.c)
  * and its row of model steps (replay/variants.c).  Adding a verdict: an
@@ -155,5 +165,38 @@ extern const int ft_naliases;
 
 /* The canonical name of a tracepoint name (itself when it has no alias). */
 const char *ft_event_canonical(const char *name);
+
+/* --- race families ---------------------------------------------------------------- */
+
+enum ft_family {
+	FT_FAMILY_DELALLOC_PUNCH,
+	FT_FAMILY_FOLIO_LOSS,
+	FT_FAMILY__COUNT
+};
+
+struct ft_family_row {
+	const char *name;	/* as stored in windows.family */
+	const char *title;	/* one line for humans */
+	const char *commits;	/* the upstream commits that fix it, space-separated;
+				 * "" when it is not a kernel race of its own */
+	uint32_t affected;	/* FT_FAMILY_VARIANT() bits: the code variants that have it */
+	const char *opens;	/* what opens its window, in tracepoint terms */
+	const char *closes;	/* what closes it */
+	const char *invariant;	/* what a bad interleaving breaks */
+	const char *rules;	/* how its windows get their verdicts, for humans */
+	const char *doc;	/* the document that explains it */
+};
+
+/* The bit of code variant v (enum ft_variant) in ft_family_row.affected. */
+#define FT_FAMILY_VARIANT(v)	(1u << (v))
+
+extern const struct ft_family_row ft_families[FT_FAMILY__COUNT];
+
+/* The row's name, "?" out of range. */
+const char *ft_family_name(int f);
+/* The family named name, or -1. */
+int ft_family_find(const char *name);
+/* "delalloc_punch, folio_loss": every name, for messages and help. */
+const char *ft_family_list(void);
 
 #endif

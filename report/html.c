@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "doc.h"
+#include "../core/vocab.h"
 
 static const char css[] =
 	"body{font-family:sans-serif;max-width:1040px;margin:1em auto;padding:0 1em;color:#111;"
@@ -38,6 +39,29 @@ static void td_text(FILE *f, const char *s)
 {
 	fputs("<td>", f);
 	rp_xml(f, s);
+	fputs("</td>", f);
+}
+
+/*
+ * A window's family, with what the family table says of it (core/vocab.h:
+ * what goes wrong, the fixing commits); a name the table does not know (a
+ * newer build's, or a hostile file's) is shown as it is.
+ */
+static void family_cell(FILE *f, const char *name)
+{
+	int k = ft_family_find(name);
+
+	fputs("<td>", f);
+	rp_xml(f, name);
+	if (k >= 0) {
+		fputs(": ", f);
+		rp_xml(f, ft_families[k].title);
+		if (*ft_families[k].commits) {
+			fputs(" (fixed by ", f);
+			rp_xml(f, ft_families[k].commits);
+			fputs(")", f);
+		}
+	}
 	fputs("</td>", f);
 }
 
@@ -313,7 +337,7 @@ static void window_section(FILE *f, const struct rp_doc *d, const struct rp_wind
 	fprintf(f, "\">\n<h2>Window %lld: ", (long long)w->id);
 	verdict_badge(f, w->verdict);
 	fputs("</h2>\n<table class=\"facts\"><tr><th>family</th>", f);
-	td_text(f, w->family);
+	family_cell(f, w->family);
 	fputs("</tr><tr><th>inode</th>", f);
 	td_text(f, di);
 	fprintf(f, "</tr><tr><th>pages punched</th><td>%lld-%lld</td></tr>"

@@ -58,9 +58,19 @@ static void window_rows(FILE *f, const struct rp_doc *d, int worth)
 
 static void window_detail(FILE *f, const struct rp_doc *d, const struct rp_window *w)
 {
+	int fam = ft_family_find(w->family);
+
 	fprintf(f, "### Window %lld: ", (long long)w->id);
 	md(f, w->verdict);
-	fprintf(f, "\n\n- inode %lld:%lld/%lld, pages %lld-%lld, events %lld..%lld\n"
+	fputs("\n\n- family ", f);
+	md(f, w->family);
+	if (fam >= 0) {
+		/* the table's words (core/vocab.h) */
+		fprintf(f, ": %s", ft_families[fam].title);
+		if (*ft_families[fam].commits)
+			fprintf(f, " (fixed by %s)", ft_families[fam].commits);
+	}
+	fprintf(f, "\n- inode %lld:%lld/%lld, pages %lld-%lld, events %lld..%lld\n"
 		"- time %.9f s, lasting %.1f us\n- tasks ", (long long)(w->dev >> 20),
 		(long long)(w->dev & 0xfffff), (long long)w->ino, (long long)w->first,
 		(long long)w->last, (long long)w->start_event, (long long)w->end_event,

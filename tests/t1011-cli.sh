@@ -151,6 +151,23 @@ t_eq "report on a read-only DB: written, exit 0" "0 1" "$rc $(test -s "$T_TMP/re
 t_match "report on a read-only DB: one warning, no replays run" "warning: .*read-only: no replays are run" "$(cat "$T_TMP/err")"
 
 # --- tables: complete when piped, cut to a terminal's width ----------------------
+# --family: only that family's windows (the stored family column is the reference)
+ids_of() { python3 -c 'import json,sys; print(",".join(str(w["id"]) for w in sorted(json.load(sys.stdin), key=lambda w: w["id"])))'; }
+t_check "the fixture has delalloc_punch windows" [ "$(q "SELECT count(*) FROM windows WHERE family = 'delalloc_punch'")" -gt 0 ]
+for fam in delalloc_punch folio_loss; do
+	t_eq "windows --family $fam: that family's windows, as stored" \
+		"$(q "SELECT coalesce(group_concat(id), '') FROM (SELECT id FROM windows WHERE family = '$fam' ORDER BY id)")" \
+		"$("$FT" windows --family "$fam" --json "$db" | ids_of)"
+done
+err=$("$FT" windows --family bogus "$db" 2>&1 >/dev/null); rc=$?
+t_eq "windows --family bogus: exit 2, one line" "2 1" "$rc $(count_lines "$err")"
+known=$(sed -n "s/.*unknown family 'bogus' (\(.*\)).*/\1/p" <<< "$err")
+t_check "the error lists the known families" [ -n "$known" ]
+for fam in ${known//,/}; do
+	t_check "windows --help describes the family $fam" grep -q -- "$fam" <<< "$("$FT" windows --help)"
+	t_check "foliotrace-windows(1) describes the family $fam" grep -q -- "$fam" "$FT_ROOT/docs/man/foliotrace-windows.1"
+	t_check "docs/families.md describes the family $fam" grep -q -- "## $fam" "$FT_ROOT/docs/families.md"
+done
 ev=$(q "SELECT json_extract(evidence, '\$.racing') FROM windows WHERE id = $loss")
 "$FT" windows "$db" > "$T_TMP/w.txt"
 t_check "windows piped: the evidence of window $loss is whole" grep -qF -- "$ev" "$T_TMP/w.txt"

@@ -161,6 +161,11 @@ t_match "summary names the kernel $kernel and its pre-fix code" "$kernel runs th
 t_check "provenance shows the event count $nev" grep -q ">$nev</td>" "$T_TMP/a.html"
 t_check "provenance names the trace file" grep -q "xfs-race-5.10-a.dat" "$T_TMP/a.html"
 t_check "print stylesheet present" grep -q "@media print" "$T_TMP/a.html"
+# each window's family with its fixing commit (the family of the stored row)
+fam=$(q "$db" "SELECT family FROM windows WHERE id = $(head -1 "$T_TMP/detail.expect")")
+t_eq "the first detailed window is of family delalloc_punch" delalloc_punch "$fam"
+t_check "its section names the family and the fixing commit 198dd8aedee6" \
+	grep -q "<th>family</th><td>delalloc_punch: .*(fixed by 198dd8aedee6)</td>" "$T_TMP/a.html"
 
 # --- the same DB: Markdown ---------------------------------------------------
 "$FT" report --markdown --no-replay "$db" -o "$T_TMP/a.md"; rc=$?
@@ -168,6 +173,8 @@ t_eq "report --markdown exits 0" 0 "$rc"
 t_eq "markdown: one section per detailed window" "$(tr '\n' ' ' < "$T_TMP/detail.expect")" \
 	"$(sed -n 's/^### Window \([0-9]*\): .*/\1/p' "$T_TMP/a.md" | tr '\n' ' ')"
 t_check "markdown: summary line" grep -q "^\*\*Summary:\*\* $nloss windows\? lost data" "$T_TMP/a.md"
+t_eq "markdown: every detailed window names its family, with the fixing commit" \
+	"$(wc -l < "$T_TMP/detail.expect")" "$(grep -c '^- family delalloc\\_punch: .*(fixed by 198dd8aedee6)$' "$T_TMP/a.md")"
 
 # --- output defects of issue 18, against the trace's events -------------------
 # Each loss window's loss event, from the events: the first writeback lookup

@@ -10,7 +10,11 @@
  * bits), the upstream releases of the variants' commits (docs/variants.md),
  * the tracepoint renames between 5.10 and 6.x.
  */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../analyze/analyze.h"
 #include "../../analyze/variant.h"
@@ -178,9 +182,48 @@ static void test_aliases(void)
 		      "alias %s: one step to a canonical name", ft_aliases[i].name);
 }
 
+/*
+ * Every race family: a unique name the front ends can filter on, its
+ * commits as abbreviated hashes (the kernel's 12 hex digits), the variants
+ * that have it (some), every field for humans filled in, and the document
+ * that explains it present in the tree (FT_ROOT, set by tests/run.sh).
+ */
+static void test_families(void)
+{
+	const char *root = getenv("FT_ROOT");
+
+	for (int f = 0; f < FT_FAMILY__COUNT; f++) {
+		const struct ft_family_row *r = &ft_families[f];
+		char path[512];
+		int hex = 1;
+
+		CHECK(r->name && r->name[0] && !strchr(r->name, ' '), "family %d has a name", f);
+		CHECK(ft_family_find(r->name) == f && !strcmp(ft_family_name(f), r->name),
+		      "family %s is found by its name", r->name);
+		CHECK(strstr(ft_family_list(), r->name) != NULL, "family %s is in the list",
+		      r->name);
+		for (const char *c = r->commits; *c; c++)
+			if (!(isxdigit((unsigned char)*c) || *c == ' '))
+				hex = 0;
+		CHECK(hex && (!*r->commits || strlen(r->commits) >= 12),
+		      "family %s: commits '%s' are hashes", r->name, r->commits);
+		CHECK(r->affected && !(r->affected >> FT_VARIANT__COUNT),
+		      "family %s has affected variants, all known", r->name);
+		CHECK(r->title && strlen(r->title) > 20 && r->opens && strlen(r->opens) > 10 &&
+		      r->closes && strlen(r->closes) > 5 && r->invariant && strlen(r->invariant) > 20 &&
+		      r->rules && strlen(r->rules) > 20, "family %s: every field for humans", r->name);
+		snprintf(path, sizeof(path), "%s/%s", root ? root : ".", r->doc ? r->doc : "");
+		CHECK(r->doc && access(path, R_OK) == 0, "family %s: its document %s exists",
+		      r->name, r->doc ? r->doc : "(none)");
+	}
+	CHECK(ft_family_find("no_such_family") == -1 && ft_family_find(NULL) == -1 &&
+	      !strcmp(ft_family_name(FT_FAMILY__COUNT), "?"), "no family by another name");
+}
+
 int main(void)
 {
 	test_verdicts();
+	test_families();
 	test_variants();
 	test_versions();
 	test_lockflags();
