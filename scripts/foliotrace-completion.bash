@@ -81,6 +81,10 @@ _foliotrace()
 		COMPREPLY=($(compgen -W "$(_foliotrace_list "$bin" "loss hit dropped unsafe unknown \
 			protected" windows --verdict '?' /dev/null)" -- "$cur"))
 		return 0 ;;
+	--family)
+		COMPREPLY=($(compgen -W "$(_foliotrace_list "$bin" "delalloc_punch folio_loss" \
+			windows --family '?' /dev/null)" -- "$cur"))
+		return 0 ;;
 	--model|--variant)
 		local m
 		m=$(_foliotrace_list "$bin" "prefix fix v6.2 upstream all" replay --model '?' \

@@ -241,6 +241,8 @@ t_eq "completion: --verdict offers the verdicts analyze counts" \
 t_eq "completion: --variant offers the variants replay runs" \
 	"$(python3 -c 'import json,sys; print(" ".join(sorted(m["model"] for m in json.load(open(sys.argv[1]))["models"])))' "$T_TMP/r.json")" \
 	"$(complete_words analyze --variant "" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+t_eq "completion: --family offers the families the binary names" \
+	"$(echo ${known//,/})" "$(complete_words windows --family "")"
 t_eq "completion: timeline --w (the new --window)" "--window" "$(complete_words timeline --w)"
 t_eq "completion: replay --scenario p" "$("$FT" replay --list | awk '$1 ~ /^p/ {print $1}' | tr '\n' ' ' | sed 's/ $//')" \
 	"$(complete_words replay --scenario p)"
