@@ -73,6 +73,8 @@ LAB_PRESET_EVENTS=(
 	iomap:iomap_release_folio
 	iomap:iomap_add_to_ioend
 	iomap:iomap_apply
+	iomap:iomap_apply_dstmap
+	iomap:iomap_apply_srcmap
 	lock:contention_begin
 	lock:contention_end
 	sched:sched_switch
