@@ -27,7 +27,7 @@ endif
 
 CORE_SRC   := core/err.c core/kinds.c core/store.c core/evpack.c core/wire.c core/json.c core/durable.c core/termsafe.c \
               core/kfingerprint.c core/vocab.c core/sqlfn.c core/evtab.c
-ANALYZE_SRC := analyze/hb.c analyze/variant.c analyze/folio.c analyze/windows.c analyze/punch.c analyze/analyze.c analyze/timeline.c analyze/window.c
+ANALYZE_SRC := analyze/hb.c analyze/variant.c analyze/folio.c analyze/windows.c analyze/punch.c analyze/stale.c analyze/analyze.c analyze/timeline.c analyze/window.c
 REPLAY_SRC := $(sort $(wildcard replay/*.c))
 # jobs: library calls that join the database and the model (any front end)
 JOBS_SRC   := $(sort $(wildcard jobs/*.c))

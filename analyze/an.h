@@ -23,6 +23,9 @@ enum role {
 	R_PUNCH,		/* xfs_bmap_punch_delalloc_range */
 	R_DEL_DELAY,		/* xfs_bmap_del_extent_delay */
 	R_FAULT,		/* __xfs_write_fault, __xfs_filemap_fault */
+	R_CONVERT,		/* xfs_bmap_add_extent_unwritten_real, _delay_real:
+				 * an unwritten or delalloc extent becomes written
+				 * or allocated (writeback, its I/O completion) */
 };
 
 /* --- history of recent events that can race a window ------------------- */
@@ -98,6 +101,17 @@ struct tstate {
 	struct { int64_t ino, idx; } wb[WB_PEND];
 	int64_t map_ino, map_dev, map_first, map_last;
 	int map_hole, map_valid;
+	/*
+	 * stale_iomap (stale.c): the mapping this task's buffered write looked
+	 * up (snap: its iomap_apply/iomap_iter event; the bytes it writes with
+	 * it), the part of it other tasks converted since (pages), and the
+	 * pages of that part other tasks then deleted from the page cache.
+	 */
+	int64_t snap_id, snap_ts, snap_ino, snap_dev, snap_lo, snap_hi;
+	int64_t conv_first, conv_last, conv_id;
+	int conv_pid;
+	int nstale;
+	struct { int64_t idx, del_id, add_id; int del_pid; } stale[8];
 };
 
 struct an {
@@ -176,6 +190,15 @@ void loss_unexplained(struct an *a, int64_t dev, int64_t ino, int64_t idx, int b
 void punch_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 		    const struct ft_event *ev, enum role role);
 void punch_on_end(struct an *a);
+void stale_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
+		    const struct ft_event *ev, enum role role);
+void stale_on_end(struct an *a);
+/* A detector's window, judged already: written now (windows.c). */
+struct window *window_new(struct an *a, const char *family, int pid, int64_t dev, int64_t ino,
+			  int64_t start_id, int64_t start_ts);
+void window_write_judged(struct an *a, struct window *w);
+void window_evidence(struct an *a, struct window *w, const char *text);
+void window_add_racer(struct window *w, int pid);
 
 /* analyze.c */
 struct tstate *tstate_of(struct an *a, int t);

@@ -106,6 +106,9 @@ static enum role role_of(const char *sym)
 		return R_DEL_DELAY;
 	if (!strcmp(sym, "__xfs_write_fault") || !strcmp(sym, "__xfs_filemap_fault"))
 		return R_FAULT;
+	if (!strcmp(sym, "xfs_bmap_add_extent_unwritten_real") ||
+	    !strcmp(sym, "xfs_bmap_add_extent_delay_real"))
+		return R_CONVERT;
 	return R_NONE;
 }
 
@@ -257,6 +260,7 @@ static const struct detector {
 	void (*on_end)(struct an *a);
 } detectors[] = {
 	{ FT_FAMILY_DELALLOC_PUNCH, punch_on_event, punch_on_end },
+	{ FT_FAMILY_STALE_IOMAP, stale_on_event, stale_on_end },
 };
 
 #define NDETECTORS (sizeof(detectors) / sizeof(detectors[0]))
@@ -809,6 +813,7 @@ static int pass_run(struct an *a)
 		FT_K_PAGE_DELETE, FT_K_DIRTY, FT_K_WRITEBACK_FOLIO, FT_K_MAP_BLOCKS_FOUND,
 		FT_K_MAP_BLOCKS_ALLOC, FT_K_IEXT_REMOVE, FT_K_IEXT_INSERT,
 		FT_K_BMAP_PRE_UPDATE, FT_K_BMAP_POST_UPDATE,
+		FT_K_IOMAP_ITER,	/* stale.c: a write's mapping lookups */
 	};
 	struct analyze_result *r = a->r;
 	struct store_iter *it = NULL;

@@ -186,6 +186,48 @@ void folio_unwatch(struct an *a, struct folio *f)
 
 /* --- opening ------------------------------------------------------------------ */
 
+/*
+ * A window of a detector that judges it itself (stale.c): in the pending
+ * map until window_write_judged writes it.
+ */
+struct window *window_new(struct an *a, const char *family, int pid, int64_t dev, int64_t ino,
+			  int64_t start_id, int64_t start_ts)
+{
+	struct window *w = calloc(1, sizeof(*w));
+
+	if (!w || (w->wid = ++a->nw, wmap_put(&a->pend, w) < 0)) {
+		free(w);
+		a->err = 1;
+		return NULL;
+	}
+	w->family = family;
+	w->pid = pid;
+	w->dev = dev;
+	w->ino = ino;
+	w->start_id = w->end_id = start_id;
+	w->start_ts = w->end_ts = start_ts;
+	w->first = w->last = -1;
+	w->verdict = V_UNSAFE;
+	w->granted = 1;
+	return w;
+}
+
+void window_write_judged(struct an *a, struct window *w)
+{
+	w->closed = 1;
+	window_done(a, w);
+}
+
+void window_evidence(struct an *a, struct window *w, const char *text)
+{
+	evidence(a, w, "%s", text);
+}
+
+void window_add_racer(struct window *w, int pid)
+{
+	add_racer(w, pid);
+}
+
 struct window *window_open(struct an *a, struct tstate *t, const char *family, int64_t id,
 			   const struct ft_event *ev)
 {

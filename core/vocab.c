@@ -276,6 +276,26 @@ const struct ft_family_row ft_families[FT_FAMILY__COUNT] = {
 		"protected: the writer held invalidate_lock exclusively across it (traced or "
 		"implied by the code variant); unsafe: nothing excluded faults, none came",
 		"docs/families.md" },
+	[FT_FAMILY_STALE_IOMAP] = { "stale_iomap",
+		"a buffered write re-creates a page under the mapping it looked up before "
+		"writeback converted the extent and the page was evicted",
+		"d7b64041164c 304a68b9c63b",
+		/* the validity check came with the 6.2 series (6.1.92 backports) */
+		FV(PREFIX) | FV(FIX),
+		"the writer's mapping lookup (iomap_apply / iomap_iter with the write flag) "
+		"inside its IOLOCK_EXCL buffered write",
+		"its next lookup or the end of the write; a window is written when the writer "
+		"dirties, under that lookup, a page another task converted (extent update, "
+		"caller xfs_bmap_add_extent_unwritten_real or _delay_real) and then deleted "
+		"from the page cache, and which the writer added again",
+		"a write fills the bytes of a new page it does not overwrite from what the disk "
+		"holds: under a mapping that still says unwritten or delalloc after the block "
+		"was written, they are zero-filled instead",
+		"loss: the write covers that page in part (the rest was zeroed over written "
+		"data); hit: it covers the page whole (the stale mapping was used, nothing "
+		"lost); kernels with the validity check look the mapping up again before "
+		"dirtying, so no window is written there",
+		"docs/families.md" },
 	[FT_FAMILY_FOLIO_LOSS] = { "folio_loss",
 		"a page written back over a hole or dropped while dirty, that no window of "
 		"a race family explains",

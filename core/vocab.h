@@ -170,6 +170,7 @@ const char *ft_event_canonical(const char *name);
 
 enum ft_family {
 	FT_FAMILY_DELALLOC_PUNCH,
+	FT_FAMILY_STALE_IOMAP,
 	FT_FAMILY_FOLIO_LOSS,
 	FT_FAMILY__COUNT
 };

@@ -340,9 +340,11 @@ static void window_section(FILE *f, const struct rp_doc *d, const struct rp_wind
 	family_cell(f, w->family);
 	fputs("</tr><tr><th>inode</th>", f);
 	td_text(f, di);
-	fprintf(f, "</tr><tr><th>pages punched</th><td>%lld-%lld</td></tr>"
+	fprintf(f, "</tr><tr><th>%s</th><td>%lld-%lld</td></tr>"
 		"<tr><th>events</th><td>%lld..%lld</td></tr><tr><th>time</th><td>%.9f s, lasting "
-		"%.1f us</td></tr><tr><th>tasks</th>", (long long)w->first, (long long)w->last,
+		"%.1f us</td></tr><tr><th>tasks</th>",
+		strcmp(w->family, "delalloc_punch") ? "pages" : "pages punched",
+		(long long)w->first, (long long)w->last,
 		(long long)w->start_event, (long long)w->end_event, w->start_ns / 1e9,
 		(w->end_ns - w->start_ns) / 1e3);
 	td_text(f, w->tasks);

@@ -82,7 +82,7 @@ _foliotrace()
 			protected" windows --verdict '?' /dev/null)" -- "$cur"))
 		return 0 ;;
 	--family)
-		COMPREPLY=($(compgen -W "$(_foliotrace_list "$bin" "delalloc_punch folio_loss" \
+		COMPREPLY=($(compgen -W "$(_foliotrace_list "$bin" "delalloc_punch stale_iomap folio_loss" \
 			windows --family '?' /dev/null)" -- "$cur"))
 		return 0 ;;
 	--model|--variant)
