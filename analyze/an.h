@@ -146,6 +146,9 @@ struct an {
 	/* contradictions of mutual exclusion the trace showed */
 	struct contra { int64_t dev, ino, holder_ev, grant_ev; int cls, holder, task; } *contra;
 	int ncontra, capcontra;
+	/* stale.c: the tasks whose buffered write holds a lookup (indexes of ts) */
+	int *snappers;
+	int nsnappers, capsnappers;
 	/*
 	 * Dirty folios of other tasks that a write's cleanup deleted, until the
 	 * dirtier's next dirtying says whether its store had landed: the same

@@ -929,6 +929,7 @@ int analyze_run_opts(struct store *s, const struct analyze_opts *o, struct analy
 	free(a->contra);
 	store_symbols_free(a->syms, a->nsyms);
 	free(a->roles);
+	free(a->snappers);
 	free(a->hist);
 	window_free_all(a);
 	free(a->ts);

@@ -28,16 +28,48 @@
  * it whole.  The window spans the lookup to the dirtying.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "an.h"
 
 #define IOMAP_FLAG_WRITE	0x1	/* iomap_apply/iomap_iter flags: IOMAP_WRITE */
 
-static void snap_clear(struct tstate *ts)
+/*
+ * The tasks holding a lookup are listed (a->snappers), so that another
+ * task's conversion or page deletion looks at those few, not at every task
+ * of the trace.
+ */
+static void snap_clear(struct an *a, struct tstate *ts)
 {
+	if (ts->snap_id) {
+		int t = (int)(ts - a->ts);
+
+		for (int k = 0; k < a->nsnappers; k++)
+			if (a->snappers[k] == t) {
+				a->snappers[k] = a->snappers[--a->nsnappers];
+				break;
+			}
+	}
 	ts->snap_id = 0;
 	ts->conv_id = 0;
 	ts->nstale = 0;
+}
+
+static int snap_listed(struct an *a, struct tstate *ts)
+{
+	if (a->nsnappers == a->capsnappers) {
+		int cap = a->capsnappers ? 2 * a->capsnappers : 16;
+		int *p = realloc(a->snappers, (size_t)cap * sizeof(*p));
+
+		if (!p) {
+			a->err = 1;
+			return -1;
+		}
+		a->snappers = p;
+		a->capsnappers = cap;
+	}
+	a->snappers[a->nsnappers++] = (int)(ts - a->ts);
+	return 0;
 }
 
 /* Pages [first, last] of byte range [lo, hi). */
@@ -57,8 +89,8 @@ static void converted(struct an *a, const struct tstate *by, int64_t id, int64_t
 		return;
 	first = (off << a->block_shift) >> a->page_shift;
 	last = (((off + len) << a->block_shift) - 1) >> a->page_shift;
-	for (int k = 0; k < a->nts; k++) {
-		struct tstate *u = &a->ts[k];
+	for (int k = 0; k < a->nsnappers; k++) {
+		struct tstate *u = &a->ts[a->snappers[k]];
 		int64_t sf, sl;
 
 		if (u == by || !u->snap_id || u->snap_ino != ino)
@@ -80,8 +112,8 @@ static void converted(struct an *a, const struct tstate *by, int64_t id, int64_t
 /* Another task deleted page idx of ino: a converted page of a writer's range? */
 static void deleted(struct an *a, const struct tstate *by, int64_t id, int64_t ino, int64_t idx)
 {
-	for (int k = 0; k < a->nts; k++) {
-		struct tstate *u = &a->ts[k];
+	for (int k = 0; k < a->nsnappers; k++) {
+		struct tstate *u = &a->ts[a->snappers[k]];
 
 		if (u == by || !u->snap_id || !u->conv_id || u->snap_ino != ino ||
 		    idx < u->conv_first || idx > u->conv_last || u->nstale >= 8)
@@ -138,7 +170,7 @@ void stale_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 	switch (ev->kind) {
 	case FT_K_IOMAP_ITER:
 		/* a new lookup by this task: the earlier one is done with */
-		snap_clear(ts);
+		snap_clear(a, ts);
 		if (ts->in_write && ino == ts->write_ino && ft_event_has(ev, FT_C_FLAGS) &&
 		    (ev->v[FT_C_FLAGS] & IOMAP_FLAG_WRITE) && ft_event_has(ev, FT_C_OFFSET) &&
 		    ft_event_has(ev, FT_C_LENGTH) && ev->v[FT_C_OFFSET] >= 0 &&
@@ -149,6 +181,8 @@ void stale_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 			ts->snap_dev = ft_event_has(ev, FT_C_DEV) ? ev->v[FT_C_DEV] : ts->write_dev;
 			ts->snap_lo = ev->v[FT_C_OFFSET];
 			ts->snap_hi = ev->v[FT_C_OFFSET] + ev->v[FT_C_LENGTH];
+			if (snap_listed(a, ts) < 0)
+				ts->snap_id = 0;
 		}
 		break;
 	case FT_K_BMAP_PRE_UPDATE:
@@ -180,10 +214,12 @@ void stale_on_event(struct an *a, struct tstate *ts, int t, int64_t id,
 	}
 	/* the write ended: its lookup with it */
 	if (ts->snap_id && !ts->in_write)
-		snap_clear(ts);
+		snap_clear(a, ts);
 }
 
+/* Nothing stays open: a window is written when it is found.  (The list
+ * of tasks is freed with the pass, analyze.c.) */
 void stale_on_end(struct an *a)
 {
-	(void)a;
+	a->nsnappers = 0;
 }
