@@ -149,6 +149,7 @@ struct an {
 	/* stale.c: the tasks whose buffered write holds a lookup (indexes of ts) */
 	int *snappers;
 	int nsnappers, capsnappers;
+	uint64_t stale_zeroed;		/* its loss windows: pages zero-filled */
 	/*
 	 * Dirty folios of other tasks that a write's cleanup deleted, until the
 	 * dirtier's next dirtying says whether its store had landed: the same

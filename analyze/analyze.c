@@ -856,6 +856,15 @@ static int pass_run(struct an *a)
 			 "(the first 5 are named above)", (unsigned long long)r->lock_conflicts);
 		note(r, msg);
 	}
+	if (a->stale_zeroed) {
+		char msg[240];
+
+		snprintf(msg, sizeof(msg), "%llu page(s) zero-filled under a stale mapping "
+			 "(windows of family stale_iomap, verdict loss): their data is wrong in the "
+			 "page cache and on disk; not among the lost folios (written over a hole or "
+			 "dropped)", (unsigned long long)a->stale_zeroed);
+		note(r, msg);
+	}
 	if (r->lost_unexplained) {
 		char msg[200];
 

@@ -142,6 +142,7 @@ static void stale_window(struct an *a, struct tstate *ts, int s, int64_t id,
 	w->end_ts = (int64_t)ev->ts;
 	w->first = w->last = idx;
 	w->verdict = partial ? V_LOSS : V_HIT;
+	a->stale_zeroed += partial;
 	w->loss_ids[w->nloss++] = id;
 	window_add_racer(w, ts->conv_pid);
 	window_add_racer(w, ts->stale[s].del_pid);

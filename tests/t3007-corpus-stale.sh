@@ -57,6 +57,11 @@ for e in "$corpus"/*/; do
 		"$(q "SELECT count(*) FROM windows WHERE family != 'stale_iomap' AND
 		      verdict IN ('hit', 'loss', 'dropped')")"
 	bad=$(kv cache_bad "$e/guest.kv")
+	nbad=$(echo $bad | wc -w)
+	zeroed=$(q "SELECT value FROM meta WHERE key LIKE 'analysis:%:notes'" |
+		sed -n 's/.*\b\([0-9][0-9]*\) page(s) zero-filled under a stale mapping.*/\1/p')
+	t_eq "$n: the analysis notes as many zero-filled pages as the guest found corrupted" \
+		"$nbad" "${zeroed:-0}"
 	prefix_kernel=0
 	case $(kv kernel "$e/guest.kv") in 5.10.*) prefix_kernel=1 ;; esac
 	if [ -n "$bad" ]; then
