@@ -140,6 +140,7 @@ static void stale_window(struct an *a, struct tstate *ts, int s, int64_t id,
 		return;
 	w->end_id = id;
 	w->end_ts = (int64_t)ev->ts;
+	w->granted = 1;		/* no lock request: the window ends where it ends */
 	w->first = w->last = idx;
 	w->verdict = partial ? V_LOSS : V_HIT;
 	a->stale_zeroed += partial;

@@ -187,8 +187,9 @@ void folio_unwatch(struct an *a, struct folio *f)
 /* --- opening ------------------------------------------------------------------ */
 
 /*
- * A window of a detector that judges it itself (stale.c): in the pending
- * map until window_write_judged writes it.
+ * A window from start_id to start_id, verdict unsafe, no pages yet: in the
+ * pending map until judged (window_close, or window_write_judged for a
+ * detector that judges its own, stale.c).
  */
 struct window *window_new(struct an *a, const char *family, int pid, int64_t dev, int64_t ino,
 			  int64_t start_id, int64_t start_ts)
@@ -208,7 +209,6 @@ struct window *window_new(struct an *a, const char *family, int pid, int64_t dev
 	w->start_ts = w->end_ts = start_ts;
 	w->first = w->last = -1;
 	w->verdict = V_UNSAFE;
-	w->granted = 1;
 	return w;
 }
 
@@ -231,28 +231,19 @@ void window_add_racer(struct window *w, int pid)
 struct window *window_open(struct an *a, struct tstate *t, const char *family, int64_t id,
 			   const struct ft_event *ev)
 {
-	struct window *w = calloc(1, sizeof(*w));
-
-	if (!w || (w->wid = ++a->nw, wmap_put(&a->pend, w) < 0)) {
-		free(w);
-		a->err = 1;
-		return NULL;
-	}
-	w->family = family;
-	w->dev = ev->v[FT_C_DEV];
-	w->ino = ev->v[FT_C_INO];
-	w->pid = t->pid;
-	w->end_id = id;
-	w->end_ts = (int64_t)ev->ts;
 	/*
 	 * The cleanup (truncate_pagecache_range, the release scan) has no
 	 * tracepoint and may start right after the writer's last progress: the
 	 * window is everything after that event (exclusive) up to the punch.
 	 */
-	w->start_id = t->last_progress ? t->last_progress : id;
-	w->start_ts = t->last_progress ? t->last_progress_ts : (int64_t)ev->ts;
-	w->first = w->last = -1;
-	w->verdict = V_UNSAFE;
+	struct window *w = window_new(a, family, t->pid, ev->v[FT_C_DEV], ev->v[FT_C_INO],
+				      t->last_progress ? t->last_progress : id,
+				      t->last_progress ? t->last_progress_ts : (int64_t)ev->ts);
+
+	if (!w)
+		return NULL;
+	w->end_id = id;
+	w->end_ts = (int64_t)ev->ts;
 	if (t->mmap_excl)
 		w->lock = "invalidate_lock (MMAPLOCK) exclusive, traced";
 	else if (a->caps.punch_holds_inval)

@@ -764,6 +764,20 @@ static void test_corrupt(sqlite3 *vt)
  * every pid 1000 more, same ids and ts bounds, and a frame of empty
  * payloads) reads as rewritten.
  */
+/* pk := block first (n events, R[k0] on) again, every pid plus delta. */
+static int repack_pids(struct evpack *pk, int64_t first, int n, int k0, int delta)
+{
+	evpack_reset(pk);
+	for (int i = 0; i < n; i++) {
+		struct ft_event ev = R[k0 + i].ev;
+
+		ev.pid += delta;
+		if (evpack_add(pk, R[k0 + i].trace, first + i, R[k0 + i].type_id, &ev) < 0)
+			return -1;
+	}
+	return evpack_finish(pk);
+}
+
 static void test_cache_stale(sqlite3 *vt)
 {
 	int64_t first, id = R[0].id + 2500;
@@ -790,13 +804,7 @@ static void test_cache_stale(sqlite3 *vt)
 	n = (int)one_int(raw, q);
 	k0 = (int)(first - R[0].id);
 	evpack_init(&pk);
-	for (int i = 0; i < n && ok; i++) {
-		struct ft_event ev = R[k0 + i].ev;
-
-		ev.pid += 1000;
-		ok = evpack_add(&pk, R[k0 + i].trace, first + i, R[k0 + i].type_id, &ev) == 0;
-	}
-	ok = ok && evpack_finish(&pk) == 0;
+	ok = repack_pids(&pk, first, n, k0, 1000) == 0;
 	memset(zero, 0, sizeof(zero));
 	z = frame(zero, (size_t)n, &zlen);
 	snprintf(q, sizeof(q), "UPDATE event_blocks SET data = ?1, payloads = ?2 WHERE first_id = %lld",
@@ -823,14 +831,7 @@ static void test_cache_stale(sqlite3 *vt)
 	ok = evtab_register(raw) == 0;
 	CHECK(ok && one_int(raw, q) == R[k].ev.pid + 1000,
 	      "cache: a writing connection's own table decodes block %lld", (long long)first);
-	evpack_reset(&pk);
-	for (int i = 0; i < n && ok; i++) {
-		struct ft_event ev = R[k0 + i].ev;
-
-		ev.pid += 2000;
-		ok = evpack_add(&pk, R[k0 + i].trace, first + i, R[k0 + i].type_id, &ev) == 0;
-	}
-	ok = ok && evpack_finish(&pk) == 0;
+	ok = ok && repack_pids(&pk, first, n, k0, 2000) == 0;
 	snprintf(r, sizeof(r), "UPDATE event_blocks SET data = ?1 WHERE first_id = %lld",
 		 (long long)first);
 	ok = ok && sqlite3_exec(raw, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
